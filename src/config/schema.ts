@@ -1,0 +1,121 @@
+/**
+ * The config file's schema: every key, its type, its default. Unknown keys are errors (strict
+ * objects), so a typo never silently falls back to a default. The README's config reference is
+ * written from this file; keep the two in step.
+ */
+import { z } from 'zod';
+import { taskSchema } from '../tasks/registry.js';
+
+const positiveInt = z.number().int().positive();
+const finite = z.number().finite();
+const nonNegative = finite.nonnegative();
+
+/**
+ * A step of the run: an integer step, or a percentage of train.steps ("25%"), the form the
+ * notebooks' schedules are written in (x10 at 1/4 of the run, x0.1 at 3/4).
+ */
+export const stepRef = z.union([
+  z.number().int().nonnegative(),
+  z.string().regex(/^\d+(\.\d+)?%$/, 'a step number or a percentage such as "25%"'),
+]);
+export type StepRef = z.infer<typeof stepRef>;
+
+/** One change of lambda: from step `at` on, lambda becomes `set`, or is multiplied by `multiply`. */
+const lambdaChange = z.union([
+  z.strictObject({ at: stepRef, set: nonNegative }),
+  z.strictObject({ at: stepRef, multiply: nonNegative }),
+]);
+
+export const modelSchema = z.strictObject({
+  /** Neurons per layer, input first. With an embedding, widths[0] = in_fold * embedding dim. */
+  widths: z.array(positiveInt).min(2),
+  /** Copies of the input positions (2 when the input is two concatenated token embeddings). */
+  in_fold: positiveInt.default(1),
+  activation: z.enum(['silu']).default('silu'),
+  /** Seed of the initialisation; defaults to the top-level seed. */
+  seed: z.number().int().nonnegative().optional(),
+});
+
+export const costSchema = z.strictObject({
+  /** A in A * distance + l0: the weight of the distance term. 0 gives plain L1. */
+  weight_factor: nonNegative.default(1),
+  /** Constant cost per unit |w|, standing in for the layer-to-layer distance. */
+  l0: nonNegative.default(0.1),
+  /** Penalise biases by l0 * |b|: always (true), never (false), or from a step on. */
+  bias: z.union([z.boolean(), stepRef]).default(true),
+  /** Drop the last weight layer's distance term (its l0 term stays). */
+  no_penalize_last: z.boolean().default(false),
+  /** sum over all entries, or mean per tensor (the notebooks differ; see BIMT-SPEC). */
+  aggregate: z.enum(['sum', 'mean']).default('sum'),
+});
+
+export const lambdaSchema = z.strictObject({
+  initial: nonNegative,
+  changes: z.array(lambdaChange).default([]),
+});
+
+export const swapSchema = z.strictObject({
+  /** Relocate every this many steps; 0 turns swapping off. */
+  every: z.number().int().nonnegative().default(200),
+  top_k: positiveInt.default(10),
+  /**
+   * Cost the swap search minimises: "training" uses the cost section above; the object form
+   * overrides parts of it, as the reference does when it calls get_cc with its defaults.
+   */
+  objective: z
+    .union([
+      z.literal('training'),
+      z.strictObject({
+        weight_factor: nonNegative.optional(),
+        no_penalize_last: z.boolean().optional(),
+      }),
+    ])
+    .default('training'),
+  /** Move Adam's moments with the swapped weights (the reference does not). */
+  permute_optimizer_state: z.boolean().default(true),
+  /** Swap input positions too (MNIST keeps pixels in place). */
+  inputs: z.boolean().default(true),
+});
+
+export const trainSchema = z.strictObject({
+  steps: positiveInt,
+  lr: finite.positive(),
+  /** "full" for full-batch training, or a mini-batch size. */
+  batch: z.union([z.literal('full'), positiveInt]).default('full'),
+  beta1: finite.min(0).lt(1).default(0.9),
+  beta2: finite.min(0).lt(1).default(0.999),
+  eps: finite.positive().default(1e-8),
+});
+
+export const outputSchema = z.strictObject({
+  /** Where run directories are created. */
+  runs_dir: z.string().min(1).default('runs'),
+  /** A metrics row every this many steps (and at the last step). */
+  eval_every: positiveInt.default(100),
+  /** A checkpoint and graph snapshot every this many steps (and at the last step). */
+  checkpoint_every: positiveInt.default(1000),
+  /** |w| at or below this counts as zero in snapshots and in the metrics' weight count. */
+  snapshot_threshold: nonNegative.default(1e-2),
+});
+
+export const configSchema = z.strictObject({
+  /** Prefix of run directory names; defaults to the config file's name. */
+  name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-"').optional(),
+  /** Master seed: drives data, initialisation and batching unless task.seed / model.seed say otherwise. */
+  seed: z.number().int().nonnegative().default(0),
+  task: taskSchema,
+  model: modelSchema,
+  cost: costSchema.prefault({}),
+  lambda: lambdaSchema,
+  swap: swapSchema.prefault({}),
+  train: trainSchema,
+  output: outputSchema.prefault({}),
+});
+
+/** A config as written (defaults filled in), before step references are resolved. */
+export type Config = z.infer<typeof configSchema>;
+export type ModelConfig = z.infer<typeof modelSchema>;
+export type CostConfig = z.infer<typeof costSchema>;
+export type SwapConfig = z.infer<typeof swapSchema>;
+export type TrainConfig = z.infer<typeof trainSchema>;
+export type LambdaConfig = z.infer<typeof lambdaSchema>;

@@ -1,0 +1,20 @@
+/**
+ * Every task bimt knows, by the `task.kind` a config names. Adding a task: one file in
+ * src/tasks/ exporting a TaskDefinition, and one line here.
+ */
+import { z } from 'zod';
+import { BimtError } from '../errors.js';
+import type { TaskDefinition } from './task.js';
+import { twoMoons } from './two-moons.js';
+
+export const TASKS = [twoMoons] as const;
+
+/** The `task:` section of a config: one schema per task, chosen by `kind`. */
+export const taskSchema = z.discriminatedUnion('kind', [twoMoons.schema]);
+export type TaskConfig = z.infer<typeof taskSchema>;
+
+export function taskDefinition(kind: string): TaskDefinition {
+  const def = TASKS.find((t) => t.kind === kind);
+  if (!def) throw new BimtError(`unknown task "${kind}"; known tasks: ${TASKS.map((t) => t.kind).join(', ')}`);
+  return def as TaskDefinition;
+}

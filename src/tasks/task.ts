@@ -1,0 +1,44 @@
+/**
+ * What every task provides (ARCHITECTURE.md, src/tasks/): data from a seed, the loss, and human
+ * names for inputs and outputs. One file per task implements `TaskDefinition`.
+ */
+import type { z } from 'zod';
+
+/** How a sample's input is given. */
+export type InputSpec =
+  /** `dim` real features per sample; x is Float32Array [n, dim]. */
+  | { readonly kind: 'features'; readonly dim: number }
+  /** `count` token ids per sample in [0, vocab); x is Int32Array [n, count], fed through an embedding. */
+  | { readonly kind: 'tokens'; readonly count: number; readonly vocab: number };
+
+/** What the network predicts. */
+export type TargetSpec =
+  /** Class index per sample, cross-entropy loss, accuracy reported; y is Int32Array [n]. */
+  | { readonly kind: 'classes'; readonly count: number }
+  /** `dim` real values per sample, MSE loss; y is Float32Array [n, dim]. */
+  | { readonly kind: 'values'; readonly dim: number };
+
+export interface Split {
+  readonly n: number;
+  readonly x: Float32Array | Int32Array;
+  readonly y: Float32Array | Int32Array;
+}
+
+export interface TaskInstance {
+  readonly inputs: InputSpec;
+  readonly targets: TargetSpec;
+  readonly train: Split;
+  readonly test: Split;
+  /** Name of each original input feature, or of each embedding dimension for token inputs. */
+  readonly inputLabels: readonly string[];
+  /** Name of each original output. */
+  readonly outputLabels: readonly string[];
+}
+
+export interface TaskDefinition<S extends z.ZodType = z.ZodType> {
+  readonly kind: string;
+  /** The `task:` section of a config for this task (a strict object with `kind` literal). */
+  readonly schema: S;
+  /** Builds the data for a validated task section; all randomness from `seed`. */
+  build(config: z.infer<S>, seed: number): TaskInstance;
+}
