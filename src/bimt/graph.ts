@@ -1,0 +1,160 @@
+/**
+ * The pruned graph of a network: which neurons are alive once weights with |w| <= threshold are
+ * dropped, the surviving edges, and the connected components ("modules") with the inputs and
+ * outputs each contains. Snapshots during training, `bimt prune` and the network plot all read
+ * this one structure.
+ *
+ * A neuron is alive when some path of surviving weights reaches it from an input and leaves it
+ * towards an output; anything else cannot carry information from the inputs to the outputs.
+ * Inputs and outputs are always listed (they are the labelled ends), with `connected` saying
+ * whether any path touches them.
+ */
+import { inputPositions, numWeightLayers, type Network } from '../model/network.js';
+
+export interface Labels {
+  /** Name of each ORIGINAL input feature (or embedding dimension). */
+  readonly inputs: readonly string[];
+  /** Name of each ORIGINAL output. */
+  readonly outputs: readonly string[];
+}
+
+export interface GraphNeuron {
+  /** Index of the neuron in its layer (fold copies of the input counted separately). */
+  readonly index: number;
+  /** Coordinates of its position (1 or 2 values). */
+  readonly coords: number[];
+  /** Human name: inputs and outputs only, after permutation. */
+  readonly label?: string;
+  /** For inputs and outputs: whether any surviving path touches it. Hidden neurons listed are alive. */
+  readonly connected: boolean;
+}
+
+export interface GraphEdge {
+  /** Weight layer: from neuron layer `layer` to `layer + 1`. */
+  readonly layer: number;
+  readonly from: number;
+  readonly to: number;
+  readonly weight: number;
+}
+
+export interface GraphModule {
+  /** [layer, index] of every alive neuron of the component. */
+  readonly neurons: [number, number][];
+  readonly inputs: string[];
+  readonly outputs: string[];
+}
+
+export interface NetworkGraph {
+  readonly threshold: number;
+  /** layers[l]: the listed neurons of neuron layer l (all inputs and outputs; alive hidden neurons). */
+  readonly layers: GraphNeuron[][];
+  readonly edges: GraphEdge[];
+  /** Components with at least one edge, largest first. */
+  readonly modules: GraphModule[];
+  /** Weights with |w| > threshold among all weights (biases and embedding not counted). */
+  readonly weightsKept: number;
+  readonly weightsTotal: number;
+}
+
+/** Label of input neuron n (fold f = n div Nf reads original feature inPerm[n mod Nf]). */
+export function inputLabel(net: Network, labels: Labels, n: number): string {
+  const nf = inputPositions(net.arch);
+  const name = labels.inputs[net.inPerm[n % nf]] ?? `in${net.inPerm[n % nf]}`;
+  return net.arch.inFold > 1 ? `${name}·${Math.floor(n / nf) + 1}` : name;
+}
+
+export function outputLabel(net: Network, labels: Labels, q: number): string {
+  return labels.outputs[net.outPerm[q]] ?? `out${net.outPerm[q]}`;
+}
+
+export function networkGraph(net: Network, labels: Labels, threshold: number): NetworkGraph {
+  const { arch, params, geometry } = net;
+  const L = numWeightLayers(arch);
+  const kept = (l: number, i: number, o: number) => Math.abs(params.weights[l][i * arch.widths[l + 1] + o]) > threshold;
+
+  // Forward reachability from the inputs, then backward from the outputs.
+  const fromInput = arch.widths.map((w, l) => new Uint8Array(w).fill(l === 0 ? 1 : 0));
+  for (let l = 0; l < L; l++) {
+    for (let i = 0; i < arch.widths[l]; i++) {
+      if (fromInput[l][i]) for (let o = 0; o < arch.widths[l + 1]; o++) if (kept(l, i, o)) fromInput[l + 1][o] = 1;
+    }
+  }
+  const toOutput = arch.widths.map((w, l) => new Uint8Array(w).fill(l === L ? 1 : 0));
+  for (let l = L - 1; l >= 0; l--) {
+    for (let i = 0; i < arch.widths[l]; i++) {
+      for (let o = 0; o < arch.widths[l + 1]; o++) if (toOutput[l + 1][o] && kept(l, i, o)) toOutput[l][i] = 1;
+    }
+  }
+  const alive = (l: number, n: number) => fromInput[l][n] === 1 && toOutput[l][n] === 1;
+
+  const edges: GraphEdge[] = [];
+  let weightsKept = 0;
+  let weightsTotal = 0;
+  for (let l = 0; l < L; l++) {
+    const nOut = arch.widths[l + 1];
+    weightsTotal += params.weights[l].length;
+    for (let i = 0; i < arch.widths[l]; i++) {
+      for (let o = 0; o < nOut; o++) {
+        if (!kept(l, i, o)) continue;
+        weightsKept++;
+        if (alive(l, i) && alive(l + 1, o)) edges.push({ layer: l, from: i, to: o, weight: params.weights[l][i * nOut + o] });
+      }
+    }
+  }
+
+  const layers = arch.widths.map((w, l) => {
+    const list: GraphNeuron[] = [];
+    const g = geometry[l];
+    for (let n = 0; n < w; n++) {
+      const ends = l === 0 || l === L;
+      if (!ends && !alive(l, n)) continue;
+      const label = l === 0 ? inputLabel(net, labels, n) : l === L ? outputLabel(net, labels, n) : undefined;
+      list.push({
+        index: n,
+        coords: Array.from(g.coords.subarray(n * g.dims, (n + 1) * g.dims)),
+        ...(label !== undefined ? { label } : {}),
+        connected: alive(l, n),
+      });
+    }
+    return list;
+  });
+
+  return { threshold, layers, edges, modules: findModules(net, labels, edges), weightsKept, weightsTotal };
+}
+
+/** Connected components of the surviving edges (union-find over [layer, index] nodes). */
+function findModules(net: Network, labels: Labels, edges: GraphEdge[]): GraphModule[] {
+  const offsets: number[] = [];
+  let total = 0;
+  for (const w of net.arch.widths) {
+    offsets.push(total);
+    total += w;
+  }
+  const parent = Int32Array.from({ length: total }, (_, i) => i);
+  const find = (a: number): number => {
+    while (parent[a] !== a) a = parent[a] = parent[parent[a]];
+    return a;
+  };
+  const touched = new Uint8Array(total);
+  for (const e of edges) {
+    const a = offsets[e.layer] + e.from;
+    const b = offsets[e.layer + 1] + e.to;
+    touched[a] = touched[b] = 1;
+    parent[find(a)] = find(b);
+  }
+  const byRoot = new Map<number, GraphModule>();
+  const L = net.arch.widths.length - 1;
+  net.arch.widths.forEach((w, l) => {
+    for (let n = 0; n < w; n++) {
+      const id = offsets[l] + n;
+      if (!touched[id]) continue;
+      const root = find(id);
+      let m = byRoot.get(root);
+      if (!m) byRoot.set(root, (m = { neurons: [], inputs: [], outputs: [] }));
+      m.neurons.push([l, n]);
+      if (l === 0) m.inputs.push(inputLabel(net, labels, n));
+      if (l === L) m.outputs.push(outputLabel(net, labels, n));
+    }
+  });
+  return [...byRoot.values()].sort((a, b) => b.neurons.length - a.neurons.length);
+}

@@ -1,0 +1,32 @@
+/**
+ * The architecture a config's model section describes for a given task, checked against the
+ * task's input and output sizes so a mismatch is a clear config error, not a tensor shape error.
+ */
+import type { ModelConfig } from '../config/schema.js';
+import { BimtError } from '../errors.js';
+import type { TaskInstance } from '../tasks/task.js';
+import type { Architecture } from './network.js';
+
+export function architectureFor(model: ModelConfig, task: TaskInstance): Architecture {
+  const { widths, in_fold: inFold } = model;
+  const nIn = widths[0];
+  const nOut = widths[widths.length - 1];
+  if (nIn % inFold !== 0) {
+    throw new BimtError(`model.widths: input width ${nIn} is not divisible by model.in_fold ${inFold}`);
+  }
+  const wantOut = task.targets.kind === 'classes' ? task.targets.count : task.targets.dim;
+  if (nOut !== wantOut) {
+    throw new BimtError(`model.widths: the task has ${wantOut} outputs but the last width is ${nOut}`);
+  }
+  if (task.inputs.kind === 'features') {
+    if (nIn !== task.inputs.dim) {
+      throw new BimtError(`model.widths: the task has ${task.inputs.dim} inputs but the first width is ${nIn}`);
+    }
+    return { widths, inFold };
+  }
+  // Token inputs: one fold per token, each fold one embedding vector.
+  if (inFold !== task.inputs.count) {
+    throw new BimtError(`model.in_fold: the task gives ${task.inputs.count} tokens per sample, so in_fold must be ${task.inputs.count}`);
+  }
+  return { widths, inFold, embedding: { vocab: task.inputs.vocab, dim: nIn / inFold } };
+}

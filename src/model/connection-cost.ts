@@ -1,0 +1,115 @@
+/**
+ * The connection cost (BIMT-SPEC "Connection cost"), in its one home:
+ *
+ *     cost = AGG_l |W_l| * (A_l * D_l + l0)  +  [bias] AGG_l |b_l| * l0  +  [embedding] AGG |E| * l0
+ *
+ * Everything that depends on geometry and settings is folded into per-entry coefficients computed
+ * once (`costCoefficients`), so the differentiable tfjs cost is one weighted L1 per tensor and
+ * the host-side cost, the swap search and the metrics all read the same numbers.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { distance, type Geometry } from './geometry.js';
+import { numWeightLayers, type Architecture, type Network, type Params } from './network.js';
+
+export interface CostSpec {
+  /** A: weight of the distance term. */
+  readonly weightFactor: number;
+  /** Constant cost per unit |w| (stands in for the layer-to-layer distance). */
+  readonly l0: number;
+  /** Removes only the last layer's distance term; its l0 term stays. */
+  readonly noPenalizeLast: boolean;
+  /** 'sum' over entries (symbolic, two moons) or 'mean' per tensor (modular addition, ...). */
+  readonly aggregate: 'sum' | 'mean';
+}
+
+/** Per-entry coefficients: cost = sum |W_l| .* weights[l] + sum |b_l| * bias[l] + sum |E| * embedding. */
+export interface CostCoefficients {
+  /** weights[l][i * N_{l+1} + o] = s_l * (A_l * D_l[i, o] + l0), s_l the aggregation scale. */
+  readonly weights: Float32Array[];
+  /** Scalar coefficient of |b_l| (s * l0). */
+  readonly bias: number[];
+  /** Scalar coefficient of |E| (s * l0), 0 without an embedding. */
+  readonly embedding: number;
+}
+
+export function costCoefficients(arch: Architecture, geometry: Geometry, spec: CostSpec): CostCoefficients {
+  const L = numWeightLayers(arch);
+  const scale = (numel: number) => (spec.aggregate === 'mean' ? 1 / numel : 1);
+  const weights: Float32Array[] = [];
+  const bias: number[] = [];
+  for (let l = 0; l < L; l++) {
+    const nIn = arch.widths[l];
+    const nOut = arch.widths[l + 1];
+    const a = spec.noPenalizeLast && l === L - 1 ? 0 : spec.weightFactor;
+    const s = scale(nIn * nOut);
+    const c = new Float32Array(nIn * nOut);
+    for (let i = 0; i < nIn; i++) {
+      for (let o = 0; o < nOut; o++) c[i * nOut + o] = s * (a * distance(geometry[l], i, geometry[l + 1], o) + spec.l0);
+    }
+    weights.push(c);
+    bias.push(scale(nOut) * spec.l0);
+  }
+  const embedding = arch.embedding ? scale(arch.embedding.vocab * arch.embedding.dim) * spec.l0 : 0;
+  return { weights, bias, embedding };
+}
+
+/** The cost of host-side parameters, accumulated in float64. */
+export function connectionCost(params: Params, coef: CostCoefficients, includeBias: boolean): number {
+  let total = 0;
+  params.weights.forEach((w, l) => {
+    const c = coef.weights[l];
+    for (let n = 0; n < w.length; n++) total += Math.abs(w[n]) * c[n];
+  });
+  if (includeBias) params.biases.forEach((b, l) => (total += coef.bias[l] * sumAbs(b)));
+  if (params.embedding) total += coef.embedding * sumAbs(params.embedding);
+  return total;
+}
+
+/** Convenience: the cost of a network under a spec. */
+export function networkCost(net: Network, spec: CostSpec, includeBias: boolean): number {
+  return connectionCost(net.params, costCoefficients(net.arch, net.geometry, spec), includeBias);
+}
+
+/** Tensors of the trainable parameters, in the layout of `Params` ([in, out] weights). */
+export interface ParamTensors {
+  readonly weights: readonly tf.Tensor2D[];
+  readonly biases: readonly tf.Tensor1D[];
+  readonly embedding?: tf.Tensor2D;
+}
+
+/**
+ * The differentiable cost: a scalar tensor. `coefTensors` are `coef.weights` uploaded once (see
+ * `uploadCoefficients`). The gradient of |w| at exactly 0 is 0, as tf.abs gives.
+ */
+export function connectionCostTensor(
+  p: ParamTensors,
+  coef: CostCoefficients,
+  coefTensors: readonly tf.Tensor2D[],
+  includeBias: boolean,
+): tf.Scalar {
+  return tf.tidy(() => {
+    const terms: tf.Scalar[] = p.weights.map((w, l) => tf.sum(tf.mul(abs(w), coefTensors[l])));
+    if (includeBias) p.biases.forEach((b, l) => terms.push(tf.mul(tf.sum(abs(b)), coef.bias[l])));
+    if (p.embedding && coef.embedding !== 0) terms.push(tf.mul(tf.sum(abs(p.embedding)), coef.embedding));
+    return tf.addN(terms);
+  });
+}
+
+/**
+ * |x| with gradient sign(x), so 0 at exactly 0 as PyTorch gives (BIMT-SPEC "Connection cost");
+ * tf.abs's own gradient is -1 there, which would push pruned weights away from zero.
+ */
+const abs = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([x]);
+  return { value: tf.abs(x), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, tf.sign(saved[0]!)) };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as <T extends tf.Tensor>(x: T) => T;
+
+export function uploadCoefficients(arch: Architecture, coef: CostCoefficients): tf.Tensor2D[] {
+  return coef.weights.map((c, l) => tf.tensor2d(c, [arch.widths[l], arch.widths[l + 1]]));
+}
+
+function sumAbs(a: Float32Array): number {
+  let s = 0;
+  for (let n = 0; n < a.length; n++) s += Math.abs(a[n]);
+  return s;
+}

@@ -1,0 +1,29 @@
+/** Small builders shared by the tests: random networks of any shape, on the real code paths. */
+import { lineGeometry } from '../src/model/geometry.js';
+import { identity } from '../src/model/init.js';
+import { inputPositions, type Architecture, type Network } from '../src/model/network.js';
+import { Rng } from '../src/util/random.js';
+
+/** A network with weights uniform in [-1, 1] (no exact zeros) and random permutations. */
+export function randomNetwork(arch: Architecture, seed: number, shufflePerms = true): Network {
+  const rng = new Rng(seed, 'test-network');
+  const w = arch.widths;
+  const rand = (n: number) => Float32Array.from({ length: n }, () => rng.range(-1, 1));
+  const inPerm = identity(inputPositions(arch));
+  const outPerm = identity(w[w.length - 1]);
+  if (shufflePerms) {
+    rng.shuffle(inPerm);
+    rng.shuffle(outPerm);
+  }
+  return {
+    arch,
+    geometry: lineGeometry(w, arch.inFold),
+    params: {
+      weights: w.slice(0, -1).map((n, l) => rand(n * w[l + 1])),
+      biases: w.slice(1).map((n) => rand(n)),
+      ...(arch.embedding ? { embedding: rand(arch.embedding.vocab * arch.embedding.dim) } : {}),
+    },
+    inPerm,
+    outPerm,
+  };
+}

@@ -1,0 +1,142 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { relocate } from '../src/bimt/relocate.js';
+import { applySwap, swappablePositions, type Swap } from '../src/bimt/swap.js';
+import { BioModel } from '../src/model/bio-model.js';
+import { connectionCost, costCoefficients, type CostCoefficients, type CostSpec } from '../src/model/connection-cost.js';
+import { cloneNetwork, numWeightLayers, type Architecture, type Network } from '../src/model/network.js';
+import { Rng } from '../src/util/random.js';
+import { randomNetwork } from './helpers.js';
+
+/** The reference's search: full cost for every candidate, first minimum wins. */
+function bruteForceRelocate(net: Network, coef: CostCoefficients, topK: number, swapInputs: boolean): Swap[] {
+  const swaps: Swap[] = [];
+  const L = numWeightLayers(net.arch);
+  for (let layer = swapInputs ? 0 : 1; layer <= L; layer++) {
+    const n = swappablePositions(net.arch, layer);
+    const score = Array.from({ length: n }, (_, j) => neuronScore(net, layer, j));
+    const top = Array.from({ length: n }, (_, j) => j)
+      .sort((a, b) => score[b] - score[a] || a - b)
+      .slice(0, topK);
+    for (const j of top) {
+      let best = -1;
+      let bestCost = Infinity;
+      for (let k = 0; k < n; k++) {
+        const trial = cloneNetwork(net);
+        applySwap(trial, { layer, a: j, b: k });
+        const c = connectionCost(trial.params, coef, true);
+        // Recomputing the whole cost adds rounding noise of ~1e-16 relative; candidates within
+        // that are exact ties (e.g. every output swap under no_penalize_last), lowest k wins.
+        if (best < 0 || c < bestCost - 1e-12 * Math.abs(bestCost)) {
+          best = k;
+          bestCost = c;
+        }
+      }
+      if (best !== j) {
+        applySwap(net, { layer, a: j, b: best });
+        swaps.push({ layer, a: j, b: best });
+      }
+    }
+  }
+  return swaps;
+}
+
+/** |incoming| + |outgoing| of position j, outgoing summed over every fold copy. */
+function neuronScore(net: Network, layer: number, j: number): number {
+  const { widths, inFold } = net.arch;
+  let s = 0;
+  if (layer > 0) for (let i = 0; i < widths[layer - 1]; i++) s += Math.abs(net.params.weights[layer - 1][i * widths[layer] + j]);
+  if (layer < widths.length - 1) {
+    const folds = layer === 0 ? inFold : 1;
+    const nf = widths[layer] / folds;
+    for (let f = 0; f < folds; f++) {
+      for (let o = 0; o < widths[layer + 1]; o++) s += Math.abs(net.params.weights[layer][(f * nf + j) * widths[layer + 1] + o]);
+    }
+  }
+  return s;
+}
+
+const shapes: { arch: Architecture; topK: number }[] = [
+  { arch: { widths: [2, 20, 20, 2], inFold: 1 }, topK: 10 },
+  { arch: { widths: [4, 7, 5, 3], inFold: 1 }, topK: 3 },
+  { arch: { widths: [8, 10, 10, 6], inFold: 2 }, topK: 30 },
+  { arch: { widths: [6, 9, 4], inFold: 3 }, topK: 5 },
+  { arch: { widths: [3, 12, 12, 12, 1], inFold: 1 }, topK: 4 },
+];
+const specs: CostSpec[] = [
+  { weightFactor: 1, l0: 0.2, noPenalizeLast: false, aggregate: 'sum' },
+  { weightFactor: 2, l0: 0.5, noPenalizeLast: true, aggregate: 'mean' },
+];
+
+describe('relocate', () => {
+  it('chooses exactly the swaps of the brute-force search', () => {
+    let total = 0;
+    for (const { arch, topK } of shapes) {
+      for (const spec of specs) {
+        for (let seed = 0; seed < 4; seed++) {
+          for (const swapInputs of [true, false]) {
+            const net = randomNetwork(arch, 100 * seed + arch.widths.length);
+            const coef = costCoefficients(arch, net.geometry, spec);
+            const brute = cloneNetwork(net);
+            const expected = bruteForceRelocate(brute, coef, topK, swapInputs);
+            const got = relocate(net, coef, { topK, swapInputs });
+            expect(got).toEqual(expected);
+            expect(net.inPerm).toEqual(brute.inPerm);
+            expect(net.outPerm).toEqual(brute.outPerm);
+            net.params.weights.forEach((w, l) => expect(w).toEqual(brute.params.weights[l]));
+            total += got.length;
+          }
+        }
+      }
+    }
+    expect(total).toBeGreaterThan(50); // the property was exercised on real swaps, not no-ops
+  });
+
+  it('never raises the connection cost and leaves a relocated network with nothing to gain at its top positions', () => {
+    const arch = { widths: [2, 20, 20, 2], inFold: 1 };
+    const net = randomNetwork(arch, 5);
+    const coef = costCoefficients(arch, net.geometry, specs[0]);
+    let before = connectionCost(net.params, coef, true);
+    for (let pass = 0; pass < 5; pass++) {
+      relocate(net, coef, { topK: 10, swapInputs: true });
+      const after = connectionCost(net.params, coef, true);
+      expect(after).toBeLessThanOrEqual(before + 1e-9);
+      before = after;
+    }
+  });
+});
+
+describe('swaps keep the network function', () => {
+  const cases: Architecture[] = [
+    { widths: [3, 8, 6, 4], inFold: 1 },
+    { widths: [6, 8, 5], inFold: 2 },
+    { widths: [8, 10, 7], inFold: 2, embedding: { vocab: 7, dim: 4 } },
+  ];
+  for (const arch of cases) {
+    it(`outputs unchanged to 1e-5 after random swaps in every layer (${JSON.stringify(arch)})`, () => {
+      const net = randomNetwork(arch, 21);
+      const rng = new Rng(4, 'swaps');
+      const n = 16;
+      const x = arch.embedding
+        ? tf.tensor2d(Int32Array.from({ length: n * arch.inFold }, () => rng.int(arch.embedding!.vocab)), [n, arch.inFold], 'int32')
+        : tf.tensor2d(Float32Array.from({ length: n * arch.widths[0] }, () => rng.range(-1, 1)), [n, arch.widths[0]]);
+      const before = BioModel.fromNetwork(net);
+      const y0 = before.forward(x).arraySync();
+      for (let t = 0; t < 40; t++) {
+        const layer = rng.int(arch.widths.length);
+        const m = swappablePositions(arch, layer);
+        applySwap(net, { layer, a: rng.int(m), b: rng.int(m) });
+      }
+      const after = BioModel.fromNetwork(net);
+      const y1 = after.forward(x).arraySync();
+      // The swaps must really have moved weights, or the test proves nothing.
+      expect(after.weights[0].dataSync()).not.toEqual(before.weights[0].dataSync());
+      y1.forEach((row, i) => row.forEach((v, o) => expect(Math.abs(v - y0[i][o])).toBeLessThan(1e-5)));
+      // Loading the swapped network into the first model gives the same outputs too.
+      before.load(net.params, net.inPerm, net.outPerm);
+      before.forward(x).arraySync().forEach((row, i) => row.forEach((v, o) => expect(Math.abs(v - y0[i][o])).toBeLessThan(1e-5)));
+      before.dispose();
+      after.dispose();
+    });
+  }
+});
