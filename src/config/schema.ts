@@ -85,6 +85,8 @@ export const trainSchema = z.strictObject({
   beta1: finite.min(0).lt(1).default(0.9),
   beta2: finite.min(0).lt(1).default(0.999),
   eps: finite.positive().default(1e-8),
+  /** AdamW's decoupled weight decay (the reference's AdamW uses 0, i.e. Adam). */
+  weight_decay: nonNegative.default(0),
 });
 
 export const outputSchema = z.strictObject({

@@ -11,9 +11,16 @@ export class BioModel {
   readonly weights: tf.Variable<tf.Rank.R2>[];
   readonly biases: tf.Variable<tf.Rank.R1>[];
   readonly embedding?: tf.Variable<tf.Rank.R2>;
-  /** Index tensors derived from the permutations; rebuilt by `load` after relocation. */
+  /**
+   * Constant tensors derived from the permutations, rebuilt by `load` after relocation: an index
+   * for the feature inputs, and permutation matrices where a gradient must flow through the
+   * permutation (outputs, embedding columns). Matrices rather than gathers because gather's
+   * gradient (UnsortedSegmentSum) is missing from the wasm backend; at these sizes a matMul
+   * costs about the same.
+   */
   private inIndex: tf.Tensor1D;
-  private outIndex: tf.Tensor1D;
+  private inMatrix: tf.Tensor2D | undefined;
+  private outMatrix: tf.Tensor2D;
 
   /** Creates variables holding copies of the parameters; the model keeps no reference to them. */
   constructor(
@@ -29,7 +36,7 @@ export class BioModel {
       const { vocab, dim } = arch.embedding;
       this.embedding = tf.variable(tf.tensor2d(params.embedding!, [vocab, dim]));
     }
-    [this.inIndex, this.outIndex] = this.indexTensors(inPerm, outPerm);
+    [this.inIndex, this.inMatrix, this.outMatrix] = this.permutationTensors(inPerm, outPerm);
   }
 
   static fromNetwork(net: Network): BioModel {
@@ -58,7 +65,7 @@ export class BioModel {
         h = tf.add(tf.matMul(h, this.weights[l]), this.biases[l]);
         if (l < L - 1) h = tf.mul(h, tf.sigmoid(h)); // SiLU
       }
-      return tf.gather(h, this.outIndex, 1);
+      return tf.matMul(h, this.outMatrix);
     });
   }
 
@@ -66,9 +73,11 @@ export class BioModel {
     const { arch } = this;
     if (!this.embedding) return tf.gather(x, this.inIndex, 1);
     // Position j of fold f reads dimension inPerm[j] of token f's embedding: permute the
-    // embedding's columns once, look up every token, and lay the folds side by side.
-    const permuted = tf.gather(this.embedding, this.inIndex, 1);
-    const looked = tf.gather(permuted, tf.cast(x, 'int32'));
+    // embedding's columns once, look up every token (one-hot rows times the table), and lay the
+    // folds side by side.
+    const permuted = tf.matMul(this.embedding, this.inMatrix!);
+    const tokens = tf.oneHot(tf.reshape(tf.cast(x, 'int32'), [-1]), arch.embedding!.vocab);
+    const looked = tf.matMul(tf.cast(tokens, 'float32'), permuted);
     return tf.reshape(looked, [x.shape[0], arch.widths[0]]);
   }
 
@@ -89,27 +98,30 @@ export class BioModel {
       params.biases.forEach((b, l) => this.biases[l].assign(tf.tensor1d(b)));
       if (this.embedding && params.embedding) this.embedding.assign(tf.tensor2d(params.embedding, this.embedding.shape));
     });
-    tf.dispose([this.inIndex, this.outIndex]);
-    [this.inIndex, this.outIndex] = this.indexTensors(inPerm, outPerm);
+    this.disposePermutations();
+    [this.inIndex, this.inMatrix, this.outMatrix] = this.permutationTensors(inPerm, outPerm);
   }
 
   /**
-   * inIndex[f * Nf + j] = f * Nf + inPerm[j] for feature inputs (the embedding case uses inPerm
-   * directly); outIndex[r] = the position holding original output r (the inverse of outPerm).
+   * inIndex[f * Nf + j] = f * Nf + inPerm[j] (feature inputs); inMatrix[inPerm[j], j] = 1
+   * (embedding columns); outMatrix[q, r] = 1 where position q holds original output r.
    */
-  private indexTensors(inPerm: Int32Array, outPerm: Int32Array): [tf.Tensor1D, tf.Tensor1D] {
+  private permutationTensors(inPerm: Int32Array, outPerm: Int32Array): [tf.Tensor1D, tf.Tensor2D | undefined, tf.Tensor2D] {
     const { arch } = this;
     const nf = inputPositions(arch);
-    const inIdx = arch.embedding
-      ? Int32Array.from(inPerm)
-      : Int32Array.from({ length: arch.widths[0] }, (_, n) => Math.floor(n / nf) * nf + inPerm[n % nf]);
-    const outIdx = new Int32Array(outPerm.length);
-    outPerm.forEach((orig, q) => (outIdx[orig] = q));
-    return [tf.tensor1d(inIdx, 'int32'), tf.tensor1d(outIdx, 'int32')];
+    const inIdx = Int32Array.from({ length: arch.widths[0] }, (_, n) => Math.floor(n / nf) * nf + inPerm[n % nf]);
+    const inMatrix = arch.embedding ? permutationMatrix(inPerm, (j) => [inPerm[j], j]) : undefined;
+    const outMatrix = permutationMatrix(outPerm, (q) => [q, outPerm[q]]);
+    return [tf.tensor1d(inIdx, 'int32'), inMatrix, outMatrix];
+  }
+
+  private disposePermutations(): void {
+    tf.dispose([this.inIndex, this.outMatrix, ...(this.inMatrix ? [this.inMatrix] : [])]);
   }
 
   dispose(): void {
-    tf.dispose([...this.variables(), this.inIndex, this.outIndex]);
+    tf.dispose(this.variables());
+    this.disposePermutations();
   }
 }
 
@@ -126,4 +138,15 @@ export function paramsFromList(arch: Architecture, list: readonly Float32Array[]
 /** The inverse of `paramsFromList`. */
 export function listFromParams(p: Params): Float32Array[] {
   return [...p.weights, ...p.biases, ...(p.embedding ? [p.embedding] : [])];
+}
+
+/** An n x n 0/1 matrix with a one at `at(i)` for each i. */
+function permutationMatrix(perm: Int32Array, at: (i: number) => [number, number]): tf.Tensor2D {
+  const n = perm.length;
+  const m = new Float32Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const [r, c] = at(i);
+    m[r * n + c] = 1;
+  }
+  return tf.tensor2d(m, [n, n]);
 }

@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// Thin entry point: the compiled CLI lives in dist/ (built by `npm ci` / `npm run build`).
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const entry = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(fileURLToPath(entry))) {
+  process.stderr.write('bimt: not built yet; run `npm ci` or `npm run build` in the bimt folder\n');
+  process.exit(1);
+}
+const { main } = await import(entry.href);
+process.exitCode = await main(process.argv);

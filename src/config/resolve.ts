@@ -1,0 +1,80 @@
+/**
+ * A validated config made concrete for one run: step references ("25%") become step numbers and
+ * checked against the run's length; the schedule functions the trainer calls live here, so the
+ * meaning of a schedule is in one place.
+ */
+import { stringify } from 'yaml';
+import type { Config, CostConfig, StepRef } from './schema.js';
+
+export type LambdaChange = { readonly at: number; readonly set: number } | { readonly at: number; readonly multiply: number };
+
+export type ResolvedConfig = Omit<Config, 'lambda' | 'cost' | 'name'> & {
+  /** Run name prefix: the config's `name`, or its file name. */
+  readonly name: string;
+  readonly lambda: { readonly initial: number; readonly changes: readonly LambdaChange[] };
+  /** bias: true/false, or the first step from which biases are penalised. */
+  readonly cost: Omit<CostConfig, 'bias'> & { readonly bias: boolean | number };
+};
+
+/** A problem with a resolved value: the key path and what is wrong (load.ts adds file and line). */
+export interface ResolveIssue {
+  readonly path: (string | number)[];
+  readonly message: string;
+}
+
+export function resolveConfig(cfg: Config, fallbackName: string): ResolvedConfig | ResolveIssue {
+  const { steps } = cfg.train;
+  const step = (ref: StepRef, path: (string | number)[]): number | ResolveIssue => {
+    const s = typeof ref === 'number' ? ref : Math.round((steps * Number(ref.slice(0, -1))) / 100);
+    if (s > steps) return { path, message: `step ${ref} is beyond train.steps (${steps})` };
+    return s;
+  };
+  const changes: LambdaChange[] = [];
+  for (const [i, c] of cfg.lambda.changes.entries()) {
+    const at = step(c.at, ['lambda', 'changes', i, 'at']);
+    if (typeof at !== 'number') return at;
+    if (changes.length > 0 && at < changes[changes.length - 1]!.at) {
+      return { path: ['lambda', 'changes', i, 'at'], message: `step ${at} comes before the previous change (changes must be in step order)` };
+    }
+    changes.push('set' in c ? { at, set: c.set } : { at, multiply: c.multiply });
+  }
+  let bias: boolean | number;
+  if (typeof cfg.cost.bias === 'boolean') bias = cfg.cost.bias;
+  else {
+    const at = step(cfg.cost.bias, ['cost', 'bias']);
+    if (typeof at !== 'number') return at;
+    bias = at;
+  }
+  const { name, ...rest } = cfg;
+  return { ...rest, name: name ?? fallbackName, lambda: { initial: cfg.lambda.initial, changes }, cost: { ...cfg.cost, bias } };
+}
+
+export function isResolveIssue(r: ResolvedConfig | ResolveIssue): r is ResolveIssue {
+  return 'message' in r && 'path' in r && !('train' in r);
+}
+
+/** Lambda used by the update with index `step` (0-based: the first update is step 0). */
+export function lambdaAt(cfg: ResolvedConfig, step: number): number {
+  let lambda = cfg.lambda.initial;
+  for (const c of cfg.lambda.changes) {
+    if (c.at > step) break;
+    lambda = 'set' in c ? c.set : lambda * c.multiply;
+  }
+  return lambda;
+}
+
+/** Whether the update with index `step` penalises biases. */
+export function biasPenaltyOn(cfg: ResolvedConfig, step: number): boolean {
+  const b = cfg.cost.bias;
+  return typeof b === 'boolean' ? b : step >= b;
+}
+
+/** The steps at which lambda changes (for plots), with the value from that step on. */
+export function lambdaPhases(cfg: ResolvedConfig): { step: number; lambda: number }[] {
+  return cfg.lambda.changes.map((c) => ({ step: c.at, lambda: lambdaAt(cfg, c.at) }));
+}
+
+/** The resolved config as written to a run's config.yaml; it loads back to the same config. */
+export function configToYaml(cfg: ResolvedConfig): string {
+  return `# Resolved config of this run (defaults filled in, overrides applied, steps resolved).\n${stringify(cfg)}`;
+}

@@ -1,0 +1,83 @@
+/**
+ * metrics.csv: one row per evaluation, written through csv-writer. Each row is appended whole
+ * and flushed before training goes on, so an interrupted run keeps every row it reported and
+ * never a partial one (resume truncates to the checkpoint's step, see src/runs/resume.ts).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createObjectCsvWriter } from 'csv-writer';
+import { BimtError } from '../errors.js';
+
+export interface MetricsRow {
+  readonly step: number;
+  readonly lambda: number;
+  readonly train_loss: number;
+  readonly test_loss: number;
+  /** null for regression tasks (written as an empty cell). */
+  readonly train_acc: number | null;
+  readonly test_acc: number | null;
+  readonly connection_cost: number;
+  /** Weights with |w| above output.snapshot_threshold. */
+  readonly weights_above_threshold: number;
+  /** Swaps made since the previous row. */
+  readonly swaps: number;
+}
+
+export const METRICS_COLUMNS = [
+  'step',
+  'lambda',
+  'train_loss',
+  'test_loss',
+  'train_acc',
+  'test_acc',
+  'connection_cost',
+  'weights_above_threshold',
+  'swaps',
+] as const satisfies readonly (keyof MetricsRow)[];
+
+export class MetricsWriter {
+  private readonly writer;
+
+  /** `append` continues an existing file (resume) instead of starting one with a header. */
+  constructor(path: string, append = false) {
+    this.writer = createObjectCsvWriter({
+      path,
+      header: METRICS_COLUMNS.map((id) => ({ id, title: id })),
+      append: append && existsSync(path),
+    });
+  }
+
+  async append(row: MetricsRow): Promise<void> {
+    const cells: Record<string, string | number> = {};
+    for (const c of METRICS_COLUMNS) cells[c] = formatCell(row[c]);
+    await this.writer.writeRecords([cells]);
+  }
+}
+
+/** Shortest text that reads back to the same float64 (JS's own round-trip formatting). */
+function formatCell(v: number | null): string {
+  return v === null ? '' : String(v);
+}
+
+export function readMetrics(path: string): MetricsRow[] {
+  if (!existsSync(path)) throw new BimtError(`${path}: no metrics file`);
+  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.length > 0);
+  const head = lines[0]?.split(',') ?? [];
+  if (head.join(',') !== METRICS_COLUMNS.join(',')) throw new BimtError(`${path}: unexpected header "${lines[0] ?? ''}"`);
+  return lines.slice(1).map((line, i) => {
+    const cells = line.split(',');
+    if (cells.length !== METRICS_COLUMNS.length) throw new BimtError(`${path}:${i + 2}: expected ${METRICS_COLUMNS.length} cells`);
+    const num = (k: number) => Number(cells[k]);
+    const opt = (k: number) => (cells[k] === '' ? null : Number(cells[k]));
+    return {
+      step: num(0),
+      lambda: num(1),
+      train_loss: num(2),
+      test_loss: num(3),
+      train_acc: opt(4),
+      test_acc: opt(5),
+      connection_cost: num(6),
+      weights_above_threshold: num(7),
+      swaps: num(8),
+    };
+  });
+}

@@ -1,0 +1,135 @@
+/**
+ * The run-directory layout, in one place (ARCHITECTURE.md "Run directories are the database"):
+ *
+ *   <runs>/<name>/config.yaml        resolved config (after --set overrides)
+ *                 meta.json          version, backend, seed, times, status, checkpoint checksums
+ *                 metrics.csv        one row per evaluation
+ *                 checkpoints/step-NNNNNN.safetensors
+ *                 snapshots/step-NNNNNN.json   pruned graph at that step
+ *                 plots/             SVGs from `bimt plot`
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { BimtError } from '../errors.js';
+import { writeFileAtomic } from './atomic.js';
+import { checkpointFileName, stepOfFileName } from './checkpoint.js';
+
+export interface RunPaths {
+  readonly root: string;
+  readonly config: string;
+  readonly meta: string;
+  readonly metrics: string;
+  readonly checkpoints: string;
+  readonly snapshots: string;
+  readonly plots: string;
+}
+
+export type RunStatus = 'running' | 'completed' | 'diverged' | 'interrupted' | 'failed';
+
+export interface RunMeta {
+  bimt_version: string;
+  backend: string;
+  seed: number;
+  /** Task kind, for `bimt ls`. */
+  task: string;
+  started: string;
+  ended?: string;
+  status: RunStatus;
+  steps_done: number;
+  total_steps: number;
+  config_name: string;
+  /** sha256 of each checkpoint file by name, checked before a checkpoint is trusted. */
+  checkpoints: Record<string, string>;
+  /** Why the run stopped, when it did not complete. */
+  message?: string;
+}
+
+export function runPaths(root: string): RunPaths {
+  return {
+    root,
+    config: join(root, 'config.yaml'),
+    meta: join(root, 'meta.json'),
+    metrics: join(root, 'metrics.csv'),
+    checkpoints: join(root, 'checkpoints'),
+    snapshots: join(root, 'snapshots'),
+    plots: join(root, 'plots'),
+  };
+}
+
+export function checkpointPath(p: RunPaths, step: number): string {
+  return join(p.checkpoints, checkpointFileName(step));
+}
+
+export function snapshotPath(p: RunPaths, step: number): string {
+  return join(p.snapshots, checkpointFileName(step).replace(/\.safetensors$/, '.json'));
+}
+
+/**
+ * Creates a new run directory and never reuses one: `<prefix>-<timestamp>` (with -2, -3... if two
+ * runs start within the same second), or exactly `name` when `exact`, which must not exist yet.
+ */
+export function createRunDir(runsDir: string, name: string, opts: { exact: boolean; now?: Date }): RunPaths {
+  try {
+    mkdirSync(runsDir, { recursive: true });
+  } catch (e) {
+    throw new BimtError(`cannot create runs directory ${runsDir}: ${(e as Error).message}`);
+  }
+  const candidates = opts.exact ? [name] : timestamped(name, opts.now ?? new Date());
+  for (const dir of candidates) {
+    const root = join(runsDir, dir);
+    try {
+      mkdirSync(root); // fails if it exists: the atomic "claim" of the name
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+        if (opts.exact) throw new BimtError(`run directory ${root} already exists; choose another --name`);
+        continue;
+      }
+      throw new BimtError(`cannot create run directory ${root}: ${(e as Error).message}`);
+    }
+    const paths = runPaths(root);
+    mkdirSync(paths.checkpoints);
+    mkdirSync(paths.snapshots);
+    return paths;
+  }
+  throw new BimtError(`could not find a free run directory name for ${name} in ${runsDir}`);
+}
+
+function* timestamped(prefix: string, now: Date): Generator<string> {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
+  yield `${prefix}-${stamp}`;
+  for (let i = 2; i < 1000; i++) yield `${prefix}-${stamp}-${i}`;
+}
+
+/** An existing run directory, checked to be one. */
+export function openRunDir(dir: string): RunPaths {
+  const root = resolve(dir);
+  if (!existsSync(root)) throw new BimtError(`${dir}: no such run directory`);
+  if (!statSync(root).isDirectory()) throw new BimtError(`${dir}: not a directory`);
+  const paths = runPaths(root);
+  if (!existsSync(paths.meta) || !existsSync(paths.config)) {
+    throw new BimtError(`${dir}: not a bimt run directory (no meta.json / config.yaml)`);
+  }
+  return paths;
+}
+
+export function writeMeta(p: RunPaths, meta: RunMeta): void {
+  writeFileAtomic(p.meta, `${JSON.stringify(meta, null, 2)}\n`);
+}
+
+export function readMeta(p: RunPaths): RunMeta {
+  try {
+    return JSON.parse(readFileSync(p.meta, 'utf8')) as RunMeta;
+  } catch (e) {
+    throw new BimtError(`${p.meta}: unreadable run metadata (${(e as Error).message})`);
+  }
+}
+
+/** Steps of the checkpoints present, ascending. */
+export function listCheckpoints(p: RunPaths): number[] {
+  if (!existsSync(p.checkpoints)) return [];
+  return readdirSync(p.checkpoints)
+    .map(stepOfFileName)
+    .filter((s): s is number => s !== undefined)
+    .sort((a, b) => a - b);
+}

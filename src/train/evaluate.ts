@@ -1,0 +1,41 @@
+/**
+ * Task losses and metrics: cross-entropy with accuracy for classes, MSE for values (both means,
+ * as PyTorch's defaults).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { BioModel } from '../model/bio-model.js';
+import type { TargetSpec } from '../tasks/task.js';
+import type { DataTensors, SplitTensors } from './data.js';
+
+/** Scalar task loss of predictions [n, out] against a split's targets. */
+export function taskLoss(targets: TargetSpec, pred: tf.Tensor2D, s: SplitTensors): tf.Scalar {
+  return targets.kind === 'classes'
+    ? tf.losses.softmaxCrossEntropy(s.y, pred)
+    : tf.losses.meanSquaredError(s.y, pred);
+}
+
+export interface Evaluation {
+  readonly trainLoss: number;
+  readonly testLoss: number;
+  /** null for regression tasks. */
+  readonly trainAcc: number | null;
+  readonly testAcc: number | null;
+}
+
+/** Losses and accuracies on both splits, in one read-back from the backend. */
+export function evaluate(model: BioModel, targets: TargetSpec, data: DataTensors): Evaluation {
+  const values = tf.tidy(() => {
+    const out: tf.Scalar[] = [];
+    for (const s of [data.train, data.test]) {
+      const pred = model.forward(s.x);
+      out.push(taskLoss(targets, pred, s));
+      if (s.labels) out.push(tf.mean(tf.cast(tf.equal(tf.argMax(pred, 1), s.labels), 'float32')));
+    }
+    return tf.stack(out);
+  });
+  const v = values.dataSync();
+  values.dispose();
+  return targets.kind === 'classes'
+    ? { trainLoss: v[0], trainAcc: v[1], testLoss: v[2], testAcc: v[3] }
+    : { trainLoss: v[0], trainAcc: null, testLoss: v[1], testAcc: null };
+}

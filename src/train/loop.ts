@@ -1,0 +1,199 @@
+/**
+ * The training loop (ARCHITECTURE.md "Trainer"), visible in one place:
+ *
+ *   for each step: task loss + lambda(step) * connection cost -> Adam update     (tfjs, autodiff)
+ *   every swap.every:          relocate on host arrays, write back, move Adam's moments along
+ *   every output.eval_every:   a metrics row
+ *   every checkpoint_every:    a checkpoint of the host network
+ *
+ * It knows nothing of files: what to do with rows and checkpoints is the caller's (src/train/run.ts).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { relocate } from '../bimt/relocate.js';
+import { swapParams, type Swap } from '../bimt/swap.js';
+import { biasPenaltyOn, lambdaAt, type ResolvedConfig } from '../config/resolve.js';
+import { architectureFor } from '../model/architecture.js';
+import { BioModel, listFromParams, paramsFromList } from '../model/bio-model.js';
+import {
+  connectionCost,
+  connectionCostTensor,
+  costCoefficients,
+  uploadCoefficients,
+  type CostSpec,
+} from '../model/connection-cost.js';
+import { initNetwork } from '../model/init.js';
+import { cloneNetwork, type Network } from '../model/network.js';
+import type { MetricsRow } from '../runs/metrics.js';
+import type { TaskInstance } from '../tasks/task.js';
+import { Rng } from '../util/random.js';
+import { Adam } from './adam.js';
+import { EpochSampler } from './batches.js';
+import { disposeData, takeRows, uploadData, type SplitTensors } from './data.js';
+import { evaluate, taskLoss } from './evaluate.js';
+
+export interface LoopCallbacks {
+  /** A metrics row, after the step it names (step 0: before training). */
+  onMetrics(row: MetricsRow): Promise<void> | void;
+  /** The host network after `step` steps; the callee may keep it (it is a fresh copy). */
+  onCheckpoint(step: number, net: Network): Promise<void> | void;
+  /** Called after every step; cheap, the callee throttles. */
+  onStep?(step: number, lastRow: MetricsRow | undefined): void;
+}
+
+export type LoopStatus = 'completed' | 'diverged';
+
+export interface LoopResult {
+  readonly status: LoopStatus;
+  readonly stepsDone: number;
+  readonly lastRow: MetricsRow | undefined;
+  readonly net: Network;
+}
+
+/** The training cost settings of a config. */
+export function trainingCostSpec(cfg: ResolvedConfig): CostSpec {
+  return {
+    weightFactor: cfg.cost.weight_factor,
+    l0: cfg.cost.l0,
+    noPenalizeLast: cfg.cost.no_penalize_last,
+    aggregate: cfg.cost.aggregate,
+  };
+}
+
+/** The cost the swap search minimises: the training cost, or it with the reference's overrides. */
+export function swapCostSpec(cfg: ResolvedConfig): CostSpec {
+  const base = trainingCostSpec(cfg);
+  const o = cfg.swap.objective;
+  if (o === 'training') return base;
+  return {
+    ...base,
+    weightFactor: o.weight_factor ?? base.weightFactor,
+    noPenalizeLast: o.no_penalize_last ?? base.noPenalizeLast,
+  };
+}
+
+export async function trainLoop(cfg: ResolvedConfig, task: TaskInstance, cb: LoopCallbacks): Promise<LoopResult> {
+  const arch = architectureFor(cfg.model, task);
+  const net = initNetwork(arch, cfg.model.seed ?? cfg.seed);
+  const costCoef = costCoefficients(arch, net.geometry, trainingCostSpec(cfg));
+  const swapCoef = costCoefficients(arch, net.geometry, swapCostSpec(cfg));
+  const costTensors = uploadCoefficients(arch, costCoef);
+  const data = uploadData(task);
+  const model = BioModel.fromNetwork(net);
+  const vars = model.variables();
+  const adam = new Adam(vars, { lr: cfg.train.lr, beta1: cfg.train.beta1, beta2: cfg.train.beta2, eps: cfg.train.eps, weightDecay: cfg.train.weight_decay });
+  const sampler =
+    cfg.train.batch === 'full' ? undefined : new EpochSampler(data.train.n, cfg.train.batch, new Rng(cfg.seed, 'batches'));
+  const { steps } = cfg.train;
+  const { eval_every: evalEvery, checkpoint_every: checkpointEvery, snapshot_threshold: threshold } = cfg.output;
+
+  let lastRow: MetricsRow | undefined;
+  let swapsSinceRow = 0;
+  let status: LoopStatus = 'completed';
+
+  /** Pulls the parameters into `net` (the permutations already live there). */
+  const syncHost = () => Object.assign(net.params, model.readParams());
+
+  const record = async (step: number) => {
+    syncHost();
+    const e = evaluate(model, task.targets, data);
+    const row: MetricsRow = {
+      step,
+      lambda: lambdaAt(cfg, Math.max(step - 1, 0)),
+      train_loss: e.trainLoss,
+      test_loss: e.testLoss,
+      train_acc: e.trainAcc,
+      test_acc: e.testAcc,
+      connection_cost: connectionCost(net.params, costCoef, biasPenaltyOn(cfg, Math.max(step - 1, 0))),
+      weights_above_threshold: net.params.weights.reduce((n, w) => n + countAbove(w, threshold), 0),
+      swaps: swapsSinceRow,
+    };
+    swapsSinceRow = 0;
+    lastRow = row;
+    await cb.onMetrics(row);
+    return row;
+  };
+
+  try {
+    await record(0);
+    let step = 0;
+    while (step < steps) {
+      // `step` counts updates already made; this update uses the schedule's value at `step`.
+      const lambda = lambdaAt(cfg, step);
+      const withBias = biasPenaltyOn(cfg, step);
+      const batch = sampler ? batchOf(data.train, sampler.next()) : data.train;
+      const { value, grads } = tf.variableGrads(() => {
+        const loss = taskLoss(task.targets, model.forward(batch.x), batch);
+        return lambda === 0 ? loss : tf.add(loss, tf.mul(connectionCostTensor(model.tensors(), costCoef, costTensors, withBias), lambda));
+      }, vars);
+      adam.apply(vars.map((v) => grads[v.name]));
+      tf.dispose([value, ...Object.values(grads)]);
+      if (batch !== data.train) tf.dispose([batch.x, batch.y, ...(batch.labels ? [batch.labels] : [])]);
+      step++;
+
+      if (cfg.swap.every > 0 && step % cfg.swap.every === 0) {
+        swapsSinceRow += relocateModel(net, model, adam, syncHost, swapCoef, cfg);
+      }
+      if (step % evalEvery === 0 || step === steps) {
+        const row = await record(step);
+        if (!Number.isFinite(row.train_loss) || !Number.isFinite(row.test_loss)) {
+          status = 'diverged';
+          break;
+        }
+      }
+      if (step % checkpointEvery === 0 || step === steps) {
+        syncHost();
+        await cb.onCheckpoint(step, cloneNetwork(net));
+      }
+      cb.onStep?.(step, lastRow);
+    }
+    return { status, stepsDone: step, lastRow, net };
+  } finally {
+    model.dispose();
+    adam.dispose();
+    disposeData(data);
+    tf.dispose(costTensors);
+  }
+}
+
+/**
+ * One relocation pass on host arrays, then the new weights and permutations go back to the
+ * variables, and (by default) Adam's moments are permuted by the same swaps so each neuron keeps
+ * its own optimizer state. Returns the number of swaps.
+ */
+function relocateModel(
+  net: Network,
+  model: BioModel,
+  adam: Adam,
+  syncHost: () => void,
+  swapCoef: ReturnType<typeof costCoefficients>,
+  cfg: ResolvedConfig,
+): number {
+  syncHost();
+  const swaps: Swap[] = relocate(net, swapCoef, { topK: cfg.swap.top_k, swapInputs: cfg.swap.inputs });
+  if (swaps.length === 0) return 0;
+  model.load(net.params, net.inPerm, net.outPerm);
+  if (cfg.swap.permute_optimizer_state) {
+    const { m, v } = adam.readMoments();
+    const mp = paramsFromList(net.arch, m);
+    const vp = paramsFromList(net.arch, v);
+    for (const s of swaps) {
+      swapParams(mp, net.arch, s);
+      swapParams(vp, net.arch, s);
+    }
+    adam.loadMoments(listFromParams(mp), listFromParams(vp));
+  }
+  return swaps.length;
+}
+
+function batchOf(train: SplitTensors, idx: Int32Array): SplitTensors {
+  const t = tf.tensor1d(idx, 'int32');
+  const batch = takeRows(train, t);
+  t.dispose();
+  return batch;
+}
+
+function countAbove(w: Float32Array, t: number): number {
+  let n = 0;
+  for (let i = 0; i < w.length; i++) if (Math.abs(w[i]) > t) n++;
+  return n;
+}

@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, parseConfig } from '../src/config/load.js';
+import { biasPenaltyOn, configToYaml, lambdaAt } from '../src/config/resolve.js';
+import { BimtError } from '../src/errors.js';
+
+const twoMoons = readFileSync('configs/two-moons.yaml', 'utf8');
+
+/** The one-line message a bad config produces. */
+function errorOf(text: string, sets: string[] = []): string {
+  try {
+    parseConfig(text, 'c.yaml', sets);
+  } catch (e) {
+    expect(e).toBeInstanceOf(BimtError);
+    expect((e as BimtError).exitCode).toBe(2);
+    expect((e as Error).message).not.toContain('\n');
+    return (e as Error).message;
+  }
+  throw new Error('config was accepted');
+}
+
+const minimal = `
+task: { kind: two-moons }
+model:
+  widths: [2, 8, 2]
+lambda: { initial: 0.001 }
+train:
+  steps: 100
+  lr: 0.01
+`;
+
+describe('config loading', () => {
+  it('fills defaults and resolves the schedule of the two-moons config', () => {
+    const { config } = loadConfig('configs/two-moons.yaml');
+    expect(config.name).toBe('two-moons');
+    expect(config.model.in_fold).toBe(1);
+    expect(config.swap.inputs).toBe(true);
+    expect(lambdaAt(config, 4999)).toBe(0.001);
+    expect(lambdaAt(config, 5000)).toBe(0.01);
+    expect(biasPenaltyOn(config, 0)).toBe(true);
+  });
+
+  it('names file, line:column, key and the allowed keys for an unknown key', () => {
+    const msg = errorOf(minimal.replace('steps: 100', 'stepz: 100'));
+    expect(msg).toBe('c.yaml:7:3: train.stepz: unknown key (allowed: steps, lr, batch, beta1, beta2, eps, weight_decay)');
+  });
+
+  it('names the key and the expected type for a wrong type', () => {
+    const msg = errorOf(minimal.replace('lr: 0.01', 'lr: fast'));
+    expect(msg).toMatch(/^c\.yaml:8:3: train\.lr: .*expected number.*got "fast"/);
+  });
+
+  it('reports invalid YAML with its line', () => {
+    const msg = errorOf(minimal.replace('  widths: [2, 8, 2]', '  widths: [2, 8, 2\n  seed: 1'));
+    expect(msg).toMatch(/^c\.yaml:\d+:\d+: invalid YAML: /);
+  });
+
+  it('rejects missing and empty files, NaN, zero sizes and unknown tasks', () => {
+    expect(() => loadConfig('configs/nope.yaml')).toThrow('configs/nope.yaml: no such config file');
+    expect(errorOf('# only a comment\n')).toContain('the config file is empty');
+    expect(errorOf(minimal.replace('lr: 0.01', 'lr: .nan'))).toMatch(/^c\.yaml:8:3: train\.lr: .*finite/);
+    expect(errorOf(minimal.replace('[2, 8, 2]', '[2, 0, 2]'))).toMatch(/^c\.yaml:4:\d+: model\.widths\.1: /);
+    expect(errorOf(minimal.replace('two-moons', 'three-moons'))).toMatch(/^c\.yaml:2:\d+: task\.kind: unknown task "three-moons"/);
+    expect(errorOf(minimal.replace('steps: 100', 'steps: -5'))).toMatch(/train\.steps/);
+  });
+
+  it('rejects schedule steps beyond the run', () => {
+    const msg = errorOf(minimal.replace('{ initial: 0.001 }', '{ initial: 0.001, changes: [{ at: 500, set: 0.1 }] }'));
+    expect(msg).toBe('c.yaml:5:39: lambda.changes.0.at: step 500 is beyond train.steps (100)');
+  });
+
+  it('resolves percentage steps', () => {
+    const c = parseConfig(
+      minimal.replace('{ initial: 0.001 }', '{ initial: 0.001, changes: [{ at: "25%", multiply: 10 }, { at: "75%", multiply: 0.1 }] }') +
+        'cost: { bias: "75%" }\n',
+      'c.yaml',
+    );
+    expect(c.lambda.changes.map((x) => x.at)).toEqual([25, 75]);
+    expect(lambdaAt(c, 24)).toBeCloseTo(0.001, 12);
+    expect(lambdaAt(c, 25)).toBeCloseTo(0.01, 12);
+    expect(lambdaAt(c, 75)).toBeCloseTo(0.001, 12);
+    expect(biasPenaltyOn(c, 74)).toBe(false);
+    expect(biasPenaltyOn(c, 75)).toBe(true);
+  });
+
+  it('applies --set overrides with YAML values and list indices', () => {
+    const c = parseConfig(minimal, 'c.yaml', ['train.steps=50', 'model.widths=[2, 16, 16, 2]', 'model.widths.1=12', 'swap.every=0']);
+    expect(c.train.steps).toBe(50);
+    expect(c.model.widths).toEqual([2, 12, 16, 2]);
+    expect(c.swap.every).toBe(0);
+  });
+
+  it('names the --set argument when an override is wrong', () => {
+    expect(errorOf(minimal, ['train.lrr=1'])).toBe(
+      '--set train.lrr=1: train.lrr: unknown key (allowed: steps, lr, batch, beta1, beta2, eps, weight_decay)',
+    );
+    expect(errorOf(minimal, ['train.lr=abc'])).toMatch(/^--set train\.lr=abc: train\.lr: .*expected number/);
+    expect(errorOf(minimal, ['oops'])).toContain('--set oops: expected key.path=value');
+  });
+
+  it('writes a resolved config that loads back to the same config', () => {
+    const { config } = loadConfig('configs/two-moons.yaml', ['train.steps=6000', 'cost.bias="50%"']);
+    expect(parseConfig(configToYaml(config), 'config.yaml')).toEqual(config);
+  });
+});

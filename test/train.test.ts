@@ -1,0 +1,94 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { selectBackend } from '../src/backend.js';
+import { loadConfig } from '../src/config/load.js';
+import { readCheckpoint } from '../src/runs/checkpoint.js';
+import { readMetrics } from '../src/runs/metrics.js';
+import { readMeta } from '../src/runs/run-dir.js';
+import { runTraining } from '../src/train/run.js';
+
+const quiet = new Writable({ write: (_c, _e, done) => done() }) as unknown as NodeJS.WriteStream;
+
+/** A shortened two-moons run (the paper's settings, schedule scaled to the run) in a fresh runs dir. */
+async function shortRun(steps: number, name: string) {
+  const { config } = loadConfig('configs/two-moons.yaml', [
+    `train.steps=${steps}`,
+    `lambda.changes.0.at=${Math.floor(steps / 2)}`,
+    `output.checkpoint_every=${steps / 2}`,
+  ]);
+  const runsDir = mkdtempSync(join(tmpdir(), 'bimt-train-'));
+  const backend = await selectBackend();
+  return runTraining({ config, name, exactName: true, backend, runsDir, progressStream: quiet });
+}
+
+describe('bimt train (in process)', () => {
+  it('trains two moons to >= 95% test accuracy and writes a complete run directory', async () => {
+    const out = await shortRun(1200, 'moons');
+    expect(out.status).toBe('completed');
+    const rows = readMetrics(out.paths.metrics);
+    expect(rows.map((r) => r.step)).toEqual([...Array.from({ length: 13 }, (_, i) => i * 100)]);
+    expect(rows.at(-1)!.test_acc).toBeGreaterThanOrEqual(0.95);
+    expect(rows.at(-1)!.lambda).toBe(0.01);
+    // Sparsification under the connection cost: fewer weights above threshold than at the start.
+    expect(rows.at(-1)!.weights_above_threshold).toBeLessThan(rows[0]!.weights_above_threshold);
+
+    const meta = readMeta(out.paths);
+    expect(meta).toMatchObject({ status: 'completed', steps_done: 1200, task: 'two-moons', backend: (await selectBackend()).name });
+    expect(Object.keys(meta.checkpoints)).toEqual(['step-000600.safetensors', 'step-001200.safetensors']);
+    const ck = readCheckpoint(join(out.paths.checkpoints, 'step-001200.safetensors'));
+    expect(ck.step).toBe(1200);
+    expect(ck.net.arch.widths).toEqual([2, 20, 20, 2]);
+    const snap = JSON.parse(readFileSync(join(out.paths.snapshots, 'step-001200.json'), 'utf8'));
+    expect(snap.step).toBe(1200);
+    expect(snap.layers[0].map((n: { label: string }) => n.label).sort()).toEqual(['x1', 'x2']);
+    expect(snap.weightsKept).toBe(rows.at(-1)!.weights_above_threshold);
+    expect(readFileSync(out.paths.config, 'utf8')).toContain('steps: 1200');
+  });
+
+  it('gives identical metrics.csv for the same config and backend', async () => {
+    const a = await shortRun(400, 'a');
+    const b = await shortRun(400, 'b');
+    const csv = readFileSync(a.paths.metrics, 'utf8');
+    expect(csv.split('\n').length).toBeGreaterThan(5);
+    expect(readFileSync(b.paths.metrics, 'utf8')).toBe(csv);
+  });
+});
+
+describe('bimt train (command line)', () => {
+  const bimt = (...args: string[]) => spawnSync(process.execPath, ['bin/bimt.js', ...args], { encoding: 'utf8' });
+
+  it('explains a bad config in one line with exit code 2', () => {
+    const r = bimt('train', 'configs/two-moons.yaml', '--set', 'train.stepz=5');
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe('bimt: --set train.stepz=5: train.stepz: unknown key (allowed: steps, lr, batch, beta1, beta2, eps, weight_decay)');
+    const missing = bimt('train', 'nope.yaml');
+    expect(missing.status).toBe(2);
+    expect(missing.stderr.trim()).toBe('bimt: nope.yaml: no such config file');
+  });
+
+  it('fails clearly when a forced backend cannot load', () => {
+    const r = bimt('train', 'configs/two-moons.yaml', '--backend', 'tensorflow-gpu', '--runs-dir', mkdtempSync(join(tmpdir(), 'bimt-')));
+    // Where tfjs-node-gpu is installed and works this run would train; here it must be refused.
+    if (r.status !== 0) {
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/backend tensorflow-gpu/);
+    }
+  });
+
+  it('runs a short training, says which backend ran, and never overwrites a run', () => {
+    const runs = mkdtempSync(join(tmpdir(), 'bimt-cli-'));
+    const args = ['train', 'configs/two-moons.yaml', '--set', 'train.steps=50', '--set', 'lambda.changes=[]', '--runs-dir', runs, '--name', 'x'];
+    const r = bimt(...args);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/^bimt: backend (tensorflow-gpu|tensorflow|wasm|cpu)/);
+    expect(existsSync(join(runs, 'x', 'metrics.csv'))).toBe(true);
+    const again = bimt(...args);
+    expect(again.status).toBe(2);
+    expect(again.stderr).toMatch(/already exists/);
+    expect(readdirSync(runs)).toEqual(['x']);
+  });
+});
