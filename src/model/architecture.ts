@@ -28,5 +28,14 @@ export function architectureFor(model: ModelConfig, task: TaskInstance): Archite
   if (inFold !== task.inputs.count) {
     throw new BimtError(`model.in_fold: the task gives ${task.inputs.count} tokens per sample, so in_fold must be ${task.inputs.count}`);
   }
-  return { widths, inFold, embedding: { vocab: task.inputs.vocab, dim: nIn / inFold } };
+  // For token inputs the task's input labels name the embedding dimensions (TaskInstance), so
+  // their count is the embedding size the task was configured with.
+  const dim = nIn / inFold;
+  if (task.inputLabels.length !== dim) {
+    throw new BimtError(
+      `model.widths: the task embeds each token in ${task.inputLabels.length} dimensions, so the first width must be ` +
+        `in_fold * ${task.inputLabels.length} = ${inFold * task.inputLabels.length}, not ${nIn}`,
+    );
+  }
+  return { widths, inFold, embedding: { vocab: task.inputs.vocab, dim } };
 }

@@ -4,13 +4,15 @@
  */
 import { z } from 'zod';
 import { BimtError } from '../errors.js';
+import { modularAddition } from './modular-addition.js';
+import { symbolic } from './symbolic.js';
 import type { TaskDefinition } from './task.js';
 import { twoMoons } from './two-moons.js';
 
-export const TASKS = [twoMoons] as const;
+export const TASKS = [twoMoons, symbolic, modularAddition] as const;
 
 /** The `task:` section of a config: one schema per task, chosen by `kind`. */
-export const taskSchema = z.discriminatedUnion('kind', [twoMoons.schema]);
+export const taskSchema = z.discriminatedUnion('kind', [twoMoons.schema, symbolic.schema, modularAddition.schema]);
 export type TaskConfig = z.infer<typeof taskSchema>;
 
 export function taskDefinition(kind: string): TaskDefinition {
