@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { BimtError } from '../errors.js';
 import { VERSION } from '../version.js';
+import { pruneCommand } from './prune.js';
 import { trainCommand } from './train.js';
 
 export function buildProgram(): Command {
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .configureOutput({ outputError: (s, write) => write(s) });
   program.addCommand(trainCommand());
+  program.addCommand(pruneCommand());
   // Commander's own usage errors (unknown option, missing argument) exit 2 like ours.
   program.exitOverride();
   for (const c of program.commands) c.exitOverride();

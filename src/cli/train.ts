@@ -1,9 +1,10 @@
 /** `bimt train <config>`: argument parsing only; the work is in src/train/run.ts. */
-import { Command, Option } from 'commander';
-import { BACKENDS, selectBackend, type BackendName } from '../backend.js';
+import { Command } from 'commander';
+import { selectBackend, type BackendName } from '../backend.js';
 import { loadConfig } from '../config/load.js';
 import { summary } from '../train/progress.js';
 import { runTraining } from '../train/run.js';
+import { backendOption } from './options.js';
 
 interface TrainFlags {
   set: string[];
@@ -18,7 +19,7 @@ export function trainCommand(): Command {
     .argument('<config>', 'YAML config file (see configs/)')
     .option('--set <key=value>', 'override a config key, e.g. --set train.steps=2000 (repeatable)', collect, [])
     .option('--name <name>', 'exact run directory name (default: <config name>-<timestamp>)')
-    .addOption(new Option('--backend <name>', 'force a tfjs backend (default: the fastest that loads)').choices(BACKENDS))
+    .addOption(backendOption())
     .option('--runs-dir <dir>', 'where run directories go (default: output.runs_dir of the config)')
     .action(async (file: string, flags: TrainFlags) => {
       const loaded = loadConfig(file, flags.set);

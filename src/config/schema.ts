@@ -98,6 +98,11 @@ export const outputSchema = z.strictObject({
   checkpoint_every: positiveInt.default(1000),
   /** |w| at or below this counts as zero in snapshots and in the metrics' weight count. */
   snapshot_threshold: nonNegative.default(1e-2),
+  /**
+   * Default threshold of `bimt prune`, `bimt plot --pruned` and `bimt reproduce`. Weights far
+   * below the largest ones are invisible in the paper's drawings; a config may prune them.
+   */
+  prune_threshold: nonNegative.default(1e-2),
 });
 
 export const configSchema = z.strictObject({

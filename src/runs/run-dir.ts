@@ -7,6 +7,7 @@
  *                 checkpoints/step-NNNNNN.safetensors
  *                 snapshots/step-NNNNNN.json   pruned graph at that step
  *                 plots/             SVGs from `bimt plot`
+ *                 pruned/step-NNNNNN-t<threshold>/checkpoint.safetensors, graph.json   from `bimt prune`
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -62,6 +63,12 @@ export function checkpointPath(p: RunPaths, step: number): string {
 
 export function snapshotPath(p: RunPaths, step: number): string {
   return join(p.snapshots, checkpointFileName(step).replace(/\.safetensors$/, '.json'));
+}
+
+/** Where `bimt prune` puts the pruned checkpoint and graph of a step at a threshold. */
+export function prunedPaths(p: RunPaths, step: number, threshold: number): { dir: string; checkpoint: string; graph: string } {
+  const dir = join(p.root, 'pruned', `${checkpointFileName(step).replace(/\.safetensors$/, '')}-t${threshold}`);
+  return { dir, checkpoint: join(dir, 'checkpoint.safetensors'), graph: join(dir, 'graph.json') };
 }
 
 /**

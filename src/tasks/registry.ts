@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { BimtError } from '../errors.js';
 import { modularAddition } from './modular-addition.js';
 import { symbolic } from './symbolic.js';
-import type { TaskDefinition } from './task.js';
+import type { TaskDefinition, TaskInstance } from './task.js';
 import { twoMoons } from './two-moons.js';
 
 export const TASKS = [twoMoons, symbolic, modularAddition] as const;
@@ -19,4 +19,9 @@ export function taskDefinition(kind: string): TaskDefinition {
   const def = TASKS.find((t) => t.kind === kind);
   if (!def) throw new BimtError(`unknown task "${kind}"; known tasks: ${TASKS.map((t) => t.kind).join(', ')}`);
   return def as TaskDefinition;
+}
+
+/** The data of a config's task, from its seed (task.seed, else the master seed). */
+export function buildTask(config: { readonly task: TaskConfig; readonly seed: number }): TaskInstance {
+  return taskDefinition(config.task.kind).build(config.task, config.seed);
 }

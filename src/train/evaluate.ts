@@ -3,9 +3,10 @@
  * as PyTorch's defaults).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BioModel } from '../model/bio-model.js';
-import type { TargetSpec } from '../tasks/task.js';
-import type { DataTensors, SplitTensors } from './data.js';
+import { BioModel } from '../model/bio-model.js';
+import type { Network } from '../model/network.js';
+import type { TargetSpec, TaskInstance } from '../tasks/task.js';
+import { disposeData, uploadData, type DataTensors, type SplitTensors } from './data.js';
 
 /** Scalar task loss of predictions [n, out] against a split's targets. */
 export function taskLoss(targets: TargetSpec, pred: tf.Tensor2D, s: SplitTensors): tf.Scalar {
@@ -38,4 +39,31 @@ export function evaluate(model: BioModel, targets: TargetSpec, data: DataTensors
   return targets.kind === 'classes'
     ? { trainLoss: v[0], trainAcc: v[1], testLoss: v[2], testAcc: v[3] }
     : { trainLoss: v[0], trainAcc: null, testLoss: v[1], testAcc: null };
+}
+
+/** Evaluates a host network on a task's splits (prune, plot and reproduce use this). */
+export function evaluateNetwork(net: Network, task: TaskInstance): Evaluation {
+  const model = BioModel.fromNetwork(net);
+  const data = uploadData(task);
+  try {
+    return evaluate(model, task.targets, data);
+  } finally {
+    model.dispose();
+    disposeData(data);
+  }
+}
+
+/** Predictions [n, outputs] of a host network for one split, outputs in their original order. */
+export function predictNetwork(net: Network, task: TaskInstance, split: 'train' | 'test'): Float32Array {
+  const model = BioModel.fromNetwork(net);
+  const data = uploadData(task);
+  try {
+    const pred = model.forward(data[split].x);
+    const out = pred.dataSync() as Float32Array;
+    pred.dispose();
+    return out;
+  } finally {
+    model.dispose();
+    disposeData(data);
+  }
 }

@@ -3,17 +3,16 @@
  * streams metrics rows to metrics.csv, and writes a checkpoint and a pruned-graph snapshot at
  * every checkpoint step. The loop itself is in loop.ts; the directory layout in src/runs/.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { BackendChoice } from '../backend.js';
 import { networkGraph } from '../bimt/graph.js';
 import { configToYaml, type ResolvedConfig } from '../config/resolve.js';
 import { writeFileAtomic } from '../runs/atomic.js';
 import { writeCheckpoint } from '../runs/checkpoint.js';
+import { sha256 } from '../runs/open.js';
 import { MetricsWriter, type MetricsRow } from '../runs/metrics.js';
 import { checkpointPath, createRunDir, snapshotPath, writeMeta, type RunMeta, type RunPaths } from '../runs/run-dir.js';
-import { taskDefinition } from '../tasks/registry.js';
+import { buildTask } from '../tasks/registry.js';
 import { VERSION } from '../version.js';
 import { trainLoop, type LoopStatus } from './loop.js';
 import { createProgress } from './progress.js';
@@ -37,7 +36,7 @@ export interface RunOutcome {
 
 export async function runTraining(opts: RunOptions): Promise<RunOutcome> {
   const { config } = opts;
-  const task = taskDefinition(config.task.kind).build(config.task, config.seed);
+  const task = buildTask(config);
   const paths = createRunDir(opts.runsDir ?? config.output.runs_dir, opts.name, { exact: opts.exactName });
   writeFileAtomic(paths.config, configToYaml(config));
   const meta: RunMeta = {
@@ -81,8 +80,4 @@ export async function runTraining(opts: RunOptions): Promise<RunOutcome> {
     writeMeta(paths, meta);
     throw e;
   }
-}
-
-function sha256(file: string): string {
-  return createHash('sha256').update(readFileSync(file)).digest('hex');
 }

@@ -1,0 +1,74 @@
+/**
+ * Pruning (BIMT-SPEC "Pruning"): zero every weight and bias with |value| <= threshold, then take
+ * out the neurons that can no longer matter, keeping the network's function:
+ *
+ * - a hidden neuron with no surviving path from an input outputs a constant; that constant is
+ *   folded into the biases of the next layer before the neuron is removed (dropping it outright
+ *   would change the outputs);
+ * - a neuron with no surviving path to an output cannot affect anything and is removed.
+ *
+ * "Removed" means its weights and bias are zeroed; shapes stay, so the pruned network is still a
+ * checkpoint of the same architecture and the graph code sees it as dead. Permutations are never
+ * thresholded. The embedding, a parameter under the same l0 penalty, is thresholded too.
+ */
+import { cloneNetwork, numWeightLayers, type Network } from '../model/network.js';
+import { networkGraph, type Labels, type NetworkGraph } from './graph.js';
+
+export interface PruneResult {
+  readonly net: Network;
+  readonly graph: NetworkGraph;
+}
+
+export function pruneNetwork(source: Network, threshold: number, labels: Labels): PruneResult {
+  const net = cloneNetwork(source);
+  const { arch, params } = net;
+  const L = numWeightLayers(arch);
+  const zeroSmall = (a: Float32Array) => {
+    for (let i = 0; i < a.length; i++) if (Math.abs(a[i]) <= threshold) a[i] = 0;
+  };
+  params.weights.forEach(zeroSmall);
+  params.biases.forEach(zeroSmall);
+  if (params.embedding) zeroSmall(params.embedding);
+
+  // Reachability from the inputs over non-zero weights.
+  const fromInput = arch.widths.map((w, l) => new Uint8Array(w).fill(l === 0 ? 1 : 0));
+  for (let l = 0; l < L; l++) {
+    const nOut = arch.widths[l + 1];
+    for (let i = 0; i < arch.widths[l]; i++) {
+      if (!fromInput[l][i]) continue;
+      for (let o = 0; o < nOut; o++) if (params.weights[l][i * nOut + o] !== 0) fromInput[l + 1][o] = 1;
+    }
+  }
+  // Unreachable hidden neurons are constants: fold silu(pre-activation) into the next biases.
+  // Their inputs are all constants too (a reachable input with a weight would make them reachable).
+  const constant = arch.widths.map((w) => new Float64Array(w));
+  for (let l = 1; l < L; l++) {
+    const nIn = arch.widths[l - 1];
+    const n = arch.widths[l];
+    const nNext = arch.widths[l + 1];
+    for (let j = 0; j < n; j++) {
+      if (fromInput[l][j]) continue;
+      let pre = params.biases[l - 1][j];
+      if (l > 1) for (let i = 0; i < nIn; i++) pre += constant[l - 1][i] * params.weights[l - 1][i * n + j];
+      const c = pre / (1 + Math.exp(-pre)); // SiLU
+      constant[l][j] = c;
+      for (let o = 0; o < nNext; o++) {
+        const w = params.weights[l][j * nNext + o];
+        if (w !== 0 && (l + 1 === L || fromInput[l + 1][o])) params.biases[l][o] += w * c;
+      }
+    }
+  }
+  // Now every hidden neuron that is not on an input-to-output path goes.
+  const graphBefore = networkGraph(net, labels, 0);
+  const alive = arch.widths.map((w) => new Uint8Array(w));
+  graphBefore.layers.forEach((layer, l) => layer.forEach((nrn) => (alive[l][nrn.index] = nrn.connected ? 1 : 0)));
+  for (let l = 1; l < L; l++) {
+    for (let j = 0; j < arch.widths[l]; j++) {
+      if (alive[l][j]) continue;
+      params.biases[l - 1][j] = 0;
+      for (let i = 0; i < arch.widths[l - 1]; i++) params.weights[l - 1][i * arch.widths[l] + j] = 0;
+      for (let o = 0; o < arch.widths[l + 1]; o++) params.weights[l][j * arch.widths[l + 1] + o] = 0;
+    }
+  }
+  return { net, graph: networkGraph(net, labels, 0) };
+}

@@ -1,0 +1,60 @@
+/** `bimt prune <run dir | checkpoint>`: argument parsing and the printed table; the work is src/bimt/prune.ts. */
+import { mkdirSync } from 'node:fs';
+import { Command } from 'commander';
+import { selectBackend } from '../backend.js';
+import type { NetworkGraph } from '../bimt/graph.js';
+import { pruneNetwork } from '../bimt/prune.js';
+import { BimtError } from '../errors.js';
+import { writeFileAtomic } from '../runs/atomic.js';
+import { writeCheckpoint } from '../runs/checkpoint.js';
+import { openCheckpoint } from '../runs/open.js';
+import { prunedPaths } from '../runs/run-dir.js';
+import { evaluateNetwork, type Evaluation } from '../train/evaluate.js';
+import { backendOption, parseNonNegative, parseStep } from './options.js';
+
+export function pruneCommand(): Command {
+  return new Command('prune')
+    .description('threshold a trained network, remove dead neurons, evaluate what is left')
+    .argument('<target>', 'a run directory (its last checkpoint) or a checkpoint file')
+    .option('--threshold <t>', 'zero weights and biases with |value| <= t (default: output.prune_threshold of the run)', parseNonNegative('--threshold'))
+    .option('--step <n>', 'the checkpoint of this step (with a run directory)', parseStep)
+    .addOption(backendOption())
+    .action(async (target: string, flags: { threshold?: number; step?: number; backend?: Parameters<typeof selectBackend>[0] }) => {
+      const opened = openCheckpoint(target, flags.step);
+      await selectBackend(flags.backend);
+      const threshold = flags.threshold ?? opened.config.output.prune_threshold;
+      const { net } = opened.checkpoint;
+      const before = evaluateNetwork(net, opened.task);
+      const pruned = pruneNetwork(net, threshold, opened.labels);
+      const after = evaluateNetwork(pruned.net, opened.task);
+
+      const out = prunedPaths(opened.paths, opened.checkpoint.step, threshold);
+      try {
+        mkdirSync(out.dir, { recursive: true });
+      } catch (e) {
+        throw new BimtError(`cannot write ${out.dir}: ${(e as Error).message}`);
+      }
+      writeCheckpoint(out.checkpoint, { step: opened.checkpoint.step, net: pruned.net });
+      const graphJson = { step: opened.checkpoint.step, source: opened.file, before, after, ...pruned.graph };
+      writeFileAtomic(out.graph, `${JSON.stringify(graphJson, null, 1)}\n`);
+      process.stdout.write(pruneReport(opened.checkpoint.step, threshold, pruned.graph, before, after));
+      process.stdout.write(`wrote ${out.checkpoint}\n      ${out.graph}\n`);
+    });
+}
+
+export function pruneReport(step: number, threshold: number, g: NetworkGraph, before: Evaluation, after: Evaluation): string {
+  const lines = [`pruned step ${step} at |w| <= ${threshold}`];
+  lines.push(`  weights kept     ${g.weightsKept} / ${g.weightsTotal}`);
+  lines.push(`  neurons alive    ${g.layers.map((l) => l.filter((n) => n.connected).length + '/' + l.length).join('  ')}  (input .. output)`);
+  lines.push(`  modules          ${g.modules.length}`);
+  g.modules.forEach((m, i) => lines.push(`    ${i + 1}: {${m.inputs.join(', ')}} -> {${m.outputs.join(', ')}}  (${m.neurons.length} neurons)`));
+  const f = (x: number | null) => (x === null ? '-' : Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? x.toPrecision(4) : x.toExponential(3));
+  lines.push('                   before      after');
+  lines.push(`  train loss       ${f(before.trainLoss).padEnd(11)} ${f(after.trainLoss)}`);
+  lines.push(`  test loss        ${f(before.testLoss).padEnd(11)} ${f(after.testLoss)}`);
+  if (before.testAcc !== null) {
+    lines.push(`  train accuracy   ${f(before.trainAcc).padEnd(11)} ${f(after.trainAcc)}`);
+    lines.push(`  test accuracy    ${f(before.testAcc).padEnd(11)} ${f(after.testAcc)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
