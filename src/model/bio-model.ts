@@ -5,6 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ParamTensors } from './connection-cost.js';
+import { tokenOneHot, type SplitTensors } from '../train/data.js';
+import { constantTimes, linear, matMul, silu } from './ops.js';
 import { inputPositions, type Architecture, type Network, type Params } from './network.js';
 
 export class BioModel {
@@ -58,27 +60,39 @@ export class BioModel {
    * position holding it), so losses and metrics never see the permutation.
    */
   forward(x: tf.Tensor2D): tf.Tensor2D {
+    // Not for use under a gradient: the token one-hots made here are gone before a backward pass.
+    if (!this.embedding) return this.forwardSplit({ x });
+    const tokens = tokenOneHot(x, this.arch.embedding!.vocab);
+    try {
+      return this.forwardSplit({ x, tokens });
+    } finally {
+      tf.dispose([tokens.onehot, tokens.onehotT]);
+    }
+  }
+
+  /** The forward pass of an uploaded split (token one-hots prepared once, see train/data.ts). */
+  forwardSplit(s: Pick<SplitTensors, 'x' | 'tokens'>): tf.Tensor2D {
     return tf.tidy(() => {
-      let h = this.inputLayer(x);
+      let h = this.inputLayer(s);
       const L = this.weights.length;
-      for (let l = 0; l < L; l++) {
-        h = tf.add(tf.matMul(h, this.weights[l]), this.biases[l]);
-        if (l < L - 1) h = tf.mul(h, tf.sigmoid(h)); // SiLU
-      }
-      return tf.matMul(h, this.outMatrix);
+      for (let l = 0; l < L - 1; l++) h = silu(linear(h, this.weights[l], this.biases[l]));
+      // The output permutation goes into the last layer's (small) weights rather than onto the
+      // (large) activations: W P and b P, exact since P is a 0/1 permutation matrix.
+      const w = matMul(this.weights[L - 1], this.outMatrix);
+      const b = tf.reshape(matMul(tf.reshape(this.biases[L - 1], [1, -1]), this.outMatrix), [-1]) as tf.Tensor1D;
+      return linear(h, w, b);
     });
   }
 
-  private inputLayer(x: tf.Tensor2D): tf.Tensor2D {
+  private inputLayer(s: Pick<SplitTensors, 'x' | 'tokens'>): tf.Tensor2D {
     const { arch } = this;
-    if (!this.embedding) return tf.gather(x, this.inIndex, 1);
+    if (!this.embedding) return tf.gather(s.x, this.inIndex, 1);
     // Position j of fold f reads dimension inPerm[j] of token f's embedding: permute the
     // embedding's columns once, look up every token (one-hot rows times the table), and lay the
     // folds side by side.
-    const permuted = tf.matMul(this.embedding, this.inMatrix!);
-    const tokens = tf.oneHot(tf.reshape(tf.cast(x, 'int32'), [-1]), arch.embedding!.vocab);
-    const looked = tf.matMul(tf.cast(tokens, 'float32'), permuted);
-    return tf.reshape(looked, [x.shape[0], arch.widths[0]]);
+    const permuted = matMul(this.embedding, this.inMatrix!);
+    const looked = constantTimes(s.tokens!.onehot, s.tokens!.onehotT)(permuted);
+    return tf.reshape(looked, [s.x.shape[0], arch.widths[0]]);
   }
 
   /** Copies the variables into host arrays shaped like `Params`. */

@@ -8,6 +8,7 @@
  * the host-side cost, the swap search and the metrics all read the same numbers.
  */
 import * as tf from '@tensorflow/tfjs';
+import { absSignGrad } from './ops.js';
 import { distance, type Geometry } from './geometry.js';
 import { numWeightLayers, type Architecture, type Network, type Params } from './network.js';
 
@@ -79,7 +80,7 @@ export interface ParamTensors {
 
 /**
  * The differentiable cost: a scalar tensor. `coefTensors` are `coef.weights` uploaded once (see
- * `uploadCoefficients`). The gradient of |w| at exactly 0 is 0, as tf.abs gives.
+ * `uploadCoefficients`). The gradient of |w| at exactly 0 is 0 (see ops.ts `absSignGrad`).
  */
 export function connectionCostTensor(
   p: ParamTensors,
@@ -88,21 +89,12 @@ export function connectionCostTensor(
   includeBias: boolean,
 ): tf.Scalar {
   return tf.tidy(() => {
-    const terms: tf.Scalar[] = p.weights.map((w, l) => tf.sum(tf.mul(abs(w), coefTensors[l])));
-    if (includeBias) p.biases.forEach((b, l) => terms.push(tf.mul(tf.sum(abs(b)), coef.bias[l])));
-    if (p.embedding && coef.embedding !== 0) terms.push(tf.mul(tf.sum(abs(p.embedding)), coef.embedding));
+    const terms: tf.Scalar[] = p.weights.map((w, l) => tf.sum(tf.mul(absSignGrad(w), coefTensors[l])));
+    if (includeBias) p.biases.forEach((b, l) => terms.push(tf.mul(tf.sum(absSignGrad(b)), coef.bias[l])));
+    if (p.embedding && coef.embedding !== 0) terms.push(tf.mul(tf.sum(absSignGrad(p.embedding)), coef.embedding));
     return tf.addN(terms);
   });
 }
-
-/**
- * |x| with gradient sign(x), so 0 at exactly 0 as PyTorch gives (BIMT-SPEC "Connection cost");
- * tf.abs's own gradient is -1 there, which would push pruned weights away from zero.
- */
-const abs = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
-  save([x]);
-  return { value: tf.abs(x), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, tf.sign(saved[0]!)) };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as <T extends tf.Tensor>(x: T) => T;
 
 export function uploadCoefficients(arch: Architecture, coef: CostCoefficients): tf.Tensor2D[] {
   return coef.weights.map((c, l) => tf.tensor2d(c, [arch.widths[l], arch.widths[l + 1]]));

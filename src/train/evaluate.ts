@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BioModel } from '../model/bio-model.js';
+import { softmaxCrossEntropy } from '../model/ops.js';
 import type { Network } from '../model/network.js';
 import type { TargetSpec, TaskInstance } from '../tasks/task.js';
 import { disposeData, uploadData, type DataTensors, type SplitTensors } from './data.js';
@@ -11,7 +12,7 @@ import { disposeData, uploadData, type DataTensors, type SplitTensors } from './
 /** Scalar task loss of predictions [n, out] against a split's targets. */
 export function taskLoss(targets: TargetSpec, pred: tf.Tensor2D, s: SplitTensors): tf.Scalar {
   return targets.kind === 'classes'
-    ? tf.losses.softmaxCrossEntropy(s.y, pred)
+    ? softmaxCrossEntropy(s.y, pred)
     : tf.losses.meanSquaredError(s.y, pred);
 }
 
@@ -28,7 +29,7 @@ export function evaluate(model: BioModel, targets: TargetSpec, data: DataTensors
   const values = tf.tidy(() => {
     const out: tf.Scalar[] = [];
     for (const s of [data.train, data.test]) {
-      const pred = model.forward(s.x);
+      const pred = model.forwardSplit(s);
       out.push(taskLoss(targets, pred, s));
       if (s.labels) out.push(tf.mean(tf.cast(tf.equal(tf.argMax(pred, 1), s.labels), 'float32')));
     }
@@ -58,7 +59,7 @@ export function predictNetwork(net: Network, task: TaskInstance, split: 'train' 
   const model = BioModel.fromNetwork(net);
   const data = uploadData(task);
   try {
-    const pred = model.forward(data[split].x);
+    const pred = model.forwardSplit(data[split]);
     const out = pred.dataSync() as Float32Array;
     pred.dispose();
     return out;

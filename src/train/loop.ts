@@ -28,7 +28,7 @@ import type { TaskInstance } from '../tasks/task.js';
 import { Rng } from '../util/random.js';
 import { Adam } from './adam.js';
 import { EpochSampler } from './batches.js';
-import { disposeData, takeRows, uploadData, type SplitTensors } from './data.js';
+import { disposeData, disposeSplit, takeRows, uploadData, type SplitTensors } from './data.js';
 import { evaluate, taskLoss } from './evaluate.js';
 
 export interface LoopCallbacks {
@@ -122,12 +122,12 @@ export async function trainLoop(cfg: ResolvedConfig, task: TaskInstance, cb: Loo
       const withBias = biasPenaltyOn(cfg, step);
       const batch = sampler ? batchOf(data.train, sampler.next()) : data.train;
       const { value, grads } = tf.variableGrads(() => {
-        const loss = taskLoss(task.targets, model.forward(batch.x), batch);
+        const loss = taskLoss(task.targets, model.forwardSplit(batch), batch);
         return lambda === 0 ? loss : tf.add(loss, tf.mul(connectionCostTensor(model.tensors(), costCoef, costTensors, withBias), lambda));
       }, vars);
       adam.apply(vars.map((v) => grads[v.name]));
       tf.dispose([value, ...Object.values(grads)]);
-      if (batch !== data.train) tf.dispose([batch.x, batch.y, ...(batch.labels ? [batch.labels] : [])]);
+      if (batch !== data.train) disposeSplit(batch);
       step++;
 
       if (cfg.swap.every > 0 && step % cfg.swap.every === 0) {
