@@ -1,0 +1,273 @@
+/**
+ * The network picture of the BIMT paper (Figs 3-5): neuron layers from the input (bottom) to the
+ * output (top) at their geometry's x positions, every weight a line whose width is |w| relative
+ * to the largest |w| of its layer, blue positive and red negative. Input and output labels follow
+ * the permutations, so a reader sees which original feature ended up where.
+ *
+ * A folded input layer (two token embeddings) shares x positions between its folds, so drawing
+ * them at those positions would hide all but one. Each position's fold copies are drawn side by
+ * side around the position instead (fold 1 left), each with its own label ("e3·1", "e3·2"): the
+ * layer stays in geometric order, so a module that is local in the geometry looks local here too.
+ *
+ * `networkBody` returns the positioned group without the document so that the animation can
+ * stack frames drawn by exactly this code.
+ */
+import { BimtError } from '../errors.js';
+import { inputLabel, outputLabel, type GraphEdge, type Labels, type NetworkGraph } from '../bimt/graph.js';
+import { numWeightLayers, type Network } from '../model/network.js';
+import { INK, lighten, moduleColour, MUTED, NEGATIVE, POSITIVE } from './palette.js';
+import { el, fmt, svgDocument, text, textWidth, translate } from './svg.js';
+
+export interface NetworkPlotOptions {
+  /** Draw only this graph's edges and alive neurons, neurons tinted by module. */
+  readonly pruned?: NetworkGraph;
+  readonly title?: string;
+  /**
+   * Weights below this fraction of their layer's max |w| are left out: they would be drawn
+   * thinner than a hundredth of a pixel and only make the file large. Default 1e-3.
+   */
+  readonly skipBelow?: number;
+  /** Module legend under the picture (pruned only). Default true. */
+  readonly legend?: boolean;
+}
+
+const MAX_STROKE = 3.5;
+const LABEL_FONT_MAX = 11;
+const LABEL_FONT_MIN = 7;
+const ANGLE = 60; // degrees labels turn when they do not fit side by side
+const SIN = Math.sin((ANGLE * Math.PI) / 180);
+const COS = Math.cos((ANGLE * Math.PI) / 180);
+const PAD = 12;
+
+/** Where everything goes; depends only on the architecture and the set of label strings. */
+interface Layout {
+  readonly plotW: number;
+  readonly layerGap: number;
+  readonly x: (l: number, n: number) => number;
+  readonly y: (l: number) => number;
+  readonly radius: readonly number[];
+  readonly inLabels: LabelRow;
+  readonly outLabels: LabelRow;
+}
+
+interface LabelRow {
+  readonly font: number;
+  readonly rotated: boolean;
+  /** Widest label of the row at `font`, used for every label so the extents ignore permutation. */
+  readonly maxWidth: number;
+}
+
+function labelRow(labels: readonly string[], spacing: number): LabelRow {
+  const widest = (f: number) => Math.max(0, ...labels.map((s) => textWidth(s, f)));
+  if (widest(LABEL_FONT_MAX) + 6 <= spacing) return { font: LABEL_FONT_MAX, rotated: false, maxWidth: widest(LABEL_FONT_MAX) };
+  // Turned labels are SIN * spacing apart measured across their baselines; keep the glyphs
+  // (about 0.9 font high) inside that.
+  const font = Math.max(LABEL_FONT_MIN, Math.min(LABEL_FONT_MAX, SIN * spacing * 0.95));
+  return { font, rotated: true, maxWidth: widest(font) };
+}
+
+function layout(net: Network, inNames: readonly string[], outNames: readonly string[]): Layout {
+  const { widths, inFold } = net.arch;
+  const L = widths.length - 1;
+  for (const g of net.geometry) {
+    if (g.dims !== 1) throw new BimtError('the network plot draws 1-D layer geometries only; this network has a 2-D layer');
+  }
+  const nf = widths[0] / inFold;
+  const maxRow = Math.max(...widths);
+  const plotW = Math.min(1100, Math.max(360, maxRow * 14));
+  const layerGap = Math.min(220, Math.max(120, plotW * 0.3));
+  const spacing = widths.map((w) => plotW / w);
+  const coord = (l: number, n: number) => net.geometry[l].coords[n];
+  return {
+    plotW,
+    layerGap,
+    // Fold f of a position sits at offset (f + 0.5) / inFold - 0.5 of the position's slot.
+    x: (l, n) => (coord(l, n) + (l === 0 ? ((Math.floor(n / nf) + 0.5) / inFold - 0.5) / nf : 0)) * plotW,
+    y: (l) => (L - l) * layerGap,
+    radius: spacing.map((s) => Math.min(4.5, Math.max(1.5, s * 0.28))),
+    inLabels: labelRow(inNames, spacing[0]),
+    outLabels: labelRow(outNames, spacing[L]),
+  };
+}
+
+/** Bounding box accumulated while drawing, so margins are exactly what the labels need. */
+class Box {
+  x0 = Infinity;
+  y0 = Infinity;
+  x1 = -Infinity;
+  y1 = -Infinity;
+  add(x0: number, y0: number, x1: number, y1: number): void {
+    this.x0 = Math.min(this.x0, x0);
+    this.y0 = Math.min(this.y0, y0);
+    this.x1 = Math.max(this.x1, x1);
+    this.y1 = Math.max(this.y1, y1);
+  }
+}
+
+/**
+ * One label at neuron x, below (input) or above (output) a layer at y. Turned labels run down-left
+ * from the neuron (inputs) or up-right (outputs). Adds its extent, using the row's widest label,
+ * to `box`.
+ */
+function label(s: string, x: number, y: number, row: LabelRow, below: boolean, fill: string, box: Box): string {
+  const f = row.font;
+  if (!row.rotated) {
+    const ty = below ? y + f : y;
+    box.add(x - row.maxWidth / 2, ty - f, x + row.maxWidth / 2, ty + f * 0.3);
+    return text(s, { x, y: ty, 'text-anchor': 'middle', 'font-size': f, fill });
+  }
+  // Shift the anchor across the baseline by a third of the font so the glyphs, not their
+  // baseline, line up with the neuron.
+  const ax = x + 0.3 * f * SIN;
+  const ay = y + 0.3 * f * COS;
+  const w = row.maxWidth;
+  if (below) box.add(ax - COS * w - f, ay - f, ax + f, ay + SIN * w + f);
+  else box.add(ax - f, ay - SIN * w - f, ax + COS * w + f, ay + f);
+  return text(s, {
+    transform: `translate(${fmt(ax)},${fmt(ay)}) rotate(${-ANGLE})`,
+    'text-anchor': below ? 'end' : 'start',
+    'font-size': f,
+    fill,
+  });
+}
+
+export interface NetworkBody {
+  readonly width: number;
+  readonly height: number;
+  /** A <g> already translated into a width x height canvas. */
+  readonly body: string;
+}
+
+/** Edges to draw: all weights of the network, or the pruned graph's. */
+function edgesOf(net: Network, pruned: NetworkGraph | undefined): GraphEdge[] {
+  if (pruned) return pruned.edges.slice();
+  const edges: GraphEdge[] = [];
+  const { widths } = net.arch;
+  for (let l = 0; l < numWeightLayers(net.arch); l++) {
+    const w = net.params.weights[l];
+    const nOut = widths[l + 1];
+    for (let i = 0; i < widths[l]; i++) for (let o = 0; o < nOut; o++) edges.push({ layer: l, from: i, to: o, weight: w[i * nOut + o] });
+  }
+  return edges;
+}
+
+/** The picture without the <svg> wrapper; see the file comment. */
+export function networkBody(net: Network, labels: Labels, opts: NetworkPlotOptions = {}): NetworkBody {
+  const { widths, inFold } = net.arch;
+  const L = widths.length - 1;
+  const inNames = Array.from({ length: widths[0] }, (_, n) => inputLabel(net, labels, n));
+  const outNames = Array.from({ length: widths[L] }, (_, q) => outputLabel(net, labels, q));
+  const lay = layout(net, inNames, outNames);
+  const box = new Box();
+  box.add(0, 0, lay.plotW, lay.y(0));
+  const pruned = opts.pruned;
+
+  // Module of each alive neuron, keyed "layer:index" (pruned pictures only).
+  const moduleOf = new Map<string, number>();
+  pruned?.modules.forEach((m, k) => m.neurons.forEach(([l, n]) => moduleOf.set(`${l}:${n}`, k)));
+
+  const edges = edgesOf(net, pruned);
+  const maxAbs = new Float64Array(L);
+  for (const e of edges) maxAbs[e.layer] = Math.max(maxAbs[e.layer], Math.abs(e.weight));
+  const skip = opts.skipBelow ?? 1e-3;
+  const shown = edges.filter((e) => maxAbs[e.layer] > 0 && Math.abs(e.weight) >= skip * maxAbs[e.layer]);
+  // Thin lines first so strong weights are drawn on top of weak ones.
+  shown.sort((a, b) => Math.abs(a.weight) / maxAbs[a.layer] - Math.abs(b.weight) / maxAbs[b.layer]);
+
+  const halos: string[] = [];
+  const lines: string[] = [];
+  for (const e of shown) {
+    const rel = Math.abs(e.weight) / maxAbs[e.layer];
+    const coords = { x1: lay.x(e.layer, e.from), y1: lay.y(e.layer), x2: lay.x(e.layer + 1, e.to), y2: lay.y(e.layer + 1) };
+    const mod = moduleOf.get(`${e.layer}:${e.from}`);
+    if (mod !== undefined) {
+      // A wide pale band in the module's colour under each edge makes modules read as regions.
+      halos.push(el('line', { ...coords, stroke: lighten(moduleColour(mod), 0.7), 'stroke-width': 6, 'stroke-linecap': 'round' }));
+    }
+    lines.push(
+      el('line', {
+        ...coords,
+        stroke: e.weight >= 0 ? POSITIVE : NEGATIVE,
+        'stroke-width': Math.max(0.01, MAX_STROKE * rel),
+        'stroke-opacity': fmt(0.35 + 0.65 * rel),
+      }),
+    );
+  }
+
+  const neurons: string[] = [];
+  const texts: string[] = [];
+  for (let l = 0; l <= L; l++) {
+    const listed = pruned
+      ? pruned.layers[l].map((g) => ({ index: g.index, connected: g.connected }))
+      : Array.from({ length: widths[l] }, (_, n) => ({ index: n, connected: true }));
+    const r = lay.radius[l];
+    for (const { index: n, connected } of listed) {
+      const cx = lay.x(l, n);
+      const cy = lay.y(l);
+      const mod = moduleOf.get(`${l}:${n}`);
+      const fill = !connected ? 'white' : mod !== undefined ? moduleColour(mod) : INK;
+      neurons.push(el('circle', { cx, cy, r, fill, stroke: connected ? (mod !== undefined ? INK : 'none') : MUTED, 'stroke-width': 0.8 }));
+      const ink = connected ? INK : MUTED;
+      if (l === 0) texts.push(label(inNames[n], cx, cy + r + 5, lay.inLabels, true, ink, box));
+      else if (l === L) texts.push(label(outNames[n], cx, cy - r - 5, lay.outLabels, false, ink, box));
+    }
+  }
+
+  const extra: string[] = [];
+  if (inFold > 1) {
+    // Say what the suffix means once, under the input labels.
+    const note = `${inFold === 2 ? '·1, ·2' : `·1 … ·${inFold}`}: fold (token) of each input position, copies drawn side by side`;
+    const yCap = box.y1 + 14;
+    extra.push(text(note, { x: lay.plotW / 2, y: yCap, 'text-anchor': 'middle', 'font-size': 11, fill: MUTED, class: 'fold-note' }));
+    box.add(lay.plotW / 2 - textWidth(note, 11) / 2, yCap - 12, lay.plotW / 2 + textWidth(note, 11) / 2, yCap + 4);
+  }
+  if (pruned && (opts.legend ?? true) && pruned.modules.length > 0) extra.push(legend(pruned, box));
+  if (opts.title !== undefined) {
+    const ty = box.y0 - 10;
+    extra.push(text(opts.title, { x: lay.plotW / 2, y: ty, 'text-anchor': 'middle', 'font-size': 14, 'font-weight': 'bold', fill: INK }));
+    box.add(lay.plotW / 2 - textWidth(opts.title, 14) / 2, ty - 16, lay.plotW / 2 + textWidth(opts.title, 14) / 2, ty);
+  }
+
+  const body = translate(
+    PAD - box.x0,
+    PAD - box.y0,
+    el('g', { class: 'halos' }, ...halos),
+    el('g', { class: 'edges', 'stroke-linecap': 'round' }, ...lines),
+    el('g', { class: 'neurons' }, ...neurons),
+    el('g', { class: 'labels' }, ...texts),
+    ...extra,
+  );
+  return { width: box.x1 - box.x0 + 2 * PAD, height: box.y1 - box.y0 + 2 * PAD, body };
+}
+
+const LEGEND_MAX_MODULES = 8;
+
+/** Module swatches with what each module reads and computes, one row each, under the picture. */
+function legend(g: NetworkGraph, box: Box): string {
+  const rows: string[] = [];
+  const list = (xs: readonly string[]) => (xs.length <= 6 ? xs.join(', ') : `${xs.slice(0, 5).join(', ')}, … (${xs.length})`);
+  let y = box.y1 + 22;
+  const x0 = box.x0;
+  g.modules.slice(0, LEGEND_MAX_MODULES).forEach((m, k) => {
+    const line = `module ${k + 1}: ${m.neurons.length} neurons; in: ${list(m.inputs) || '–'}; out: ${list(m.outputs) || '–'}`;
+    rows.push(el('rect', { x: x0, y: y - 9, width: 10, height: 10, fill: moduleColour(k), stroke: INK, 'stroke-width': 0.5 }));
+    rows.push(text(line, { x: x0 + 16, y, 'font-size': 11, fill: INK }));
+    box.add(x0, y - 11, x0 + 16 + textWidth(line, 11), y + 4);
+    y += 16;
+  });
+  if (g.modules.length > LEGEND_MAX_MODULES) {
+    const more = `+ ${g.modules.length - LEGEND_MAX_MODULES} smaller modules`;
+    rows.push(text(more, { x: x0 + 16, y, 'font-size': 11, fill: MUTED }));
+    box.add(x0, y - 11, x0 + 16 + textWidth(more, 11), y + 4);
+  }
+  return el('g', { class: 'legend' }, ...rows);
+}
+
+/**
+ * A standalone SVG of the network (all weights), or with `pruned` of that graph only.
+ * Shapes: weights[l] is [N_l, N_{l+1}] as in Network; labels name the ORIGINAL inputs/outputs.
+ */
+export function networkSvg(net: Network, labels: Labels, opts: NetworkPlotOptions = {}): string {
+  const { width, height, body } = networkBody(net, labels, opts);
+  return svgDocument(width, height, [body], opts.title);
+}
