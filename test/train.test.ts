@@ -38,7 +38,12 @@ describe('bimt train (in process)', () => {
 
     const meta = readMeta(out.paths);
     expect(meta).toMatchObject({ status: 'completed', steps_done: 1200, task: 'two-moons', backend: (await selectBackend()).name });
-    expect(Object.keys(meta.checkpoints)).toEqual(['step-000600.safetensors', 'step-001200.safetensors']);
+    expect(Object.keys(meta.checkpoints).sort()).toEqual([
+      'step-000600.safetensors',
+      'step-000600.state.safetensors',
+      'step-001200.safetensors',
+      'step-001200.state.safetensors',
+    ]);
     const ck = readCheckpoint(join(out.paths.checkpoints, 'step-001200.safetensors'));
     expect(ck.step).toBe(1200);
     expect(ck.net.arch.widths).toEqual([2, 20, 20, 2]);

@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { BimtError } from '../errors.js';
 import { VERSION } from '../version.js';
+import { lsCommand } from './ls.js';
 import { pruneCommand } from './prune.js';
 import { trainCommand } from './train.js';
 
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (s, write) => write(s) });
   program.addCommand(trainCommand());
   program.addCommand(pruneCommand());
+  program.addCommand(lsCommand());
   // Commander's own usage errors (unknown option, missing argument) exit 2 like ours.
   program.exitOverride();
   for (const c of program.commands) c.exitOverride();
@@ -27,7 +29,8 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
-    return 0;
+    // Commands report non-error outcomes (diverged: 1, interrupted: 130) through process.exitCode.
+    return Number(process.exitCode ?? 0);
   } catch (e) {
     return reportError(e, argv.includes('--debug'));
   }

@@ -31,8 +31,8 @@ export interface Checkpoint {
   readonly step: number;
   readonly net: Network;
   readonly optimizer?: OptimizerState;
-  /** Opaque JSON of generator states (mini-batch order), for resume. */
-  readonly rngState?: unknown;
+  /** JSON the training loop needs on resume (mini-batch generator, swap count). */
+  readonly loopState?: unknown;
 }
 
 export function checkpointFileName(step: number): string {
@@ -64,7 +64,7 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
     geometry: 'line',
   };
   if (c.optimizer) metadata.adam_t = String(c.optimizer.t);
-  if (c.rngState !== undefined) metadata.rng_state = JSON.stringify(c.rngState);
+  if (c.loopState !== undefined) metadata.loop_state = JSON.stringify(c.loopState);
   return encodeSafetensors({ tensors, metadata });
 }
 
@@ -136,7 +136,7 @@ export function readCheckpoint(path: string, expect?: Architecture): Checkpoint 
     step,
     net,
     ...(hasOptimizer ? { optimizer: { m: readParams('optimizer.m.'), v: readParams('optimizer.v.'), t: Number(md.adam_t) } } : {}),
-    ...(md.rng_state !== undefined ? { rngState: JSON.parse(md.rng_state) as unknown } : {}),
+    ...(md.loop_state !== undefined ? { loopState: JSON.parse(md.loop_state) as unknown } : {}),
   };
 }
 

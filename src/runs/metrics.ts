@@ -4,6 +4,7 @@
  * never a partial one (resume truncates to the checkpoint's step, see src/runs/resume.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from './atomic.js';
 import { createObjectCsvWriter } from 'csv-writer';
 import { BimtError } from '../errors.js';
 
@@ -80,4 +81,17 @@ export function readMetrics(path: string): MetricsRow[] {
       swaps: num(8),
     };
   });
+}
+
+/**
+ * Keeps the header and the complete rows up to `maxStep` (resume: rows after the saved state are
+ * recomputed; a row cut off by a kill has no newline and is dropped).
+ */
+export function truncateMetrics(path: string, maxStep: number): void {
+  if (!existsSync(path)) return;
+  const text = readFileSync(path, 'utf8');
+  const lines = text.split('\n');
+  const complete = lines.slice(0, -1); // after the last newline: '' or a partial row
+  const kept = complete.filter((line, i) => i === 0 || (line.split(',').length === METRICS_COLUMNS.length && Number(line.split(',')[0]) <= maxStep));
+  writeFileAtomic(path, kept.map((l) => `${l}\n`).join(''));
 }

@@ -4,7 +4,8 @@
  *   <runs>/<name>/config.yaml        resolved config (after --set overrides)
  *                 meta.json          version, backend, seed, times, status, checkpoint checksums
  *                 metrics.csv        one row per evaluation
- *                 checkpoints/step-NNNNNN.safetensors
+ *                 checkpoints/step-NNNNNN.safetensors         the model (PyTorch names)
+ *                 checkpoints/step-NNNNNN.state.safetensors   the model plus optimizer and loop state (resume)
  *                 snapshots/step-NNNNNN.json   pruned graph at that step
  *                 plots/             SVGs from `bimt plot`
  *                 pruned/step-NNNNNN-t<threshold>/checkpoint.safetensors, graph.json   from `bimt prune`
@@ -41,6 +42,8 @@ export interface RunMeta {
   config_name: string;
   /** sha256 of each checkpoint file by name, checked before a checkpoint is trusted. */
   checkpoints: Record<string, string>;
+  /** Process that is (or was) training the run, to tell a live run from a killed one. */
+  pid?: number;
   /** Why the run stopped, when it did not complete. */
   message?: string;
 }
@@ -59,6 +62,20 @@ export function runPaths(root: string): RunPaths {
 
 export function checkpointPath(p: RunPaths, step: number): string {
   return join(p.checkpoints, checkpointFileName(step));
+}
+
+export function statePath(p: RunPaths, step: number): string {
+  return join(p.checkpoints, checkpointFileName(step).replace(/\.safetensors$/, '.state.safetensors'));
+}
+
+/** Steps with a saved training state, ascending. */
+export function listStates(p: RunPaths): number[] {
+  if (!existsSync(p.checkpoints)) return [];
+  return readdirSync(p.checkpoints)
+    .map((f) => /^step-(\d+)\.state\.safetensors$/.exec(f))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
 }
 
 export function snapshotPath(p: RunPaths, step: number): string {
@@ -122,6 +139,17 @@ export function openRunDir(dir: string): RunPaths {
 
 export function writeMeta(p: RunPaths, meta: RunMeta): void {
   writeFileAtomic(p.meta, `${JSON.stringify(meta, null, 2)}\n`);
+}
+
+/** The status to show: a `running` run whose process is gone was killed. */
+export function liveStatus(meta: RunMeta): RunStatus | 'killed' {
+  if (meta.status !== 'running' || meta.pid === undefined) return meta.status;
+  try {
+    process.kill(meta.pid, 0);
+    return 'running';
+  } catch {
+    return 'killed';
+  }
 }
 
 export function readMeta(p: RunPaths): RunMeta {

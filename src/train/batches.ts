@@ -1,19 +1,33 @@
 /**
  * Mini-batches by shuffled epochs from the run's seeded generator (full batch needs none).
  */
-import { Rng } from '../util/random.js';
+import { Rng, type RngState } from '../util/random.js';
+
+/** Everything needed to continue the same sequence of batches after a resume. */
+export interface SamplerState {
+  readonly rng: RngState;
+  readonly order: number[];
+  readonly pos: number;
+}
 
 export class EpochSampler {
+  private readonly rng: Rng;
   private order: Int32Array;
   private pos: number;
 
   constructor(
     private readonly n: number,
     private readonly size: number,
-    private readonly rng: Rng,
+    seed: number,
+    state?: SamplerState,
   ) {
-    this.order = rng.shuffle(Int32Array.from({ length: n }, (_, i) => i));
-    this.pos = 0;
+    this.rng = new Rng(seed, 'batches', state?.rng);
+    this.order = state ? Int32Array.from(state.order) : this.rng.shuffle(Int32Array.from({ length: n }, (_, i) => i));
+    this.pos = state ? state.pos : 0;
+  }
+
+  state(): SamplerState {
+    return { rng: this.rng.state(), order: Array.from(this.order), pos: this.pos };
   }
 
   /** Indices of the next batch; a new shuffled epoch starts when fewer than `size` remain. */

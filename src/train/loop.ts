@@ -23,24 +23,43 @@ import {
 } from '../model/connection-cost.js';
 import { initNetwork } from '../model/init.js';
 import { cloneNetwork, type Network } from '../model/network.js';
+import type { OptimizerState } from '../runs/checkpoint.js';
 import type { MetricsRow } from '../runs/metrics.js';
 import type { TaskInstance } from '../tasks/task.js';
-import { Rng } from '../util/random.js';
 import { Adam } from './adam.js';
-import { EpochSampler } from './batches.js';
+import { EpochSampler, type SamplerState } from './batches.js';
 import { disposeData, disposeSplit, takeRows, uploadData, type SplitTensors } from './data.js';
 import { evaluate, taskLoss } from './evaluate.js';
+
+/** Everything a resumed run needs to continue exactly as if it had not stopped. */
+export interface TrainingState {
+  /** Updates made so far. */
+  readonly step: number;
+  readonly net: Network;
+  readonly optimizer: OptimizerState;
+  /** Mini-batch order (absent for full-batch training). */
+  readonly sampler?: SamplerState;
+  /** Swaps made since the last metrics row (that row's `swaps` cell is still to come). */
+  readonly swapsSinceRow: number;
+}
 
 export interface LoopCallbacks {
   /** A metrics row, after the step it names (step 0: before training). */
   onMetrics(row: MetricsRow): Promise<void> | void;
-  /** The host network after `step` steps; the callee may keep it (it is a fresh copy). */
-  onCheckpoint(step: number, net: Network): Promise<void> | void;
+  /** The full state after `state.step` steps; the callee may keep it (it is a fresh copy). */
+  onCheckpoint(state: TrainingState): Promise<void> | void;
   /** Called after every step; cheap, the callee throttles. */
   onStep?(step: number, lastRow: MetricsRow | undefined): void;
 }
 
-export type LoopStatus = 'completed' | 'diverged';
+export interface LoopOptions {
+  /** Continue from this state instead of a fresh initialisation. */
+  readonly resume?: TrainingState;
+  /** Polled after every step; when true the loop checkpoints and returns 'interrupted'. */
+  readonly shouldStop?: () => boolean;
+}
+
+export type LoopStatus = 'completed' | 'diverged' | 'interrupted';
 
 export interface LoopResult {
   readonly status: LoopStatus;
@@ -71,9 +90,10 @@ export function swapCostSpec(cfg: ResolvedConfig): CostSpec {
   };
 }
 
-export async function trainLoop(cfg: ResolvedConfig, task: TaskInstance, cb: LoopCallbacks): Promise<LoopResult> {
+export async function trainLoop(cfg: ResolvedConfig, task: TaskInstance, cb: LoopCallbacks, opts: LoopOptions = {}): Promise<LoopResult> {
   const arch = architectureFor(cfg.model, task);
-  const net = initNetwork(arch, cfg.model.seed ?? cfg.seed);
+  const { resume } = opts;
+  const net = resume ? cloneNetwork(resume.net) : initNetwork(arch, cfg.model.seed ?? cfg.seed);
   const costCoef = costCoefficients(arch, net.geometry, trainingCostSpec(cfg));
   const swapCoef = costCoefficients(arch, net.geometry, swapCostSpec(cfg));
   const costTensors = uploadCoefficients(arch, costCoef);
@@ -81,14 +101,19 @@ export async function trainLoop(cfg: ResolvedConfig, task: TaskInstance, cb: Loo
   const model = BioModel.fromNetwork(net);
   const vars = model.variables();
   const adam = new Adam(vars, { lr: cfg.train.lr, beta1: cfg.train.beta1, beta2: cfg.train.beta2, eps: cfg.train.eps, weightDecay: cfg.train.weight_decay });
+  if (resume) {
+    adam.loadMoments(listFromParams(resume.optimizer.m), listFromParams(resume.optimizer.v));
+    adam.t = resume.optimizer.t;
+  }
   const sampler =
-    cfg.train.batch === 'full' ? undefined : new EpochSampler(data.train.n, cfg.train.batch, new Rng(cfg.seed, 'batches'));
+    cfg.train.batch === 'full' ? undefined : new EpochSampler(data.train.n, cfg.train.batch, cfg.seed, resume?.sampler);
   const { steps } = cfg.train;
   const { eval_every: evalEvery, checkpoint_every: checkpointEvery, snapshot_threshold: threshold } = cfg.output;
 
   let lastRow: MetricsRow | undefined;
-  let swapsSinceRow = 0;
+  let swapsSinceRow = resume?.swapsSinceRow ?? 0;
   let status: LoopStatus = 'completed';
+  let lastCheckpoint = resume?.step ?? -1;
 
   /** Pulls the parameters into `net` (the permutations already live there). */
   const syncHost = () => Object.assign(net.params, model.readParams());
@@ -113,9 +138,26 @@ export async function trainLoop(cfg: ResolvedConfig, task: TaskInstance, cb: Loo
     return row;
   };
 
+  /** Writes the state after `step` updates; false (and nothing written) if it is not finite. */
+  const checkpoint = async (step: number): Promise<boolean> => {
+    syncHost();
+    if (!allFinite(listFromParams(net.params))) return false;
+    const { m, v } = adam.readMoments();
+    await cb.onCheckpoint({
+      step,
+      net: cloneNetwork(net),
+      optimizer: { m: paramsFromList(arch, m), v: paramsFromList(arch, v), t: adam.t },
+      ...(sampler ? { sampler: sampler.state() } : {}),
+      swapsSinceRow,
+    });
+    lastCheckpoint = step;
+    return true;
+  };
+
   try {
-    await record(0);
-    let step = 0;
+    let step = resume?.step ?? 0;
+    if (!resume) await record(0);
+    let lastYield = Date.now();
     while (step < steps) {
       // `step` counts updates already made; this update uses the schedule's value at `step`.
       const lambda = lambdaAt(cfg, step);
@@ -141,10 +183,22 @@ export async function trainLoop(cfg: ResolvedConfig, task: TaskInstance, cb: Loo
         }
       }
       if (step % checkpointEvery === 0 || step === steps) {
-        syncHost();
-        await cb.onCheckpoint(step, cloneNetwork(net));
+        if (!(await checkpoint(step))) {
+          status = 'diverged';
+          break;
+        }
       }
       cb.onStep?.(step, lastRow);
+      // Training steps are synchronous; let signal handlers run now and then.
+      if (Date.now() - lastYield > 100) {
+        await new Promise((r) => setImmediate(r));
+        lastYield = Date.now();
+      }
+      if (opts.shouldStop?.() && step < steps) {
+        if (lastCheckpoint !== step && !(await checkpoint(step))) status = 'diverged';
+        else status = 'interrupted';
+        break;
+      }
     }
     return { status, stepsDone: step, lastRow, net };
   } finally {
@@ -153,6 +207,10 @@ export async function trainLoop(cfg: ResolvedConfig, task: TaskInstance, cb: Loo
     disposeData(data);
     tf.dispose(costTensors);
   }
+}
+
+function allFinite(arrays: readonly Float32Array[]): boolean {
+  return arrays.every((a) => a.every(Number.isFinite));
 }
 
 /**

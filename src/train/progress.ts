@@ -10,7 +10,7 @@ export interface Progress {
   stop(): void;
 }
 
-export function createProgress(total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
+export function createProgress(total: number, stream: NodeJS.WriteStream = process.stderr, start = 0): Progress {
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
       {
@@ -21,7 +21,7 @@ export function createProgress(total: number, stream: NodeJS.WriteStream = proce
       },
       cliProgress.Presets.shades_classic,
     );
-    bar.start(total, 0, { metrics: '' });
+    bar.start(total, start, { metrics: '' });
     return {
       update: (step, row) => bar.update(step, { metrics: row ? summary(row) : '' }),
       stop: () => bar.stop(),
@@ -29,7 +29,7 @@ export function createProgress(total: number, stream: NodeJS.WriteStream = proce
   }
   // Ten lines per run, plus the last step.
   const every = Math.max(1, Math.round(total / 10));
-  let lastPrinted = 0;
+  let lastPrinted = start;
   return {
     update(step, row) {
       if (step - lastPrinted >= every || (step === total && lastPrinted !== total)) {

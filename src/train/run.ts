@@ -1,20 +1,40 @@
 /**
- * A training run with its run directory: resolves the task, writes config.yaml and meta.json,
- * streams metrics rows to metrics.csv, and writes a checkpoint and a pruned-graph snapshot at
- * every checkpoint step. The loop itself is in loop.ts; the directory layout in src/runs/.
+ * A training run with its run directory: writes config.yaml and meta.json, streams metrics rows
+ * to metrics.csv, and at every checkpoint step writes the checkpoint, the training state needed
+ * to resume, and a pruned-graph snapshot. SIGINT/SIGTERM finish the current step, checkpoint and
+ * mark the run `interrupted`; `resumeTraining` continues such a run (or one killed outright) from
+ * its last state and produces the same metrics.csv an uninterrupted run would.
+ * The loop itself is in loop.ts; the directory layout in src/runs/.
  */
+import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { BackendChoice } from '../backend.js';
 import { networkGraph } from '../bimt/graph.js';
+import { loadConfig } from '../config/load.js';
 import { configToYaml, type ResolvedConfig } from '../config/resolve.js';
+import { BimtError } from '../errors.js';
+import { architectureFor } from '../model/architecture.js';
 import { writeFileAtomic } from '../runs/atomic.js';
-import { writeCheckpoint } from '../runs/checkpoint.js';
+import { readCheckpoint, writeCheckpoint } from '../runs/checkpoint.js';
+import { MetricsWriter, truncateMetrics, type MetricsRow } from '../runs/metrics.js';
 import { sha256 } from '../runs/open.js';
-import { MetricsWriter, type MetricsRow } from '../runs/metrics.js';
-import { checkpointPath, createRunDir, snapshotPath, writeMeta, type RunMeta, type RunPaths } from '../runs/run-dir.js';
+import {
+  checkpointPath,
+  createRunDir,
+  listStates,
+  openRunDir,
+  readMeta,
+  snapshotPath,
+  statePath,
+  writeMeta,
+  type RunMeta,
+  type RunPaths,
+} from '../runs/run-dir.js';
 import { buildTask } from '../tasks/registry.js';
+import type { TaskInstance } from '../tasks/task.js';
 import { VERSION } from '../version.js';
-import { trainLoop, type LoopStatus } from './loop.js';
+import type { SamplerState } from './batches.js';
+import { trainLoop, type LoopStatus, type TrainingState } from './loop.js';
 import { createProgress } from './progress.js';
 
 export interface RunOptions {
@@ -26,6 +46,8 @@ export interface RunOptions {
   /** Overrides output.runs_dir. */
   readonly runsDir?: string;
   readonly progressStream?: NodeJS.WriteStream;
+  /** Stop after this many steps as if interrupted (tests of resume). */
+  readonly stopAfter?: number;
 }
 
 export interface RunOutcome {
@@ -37,6 +59,7 @@ export interface RunOutcome {
 export async function runTraining(opts: RunOptions): Promise<RunOutcome> {
   const { config } = opts;
   const task = buildTask(config);
+  architectureFor(config.model, task); // shape errors before a directory is made
   const paths = createRunDir(opts.runsDir ?? config.output.runs_dir, opts.name, { exact: opts.exactName });
   writeFileAtomic(paths.config, configToYaml(config));
   const meta: RunMeta = {
@@ -50,34 +73,128 @@ export async function runTraining(opts: RunOptions): Promise<RunOutcome> {
     steps_done: 0,
     config_name: opts.name,
     checkpoints: {},
+    pid: process.pid,
   };
   writeMeta(paths, meta);
+  return drive(paths, meta, config, task, new MetricsWriter(paths.metrics), undefined, opts);
+}
 
-  const metrics = new MetricsWriter(paths.metrics);
-  const progress = createProgress(config.train.steps, opts.progressStream);
+export interface ResumeOptions {
+  readonly backend: BackendChoice;
+  readonly progressStream?: NodeJS.WriteStream;
+  readonly stopAfter?: number;
+}
+
+/** Continues a run from its last saved training state. */
+export async function resumeTraining(dir: string, opts: ResumeOptions): Promise<RunOutcome> {
+  const paths = openRunDir(dir);
+  const meta = readMeta(paths);
+  if (meta.status === 'completed') throw new BimtError(`${dir}: the run is already complete (${meta.steps_done} steps)`);
+  const { config } = loadConfig(paths.config);
+  const task = buildTask(config);
+  const arch = architectureFor(config.model, task);
+  const steps = listStates(paths);
+  if (steps.length === 0) {
+    // Killed before its first checkpoint: nothing to continue from, so start over in place.
+    Object.assign(meta, { status: 'running', backend: opts.backend.name, steps_done: 0, checkpoints: {}, pid: process.pid });
+    writeMeta(paths, meta);
+    return drive(paths, meta, config, task, new MetricsWriter(paths.metrics), undefined, opts);
+  }
+  const step = steps[steps.length - 1];
+  const file = statePath(paths, step);
+  const recorded = meta.checkpoints[basename(file)];
+  if (recorded !== undefined && recorded !== sha256(file)) {
+    throw new BimtError(`${file}: checksum does not match the one in meta.json (the file is corrupted or was changed)`);
+  }
+  const saved = readCheckpoint(file, arch);
+  if (!saved.optimizer) throw new BimtError(`${file}: holds no optimizer state; cannot resume from it`);
+  const loop = (saved.loopState ?? {}) as { sampler?: SamplerState; swapsSinceRow?: number };
+  const state: TrainingState = {
+    step,
+    net: saved.net,
+    optimizer: saved.optimizer,
+    ...(loop.sampler ? { sampler: loop.sampler } : {}),
+    swapsSinceRow: loop.swapsSinceRow ?? 0,
+  };
+  // Rows written after the saved state (the run went on before it died) will be written again.
+  truncateMetrics(paths.metrics, step);
+  if (meta.backend !== opts.backend.name) {
+    process.stderr.write(`bimt: note: the run started on ${meta.backend} and resumes on ${opts.backend.name}; numbers may differ from an uninterrupted run\n`);
+  }
+  Object.assign(meta, { status: 'running', backend: opts.backend.name, pid: process.pid });
+  delete meta.ended;
+  writeMeta(paths, meta);
+  return drive(paths, meta, config, task, new MetricsWriter(paths.metrics, true), state, opts);
+}
+
+/** Runs the loop with the run directory as its sink, and signal handling around it. */
+async function drive(
+  paths: RunPaths,
+  meta: RunMeta,
+  config: ResolvedConfig,
+  task: TaskInstance,
+  metrics: MetricsWriter,
+  resume: TrainingState | undefined,
+  opts: { progressStream?: NodeJS.WriteStream; stopAfter?: number },
+): Promise<RunOutcome> {
+  const progress = createProgress(config.train.steps, opts.progressStream, resume?.step ?? 0);
   const labels = { inputs: task.inputLabels, outputs: task.outputLabels };
+  let stopRequested = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopRequested) return;
+    stopRequested = true;
+    progress.stop();
+    process.stderr.write(`\nbimt: ${signal}: finishing the current step and saving a checkpoint...\n`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let stepNow = resume?.step ?? 0;
   try {
-    const result = await trainLoop(config, task, {
-      onMetrics: (row) => metrics.append(row),
-      onCheckpoint: (step, net) => {
-        const file = checkpointPath(paths, step);
-        writeCheckpoint(file, { step, net });
-        const snapshot = { step, ...networkGraph(net, labels, config.output.snapshot_threshold) };
-        writeFileAtomic(snapshotPath(paths, step), `${JSON.stringify(snapshot)}\n`);
-        meta.checkpoints![basename(file)] = sha256(file);
-        meta.steps_done = step;
-        writeMeta(paths, meta);
+    const result = await trainLoop(
+      config,
+      task,
+      {
+        onMetrics: (row) => metrics.append(row),
+        onCheckpoint: (state) => {
+          // The training state first: a checkpoint on disk always has its state beside it.
+          const stateFile = statePath(paths, state.step);
+          writeCheckpoint(stateFile, {
+            step: state.step,
+            net: state.net,
+            optimizer: state.optimizer,
+            loopState: { sampler: state.sampler, swapsSinceRow: state.swapsSinceRow },
+          });
+          const file = checkpointPath(paths, state.step);
+          writeCheckpoint(file, { step: state.step, net: state.net });
+          const snapshot = { step: state.step, ...networkGraph(state.net, labels, config.output.snapshot_threshold) };
+          writeFileAtomic(snapshotPath(paths, state.step), `${JSON.stringify(snapshot)}\n`);
+          meta.checkpoints[basename(stateFile)] = sha256(stateFile);
+          meta.checkpoints[basename(file)] = sha256(file);
+          meta.steps_done = state.step;
+          writeMeta(paths, meta);
+        },
+        onStep: (step, row) => {
+          stepNow = step;
+          if (!stopRequested) progress.update(step, row);
+        },
       },
-      onStep: (step, row) => progress.update(step, row),
-    });
+      {
+        ...(resume ? { resume } : {}),
+        shouldStop: () => stopRequested || (opts.stopAfter !== undefined && stepNow >= opts.stopAfter),
+      },
+    );
     progress.stop();
     Object.assign(meta, { status: result.status, steps_done: result.stepsDone, ended: new Date().toISOString() });
+    if (result.status === 'diverged') meta.message = `loss or parameters became non-finite by step ${result.stepsDone}`;
     writeMeta(paths, meta);
     return { paths, status: result.status, lastRow: result.lastRow };
   } catch (e) {
     progress.stop();
-    Object.assign(meta, { status: 'failed', ended: new Date().toISOString() });
-    writeMeta(paths, meta);
+    Object.assign(meta, { status: 'failed', ended: new Date().toISOString(), message: e instanceof Error ? e.message : String(e) });
+    if (existsSync(paths.root)) writeMeta(paths, meta);
     throw e;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
