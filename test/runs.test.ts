@@ -35,14 +35,14 @@ describe('checkpoints', () => {
     const path = join(dir, checkpointFileName(12));
     const m = initNetwork(arch, 8).params;
     const v = initNetwork(arch, 9).params;
-    writeCheckpoint(path, { step: 12, net, optimizer: { m, v, t: 12 }, rngState: { i: 3 } });
+    writeCheckpoint(path, { step: 12, net, optimizer: { m, v, t: 12 }, loopState: { i: 3 } });
     const back = readCheckpoint(path, arch);
     expect(back.step).toBe(12);
     expect(back.net.params).toEqual(net.params);
     expect(back.net.inPerm).toEqual(net.inPerm);
     expect(back.net.outPerm).toEqual(net.outPerm);
     expect(back.optimizer).toEqual({ m, v, t: 12 });
-    expect(back.rngState).toEqual({ i: 3 });
+    expect(back.loopState).toEqual({ i: 3 });
   });
 
   it('refuse truncated, corrupted and other-shape files with a reason', () => {
