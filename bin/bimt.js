@@ -8,5 +8,10 @@ if (!existsSync(fileURLToPath(entry))) {
   process.stderr.write('bimt: not built yet; run `npm ci` or `npm run build` in the bimt folder\n');
   process.exit(1);
 }
+// `bimt ls | head` closes the pipe early; that is not an error.
+process.stdout.on('error', (e) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 const { main } = await import(entry.href);
 process.exitCode = await main(process.argv);

@@ -1,0 +1,161 @@
+/**
+ * The paper's claims as functions of a run's own outputs (issue "bimt reproduce"): each takes
+ * numbers, a pruned graph or an embedding and returns what it measured and whether the claim
+ * holds. No training here, so each claim is tested on hand-made inputs (test/claims.test.ts).
+ */
+import type { NetworkGraph } from '../bimt/graph.js';
+import { pca2 } from '../plot/pca.js';
+
+export interface ClaimResult {
+  /** The claim in words. */
+  readonly claim: string;
+  /** The paper's or the reference re-run's value, or the threshold. */
+  readonly reference: string;
+  /** What this run gives. */
+  readonly measured: string;
+  readonly pass: boolean;
+}
+
+const sci = (x: number) => (Number.isFinite(x) ? x.toExponential(2) : String(x));
+
+export function atMost(claim: string, value: number, limit: number, paper: string): ClaimResult {
+  return { claim, reference: `<= ${sci(limit)} (paper ${paper})`, measured: sci(value), pass: value <= limit };
+}
+
+export function atLeast(claim: string, value: number, limit: number, paper: string): ClaimResult {
+  return { claim, reference: `>= ${limit} (paper ${paper})`, measured: value.toFixed(4), pass: value >= limit };
+}
+
+/** Modules as sets of labels (inputs and outputs) with at least one output. */
+function moduleSets(g: NetworkGraph): string[][] {
+  return g.modules.filter((m) => m.outputs.length > 0).map((m) => [...m.inputs, ...m.outputs].sort());
+}
+
+/** The pruned graph's modules are exactly the given groups of input and output labels. */
+export function modulesAre(claim: string, g: NetworkGraph, groups: readonly (readonly string[])[]): ClaimResult {
+  const got = moduleSets(g);
+  const want = groups.map((x) => [...x].sort());
+  const key = (s: string[][]) => s.map((m) => m.join(',')).sort().join(' | ');
+  return {
+    claim,
+    reference: want.map((m) => `{${m.join(', ')}}`).join(' '),
+    measured: got.map((m) => `{${m.join(', ')}}`).join(' ') || 'no modules',
+    pass: key(got) === key(want),
+  };
+}
+
+/** For each input label, the output labels it reaches along the graph's edges. */
+export function reachability(g: NetworkGraph): Map<string, Set<string>> {
+  const L = g.layers.length - 1;
+  const labelOf = (l: number, i: number) => g.layers[l].find((n) => n.index === i)?.label;
+  const out = new Map<string, Set<string>>();
+  for (const input of g.layers[0]) {
+    let frontier = new Set([input.index]);
+    for (let l = 0; l < L; l++) {
+      const next = new Set<number>();
+      for (const e of g.edges) if (e.layer === l && frontier.has(e.from)) next.add(e.to);
+      frontier = next;
+    }
+    const reached = new Set([...frontier].map((i) => labelOf(L, i)!));
+    const name = input.label ?? `in${input.index}`;
+    out.set(name, new Set([...(out.get(name) ?? []), ...reached]));
+  }
+  return out;
+}
+
+/** Each input reaches exactly the given outputs. */
+export function reachesExactly(claim: string, g: NetworkGraph, want: Readonly<Record<string, readonly string[]>>): ClaimResult {
+  const r = reachability(g);
+  const show = (m: Record<string, readonly string[]>) =>
+    Object.entries(m)
+      .map(([k, v]) => `${k} -> {${[...v].sort().join(', ')}}`)
+      .join('; ');
+  const got: Record<string, string[]> = {};
+  for (const k of Object.keys(want)) got[k] = [...(r.get(k) ?? [])].sort();
+  const pass = Object.entries(want).every(([k, v]) => got[k]!.join(',') === [...v].sort().join(','));
+  return { claim, reference: show(want), measured: show(got), pass };
+}
+
+/** No alive neuron of hidden layer 1 takes inputs from both groups. */
+export function firstLayerSeparates(claim: string, g: NetworkGraph, a: readonly string[], b: readonly string[]): ClaimResult {
+  const inputLabel = new Map(g.layers[0].map((n) => [n.index, n.label ?? '']));
+  let mixing = 0;
+  for (const n of g.layers[1]) {
+    const from = g.edges.filter((e) => e.layer === 0 && e.to === n.index).map((e) => inputLabel.get(e.from)!);
+    if (from.some((x) => a.includes(x)) && from.some((x) => b.includes(x))) mixing++;
+  }
+  return {
+    claim,
+    reference: `0 neurons mixing {${a.join(', ')}} with {${b.join(', ')}}`,
+    measured: `${mixing} of ${g.layers[1].length} alive`,
+    pass: mixing === 0,
+  };
+}
+
+/** Fraction of hidden neurons alive in the pruned graph. */
+export function hiddenAliveFraction(g: NetworkGraph, widths: readonly number[]): number {
+  const hidden = widths.slice(1, -1).reduce((s, w) => s + w, 0);
+  const alive = g.layers.slice(1, -1).reduce((s, l) => s + l.length, 0);
+  return alive / hidden;
+}
+
+export interface CircleFit {
+  /** The frequency k whose angles k * a * 2 pi / p fit best. */
+  readonly k: number;
+  /** Mean resultant length of exp(i (theta_a - 2 pi k a / p)): 1 = exactly a rotated circle. */
+  readonly correlation: number;
+}
+
+/**
+ * How well tokens at 2-D points lie on a circle ordered by residue times a frequency. With
+ * theta_a the angle of token a around the points' centre, the fit for frequency k is
+ * |mean_a exp(i (theta_a - 2 pi k a / p))|: 1 when theta_a = 2 pi k a / p + c for all a (a
+ * rotation; a reflection is frequency p - k), near 0 for unrelated angles. The best k wins.
+ */
+export function circleFit(points: Float64Array, p: number): CircleFit {
+  let cx = 0;
+  let cy = 0;
+  for (let a = 0; a < p; a++) {
+    cx += points[2 * a] / p;
+    cy += points[2 * a + 1] / p;
+  }
+  const theta = Array.from({ length: p }, (_, a) => Math.atan2(points[2 * a + 1] - cy, points[2 * a] - cx));
+  let best: CircleFit = { k: 0, correlation: 0 };
+  for (let k = 1; k < p; k++) {
+    let re = 0;
+    let im = 0;
+    for (let a = 0; a < p; a++) {
+      const d = theta[a] - (2 * Math.PI * k * a) / p;
+      re += Math.cos(d);
+      im += Math.sin(d);
+    }
+    const r = Math.hypot(re, im) / p;
+    if (r > best.correlation) best = { k, correlation: r };
+  }
+  return best;
+}
+
+/** The embedding columns `dims` of a [vocab, dim] table, projected to 2-D (as is, or by PCA). */
+export function projectDims(embedding: Float32Array, vocab: number, dim: number, dims: readonly number[]): Float64Array {
+  const sub = new Float32Array(vocab * dims.length);
+  for (let a = 0; a < vocab; a++) dims.forEach((d, j) => (sub[a * dims.length + j] = embedding[a * dim + d]));
+  if (dims.length === 2) return Float64Array.from(sub);
+  if (dims.length < 2) return new Float64Array(vocab * 2);
+  return pca2(sub, vocab, dims.length).points;
+}
+
+export interface ModuleCircle {
+  readonly dims: number[];
+  readonly fit: CircleFit;
+}
+
+/** At least `need` embedding modules draw the residues on a circle with correlation >= `min`. */
+export function circlesClaim(claim: string, modules: readonly ModuleCircle[], need: number, min: number): ClaimResult {
+  const good = modules.filter((m) => m.fit.correlation >= min);
+  return {
+    claim,
+    reference: `>= ${need} modules with correlation >= ${min}`,
+    measured: `${good.length} of ${modules.length}: ${modules.map((m) => `k=${m.fit.k} r=${m.fit.correlation.toFixed(2)} (${m.dims.length} dims)`).join(', ')}`,
+    pass: good.length >= need,
+  };
+}

@@ -1,0 +1,148 @@
+// Each claim function of `bimt reproduce` on hand-made graphs and embeddings: one that passes,
+// one that fails.
+import { describe, expect, it } from 'vitest';
+import type { GraphEdge, NetworkGraph } from '../src/bimt/graph.js';
+import { pruneNetwork } from '../src/bimt/prune.js';
+import { lineGeometry } from '../src/model/geometry.js';
+import {
+  atLeast,
+  atMost,
+  circleFit,
+  circlesClaim,
+  firstLayerSeparates,
+  hiddenAliveFraction,
+  modulesAre,
+  reachesExactly,
+} from '../src/reproduce/claims.js';
+import { embeddingCircles } from '../src/reproduce/figures.js';
+import { Rng } from '../src/util/random.js';
+
+/** A [n0, n1, n2] network whose only non-zero weights are `edges` (weight 1), pruned to a graph. */
+function graphOf(widths: number[], edges: Omit<GraphEdge, 'weight'>[], inputs: string[], outputs: string[]): NetworkGraph {
+  const weights = widths.slice(0, -1).map((n, l) => new Float32Array(n * widths[l + 1]));
+  for (const e of edges) weights[e.layer][e.from * widths[e.layer + 1] + e.to] = 1;
+  const net = {
+    arch: { widths, inFold: 1 },
+    geometry: lineGeometry(widths),
+    params: { weights, biases: widths.slice(1).map((n) => new Float32Array(n)) },
+    inPerm: Int32Array.from(inputs, (_, i) => i),
+    outPerm: Int32Array.from(outputs, (_, i) => i),
+  };
+  return pruneNetwork(net, 0.01, { inputs, outputs }).graph;
+}
+
+const IN4 = ['x1', 'x2', 'x3', 'x4'];
+
+describe('number claims', () => {
+  it('compare against their limit', () => {
+    expect(atMost('mse', 1e-3, 5e-3, '').pass).toBe(true);
+    expect(atMost('mse', 6e-3, 5e-3, '').pass).toBe(false);
+    expect(atMost('mse', NaN, 5e-3, '').pass).toBe(false);
+    expect(atLeast('acc', 0.99, 0.98, '').pass).toBe(true);
+    expect(atLeast('acc', 0.97, 0.98, '').pass).toBe(false);
+  });
+});
+
+describe('graph claims', () => {
+  // x1, x3 -> h0 -> A ; x2, x4 -> h1 -> B : two modules.
+  const split = graphOf([4, 2, 2], [
+    { layer: 0, from: 0, to: 0 }, { layer: 0, from: 2, to: 0 }, { layer: 1, from: 0, to: 0 },
+    { layer: 0, from: 1, to: 1 }, { layer: 0, from: 3, to: 1 }, { layer: 1, from: 1, to: 1 },
+  ], IN4, ['A', 'B']);
+  // The same plus x4 -> h0: one module.
+  const joined = graphOf([4, 2, 2], [
+    { layer: 0, from: 0, to: 0 }, { layer: 0, from: 2, to: 0 }, { layer: 1, from: 0, to: 0 },
+    { layer: 0, from: 1, to: 1 }, { layer: 0, from: 3, to: 1 }, { layer: 1, from: 1, to: 1 },
+    { layer: 0, from: 3, to: 0 },
+  ], IN4, ['A', 'B']);
+
+  it('modulesAre finds the two modules, and not when they are joined', () => {
+    const groups = [['x1', 'x3', 'A'], ['x2', 'x4', 'B']];
+    expect(modulesAre('m', split, groups).pass).toBe(true);
+    expect(modulesAre('m', joined, groups).pass).toBe(false);
+  });
+
+  it('firstLayerSeparates passes on separate branches and fails on a mixing neuron', () => {
+    expect(firstLayerSeparates('t', split, ['x1', 'x3'], ['x2', 'x4']).pass).toBe(true);
+    const r = firstLayerSeparates('t', joined, ['x1', 'x3'], ['x2', 'x4']);
+    expect(r.pass).toBe(false);
+    expect(r.measured).toBe('1 of 2 alive');
+  });
+
+  it('reachesExactly checks feature sharing', () => {
+    // x1 -> h0 -> all three; x2 -> h1 -> last two; x3 -> h2 -> last one.
+    const outs = ['a', 'b', 'c'];
+    const edges = [
+      { layer: 0, from: 0, to: 0 }, { layer: 1, from: 0, to: 0 }, { layer: 1, from: 0, to: 1 }, { layer: 1, from: 0, to: 2 },
+      { layer: 0, from: 1, to: 1 }, { layer: 1, from: 1, to: 1 }, { layer: 1, from: 1, to: 2 },
+      { layer: 0, from: 2, to: 2 }, { layer: 1, from: 2, to: 2 },
+    ];
+    const want = { x1: outs, x2: ['b', 'c'], x3: ['c'] };
+    expect(reachesExactly('r', graphOf([3, 3, 3], edges, ['x1', 'x2', 'x3'], outs), want).pass).toBe(true);
+    const leaky = [...edges, { layer: 0, from: 2, to: 0 }]; // x3 now reaches a and b too
+    expect(reachesExactly('r', graphOf([3, 3, 3], leaky, ['x1', 'x2', 'x3'], outs), want).pass).toBe(false);
+  });
+
+  it('hiddenAliveFraction counts alive hidden neurons', () => {
+    expect(hiddenAliveFraction(split, [4, 2, 2])).toBe(1);
+    expect(hiddenAliveFraction(graphOf([2, 8, 2], [{ layer: 0, from: 0, to: 3 }, { layer: 1, from: 3, to: 1 }], ['a', 'b'], ['A', 'B']), [2, 8, 2])).toBe(1 / 8);
+  });
+});
+
+describe('embedding circles', () => {
+  const p = 59;
+  /** Points of residues a at angle 2 pi k a / p (radius 1, rotated by `phase`), with noise. */
+  function circle(k: number, phase: number, noise: number, rng: Rng): Float64Array {
+    const out = new Float64Array(2 * p);
+    for (let a = 0; a < p; a++) {
+      const t = (2 * Math.PI * k * a) / p + phase;
+      out[2 * a] = Math.cos(t) + noise * rng.normal();
+      out[2 * a + 1] = Math.sin(t) + noise * rng.normal();
+    }
+    return out;
+  }
+
+  it('circleFit finds the frequency of a noisy circle, also reflected', () => {
+    const rng = new Rng(1, 'circle');
+    const fit = circleFit(circle(17, 0.4, 0.05, rng), p);
+    expect(fit.k).toBe(17);
+    expect(fit.correlation).toBeGreaterThan(0.95);
+    expect(circleFit(circle(-17, 0, 0.05, rng), p).k).toBe(p - 17);
+  });
+
+  it('circleFit gives a low correlation for points in no order', () => {
+    const rng = new Rng(2, 'scatter');
+    const scatter = Float64Array.from({ length: 2 * p }, () => rng.normal());
+    expect(circleFit(scatter, p).correlation).toBeLessThan(0.5);
+  });
+
+  it('embeddingCircles reads the module dims of a folded embedding network, and the claim counts good ones', () => {
+    const rng = new Rng(3, 'emb');
+    // Embedding 59 x 4: dims 0,1 a circle of frequency 5, dims 2,3 of frequency 11.
+    const dim = 4;
+    const E = new Float32Array(p * dim);
+    const c1 = circle(5, 0, 0.02, rng);
+    const c2 = circle(11, 1, 0.02, rng);
+    for (let a = 0; a < p; a++) E.set([c1[2 * a], c1[2 * a + 1], c2[2 * a], c2[2 * a + 1]], a * dim);
+    // [8 (2 folds x 4), 2, 2]: dims {0,1} (both folds) -> h0 -> out0, dims {2,3} -> h1 -> out1.
+    const widths = [8, 2, 2];
+    const W0 = new Float32Array(8 * 2);
+    for (const f of [0, 4]) {
+      W0[(f + 0) * 2 + 0] = W0[(f + 1) * 2 + 0] = 1;
+      W0[(f + 2) * 2 + 1] = W0[(f + 3) * 2 + 1] = 1;
+    }
+    const net = {
+      arch: { widths, inFold: 2, embedding: { vocab: p, dim } },
+      geometry: lineGeometry(widths, 2),
+      params: { weights: [W0, Float32Array.of(1, 0, 0, 1)], biases: [new Float32Array(2), new Float32Array(2)], embedding: E },
+      inPerm: Int32Array.of(0, 1, 2, 3),
+      outPerm: Int32Array.of(0, 1),
+    };
+    const { graph } = pruneNetwork(net, 0.01, { inputs: ['e0', 'e1', 'e2', 'e3'], outputs: ['0', '1'] });
+    const circles = embeddingCircles(net, graph);
+    expect(circles.map((c) => c.dims).sort()).toEqual([[0, 1], [2, 3]]);
+    expect(circles.map((c) => c.fit.k).sort((a, b) => a - b)).toEqual([5, 11]);
+    expect(circlesClaim('c', circles, 2, 0.9).pass).toBe(true);
+    expect(circlesClaim('c', circles.slice(0, 1), 2, 0.9).pass).toBe(false);
+  });
+});
