@@ -158,3 +158,42 @@ function findModules(net: Network, labels: Labels, edges: GraphEdge[]): GraphMod
   });
   return [...byRoot.values()].sort((a, b) => b.neurons.length - a.neurons.length);
 }
+
+/**
+ * The embedding dimensions the graph's edges connect through its hidden layers (the last weight
+ * layer left out), as groups of original dimension indices, ascending; groups ordered left to
+ * right by where their inputs sit. Both fold copies of a dimension belong to one group, since
+ * they read the same embedding column.
+ */
+export function embeddingGroups(net: Network, graph: NetworkGraph): number[][] {
+  const { widths } = net.arch;
+  const L = widths.length - 1;
+  const nf = inputPositions(net.arch);
+  const offsets: number[] = [];
+  let total = nf; // ids 0..nf-1: input positions, both folds merged
+  for (let l = 1; l < L; l++) {
+    offsets[l] = total;
+    total += widths[l];
+  }
+  const id = (l: number, n: number) => (l === 0 ? n % nf : offsets[l] + n);
+  const parent = Int32Array.from({ length: total }, (_, i) => i);
+  const find = (a: number): number => {
+    while (parent[a] !== a) a = parent[a] = parent[parent[a]];
+    return a;
+  };
+  const touched = new Uint8Array(nf);
+  for (const e of graph.edges) {
+    if (e.layer >= L - 1) continue;
+    if (e.layer === 0) touched[e.from % nf] = 1;
+    parent[find(id(e.layer, e.from))] = find(id(e.layer + 1, e.to));
+  }
+  const byRoot = new Map<number, number[]>();
+  for (let j = 0; j < nf; j++) {
+    if (!touched[j]) continue;
+    const r = find(j);
+    if (!byRoot.has(r)) byRoot.set(r, []);
+    byRoot.get(r)!.push(j);
+  }
+  // Positions j are in geometric order, so the first position of a group places it.
+  return [...byRoot.values()].map((positions) => positions.map((j) => net.inPerm[j]).sort((a, b) => a - b));
+}

@@ -6,7 +6,9 @@ import { Command } from 'commander';
 import { BimtError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { lsCommand } from './ls.js';
+import { plotCommand } from './plot.js';
 import { pruneCommand } from './prune.js';
+import { reproduceCommand } from './reproduce.js';
 import { trainCommand } from './train.js';
 
 export function buildProgram(): Command {
@@ -18,7 +20,9 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (s, write) => write(s) });
   program.addCommand(trainCommand());
   program.addCommand(pruneCommand());
+  program.addCommand(plotCommand());
   program.addCommand(lsCommand());
+  program.addCommand(reproduceCommand());
   // Commander's own usage errors (unknown option, missing argument) exit 2 like ours.
   program.exitOverride();
   for (const c of program.commands) c.exitOverride();

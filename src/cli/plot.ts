@@ -1,0 +1,50 @@
+/** `bimt plot <run dir | checkpoint>`: argument parsing only; the figures are src/plot/run-plots.ts. */
+import { Command, Option } from 'commander';
+import { selectBackend } from '../backend.js';
+import { BimtError } from '../errors.js';
+import { animateRun, plotRun, PLOT_KINDS, type PlotKind } from '../plot/run-plots.js';
+import { openCheckpoint } from '../runs/open.js';
+import { backendOption, parseNonNegative, parseStep } from './options.js';
+
+interface PlotFlags {
+  kind?: PlotKind | 'all';
+  step?: number;
+  out?: string;
+  pruned?: boolean;
+  animate?: boolean;
+  threshold?: number;
+  backend?: Parameters<typeof selectBackend>[0];
+}
+
+export function plotCommand(): Command {
+  return new Command('plot')
+    .description('draw a run as SVG: the network, training curves and the task picture (into <run>/plots/)')
+    .argument('<target>', 'a run directory (its last checkpoint) or a checkpoint file')
+    .addOption(new Option('--kind <kind>', 'which picture (default: all)').choices([...PLOT_KINDS, 'all']))
+    .option('--step <n>', 'the checkpoint of this step (with a run directory)', parseStep)
+    .option('--out <file>', 'write this file instead of <run>/plots/ (one --kind only)')
+    .option('--pruned', 'prune first and draw the pruned network, modules tinted')
+    .option('--animate', 'one animated SVG of the network through every checkpoint of the run')
+    .option('--threshold <t>', 'prune at |w| <= t (implies --pruned; default: output.prune_threshold of the run)', parseNonNegative('--threshold'))
+    .addOption(backendOption())
+    .action(async (target: string, flags: PlotFlags) => {
+      if (flags.animate) {
+        if (flags.kind !== undefined) throw new BimtError('--animate draws the network through every checkpoint; leave out --kind');
+        if (flags.step !== undefined) throw new BimtError('--animate uses every checkpoint of the run; leave out --step');
+      } else if (flags.out !== undefined && (flags.kind === undefined || flags.kind === 'all')) {
+        throw new BimtError('--out names one file: give a single --kind (network, curves or task) with it');
+      }
+      const opened = openCheckpoint(target, flags.step);
+      await selectBackend(flags.backend);
+      const pruned = flags.pruned === true || flags.threshold !== undefined;
+      const written = flags.animate
+        ? [animateRun(opened, { threshold: flags.threshold, outFile: flags.out })]
+        : plotRun(opened, {
+            kinds: flags.kind === undefined || flags.kind === 'all' ? PLOT_KINDS : [flags.kind],
+            pruned,
+            threshold: flags.threshold,
+            outFile: flags.out,
+          });
+      process.stdout.write(written.map((f) => `wrote ${f}\n`).join(''));
+    });
+}
