@@ -97,3 +97,22 @@ describe('bimt train (command line)', () => {
     expect(readdirSync(runs)).toEqual(['x']);
   });
 });
+
+describe('training loop resources', () => {
+  it('keeps the number of live tensors constant across steps (no leaks), swaps and evaluations included', async () => {
+    const { trainLoop } = await import('../src/train/loop.js');
+    const { buildTask } = await import('../src/tasks/registry.js');
+    const tf = await import('@tensorflow/tfjs');
+    const { config } = loadConfig('configs/modular-addition.yaml', [
+      'train.steps=60', 'lambda.changes=[]', 'swap.every=10', 'output.eval_every=20', 'output.checkpoint_every=30', 'task.p=11', 'model.widths=[8, 6, 6, 11]', 'task.embedding_dim=4',
+    ]);
+    const counts = new Map<number, number>();
+    await trainLoop(config, buildTask(config), {
+      onMetrics: () => {},
+      onCheckpoint: () => {},
+      onStep: (step) => counts.set(step, tf.memory().numTensors),
+    });
+    expect(counts.size).toBe(60);
+    expect(new Set([...counts.values()].slice(1)).size).toBe(1);
+  });
+});

@@ -93,11 +93,7 @@ export function prunedPaths(p: RunPaths, step: number, threshold: number): { dir
  * runs start within the same second), or exactly `name` when `exact`, which must not exist yet.
  */
 export function createRunDir(runsDir: string, name: string, opts: { exact: boolean; now?: Date }): RunPaths {
-  try {
-    mkdirSync(runsDir, { recursive: true });
-  } catch (e) {
-    throw new BimtError(`cannot create runs directory ${runsDir}: ${(e as Error).message}`);
-  }
+  ensureRunsDir(runsDir);
   const candidates = opts.exact ? [name] : timestamped(name, opts.now ?? new Date());
   for (const dir of candidates) {
     const root = join(runsDir, dir);
@@ -116,6 +112,15 @@ export function createRunDir(runsDir: string, name: string, opts: { exact: boole
     return paths;
   }
   throw new BimtError(`could not find a free run directory name for ${name} in ${runsDir}`);
+}
+
+/** Creates the runs directory if needed, with a one-line error when that is impossible. */
+export function ensureRunsDir(runsDir: string): void {
+  try {
+    mkdirSync(runsDir, { recursive: true });
+  } catch (e) {
+    throw new BimtError(`cannot create runs directory ${runsDir}: ${(e as Error).message}`);
+  }
 }
 
 function* timestamped(prefix: string, now: Date): Generator<string> {

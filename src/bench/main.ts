@@ -1,0 +1,102 @@
+/**
+ * `npm run bench [-- --json file] [-- --quick] [-- --backend name]`: speed of the paper configs on
+ * this machine, and of the swap search as width grows. Not a test: numbers, no assertions.
+ *
+ *   steps/s        training steps (task loss + cost + Adam) per second, no swaps or evaluation
+ *   reloc ms       one relocation pass over every layer (the config's top_k)
+ *   eval ms        one metrics row (both splits)
+ *   run s          the whole paper config through `bimt train`'s loop (skipped with --quick)
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import * as tf from '@tensorflow/tfjs';
+import { isBackendName, selectBackend } from '../backend.js';
+import { relocate } from '../bimt/relocate.js';
+import { loadConfig } from '../config/load.js';
+import { architectureFor } from '../model/architecture.js';
+import { BioModel } from '../model/bio-model.js';
+import { costCoefficients } from '../model/connection-cost.js';
+import { initNetwork } from '../model/init.js';
+import { buildTask } from '../tasks/registry.js';
+import { disposeData, uploadData } from '../train/data.js';
+import { evaluate } from '../train/evaluate.js';
+import { swapCostSpec, trainLoop } from '../train/loop.js';
+import { randomWeights } from './random-network.js';
+
+const PAPER = ['fig3a', 'fig3b', 'fig3c', 'fig4', 'fig5'];
+
+interface TaskRow {
+  config: string;
+  backend: string;
+  stepsPerSecond: number;
+  relocationMs: number;
+  evaluationMs: number;
+  runSeconds: number | null;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const flag = (name: string) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const forced = flag('--backend');
+  const backend = await selectBackend(forced && isBackendName(forced) ? forced : undefined);
+  const quick = argv.includes('--quick');
+  const rows: TaskRow[] = [];
+  for (const id of PAPER) {
+    const file = `configs/paper/${id}.yaml`;
+    const { config } = loadConfig(file);
+    const task = buildTask(config);
+    const arch = architectureFor(config.model, task);
+    // Training steps alone.
+    const n = 300;
+    const short = loadConfig(file, [`train.steps=${n}`, 'lambda.changes=[]', 'swap.every=0', `output.eval_every=${n}`, `output.checkpoint_every=${n}`]).config;
+    const t0 = performance.now();
+    await trainLoop(short, task, { onMetrics: () => {}, onCheckpoint: () => {} });
+    const stepMs = (performance.now() - t0) / n;
+    // Relocation and evaluation on a fresh network.
+    const net = initNetwork(arch, 1);
+    const coef = costCoefficients(arch, net.geometry, swapCostSpec(config));
+    const relocationMs = timeIt(() => relocate(net, coef, { topK: config.swap.top_k, swapInputs: config.swap.inputs }), 10);
+    const model = BioModel.fromNetwork(net);
+    const data = uploadData(task);
+    const evaluationMs = timeIt(() => evaluate(model, task.targets, data), 10);
+    model.dispose();
+    disposeData(data);
+    let runSeconds: number | null = null;
+    if (!quick) {
+      const t1 = performance.now();
+      await trainLoop(config, task, { onMetrics: () => {}, onCheckpoint: () => {} });
+      runSeconds = (performance.now() - t1) / 1000;
+    }
+    rows.push({ config: id, backend: backend.name, stepsPerSecond: 1000 / stepMs, relocationMs, evaluationMs, runSeconds });
+    process.stderr.write(`${id} done\n`);
+  }
+  const scaling = [20, 50, 200, 500].map((w) => {
+    const arch = { widths: [w, w, w, w], inFold: 1 };
+    const net = initNetwork(arch, 1);
+    randomWeights(net, 2);
+    const coef = costCoefficients(arch, net.geometry, { weightFactor: 1, l0: 0.1, noPenalizeLast: false, aggregate: 'sum' });
+    return { width: w, topK: 10, relocationMs: timeIt(() => relocate(net, coef, { topK: 10, swapInputs: true }), w >= 200 ? 3 : 10) };
+  });
+
+  const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, tfjs ${tf.version.tfjs}`;
+  const out: string[] = [`machine: ${machine}`, '', '| config | backend | steps/s | relocation ms | evaluation ms | whole run s |', '|---|---|---|---|---|---|'];
+  for (const r of rows) {
+    out.push(`| ${r.config} | ${r.backend} | ${r.stepsPerSecond.toFixed(0)} | ${r.relocationMs.toFixed(2)} | ${r.evaluationMs.toFixed(2)} | ${r.runSeconds === null ? '-' : r.runSeconds.toFixed(1)} |`);
+  }
+  out.push('', '| width ([w,w,w,w], top_k 10) | relocation ms |', '|---|---|');
+  for (const s of scaling) out.push(`| ${s.width} | ${s.relocationMs.toFixed(2)} |`);
+  process.stdout.write(`${out.join('\n')}\n`);
+  const json = flag('--json');
+  if (json) writeFileSync(json, `${JSON.stringify({ machine, tasks: rows, relocationScaling: scaling }, null, 2)}\n`);
+}
+
+function timeIt(f: () => unknown, reps: number): number {
+  f();
+  const t = performance.now();
+  for (let i = 0; i < reps; i++) f();
+  return (performance.now() - t) / reps;
+}
+
+await main(process.argv.slice(2));

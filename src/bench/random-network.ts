@@ -1,0 +1,8 @@
+/** Weights uniform in [-1, 1] for relocation timing (a fresh init has them in a narrow band). */
+import type { Network } from '../model/network.js';
+import { Rng } from '../util/random.js';
+
+export function randomWeights(net: Network, seed: number): void {
+  const rng = new Rng(seed, 'bench');
+  for (const w of net.params.weights) for (let i = 0; i < w.length; i++) w[i] = rng.range(-1, 1);
+}
