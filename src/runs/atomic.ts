@@ -22,5 +22,10 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     throw e;
   }
   closeSync(fd);
-  renameSync(tmp, path);
+  try {
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
 }
