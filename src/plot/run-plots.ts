@@ -15,7 +15,7 @@
  * never overwrites one with another; curves and the animation cover the whole run.
  */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { basename, dirname, extname, join } from 'node:path';
+import { dirname, extname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { embeddingGroups, type NetworkGraph } from '../bimt/graph.js';
 import { pruneNetwork } from '../bimt/prune.js';
@@ -23,11 +23,11 @@ import { lambdaPhases } from '../config/resolve.js';
 import { BimtError } from '../errors.js';
 import { architectureFor } from '../model/architecture.js';
 import { BioModel } from '../model/bio-model.js';
-import { inputPositions, type Network } from '../model/network.js';
+import type { Network } from '../model/network.js';
 import { writeFileAtomic } from '../runs/atomic.js';
-import { checkpointFileName, readCheckpoint } from '../runs/checkpoint.js';
+import { checkpointFileName } from '../runs/checkpoint.js';
 import { readMetrics } from '../runs/metrics.js';
-import { sha256, type OpenedCheckpoint } from '../runs/open.js';
+import { readVerifiedCheckpoint, type OpenedCheckpoint } from '../runs/open.js';
 import { checkpointPath, listCheckpoints } from '../runs/run-dir.js';
 import { evaluateNetwork, predictNetwork } from '../train/evaluate.js';
 import { animatedNetworkSvg, type NetworkFrame } from './animate.js';
@@ -337,12 +337,7 @@ export function animationFigure(opened: OpenedCheckpoint, pruned: boolean, thres
   const { paths, meta, config, task, labels } = opened;
   const arch = architectureFor(config.model, task);
   const frames: NetworkFrame[] = listCheckpoints(paths).map((step) => {
-    const file = checkpointPath(paths, step);
-    const recorded = meta.checkpoints?.[basename(file)];
-    if (recorded !== undefined && recorded !== sha256(file)) {
-      throw new BimtError(`${file}: checksum does not match the one in meta.json (the file is corrupted or was changed)`);
-    }
-    const { net } = readCheckpoint(file, arch);
+    const { net } = readVerifiedCheckpoint(checkpointPath(paths, step), meta, arch);
     if (!pruned) return { step, net };
     return { step, net: pruneNetwork(net, threshold, labels).net };
   });

@@ -11,6 +11,7 @@ import { loadConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { BimtError } from '../errors.js';
 import { architectureFor } from '../model/architecture.js';
+import type { Architecture } from '../model/network.js';
 import { buildTask } from '../tasks/registry.js';
 import type { TaskInstance } from '../tasks/task.js';
 import type { Labels } from '../bimt/graph.js';
@@ -48,14 +49,22 @@ export function openCheckpoint(target: string, step?: number): OpenedCheckpoint 
     file = target;
   }
   const meta = readMeta(paths);
+  const { config } = loadConfig(paths.config);
+  const task = buildTask(config);
+  const checkpoint = readVerifiedCheckpoint(file, meta, architectureFor(config.model, task));
+  return { paths, meta, config, task, labels: { inputs: task.inputLabels, outputs: task.outputLabels }, file, checkpoint };
+}
+
+/**
+ * Reads a checkpoint (or state file) of a run after checking it against the checksum meta.json
+ * recorded for it, if any, and against the architecture the run's config gives.
+ */
+export function readVerifiedCheckpoint(file: string, meta: RunMeta, arch: Architecture): Checkpoint {
   const recorded = meta.checkpoints?.[basename(file)];
   if (recorded !== undefined && recorded !== sha256(file)) {
     throw new BimtError(`${file}: checksum does not match the one in meta.json (the file is corrupted or was changed)`);
   }
-  const { config } = loadConfig(paths.config);
-  const task = buildTask(config);
-  const checkpoint = readCheckpoint(file, architectureFor(config.model, task));
-  return { paths, meta, config, task, labels: { inputs: task.inputLabels, outputs: task.outputLabels }, file, checkpoint };
+  return readCheckpoint(file, arch);
 }
 
 export function sha256(file: string): string {

@@ -15,9 +15,9 @@ import { configToYaml, type ResolvedConfig } from '../config/resolve.js';
 import { BimtError } from '../errors.js';
 import { architectureFor } from '../model/architecture.js';
 import { writeFileAtomic } from '../runs/atomic.js';
-import { readCheckpoint, writeCheckpoint } from '../runs/checkpoint.js';
+import { writeCheckpoint } from '../runs/checkpoint.js';
 import { MetricsWriter, truncateMetrics, type MetricsRow } from '../runs/metrics.js';
-import { sha256 } from '../runs/open.js';
+import { readVerifiedCheckpoint, sha256 } from '../runs/open.js';
 import {
   checkpointPath,
   createRunDir,
@@ -102,11 +102,7 @@ export async function resumeTraining(dir: string, opts: ResumeOptions): Promise<
   }
   const step = steps[steps.length - 1];
   const file = statePath(paths, step);
-  const recorded = meta.checkpoints[basename(file)];
-  if (recorded !== undefined && recorded !== sha256(file)) {
-    throw new BimtError(`${file}: checksum does not match the one in meta.json (the file is corrupted or was changed)`);
-  }
-  const saved = readCheckpoint(file, arch);
+  const saved = readVerifiedCheckpoint(file, meta, arch);
   if (!saved.optimizer) throw new BimtError(`${file}: holds no optimizer state; cannot resume from it`);
   const loop = (saved.loopState ?? {}) as { sampler?: SamplerState; swapsSinceRow?: number };
   const state: TrainingState = {
