@@ -1,15 +1,10 @@
-/** `bimt prune <run dir | checkpoint>`: argument parsing and the printed table; the work is src/bimt/prune.ts. */
-import { mkdirSync } from 'node:fs';
+/** `bimt prune <run dir | checkpoint>`: argument parsing and the printed table; the work is src/runs/pruned.ts and src/bimt/prune.ts. */
 import { Command } from 'commander';
 import { selectBackend } from '../backend.js';
 import type { NetworkGraph } from '../bimt/graph.js';
-import { pruneNetwork } from '../bimt/prune.js';
-import { BimtError } from '../errors.js';
-import { writeFileAtomic } from '../runs/atomic.js';
-import { writeCheckpoint } from '../runs/checkpoint.js';
 import { openCheckpoint } from '../runs/open.js';
-import { prunedPaths } from '../runs/run-dir.js';
-import { evaluateNetwork, type Evaluation } from '../train/evaluate.js';
+import { pruneAndSave } from '../runs/pruned.js';
+import type { Evaluation } from '../train/evaluate.js';
 import { backendOption, parseNonNegative, parseStep } from './options.js';
 
 export function pruneCommand(): Command {
@@ -23,22 +18,9 @@ export function pruneCommand(): Command {
       const opened = openCheckpoint(target, flags.step);
       await selectBackend(flags.backend);
       const threshold = flags.threshold ?? opened.config.output.prune_threshold;
-      const { net } = opened.checkpoint;
-      const before = evaluateNetwork(net, opened.task);
-      const pruned = pruneNetwork(net, threshold, opened.labels);
-      const after = evaluateNetwork(pruned.net, opened.task);
-
-      const out = prunedPaths(opened.paths, opened.checkpoint.step, threshold);
-      try {
-        mkdirSync(out.dir, { recursive: true });
-      } catch (e) {
-        throw new BimtError(`cannot write ${out.dir}: ${(e as Error).message}`);
-      }
-      writeCheckpoint(out.checkpoint, { step: opened.checkpoint.step, net: pruned.net });
-      const graphJson = { step: opened.checkpoint.step, source: opened.file, before, after, ...pruned.graph };
-      writeFileAtomic(out.graph, `${JSON.stringify(graphJson, null, 1)}\n`);
-      process.stdout.write(pruneReport(opened.checkpoint.step, threshold, pruned.graph, before, after));
-      process.stdout.write(`wrote ${out.checkpoint}\n      ${out.graph}\n`);
+      const saved = pruneAndSave(opened, threshold);
+      process.stdout.write(pruneReport(opened.checkpoint.step, threshold, saved.graph, saved.before, saved.after));
+      process.stdout.write(`wrote ${saved.checkpointFile}\n      ${saved.graphFile}\n`);
     });
 }
 

@@ -3,18 +3,13 @@
  * checkpoint, draw the plots, evaluate the claims, and write REPORT.md with every figure beside
  * its numbers. Training, pruning and plotting are the same code the commands use.
  */
-import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { BackendChoice } from '../backend.js';
-import { pruneNetwork } from '../bimt/prune.js';
 import { loadConfig } from '../config/load.js';
 import { BimtError } from '../errors.js';
 import { plotRun } from '../plot/run-plots.js';
-import { writeFileAtomic } from '../runs/atomic.js';
-import { writeCheckpoint } from '../runs/checkpoint.js';
 import { openCheckpoint } from '../runs/open.js';
-import { prunedPaths } from '../runs/run-dir.js';
-import { evaluateNetwork } from '../train/evaluate.js';
+import { pruneAndSave } from '../runs/pruned.js';
 import { runTraining } from '../train/run.js';
 import type { ClaimResult } from './claims.js';
 import type { FigureSpec } from './figures.js';
@@ -36,20 +31,13 @@ export async function reproduceFigure(fig: FigureSpec, outDir: string, backend: 
 
   const opened = openCheckpoint(run.paths.root);
   const threshold = config.output.prune_threshold;
-  const { net } = opened.checkpoint;
-  const trained = evaluateNetwork(net, opened.task);
-  const pruned = pruneNetwork(net, threshold, opened.labels);
-  const evaluation = evaluateNetwork(pruned.net, opened.task);
-  const out = prunedPaths(run.paths, opened.checkpoint.step, threshold);
-  mkdirSync(out.dir, { recursive: true });
-  writeCheckpoint(out.checkpoint, { step: opened.checkpoint.step, net: pruned.net });
-  writeFileAtomic(out.graph, `${JSON.stringify({ step: opened.checkpoint.step, before: trained, after: evaluation, ...pruned.graph }, null, 1)}\n`);
+  const saved = pruneAndSave(opened, threshold);
 
   const plots = [
     ...plotRun(opened, { kinds: ['curves', 'network', 'task'] }),
     ...plotRun(opened, { kinds: ['network', 'task'], pruned: true, threshold }),
   ];
-  const claims = fig.claims({ trained, pruned: { net: pruned.net, graph: pruned.graph, evaluation } });
+  const claims = fig.claims({ trained: saved.before, pruned: { net: saved.net, graph: saved.graph, evaluation: saved.after } });
   return { figure: fig, runDir: run.paths.root, claims, plots, seconds: (Date.now() - started) / 1000 };
 }
 
