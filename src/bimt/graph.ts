@@ -67,12 +67,14 @@ export function outputLabel(net: Network, labels: Labels, q: number): string {
   return labels.outputs[net.outPerm[q]] ?? `out${net.outPerm[q]}`;
 }
 
-export function networkGraph(net: Network, labels: Labels, threshold: number): NetworkGraph {
-  const { arch, params, geometry } = net;
+/**
+ * Which neurons a path of weights with |w| > threshold reaches from an input (`fromInput`) and
+ * which reach an output (`toOutput`), one 0/1 mask per neuron layer.
+ */
+export function reachableMasks(net: Network, threshold: number): { fromInput: Uint8Array[]; toOutput: Uint8Array[] } {
+  const { arch, params } = net;
   const L = numWeightLayers(arch);
   const kept = (l: number, i: number, o: number) => Math.abs(params.weights[l][i * arch.widths[l + 1] + o]) > threshold;
-
-  // Forward reachability from the inputs, then backward from the outputs.
   const fromInput = arch.widths.map((w, l) => new Uint8Array(w).fill(l === 0 ? 1 : 0));
   for (let l = 0; l < L; l++) {
     for (let i = 0; i < arch.widths[l]; i++) {
@@ -85,6 +87,14 @@ export function networkGraph(net: Network, labels: Labels, threshold: number): N
       for (let o = 0; o < arch.widths[l + 1]; o++) if (toOutput[l + 1][o] && kept(l, i, o)) toOutput[l][i] = 1;
     }
   }
+  return { fromInput, toOutput };
+}
+
+export function networkGraph(net: Network, labels: Labels, threshold: number): NetworkGraph {
+  const { arch, params, geometry } = net;
+  const L = numWeightLayers(arch);
+  const kept = (l: number, i: number, o: number) => Math.abs(params.weights[l][i * arch.widths[l + 1] + o]) > threshold;
+  const { fromInput, toOutput } = reachableMasks(net, threshold);
   const alive = (l: number, n: number) => fromInput[l][n] === 1 && toOutput[l][n] === 1;
 
   const edges: GraphEdge[] = [];

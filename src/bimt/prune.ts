@@ -12,7 +12,7 @@
  * thresholded. The embedding, a parameter under the same l0 penalty, is thresholded too.
  */
 import { cloneNetwork, numWeightLayers, type Network } from '../model/network.js';
-import { networkGraph, type Labels, type NetworkGraph } from './graph.js';
+import { networkGraph, reachableMasks, type Labels, type NetworkGraph } from './graph.js';
 
 export interface PruneResult {
   readonly net: Network;
@@ -30,15 +30,8 @@ export function pruneNetwork(source: Network, threshold: number, labels: Labels)
   params.biases.forEach(zeroSmall);
   if (params.embedding) zeroSmall(params.embedding);
 
-  // Reachability from the inputs over non-zero weights.
-  const fromInput = arch.widths.map((w, l) => new Uint8Array(w).fill(l === 0 ? 1 : 0));
-  for (let l = 0; l < L; l++) {
-    const nOut = arch.widths[l + 1];
-    for (let i = 0; i < arch.widths[l]; i++) {
-      if (!fromInput[l][i]) continue;
-      for (let o = 0; o < nOut; o++) if (params.weights[l][i * nOut + o] !== 0) fromInput[l + 1][o] = 1;
-    }
-  }
+  // Reachability over the non-zero weights; folding below changes only biases, so it holds after.
+  const { fromInput, toOutput } = reachableMasks(net, 0);
   // Unreachable hidden neurons are constants: fold silu(pre-activation) into the next biases.
   // Their inputs are all constants too (a reachable input with a weight would make them reachable).
   const constant = arch.widths.map((w) => new Float64Array(w));
@@ -59,12 +52,10 @@ export function pruneNetwork(source: Network, threshold: number, labels: Labels)
     }
   }
   // Now every hidden neuron that is not on an input-to-output path goes.
-  const graphBefore = networkGraph(net, labels, 0);
-  const alive = arch.widths.map((w) => new Uint8Array(w));
-  graphBefore.layers.forEach((layer, l) => layer.forEach((nrn) => (alive[l][nrn.index] = nrn.connected ? 1 : 0)));
+  const alive = (l: number, j: number) => fromInput[l][j] === 1 && toOutput[l][j] === 1;
   for (let l = 1; l < L; l++) {
     for (let j = 0; j < arch.widths[l]; j++) {
-      if (alive[l][j]) continue;
+      if (alive(l, j)) continue;
       params.biases[l - 1][j] = 0;
       for (let i = 0; i < arch.widths[l - 1]; i++) params.weights[l - 1][i * arch.widths[l] + j] = 0;
       for (let o = 0; o < arch.widths[l + 1]; o++) params.weights[l][j * arch.widths[l + 1] + o] = 0;
