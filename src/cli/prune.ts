@@ -5,6 +5,7 @@ import type { NetworkGraph } from '../bimt/graph.js';
 import { openCheckpoint } from '../runs/open.js';
 import { pruneAndSave } from '../runs/pruned.js';
 import type { Evaluation } from '../train/evaluate.js';
+import { fmt } from '../train/progress.js';
 import { backendOption, parseNonNegative, parseStep } from './options.js';
 
 export function pruneCommand(): Command {
@@ -30,7 +31,7 @@ export function pruneReport(step: number, threshold: number, g: NetworkGraph, be
   lines.push(`  neurons alive    ${g.layers.map((l) => l.filter((n) => n.connected).length + '/' + l.length).join('  ')}  (input .. output)`);
   lines.push(`  modules          ${g.modules.length}`);
   g.modules.forEach((m, i) => lines.push(`    ${i + 1}: {${m.inputs.join(', ')}} -> {${m.outputs.join(', ')}}  (${m.neurons.length} neurons)`));
-  const f = (x: number | null) => (x === null ? '-' : Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? x.toPrecision(4) : x.toExponential(3));
+  const f = (x: number | null) => (x === null ? '-' : fmt(x, 3));
   lines.push('                   before      after');
   lines.push(`  train loss       ${f(before.trainLoss).padEnd(11)} ${f(after.trainLoss)}`);
   lines.push(`  test loss        ${f(before.testLoss).padEnd(11)} ${f(after.testLoss)}`);

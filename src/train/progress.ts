@@ -49,6 +49,7 @@ export function summary(row: MetricsRow): string {
   return parts.join(' ');
 }
 
-function fmt(x: number): string {
-  return Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? x.toPrecision(4) : x.toExponential(2);
+/** A metric for people: 4 significant digits in the usual range, exponent form outside it. */
+export function fmt(x: number, expDigits = 2): string {
+  return Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? x.toPrecision(4) : x.toExponential(expDigits);
 }
