@@ -96,6 +96,30 @@ export function connectionCostTensor(
   });
 }
 
+/**
+ * Adds `scale` times the cost's gradient to host gradients: coefficient * sign(w), with sign(0) = 0
+ * as `absSignGrad` gives on tfjs. The twin of `connectionCostTensor` for the typed-array path.
+ */
+export function addCostGradient(
+  params: Params,
+  coef: CostCoefficients,
+  includeBias: boolean,
+  scale: number,
+  grads: { readonly weights: readonly Float64Array[]; readonly biases: readonly Float64Array[] },
+): void {
+  params.weights.forEach((w, l) => {
+    const c = coef.weights[l];
+    const g = grads.weights[l];
+    for (let n = 0; n < w.length; n++) g[n] += scale * c[n] * Math.sign(w[n]);
+  });
+  if (!includeBias) return;
+  params.biases.forEach((b, l) => {
+    const c = scale * coef.bias[l];
+    const g = grads.biases[l];
+    for (let n = 0; n < b.length; n++) g[n] += c * Math.sign(b[n]);
+  });
+}
+
 export function uploadCoefficients(arch: Architecture, coef: CostCoefficients): tf.Tensor2D[] {
   return coef.weights.map((c, l) => tf.tensor2d(c, [arch.widths[l], arch.widths[l + 1]]));
 }
