@@ -52,6 +52,9 @@ describe('bad config files and --set values', () => {
   it('widths that do not divide by in_fold', () => {
     expectUsageError(bimt('train', 'configs/modular-addition.yaml', '--set', 'model.widths.0=63', '--runs-dir', dir), /model\.widths: input width 63 is not divisible by model\.in_fold 2/);
   });
+  it('the host engine for token inputs', () => {
+    expectUsageError(bimt('train', 'configs/modular-addition.yaml', '--set', 'train.engine=host', '--runs-dir', dir), /train\.engine: host takes feature inputs only/);
+  });
   it('an unknown --set key', () => {
     expectUsageError(bimt('train', 'configs/two-moons.yaml', '--set', 'train.speed=2'), /--set train\.speed=2: train\.speed: unknown key/);
   });

@@ -2,10 +2,13 @@
  * `npm run bench [-- --json file] [-- --quick] [-- --backend name]`: speed of the paper configs on
  * this machine, and of the swap search as width grows. Not a test: numbers, no assertions.
  *
+ * Each config is measured on every engine that can train it (src/train/engine.ts).
+ *
  *   steps/s        training steps (task loss + cost + Adam) per second, no swaps or evaluation
  *   reloc ms       one relocation pass over every layer (the config's top_k)
  *   eval ms        one metrics row (both splits)
- *   run s          the whole paper config through `bimt train`'s loop (skipped with --quick)
+ *   run s          the whole paper config through `bimt train`'s loop, on the engine `auto`
+ *                  picks (skipped with --quick)
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -14,20 +17,19 @@ import { isBackendName, selectBackend } from '../backend.js';
 import { relocate } from '../bimt/relocate.js';
 import { loadConfig } from '../config/load.js';
 import { architectureFor } from '../model/architecture.js';
-import { BioModel } from '../model/bio-model.js';
 import { costCoefficients } from '../model/connection-cost.js';
 import { initNetwork } from '../model/init.js';
 import { buildTask } from '../tasks/registry.js';
-import { disposeData, uploadData } from '../train/data.js';
-import { evaluate } from '../train/evaluate.js';
-import { swapCostSpec, trainLoop } from '../train/loop.js';
+import { batchRowsOf, chooseEngine, createEngine, type EngineName } from '../train/engine.js';
+import { swapCostSpec, trainingCostSpec, trainLoop } from '../train/loop.js';
 import { randomWeights } from './random-network.js';
 
 const PAPER = ['fig3a', 'fig3b', 'fig3c', 'fig4', 'fig5'];
 
 interface TaskRow {
   config: string;
-  backend: string;
+  /** "host", or "tfjs <backend>"; "(auto)" marks the one `train.engine: auto` picks. */
+  engine: string;
   stepsPerSecond: number;
   relocationMs: number;
   evaluationMs: number;
@@ -48,29 +50,38 @@ async function main(argv: string[]): Promise<void> {
     const { config } = loadConfig(file);
     const task = buildTask(config);
     const arch = architectureFor(config.model, task);
-    // Training steps alone.
-    const n = 300;
-    const short = loadConfig(file, [`train.steps=${n}`, 'lambda.changes=[]', 'swap.every=0', `output.eval_every=${n}`, `output.checkpoint_every=${n}`]).config;
-    const t0 = performance.now();
-    await trainLoop(short, task, { onMetrics: () => {}, onCheckpoint: () => {} });
-    const stepMs = (performance.now() - t0) / n;
-    // Relocation and evaluation on a fresh network.
+    const auto = chooseEngine(config, task).name;
+    const engines: EngineName[] = arch.embedding ? ['tfjs'] : ['host', 'tfjs'];
+    // Relocation does not depend on the engine: once per config, on a fresh network.
     const net = initNetwork(arch, 1);
     const coef = costCoefficients(arch, net.geometry, swapCostSpec(config));
     const relocationMs = timeIt(() => relocate(net, coef, { topK: config.swap.top_k, swapInputs: config.swap.inputs }), 10);
-    const model = BioModel.fromNetwork(net);
-    const data = uploadData(task);
-    const evaluationMs = timeIt(() => evaluate(model, task.targets, data), 10);
-    model.dispose();
-    disposeData(data);
-    let runSeconds: number | null = null;
-    if (!quick) {
-      const t1 = performance.now();
-      await trainLoop(config, task, { onMetrics: () => {}, onCheckpoint: () => {} });
-      runSeconds = (performance.now() - t1) / 1000;
+    for (const name of engines) {
+      // Training steps alone.
+      const n = name === 'host' ? 2000 : 300;
+      const short = loadConfig(file, [`train.engine=${name}`, `train.steps=${n}`, 'lambda.changes=[]', 'swap.every=0', `output.eval_every=${n}`, `output.checkpoint_every=${n}`]).config;
+      const t0 = performance.now();
+      await trainLoop(short, task, { onMetrics: () => {}, onCheckpoint: () => {} });
+      const stepMs = (performance.now() - t0) / n;
+      const engine = createEngine(name, {
+        net,
+        task,
+        costCoef: costCoefficients(arch, net.geometry, trainingCostSpec(config)),
+        adam: { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 },
+        batchRows: batchRowsOf(config, task),
+      });
+      const evaluationMs = timeIt(() => engine.evaluate(), 10);
+      engine.dispose();
+      let runSeconds: number | null = null;
+      if (!quick && name === auto) {
+        const t1 = performance.now();
+        await trainLoop(config, task, { onMetrics: () => {}, onCheckpoint: () => {} });
+        runSeconds = (performance.now() - t1) / 1000;
+      }
+      const label = name === 'tfjs' ? `tfjs ${backend.name}` : 'host';
+      rows.push({ config: id, engine: name === auto ? `${label} (auto)` : label, stepsPerSecond: 1000 / stepMs, relocationMs, evaluationMs, runSeconds });
+      process.stderr.write(`${id} ${label} done\n`);
     }
-    rows.push({ config: id, backend: backend.name, stepsPerSecond: 1000 / stepMs, relocationMs, evaluationMs, runSeconds });
-    process.stderr.write(`${id} done\n`);
   }
   const scaling = [20, 50, 200, 500].map((w) => {
     const arch = { widths: [w, w, w, w], inFold: 1 };
@@ -81,9 +92,9 @@ async function main(argv: string[]): Promise<void> {
   });
 
   const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, tfjs ${tf.version.tfjs}`;
-  const out: string[] = [`machine: ${machine}`, '', '| config | backend | steps/s | relocation ms | evaluation ms | whole run s |', '|---|---|---|---|---|---|'];
+  const out: string[] = [`machine: ${machine}`, '', '| config | engine | steps/s | relocation ms | evaluation ms | whole run s |', '|---|---|---|---|---|---|'];
   for (const r of rows) {
-    out.push(`| ${r.config} | ${r.backend} | ${r.stepsPerSecond.toFixed(0)} | ${r.relocationMs.toFixed(2)} | ${r.evaluationMs.toFixed(2)} | ${r.runSeconds === null ? '-' : r.runSeconds.toFixed(1)} |`);
+    out.push(`| ${r.config} | ${r.engine} | ${r.stepsPerSecond.toFixed(0)} | ${r.relocationMs.toFixed(2)} | ${r.evaluationMs.toFixed(2)} | ${r.runSeconds === null ? '-' : r.runSeconds.toFixed(1)} |`);
   }
   out.push('', '| width ([w,w,w,w], top_k 10) | relocation ms |', '|---|---|');
   for (const s of scaling) out.push(`| ${s.width} | ${s.relocationMs.toFixed(2)} |`);

@@ -87,6 +87,11 @@ export const trainSchema = z.strictObject({
   eps: finite.positive().default(1e-8),
   /** AdamW's decoupled weight decay (the reference's AdamW uses 0, i.e. Adam). */
   weight_decay: nonNegative.default(0),
+  /**
+   * Where the arithmetic runs (src/train/engine.ts): "tfjs" on the selected backend, "host" in
+   * plain loops over typed arrays (feature inputs only), "auto" the faster for the network's size.
+   */
+  engine: z.enum(['auto', 'host', 'tfjs']).default('auto'),
 });
 
 export const outputSchema = z.strictObject({

@@ -31,6 +31,8 @@ export type RunStatus = 'running' | 'completed' | 'diverged' | 'interrupted' | '
 export interface RunMeta {
   bimt_version: string;
   backend: string;
+  /** Training engine (src/train/engine.ts); absent in runs made before engines existed. */
+  engine?: string;
   seed: number;
   /** Task kind, for `bimt ls`. */
   task: string;

@@ -1,35 +1,26 @@
 /**
  * The training loop (ARCHITECTURE.md "Trainer"), visible in one place:
  *
- *   for each step: task loss + lambda(step) * connection cost -> Adam update     (tfjs, autodiff)
+ *   for each step: task loss + lambda(step) * connection cost -> Adam update     (an engine: engine.ts)
  *   every swap.every:          relocate on host arrays, write back, move Adam's moments along
  *   every output.eval_every:   a metrics row
  *   every checkpoint_every:    a checkpoint of the host network
  *
  * It knows nothing of files: what to do with rows and checkpoints is the caller's (src/train/run.ts).
  */
-import * as tf from '@tensorflow/tfjs';
 import { relocate } from '../bimt/relocate.js';
 import { swapParams, type Swap } from '../bimt/swap.js';
 import { biasPenaltyOn, lambdaAt, type ResolvedConfig } from '../config/resolve.js';
 import { architectureFor } from '../model/architecture.js';
-import { BioModel, listFromParams, paramsFromList } from '../model/bio-model.js';
-import {
-  connectionCost,
-  connectionCostTensor,
-  costCoefficients,
-  uploadCoefficients,
-  type CostSpec,
-} from '../model/connection-cost.js';
+import { listFromParams } from '../model/bio-model.js';
+import { connectionCost, costCoefficients, type CostSpec } from '../model/connection-cost.js';
 import { initNetwork } from '../model/init.js';
 import { cloneNetwork, type Network } from '../model/network.js';
 import type { OptimizerState } from '../runs/checkpoint.js';
 import type { MetricsRow } from '../runs/metrics.js';
 import type { TaskInstance } from '../tasks/task.js';
-import { Adam } from './adam.js';
 import { EpochSampler, type SamplerState } from './batches.js';
-import { disposeData, disposeSplit, takeRows, uploadData, type SplitTensors } from './data.js';
-import { evaluate, taskLoss } from './evaluate.js';
+import { batchRowsOf, chooseEngine, createEngine, type TrainingEngine } from './engine.js';
 
 /** Everything a resumed run needs to continue exactly as if it had not stopped. */
 export interface TrainingState {
@@ -96,17 +87,16 @@ export async function trainLoop(cfg: ResolvedConfig, task: TaskInstance, cb: Loo
   const net = resume ? cloneNetwork(resume.net) : initNetwork(arch, cfg.model.seed ?? cfg.seed);
   const costCoef = costCoefficients(arch, net.geometry, trainingCostSpec(cfg));
   const swapCoef = costCoefficients(arch, net.geometry, swapCostSpec(cfg));
-  const costTensors = uploadCoefficients(arch, costCoef);
-  const data = uploadData(task);
-  const model = BioModel.fromNetwork(net);
-  const vars = model.variables();
-  const adam = new Adam(vars, { lr: cfg.train.lr, beta1: cfg.train.beta1, beta2: cfg.train.beta2, eps: cfg.train.eps, weightDecay: cfg.train.weight_decay });
-  if (resume) {
-    adam.loadMoments(listFromParams(resume.optimizer.m), listFromParams(resume.optimizer.v));
-    adam.t = resume.optimizer.t;
-  }
+  const engine = createEngine(chooseEngine(cfg, task).name, {
+    net,
+    task,
+    costCoef,
+    adam: { lr: cfg.train.lr, beta1: cfg.train.beta1, beta2: cfg.train.beta2, eps: cfg.train.eps, weightDecay: cfg.train.weight_decay },
+    batchRows: batchRowsOf(cfg, task),
+    ...(resume ? { optimizer: resume.optimizer } : {}),
+  });
   const sampler =
-    cfg.train.batch === 'full' ? undefined : new EpochSampler(data.train.n, cfg.train.batch, cfg.seed, resume?.sampler);
+    cfg.train.batch === 'full' ? undefined : new EpochSampler(task.train.n, cfg.train.batch, cfg.seed, resume?.sampler);
   const { steps } = cfg.train;
   const { eval_every: evalEvery, checkpoint_every: checkpointEvery, snapshot_threshold: threshold } = cfg.output;
 
@@ -116,11 +106,11 @@ export async function trainLoop(cfg: ResolvedConfig, task: TaskInstance, cb: Loo
   let lastCheckpoint = resume?.step ?? -1;
 
   /** Pulls the parameters into `net` (the permutations already live there). */
-  const syncHost = () => Object.assign(net.params, model.readParams());
+  const syncHost = () => Object.assign(net.params, engine.readParams());
 
   const record = async (step: number) => {
     syncHost();
-    const e = evaluate(model, task.targets, data);
+    const e = engine.evaluate();
     const row: MetricsRow = {
       step,
       lambda: lambdaAt(cfg, Math.max(step - 1, 0)),
@@ -142,11 +132,10 @@ export async function trainLoop(cfg: ResolvedConfig, task: TaskInstance, cb: Loo
   const checkpoint = async (step: number): Promise<boolean> => {
     syncHost();
     if (!allFinite(listFromParams(net.params))) return false;
-    const { m, v } = adam.readMoments();
     await cb.onCheckpoint({
       step,
       net: cloneNetwork(net),
-      optimizer: { m: paramsFromList(arch, m), v: paramsFromList(arch, v), t: adam.t },
+      optimizer: engine.readOptimizer(),
       ...(sampler ? { sampler: sampler.state() } : {}),
       swapsSinceRow,
     });
@@ -160,20 +149,11 @@ export async function trainLoop(cfg: ResolvedConfig, task: TaskInstance, cb: Loo
     let lastYield = Date.now();
     while (step < steps) {
       // `step` counts updates already made; this update uses the schedule's value at `step`.
-      const lambda = lambdaAt(cfg, step);
-      const withBias = biasPenaltyOn(cfg, step);
-      const batch = sampler ? batchOf(data.train, sampler.next()) : data.train;
-      const { value, grads } = tf.variableGrads(() => {
-        const loss = taskLoss(task.targets, model.forwardSplit(batch), batch);
-        return lambda === 0 ? loss : tf.add(loss, tf.mul(connectionCostTensor(model.tensors(), costCoef, costTensors, withBias), lambda));
-      }, vars);
-      adam.apply(vars.map((v) => grads[v.name]));
-      tf.dispose([value, ...Object.values(grads)]);
-      if (batch !== data.train) disposeSplit(batch);
+      engine.step(lambdaAt(cfg, step), biasPenaltyOn(cfg, step), sampler?.next());
       step++;
 
       if (cfg.swap.every > 0 && step % cfg.swap.every === 0) {
-        swapsSinceRow += relocateModel(net, model, adam, syncHost, swapCoef, cfg);
+        swapsSinceRow += relocateModel(net, engine, syncHost, swapCoef, cfg);
       }
       if (step % evalEvery === 0 || step === steps) {
         const row = await record(step);
@@ -202,10 +182,7 @@ export async function trainLoop(cfg: ResolvedConfig, task: TaskInstance, cb: Loo
     }
     return { status, stepsDone: step, lastRow, net };
   } finally {
-    model.dispose();
-    adam.dispose();
-    disposeData(data);
-    tf.dispose(costTensors);
+    engine.dispose();
   }
 }
 
@@ -220,8 +197,7 @@ function allFinite(arrays: readonly Float32Array[]): boolean {
  */
 function relocateModel(
   net: Network,
-  model: BioModel,
-  adam: Adam,
+  engine: TrainingEngine,
   syncHost: () => void,
   swapCoef: ReturnType<typeof costCoefficients>,
   cfg: ResolvedConfig,
@@ -229,25 +205,16 @@ function relocateModel(
   syncHost();
   const swaps: Swap[] = relocate(net, swapCoef, { topK: cfg.swap.top_k, swapInputs: cfg.swap.inputs });
   if (swaps.length === 0) return 0;
-  model.load(net.params, net.inPerm, net.outPerm);
+  engine.load(net.params, net.inPerm, net.outPerm);
   if (cfg.swap.permute_optimizer_state) {
-    const { m, v } = adam.readMoments();
-    const mp = paramsFromList(net.arch, m);
-    const vp = paramsFromList(net.arch, v);
+    const { m, v } = engine.readOptimizer();
     for (const s of swaps) {
-      swapParams(mp, net.arch, s);
-      swapParams(vp, net.arch, s);
+      swapParams(m, net.arch, s);
+      swapParams(v, net.arch, s);
     }
-    adam.loadMoments(listFromParams(mp), listFromParams(vp));
+    engine.loadMoments(m, v);
   }
   return swaps.length;
-}
-
-function batchOf(train: SplitTensors, idx: Int32Array): SplitTensors {
-  const t = tf.tensor1d(idx, 'int32');
-  const batch = takeRows(train, t);
-  t.dispose();
-  return batch;
 }
 
 function countAbove(w: Float32Array, t: number): number {

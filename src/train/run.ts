@@ -34,6 +34,7 @@ import { buildTask } from '../tasks/registry.js';
 import type { TaskInstance } from '../tasks/task.js';
 import { VERSION } from '../version.js';
 import type { SamplerState } from './batches.js';
+import { chooseEngine } from './engine.js';
 import { trainLoop, type LoopStatus, type TrainingState } from './loop.js';
 import { createProgress } from './progress.js';
 
@@ -59,7 +60,7 @@ export interface RunOutcome {
 export async function runTraining(opts: RunOptions): Promise<RunOutcome> {
   const { config } = opts;
   const task = buildTask(config);
-  architectureFor(config.model, task); // shape errors before a directory is made
+  chooseEngine(config, task); // shape and engine errors before a directory is made
   const paths = createRunDir(opts.runsDir ?? config.output.runs_dir, opts.name, { exact: opts.exactName });
   writeFileAtomic(paths.config, configToYaml(config));
   const meta: RunMeta = {
@@ -133,6 +134,9 @@ async function drive(
   resume: TrainingState | undefined,
   opts: { progressStream?: NodeJS.WriteStream; stopAfter?: number },
 ): Promise<RunOutcome> {
+  const engine = chooseEngine(config, task);
+  process.stderr.write(`bimt: engine ${engine.name} (${engine.why})\n`);
+  meta.engine = engine.name;
   const progress = createProgress(config.train.steps, opts.progressStream, resume?.step ?? 0);
   const labels = { inputs: task.inputLabels, outputs: task.outputLabels };
   let stopRequested = false;

@@ -1,0 +1,93 @@
+/**
+ * The tfjs training engine: `BioModel`'s variables, `Adam` and the task's data on the selected
+ * backend; one step is task loss + lambda * connection cost differentiated by tfjs.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { BioModel, listFromParams, paramsFromList } from '../model/bio-model.js';
+import { connectionCostTensor, uploadCoefficients, type CostCoefficients } from '../model/connection-cost.js';
+import type { Params } from '../model/network.js';
+import type { OptimizerState } from '../runs/checkpoint.js';
+import type { TargetSpec } from '../tasks/task.js';
+import { Adam } from './adam.js';
+import { disposeData, disposeSplit, takeRows, uploadData, type DataTensors, type SplitTensors } from './data.js';
+import type { EngineSetup, TrainingEngine } from './engine.js';
+import { evaluate, taskLoss, type Evaluation } from './evaluate.js';
+
+export class TfjsEngine implements TrainingEngine {
+  readonly name = 'tfjs';
+  private readonly model: BioModel;
+  private readonly vars: tf.Variable[];
+  private readonly adam: Adam;
+  private readonly data: DataTensors;
+  private readonly costTensors: tf.Tensor2D[];
+  private readonly costCoef: CostCoefficients;
+  private readonly targets: TargetSpec;
+
+  constructor(setup: EngineSetup) {
+    const { net, task } = setup;
+    this.targets = task.targets;
+    this.costCoef = setup.costCoef;
+    this.costTensors = uploadCoefficients(net.arch, setup.costCoef);
+    this.data = uploadData(task);
+    this.model = BioModel.fromNetwork(net);
+    this.vars = this.model.variables();
+    this.adam = new Adam(this.vars, setup.adam);
+    if (setup.optimizer) {
+      this.adam.loadMoments(listFromParams(setup.optimizer.m), listFromParams(setup.optimizer.v));
+      this.adam.t = setup.optimizer.t;
+    }
+  }
+
+  get updates(): number {
+    return this.adam.t;
+  }
+
+  step(lambda: number, withBias: boolean, rows?: Int32Array): void {
+    const batch = rows ? batchOf(this.data.train, rows) : this.data.train;
+    const { value, grads } = tf.variableGrads(() => {
+      const loss = taskLoss(this.targets, this.model.forwardSplit(batch), batch);
+      if (lambda === 0) return loss;
+      const cost = connectionCostTensor(this.model.tensors(), this.costCoef, this.costTensors, withBias);
+      return tf.add(loss, tf.mul(cost, lambda));
+    }, this.vars);
+    this.adam.apply(this.vars.map((v) => grads[v.name]));
+    tf.dispose([value, ...Object.values(grads)]);
+    if (batch !== this.data.train) disposeSplit(batch);
+  }
+
+  readParams(): Params {
+    return this.model.readParams();
+  }
+
+  load(params: Params, inPerm: Int32Array, outPerm: Int32Array): void {
+    this.model.load(params, inPerm, outPerm);
+  }
+
+  readOptimizer(): OptimizerState {
+    const { m, v } = this.adam.readMoments();
+    const arch = this.model.arch;
+    return { m: paramsFromList(arch, m), v: paramsFromList(arch, v), t: this.adam.t };
+  }
+
+  loadMoments(m: Params, v: Params): void {
+    this.adam.loadMoments(listFromParams(m), listFromParams(v));
+  }
+
+  evaluate(): Evaluation {
+    return evaluate(this.model, this.targets, this.data);
+  }
+
+  dispose(): void {
+    this.model.dispose();
+    this.adam.dispose();
+    disposeData(this.data);
+    tf.dispose(this.costTensors);
+  }
+}
+
+function batchOf(train: SplitTensors, idx: Int32Array): SplitTensors {
+  const t = tf.tensor1d(idx, 'int32');
+  const batch = takeRows(train, t);
+  t.dispose();
+  return batch;
+}

@@ -1,0 +1,136 @@
+// The typed-array training path (HostMlp, addCostGradient, adamUpdateHost) against tfjs's autodiff
+// of BioModel + taskLoss + connectionCostTensor, and the two engines against each other.
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { BioModel } from '../src/model/bio-model.js';
+import { addCostGradient, connectionCostTensor, costCoefficients, uploadCoefficients } from '../src/model/connection-cost.js';
+import { HostMlp } from '../src/model/host-mlp.js';
+import type { Architecture, Network } from '../src/model/network.js';
+import type { TargetSpec, TaskInstance } from '../src/tasks/task.js';
+import { disposeData, disposeSplit, takeRows, uploadData } from '../src/train/data.js';
+import { createEngine, type EngineName } from '../src/train/engine.js';
+import { taskLoss } from '../src/train/evaluate.js';
+import { Rng } from '../src/util/random.js';
+import { randomNetwork } from './helpers.js';
+
+/** A task with random features and targets of the given kind (the engines only read the data). */
+function randomTask(arch: Architecture, targets: TargetSpec, n: number, seed: number): TaskInstance {
+  const rng = new Rng(seed, 'host-mlp-test');
+  const k = arch.widths[arch.widths.length - 1];
+  const split = () => ({
+    n,
+    x: Float32Array.from({ length: n * arch.widths[0] }, () => rng.range(-1, 1)),
+    y: targets.kind === 'values' ? Float32Array.from({ length: n * k }, () => rng.range(-1, 1)) : Int32Array.from({ length: n }, () => Math.floor(rng.range(0, k))),
+  });
+  return { inputs: { kind: 'features', dim: arch.widths[0] }, targets, train: split(), test: split(), inputLabels: [], outputLabels: [] };
+}
+
+/** Norm-wise relative difference of two arrays. */
+function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
+  return Math.sqrt(num / den);
+}
+
+const spec = { weightFactor: 2, l0: 0.1, noPenalizeLast: false, aggregate: 'sum' as const };
+
+/** Loss and gradients by tfjs for `rows` of the training split, in the Params layout. */
+function tfjsGradients(net: Network, task: TaskInstance, rows: Int32Array, lambda: number) {
+  const coef = costCoefficients(net.arch, net.geometry, spec);
+  const coefT = uploadCoefficients(net.arch, coef);
+  const model = BioModel.fromNetwork(net);
+  const data = uploadData(task);
+  const idx = tf.tensor1d(rows, 'int32');
+  const batch = takeRows(data.train, idx);
+  const { value, grads } = tf.variableGrads(
+    () => tf.add(taskLoss(task.targets, model.forwardSplit(batch), batch), tf.mul(connectionCostTensor(model.tensors(), coef, coefT, true), lambda)),
+    model.variables(),
+  );
+  const L = net.arch.widths.length - 1;
+  const list = model.variables().map((v) => grads[v.name].dataSync() as Float32Array);
+  const out = { loss: value.dataSync()[0], weights: list.slice(0, L), biases: list.slice(L) };
+  tf.dispose([value, ...Object.values(grads), idx, ...coefT]);
+  disposeSplit(batch);
+  disposeData(data);
+  model.dispose();
+  return out;
+}
+
+describe('HostMlp', () => {
+  const arch: Architecture = { widths: [6, 9, 7, 4], inFold: 2 };
+  const cases: [string, TargetSpec][] = [
+    ['MSE', { kind: 'values', dim: 4 }],
+    ['cross-entropy', { kind: 'classes', count: 4 }],
+  ];
+  for (const [name, targets] of cases) {
+    it(`${name}: loss and gradients (with the cost's) match tfjs's to 1e-5 relative, permutations and row subsets included`, () => {
+      const net = randomNetwork(arch, 3);
+      const task = randomTask(arch, targets, 25, 4);
+      const rows = Int32Array.from([3, 0, 17, 17, 24, 8, 11, 5]);
+      const lambda = 0.03;
+      const want = tfjsGradients(net, task, rows, lambda);
+      const mlp = new HostMlp(arch, targets, 25);
+      const { loss } = mlp.run(net.params, net.inPerm, net.outPerm, task.train, rows, true);
+      const coef = costCoefficients(arch, net.geometry, spec);
+      let cost = 0;
+      net.params.weights.forEach((w, l) => w.forEach((x, k) => (cost += Math.abs(x) * coef.weights[l][k])));
+      net.params.biases.forEach((b, l) => b.forEach((x) => (cost += Math.abs(x) * coef.bias[l])));
+      addCostGradient(net.params, coef, true, lambda, mlp.grads);
+      expect(Math.abs(loss + lambda * cost - want.loss) / want.loss).toBeLessThan(1e-5);
+      mlp.grads.weights.forEach((g, l) => expect(relDiff(g, want.weights[l])).toBeLessThan(1e-5));
+      mlp.grads.biases.forEach((g, l) => expect(relDiff(g, want.biases[l])).toBeLessThan(1e-5));
+    });
+  }
+
+  it('gives 0 gradient to |w| at exactly 0 and to biases when the bias penalty is off', () => {
+    const net = randomNetwork(arch, 5);
+    net.params.weights[1][3] = 0;
+    const grads = { weights: net.params.weights.map((w) => new Float64Array(w.length)), biases: net.params.biases.map((b) => new Float64Array(b.length)) };
+    addCostGradient(net.params, costCoefficients(arch, net.geometry, spec), false, 1, grads);
+    expect(grads.weights[1][3]).toBe(0);
+    expect(grads.weights[1][2]).not.toBe(0);
+    expect(grads.biases.every((g) => g.every((x) => x === 0))).toBe(true);
+  });
+});
+
+describe('training engines', () => {
+  const arch: Architecture = { widths: [4, 8, 8, 3], inFold: 1 };
+
+  function trainWith(name: EngineName, targets: TargetSpec) {
+    const net = randomNetwork(arch, 7);
+    const task = randomTask(arch, targets, 30, 8);
+    const engine = createEngine(name, {
+      net,
+      task,
+      costCoef: costCoefficients(arch, net.geometry, spec),
+      adam: { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 },
+      batchRows: 30,
+    });
+    try {
+      const before = engine.evaluate();
+      for (let s = 0; s < 20; s++) engine.step(1e-3, s >= 10, s % 2 ? Int32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) : undefined);
+      return { before, after: engine.evaluate(), params: engine.readParams(), opt: engine.readOptimizer() };
+    } finally {
+      engine.dispose();
+    }
+  }
+
+  for (const targets of [{ kind: 'values', dim: 3 }, { kind: 'classes', count: 3 }] as TargetSpec[]) {
+    it(`host and tfjs take the same 20 Adam steps (${targets.kind}), mini-batches and bias penalty included`, () => {
+      const h = trainWith('host', targets);
+      const t = trainWith('tfjs', targets);
+      expect(h.after.trainLoss).toBeLessThan(h.before.trainLoss);
+      expect(Math.abs(h.before.trainLoss - t.before.trainLoss) / t.before.trainLoss).toBeLessThan(1e-5);
+      expect(Math.abs(h.after.testLoss - t.after.testLoss) / t.after.testLoss).toBeLessThan(1e-4);
+      if (t.after.testAcc !== null) expect(h.after.testAcc).toBeCloseTo(t.after.testAcc, 6);
+      h.params.weights.forEach((w, l) => expect(relDiff(w, t.params.weights[l])).toBeLessThan(1e-4));
+      h.opt.v.weights.forEach((v, l) => expect(relDiff(v, t.opt.v.weights[l])).toBeLessThan(1e-4));
+      expect(h.opt.t).toBe(20);
+      expect(t.opt.t).toBe(20);
+    });
+  }
+});
