@@ -63,6 +63,7 @@ export function reportMarkdown(outcomes: readonly FigureOutcome[], reportDir: st
   const esc = (s: string) => s.replace(/\|/g, '\\|');
   for (const o of outcomes) {
     lines.push(`## ${o.figure.title}`, '', `> ${o.figure.paper}`, '');
+    if (o.figure.note) lines.push(o.figure.note, '');
     lines.push(`Config \`${o.figure.config}\`, run \`${relative(reportDir, o.runDir)}\`, ${o.seconds.toFixed(0)} s.`, '');
     lines.push('| claim | reference | this run | result |', '|---|---|---|---|');
     for (const c of o.claims) lines.push(`| ${esc(c.claim)} | ${esc(c.reference)} | ${esc(c.measured)} | ${c.pass ? 'pass' : '**FAIL**'} |`);
