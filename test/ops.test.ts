@@ -1,7 +1,7 @@
 // The hand-written gradients of src/model/ops.ts against tfjs's own, to 1e-5 relative.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { absSignGrad, constantTimes, linear, matMul, silu, softmaxCrossEntropy } from '../src/model/ops.js';
+import { absSignGrad, embeddedLinear, linear, matMul, silu, softmaxCrossEntropy } from '../src/model/ops.js';
 
 function expectClose(got: tf.Tensor, want: tf.Tensor) {
   const g = got.dataSync();
@@ -9,6 +9,15 @@ function expectClose(got: tf.Tensor, want: tf.Tensor) {
   expect(got.shape).toEqual(want.shape);
   const scale = Math.max(...Array.from(w, Math.abs));
   for (let i = 0; i < w.length; i++) expect(Math.abs(g[i] - w[i])).toBeLessThanOrEqual(1e-5 * scale);
+}
+
+/** ||got - want|| <= 1e-5 ||want||. */
+function expectNormClose(got: tf.Tensor, want: tf.Tensor) {
+  expect(got.shape).toEqual(want.shape);
+  const err = tf.tidy(() => tf.norm(tf.sub(got, want)).dataSync()[0]!);
+  const scale = tf.tidy(() => tf.norm(want).dataSync()[0]!);
+  expect(scale).toBeGreaterThan(0);
+  expect(err).toBeLessThanOrEqual(1e-5 * scale);
 }
 
 /** Gradients of sum(f(...) * r) for a fixed random r, so every output element weighs differently. */
@@ -33,11 +42,31 @@ describe('hand-written gradients', () => {
     mine.forEach((g, i) => expectClose(g, theirs[i]!));
   });
 
-  it('constantTimes matches tf.matMul for the variable operand', () => {
-    const aT = tf.transpose(a); // kept outside the gradient's scope, as the data's one-hots are
-    const mine = grads((y) => constantTimes(a, aT)(y as tf.Tensor2D), [tf.randomNormal([5, 3], 0, 1, 'float32', 4)]);
-    const theirs = grads((y) => tf.matMul(a, y as tf.Tensor2D), [tf.randomNormal([5, 3], 0, 1, 'float32', 4)]);
-    expectClose(mine[0]!, theirs[0]!);
+  it('embeddedLinear matches the unfolded lookup, concatenation and layer, gradients included', () => {
+    // 2 folds of dimension 3, vocab 5, 4 outputs; 12 rows so tokens repeat within a fold.
+    const [vocab, dim, out, n] = [5, 3, 4, 12];
+    const perm = [2, 0, 1]; // position j reads embedding dimension perm[j]
+    const P = tf.tensor2d(Array.from({ length: dim * dim }, (_, k) => (perm[k % dim] === Math.floor(k / dim) ? 1 : 0)), [dim, dim]);
+    const tokens = tf.tensor2d(Array.from({ length: 2 * n }, (_, k) => (k * 7 + (k >> 3)) % vocab), [n, 2], 'int32');
+    const ids = tf.split(tokens, 2, 1) as tf.Tensor2D[];
+    const params = [
+      tf.randomNormal([vocab, dim], 0, 1, 'float32', 11),
+      tf.randomNormal([2 * dim, out], 0, 1, 'float32', 12),
+      tf.randomNormal([out], 0, 1, 'float32', 13),
+    ];
+    const mine = (e: tf.Tensor, w: tf.Tensor, b: tf.Tensor) =>
+      embeddedLinear(ids, e as tf.Tensor2D, P, w as tf.Tensor2D, b as tf.Tensor1D);
+    // What it replaces: each fold's one-hot rows times E P, folds side by side, then x W0 + b0,
+    // all differentiated by tfjs (matMul rather than tf.gather, whose gradient wasm lacks).
+    const theirs = (e: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => {
+      const permuted = tf.matMul(e as tf.Tensor2D, P);
+      const folds = ids.map((t) => tf.matMul(tf.oneHot(tf.reshape(t, [-1]) as tf.Tensor1D, vocab).toFloat(), permuted));
+      return tf.add(tf.matMul(tf.concat(folds, 1), w as tf.Tensor2D), b);
+    };
+    expectNormClose(mine(...(params as [tf.Tensor, tf.Tensor, tf.Tensor])), theirs(...(params as [tf.Tensor, tf.Tensor, tf.Tensor])));
+    const g = grads((e, w, b) => mine(e!, w!, b!), params);
+    const want = grads((e, w, b) => theirs(e!, w!, b!), params);
+    want.forEach((w, i) => expectNormClose(g[i]!, w));
   });
 
   it('silu matches x * sigmoid(x)', () => {
@@ -53,6 +82,9 @@ describe('hand-written gradients', () => {
     const mine = tf.grad((v: tf.Tensor) => softmaxCrossEntropy(y, v as tf.Tensor2D))(z);
     const theirs = tf.grad((v: tf.Tensor) => tf.losses.softmaxCrossEntropy(y, v as tf.Tensor2D))(z);
     expectClose(mine, theirs);
+    // Logits far apart (probabilities that underflow to 0): the loss stays finite and exact.
+    const wide = tf.mul(z, 40) as tf.Tensor2D;
+    expectClose(softmaxCrossEntropy(y, wide), tf.losses.softmaxCrossEntropy(y, wide));
   });
 
   it('absSignGrad has gradient sign(x): 0 at exactly 0', () => {

@@ -5,8 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ParamTensors } from './connection-cost.js';
-import { tokenOneHot, type SplitTensors } from '../train/data.js';
-import { constantTimes, linear, matMul, silu } from './ops.js';
+import { tokenIds, type SplitTensors } from '../train/data.js';
+import { embeddedLinear, linear, matMul, silu } from './ops.js';
 import { inputPositions, type Architecture, type Network, type Params } from './network.js';
 
 export class BioModel {
@@ -60,39 +60,45 @@ export class BioModel {
    * position holding it), so losses and metrics never see the permutation.
    */
   forward(x: tf.Tensor2D): tf.Tensor2D {
-    // Not for use under a gradient: the token one-hots made here are gone before a backward pass.
+    // Not for use under a gradient: the token ids made here are gone before a backward pass.
     if (!this.embedding) return this.forwardSplit({ x });
-    const tokens = tokenOneHot(x, this.arch.embedding!.vocab);
+    const tokens = tokenIds(x);
     try {
       return this.forwardSplit({ x, tokens });
     } finally {
-      tf.dispose([tokens.onehot, tokens.onehotT]);
+      tf.dispose(tokens);
     }
   }
 
-  /** The forward pass of an uploaded split (token one-hots prepared once, see train/data.ts). */
+  /** The forward pass of an uploaded split (token ids prepared once, see train/data.ts). */
   forwardSplit(s: Pick<SplitTensors, 'x' | 'tokens'>): tf.Tensor2D {
     return tf.tidy(() => {
-      let h = this.inputLayer(s);
       const L = this.weights.length;
-      for (let l = 0; l < L - 1; l++) h = silu(linear(h, this.weights[l], this.biases[l]));
-      // The output permutation goes into the last layer's (small) weights rather than onto the
-      // (large) activations: W P and b P, exact since P is a 0/1 permutation matrix.
-      const w = matMul(this.weights[L - 1], this.outMatrix);
-      const b = tf.reshape(matMul(tf.reshape(this.biases[L - 1], [1, -1]), this.outMatrix), [-1]) as tf.Tensor1D;
-      return linear(h, w, b);
+      let h = this.firstLayer(s, ...this.layer(0));
+      for (let l = 1; l < L; l++) h = linear(silu(h), ...this.layer(l));
+      return h;
     });
   }
 
-  private inputLayer(s: Pick<SplitTensors, 'x' | 'tokens'>): tf.Tensor2D {
-    const { arch } = this;
-    if (!this.embedding) return tf.gather(s.x, this.inIndex, 1);
-    // Position j of fold f reads dimension inPerm[j] of token f's embedding: permute the
-    // embedding's columns once, look up every token (one-hot rows times the table), and lay the
-    // folds side by side.
-    const permuted = matMul(this.embedding, this.inMatrix!);
-    const looked = constantTimes(s.tokens!.onehot, s.tokens!.onehotT)(permuted);
-    return tf.reshape(looked, [s.x.shape[0], arch.widths[0]]);
+  /**
+   * Weights and bias of layer l as the forward pass uses them. The output permutation goes into
+   * the last layer's (small) weights rather than onto the (large) activations: W P and b P, exact
+   * since P is a 0/1 permutation matrix.
+   */
+  private layer(l: number): [tf.Tensor2D, tf.Tensor1D] {
+    if (l < this.weights.length - 1) return [this.weights[l], this.biases[l]];
+    const w = matMul(this.weights[l], this.outMatrix);
+    const b = tf.reshape(matMul(tf.reshape(this.biases[l], [1, -1]), this.outMatrix), [-1]) as tf.Tensor1D;
+    return [w, b];
+  }
+
+  /** Layer 0's pre-activations [n, N_1] from the inputs. */
+  private firstLayer(s: Pick<SplitTensors, 'x' | 'tokens'>, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
+    if (!this.embedding) return linear(tf.gather(s.x, this.inIndex, 1), w, b);
+    // Position j of fold f reads dimension inPerm[j] of token f's embedding, i.e. the inputs are
+    // the folds' rows of E P side by side; embeddedLinear multiplies them into W0 without
+    // materialising them.
+    return embeddedLinear(s.tokens!, this.embedding, this.inMatrix!, w, b);
   }
 
   /** Copies the variables into host arrays shaped like `Params`. */

@@ -5,7 +5,9 @@
  * - `matMul` (and `linear`, x W + b): tfjs differentiates matMul with transposed-operand matMuls, which the wasm
  *   backend runs about 10x slower than an explicit transpose followed by a plain matMul (measured
  *   in `npm run bench`); this gradient uses the latter.
- * - `constantTimes`, `softmaxCrossEntropy`: gradients only where one is needed, in fewer kernels.
+ * - `softmaxCrossEntropy`: a gradient only for the logits, (softmax - y) / n, in fewer kernels.
+ * - `tokenRowSum` (inside `embeddedLinear`): a row lookup whose gradient adds rows back with
+ *   scatterND; tf.gather's gradient (UnsortedSegmentSum) is missing on wasm.
  * - `silu`: x sigmoid(x) with its derivative s (1 + x (1 - s)) in one expression instead of the
  *   chain rule through mul and sigmoid.
  * - `absSignGrad`: |x| with gradient sign(x), i.e. 0 at exactly 0 as PyTorch gives (BIMT-SPEC
@@ -27,29 +29,24 @@ export const matMul = tf.customGrad(((a: tf.Tensor2D, b: tf.Tensor2D, save: tf.G
 }) as unknown as GradFn) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
 
 /**
- * c -> a c for a constant `a` given with its transpose: only c gets a gradient, a^T dy, without
- * computing a's (the one-hot token matrices of the embedding lookup are data).
- */
-export function constantTimes(a: tf.Tensor2D, aT: tf.Tensor2D): (c: tf.Tensor2D) => tf.Tensor2D {
-  return tf.customGrad(((c: tf.Tensor2D) => ({
-    value: tf.matMul(a, c),
-    gradFunc: (dy: tf.Tensor2D) => tf.matMul(aT, dy),
-  })) as unknown as GradFn) as (c: tf.Tensor2D) => tf.Tensor2D;
-}
-
-/**
- * Mean softmax cross-entropy of logits z [n, k] against one-hot y, with the gradient
- * (softmax(z) - y) / n written directly instead of through tfjs's generic chain.
+ * Mean softmax cross-entropy of logits z [n, k] against one-hot y [n, k] -> scalar, with the
+ * gradient (softmax(z) - y) / n written directly instead of through tfjs's generic chain.
+ *
+ * The log-softmax z - lse comes from the Softmax kernel rather than tf.logSoftmax: a row's
+ * largest probability is e^0 / sum(e^(z - max z)), so lse = max z - log(max p). On wasm, Softmax
+ * is one vectorised kernel while logSoftmax's Exp (and a second Exp for the gradient) costs
+ * about five times as much over the fig5 batch's 2784 x 59 logits.
  */
 export const softmaxCrossEntropy = tf.customGrad(((y: tf.Tensor2D, z: tf.Tensor2D, save: tf.GradSaveFunc) => {
-  const logp = tf.logSoftmax(z);
-  save([y, logp]);
+  const p = tf.softmax(z);
+  const lse = tf.sub(tf.max(z, 1, true), tf.log(tf.max(p, 1, true)));
+  save([y, p]);
   const n = z.shape[0];
   return {
-    value: tf.div(tf.neg(tf.sum(tf.mul(y, logp))), n),
-    gradFunc: (dy: tf.Scalar, [ys, lp]: tf.Tensor[]) => [
+    value: tf.div(tf.neg(tf.sum(tf.mul(y, tf.sub(z, lse)))), n),
+    gradFunc: (dy: tf.Scalar, [ys, ps]: tf.Tensor[]) => [
       tf.zerosLike(ys!),
-      tf.mul(tf.sub(tf.exp(lp!), ys!), tf.div(dy, n)),
+      tf.mul(tf.sub(ps!, ys!), tf.div(dy, n)),
     ],
   };
 }) as unknown as GradFn) as (y: tf.Tensor2D, z: tf.Tensor2D) => tf.Scalar;
@@ -72,3 +69,46 @@ export const absSignGrad = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) 
   save([x]);
   return { value: tf.abs(x), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, tf.sign(saved[0]!)) };
 }) as unknown as GradFn) as <T extends tf.Tensor>(x: T) => T;
+
+/**
+ * The embedding lookup and the first linear layer in one: token ids [n, 1] int32 for each of F
+ * folds, embedding E [vocab, dim], the input permutation matrix P [dim, dim], W0 [F * dim, N_1],
+ * b0 [N_1] -> [n, N_1], equal to concat_f(E P [ids_f]) W0 + b0.
+ *
+ * Since fold f only meets W0's rows f * dim ... (f + 1) * dim - 1 (block W0_f), the product is
+ * sum_f (E P W0_f)[ids_f]: each fold's small table [vocab, N_1] is made first and its rows are
+ * looked up, instead of looking up n * F embedding rows and multiplying [n, F * dim] by W0. For
+ * fig5's full batch (2784 rows, vocab 59) this replaces the step's largest matMuls (the one-hot
+ * lookup, the first layer and their gradients) with [59, 32] x [32, 50] ones. b0 joins fold 0's
+ * table, whose rows each output row picks exactly once.
+ */
+export function embeddedLinear(
+  ids: readonly tf.Tensor2D[],
+  embedding: tf.Tensor2D,
+  inMatrix: tf.Tensor2D,
+  w0: tf.Tensor2D,
+  b0: tf.Tensor1D,
+): tf.Tensor2D {
+  const permuted = matMul(embedding, inMatrix);
+  const blocks = tf.split(w0, ids.length, 0) as tf.Tensor2D[];
+  const tables = blocks.map((w, f) => (f === 0 ? linear(permuted, w, b0) : matMul(permuted, w)));
+  return tokenRowSum(ids)(...tables);
+}
+
+/**
+ * tables[f] [vocab, k] -> [n, k], row r = sum_f tables[f][ids[f][r]], for constant ids [n, 1]
+ * int32 (data made outside the gradient's scope: they are not saved for the backward pass, as
+ * `save` would copy them every step). Gradient: the rows of dy added back into each table at its
+ * fold's ids (scatterND adds duplicates). gatherND rather than tf.gather: on wasm, tf.gather has
+ * no gradient kernel and its forward takes ~100x longer than gatherND for fig5's rows.
+ */
+function tokenRowSum(ids: readonly tf.Tensor2D[]): (...tables: tf.Tensor2D[]) => tf.Tensor2D {
+  return tf.customGrad(((...args: unknown[]) => {
+    const tables = args.slice(0, -1) as tf.Tensor2D[]; // customGrad appends `save`
+    const rows = tables.map((t, f) => tf.gatherND(t, ids[f]!) as tf.Tensor2D);
+    return {
+      value: rows.length === 1 ? rows[0]! : tf.addN(rows),
+      gradFunc: (dy: tf.Tensor2D) => tables.map((t, f) => tf.scatterND(ids[f]!, dy, t.shape)),
+    };
+  }) as unknown as GradFn) as (...tables: tf.Tensor2D[]) => tf.Tensor2D;
+}

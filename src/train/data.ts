@@ -1,23 +1,17 @@
 /**
  * A task's splits uploaded to the backend once, with targets in the form each loss wants and,
- * for token inputs, the one-hot matrices the embedding lookup multiplies with (built once here
- * rather than every step).
+ * for token inputs, each fold's token ids in the form the embedding lookup gathers with (built
+ * once here rather than every step).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Split, TargetSpec, TaskInstance } from '../tasks/task.js';
-
-/** One-hot rows of every token of a split: [n * count, vocab], and its transpose for the gradient. */
-export interface TokenOneHot {
-  readonly onehot: tf.Tensor2D;
-  readonly onehotT: tf.Tensor2D;
-}
 
 export interface SplitTensors {
   readonly n: number;
   /** [n, dim] float32 features or [n, count] int32 token ids. */
   readonly x: tf.Tensor2D;
-  /** Token inputs only. */
-  readonly tokens?: TokenOneHot;
+  /** Token inputs only: fold f's token of every row, [n, 1] int32 (gatherND indices). */
+  readonly tokens?: readonly tf.Tensor2D[];
   /** [n, classes] one-hot, or [n, dim] values. */
   readonly y: tf.Tensor2D;
   /** [n] int32 class labels (classification only), for accuracy. */
@@ -39,14 +33,12 @@ function uploadSplit(task: TaskInstance, s: Split): SplitTensors {
     return { n: s.n, x: tf.tensor2d(s.x, [s.n, inputs.dim], 'float32'), ...targets(task.targets, s) };
   }
   const x = tf.tensor2d(s.x, [s.n, inputs.count], 'int32');
-  return { n: s.n, x, tokens: tokenOneHot(x, inputs.vocab), ...targets(task.targets, s) };
+  return { n: s.n, x, tokens: tokenIds(x), ...targets(task.targets, s) };
 }
 
-export function tokenOneHot(x: tf.Tensor2D, vocab: number): TokenOneHot {
-  return tf.tidy(() => {
-    const onehot = tf.cast(tf.oneHot(tf.reshape(x, [-1]) as tf.Tensor1D, vocab), 'float32') as tf.Tensor2D;
-    return { onehot, onehotT: tf.transpose(onehot) };
-  });
+/** Token ids [n, folds] int32 -> one [n, 1] column per fold. */
+export function tokenIds(x: tf.Tensor2D): tf.Tensor2D[] {
+  return tf.split(x, x.shape[1], 1) as tf.Tensor2D[];
 }
 
 function targets(spec: TargetSpec, s: Split): { y: tf.Tensor2D; labels?: tf.Tensor1D } {
@@ -61,14 +53,14 @@ export function takeRows(s: SplitTensors, idx: tf.Tensor1D): SplitTensors {
   return {
     n: idx.shape[0],
     x,
-    ...(s.tokens ? { tokens: tokenOneHot(x, s.tokens.onehot.shape[1]) } : {}),
+    ...(s.tokens ? { tokens: tokenIds(x) } : {}),
     y: tf.gather(s.y, idx),
     ...(s.labels ? { labels: tf.gather(s.labels, idx) } : {}),
   };
 }
 
 export function disposeSplit(s: SplitTensors): void {
-  tf.dispose([s.x, s.y, ...(s.labels ? [s.labels] : []), ...(s.tokens ? [s.tokens.onehot, s.tokens.onehotT] : [])]);
+  tf.dispose([s.x, s.y, ...(s.labels ? [s.labels] : []), ...(s.tokens ?? [])]);
 }
 
 export function disposeData(d: DataTensors): void {
