@@ -2,6 +2,7 @@
 import { lineGeometry } from '../src/model/geometry.js';
 import { identity } from '../src/model/init.js';
 import { inputPositions, type Architecture, type Network } from '../src/model/network.js';
+import type { TargetSpec, TaskInstance } from '../src/tasks/task.js';
 import { Rng } from '../src/util/random.js';
 
 /** A network with weights uniform in [-1, 1] (no exact zeros) and random permutations. */
@@ -26,4 +27,16 @@ export function randomNetwork(arch: Architecture, seed: number, shufflePerms = t
     inPerm,
     outPerm,
   };
+}
+
+/** A task with random features and targets of the given kind (the engines only read the data). */
+export function randomTask(arch: Architecture, targets: TargetSpec, n: number, seed: number): TaskInstance {
+  const rng = new Rng(seed, 'host-mlp-test');
+  const k = arch.widths[arch.widths.length - 1];
+  const split = () => ({
+    n,
+    x: Float32Array.from({ length: n * arch.widths[0] }, () => rng.range(-1, 1)),
+    y: targets.kind === 'values' ? Float32Array.from({ length: n * k }, () => rng.range(-1, 1)) : Int32Array.from({ length: n }, () => Math.floor(rng.range(0, k))),
+  });
+  return { inputs: { kind: 'features', dim: arch.widths[0] }, targets, train: split(), test: split(), inputLabels: [], outputLabels: [] };
 }

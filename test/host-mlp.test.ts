@@ -1,5 +1,5 @@
-// The typed-array training path (HostMlp, addCostGradient, adamUpdateHost) against tfjs's autodiff
-// of BioModel + taskLoss + connectionCostTensor, and the two engines against each other.
+// The typed-array gradient (HostMlp, addCostGradient) against tfjs's autodiff of BioModel +
+// taskLoss + connectionCostTensor. The engines built on it: test/engines.test.ts.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { BioModel } from '../src/model/bio-model.js';
@@ -8,22 +8,8 @@ import { HostMlp } from '../src/model/host-mlp.js';
 import type { Architecture, Network } from '../src/model/network.js';
 import type { TargetSpec, TaskInstance } from '../src/tasks/task.js';
 import { disposeData, disposeSplit, takeRows, uploadData } from '../src/train/data.js';
-import { createEngine, type EngineName } from '../src/train/engine.js';
 import { taskLoss } from '../src/train/evaluate.js';
-import { Rng } from '../src/util/random.js';
-import { randomNetwork } from './helpers.js';
-
-/** A task with random features and targets of the given kind (the engines only read the data). */
-function randomTask(arch: Architecture, targets: TargetSpec, n: number, seed: number): TaskInstance {
-  const rng = new Rng(seed, 'host-mlp-test');
-  const k = arch.widths[arch.widths.length - 1];
-  const split = () => ({
-    n,
-    x: Float32Array.from({ length: n * arch.widths[0] }, () => rng.range(-1, 1)),
-    y: targets.kind === 'values' ? Float32Array.from({ length: n * k }, () => rng.range(-1, 1)) : Int32Array.from({ length: n }, () => Math.floor(rng.range(0, k))),
-  });
-  return { inputs: { kind: 'features', dim: arch.widths[0] }, targets, train: split(), test: split(), inputLabels: [], outputLabels: [] };
-}
+import { randomNetwork, randomTask } from './helpers.js';
 
 /** Norm-wise relative difference of two arrays. */
 function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -95,42 +81,4 @@ describe('HostMlp', () => {
     expect(grads.weights[1][2]).not.toBe(0);
     expect(grads.biases.every((g) => g.every((x) => x === 0))).toBe(true);
   });
-});
-
-describe('training engines', () => {
-  const arch: Architecture = { widths: [4, 8, 8, 3], inFold: 1 };
-
-  function trainWith(name: EngineName, targets: TargetSpec) {
-    const net = randomNetwork(arch, 7);
-    const task = randomTask(arch, targets, 30, 8);
-    const engine = createEngine(name, {
-      net,
-      task,
-      costCoef: costCoefficients(arch, net.geometry, spec),
-      adam: { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 },
-      batchRows: 30,
-    });
-    try {
-      const before = engine.evaluate();
-      for (let s = 0; s < 20; s++) engine.step(1e-3, s >= 10, s % 2 ? Int32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) : undefined);
-      return { before, after: engine.evaluate(), params: engine.readParams(), opt: engine.readOptimizer() };
-    } finally {
-      engine.dispose();
-    }
-  }
-
-  for (const targets of [{ kind: 'values', dim: 3 }, { kind: 'classes', count: 3 }] as TargetSpec[]) {
-    it(`host and tfjs take the same 20 Adam steps (${targets.kind}), mini-batches and bias penalty included`, () => {
-      const h = trainWith('host', targets);
-      const t = trainWith('tfjs', targets);
-      expect(h.after.trainLoss).toBeLessThan(h.before.trainLoss);
-      expect(Math.abs(h.before.trainLoss - t.before.trainLoss) / t.before.trainLoss).toBeLessThan(1e-5);
-      expect(Math.abs(h.after.testLoss - t.after.testLoss) / t.after.testLoss).toBeLessThan(1e-4);
-      if (t.after.testAcc !== null) expect(h.after.testAcc).toBeCloseTo(t.after.testAcc, 6);
-      h.params.weights.forEach((w, l) => expect(relDiff(w, t.params.weights[l])).toBeLessThan(1e-4));
-      h.opt.v.weights.forEach((v, l) => expect(relDiff(v, t.opt.v.weights[l])).toBeLessThan(1e-4));
-      expect(h.opt.t).toBe(20);
-      expect(t.opt.t).toBe(20);
-    });
-  }
 });

@@ -20,7 +20,7 @@ import { architectureFor } from '../model/architecture.js';
 import { costCoefficients } from '../model/connection-cost.js';
 import { initNetwork } from '../model/init.js';
 import { buildTask } from '../tasks/registry.js';
-import { batchRowsOf, chooseEngine, createEngine, type EngineName } from '../train/engine.js';
+import { batchRowsOf, chooseEngine, createEngine, WORKERS_MIN_ROWS, type EngineName } from '../train/engine.js';
 import { swapCostSpec, trainingCostSpec, trainLoop } from '../train/loop.js';
 import { randomWeights } from './random-network.js';
 
@@ -50,26 +50,27 @@ async function main(argv: string[]): Promise<void> {
     const { config } = loadConfig(file);
     const task = buildTask(config);
     const arch = architectureFor(config.model, task);
-    const auto = chooseEngine(config, task).name;
+    const auto = chooseEngine(config, task, backend.name).name;
     const engines: EngineName[] = arch.embedding ? ['tfjs'] : ['host', 'tfjs'];
+    if (config.train.batch === 'full' && batchRowsOf(config, task) >= WORKERS_MIN_ROWS && (backend.name === 'wasm' || backend.name === 'cpu')) engines.push('workers');
     // Relocation does not depend on the engine: once per config, on a fresh network.
     const net = initNetwork(arch, 1);
     const coef = costCoefficients(arch, net.geometry, swapCostSpec(config));
     const relocationMs = timeIt(() => relocate(net, coef, { topK: config.swap.top_k, swapInputs: config.swap.inputs }), 10);
     for (const name of engines) {
       // Training steps alone.
-      const n = name === 'host' ? 2000 : 300;
+      const n = name === 'host' ? 2000 : name === 'workers' ? 600 : 300;
       const short = loadConfig(file, [`train.engine=${name}`, `train.steps=${n}`, 'lambda.changes=[]', 'swap.every=0', `output.eval_every=${n}`, `output.checkpoint_every=${n}`]).config;
       const t0 = performance.now();
       await trainLoop(short, task, { onMetrics: () => {}, onCheckpoint: () => {} });
       const stepMs = (performance.now() - t0) / n;
-      const engine = createEngine(name, {
+      const engine = await createEngine(name, {
         net,
         task,
         costCoef: costCoefficients(arch, net.geometry, trainingCostSpec(config)),
         adam: { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 },
         batchRows: batchRowsOf(config, task),
-      });
+      }, backend.name);
       const evaluationMs = timeIt(() => engine.evaluate(), 10);
       engine.dispose();
       let runSeconds: number | null = null;
@@ -78,7 +79,7 @@ async function main(argv: string[]): Promise<void> {
         await trainLoop(config, task, { onMetrics: () => {}, onCheckpoint: () => {} });
         runSeconds = (performance.now() - t1) / 1000;
       }
-      const label = name === 'tfjs' ? `tfjs ${backend.name}` : 'host';
+      const label = name === 'host' ? 'host' : `${name} ${backend.name}`;
       rows.push({ config: id, engine: name === auto ? `${label} (auto)` : label, stepsPerSecond: 1000 / stepMs, relocationMs, evaluationMs, runSeconds });
       process.stderr.write(`${id} ${label} done\n`);
     }

@@ -5,7 +5,7 @@ import { loadConfig } from '../config/load.js';
 import { BimtError } from '../errors.js';
 import { ensureRunsDir } from '../runs/run-dir.js';
 import { buildTask } from '../tasks/registry.js';
-import { chooseEngine } from '../train/engine.js';
+import { validateEngine } from '../train/engine.js';
 import { summary } from '../train/progress.js';
 import { resumeTraining, runTraining, type RunOutcome } from '../train/run.js';
 import { backendOption } from './options.js';
@@ -38,7 +38,7 @@ export function trainCommand(): Command {
         if (file === undefined) throw new BimtError('missing config file: bimt train <config.yaml> (or --resume <run dir>)');
         const loaded = loadConfig(file, flags.set);
         // Everything a user can get wrong is checked before the backend line is printed.
-        chooseEngine(loaded.config, buildTask(loaded.config));
+        validateEngine(loaded.config, buildTask(loaded.config));
         ensureRunsDir(flags.runsDir ?? loaded.config.output.runs_dir);
         const backend = await announce(flags.backend);
         outcome = await runTraining({

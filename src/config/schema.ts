@@ -89,9 +89,10 @@ export const trainSchema = z.strictObject({
   weight_decay: nonNegative.default(0),
   /**
    * Where the arithmetic runs (src/train/engine.ts): "tfjs" on the selected backend, "host" in
-   * plain loops over typed arrays (feature inputs only), "auto" the faster for the network's size.
+   * plain loops over typed arrays (feature inputs only), "workers" tfjs on worker threads (full
+   * batch, wasm or cpu backend), "auto" the fastest for the network's size and the backend.
    */
-  engine: z.enum(['auto', 'host', 'tfjs']).default('auto'),
+  engine: z.enum(['auto', 'host', 'tfjs', 'workers']).default('auto'),
 });
 
 export const outputSchema = z.strictObject({

@@ -112,14 +112,19 @@ export class BioModel {
 
   /** Writes host parameters and permutations back into the variables (after relocation or resume). */
   load(params: Params, inPerm: Int32Array, outPerm: Int32Array): void {
+    this.setParams(params);
+    this.disposePermutations();
+    [this.inIndex, this.inMatrix, this.outMatrix] = this.permutationTensors(inPerm, outPerm);
+  }
+
+  /** Writes host parameters into the variables, permutations unchanged. */
+  setParams(params: Params): void {
     const { widths } = this.arch;
     tf.tidy(() => {
       params.weights.forEach((w, l) => this.weights[l].assign(tf.tensor2d(w, [widths[l], widths[l + 1]])));
       params.biases.forEach((b, l) => this.biases[l].assign(tf.tensor1d(b)));
       if (this.embedding && params.embedding) this.embedding.assign(tf.tensor2d(params.embedding, this.embedding.shape));
     });
-    this.disposePermutations();
-    [this.inIndex, this.inMatrix, this.outMatrix] = this.permutationTensors(inPerm, outPerm);
   }
 
   /**

@@ -105,19 +105,20 @@ export function addCostGradient(
   coef: CostCoefficients,
   includeBias: boolean,
   scale: number,
-  grads: { readonly weights: readonly Float64Array[]; readonly biases: readonly Float64Array[] },
+  grads: { readonly weights: readonly Float64Array[]; readonly biases: readonly Float64Array[]; readonly embedding?: Float64Array },
 ): void {
   params.weights.forEach((w, l) => {
     const c = coef.weights[l];
     const g = grads.weights[l];
     for (let n = 0; n < w.length; n++) g[n] += scale * c[n] * Math.sign(w[n]);
   });
-  if (!includeBias) return;
-  params.biases.forEach((b, l) => {
-    const c = scale * coef.bias[l];
-    const g = grads.biases[l];
-    for (let n = 0; n < b.length; n++) g[n] += c * Math.sign(b[n]);
-  });
+  if (params.embedding && grads.embedding && coef.embedding !== 0) addSign(params.embedding, scale * coef.embedding, grads.embedding);
+  if (includeBias) params.biases.forEach((b, l) => addSign(b, scale * coef.bias[l], grads.biases[l]));
+}
+
+/** g += c * sign(x). */
+function addSign(x: Float32Array, c: number, g: Float64Array): void {
+  for (let n = 0; n < x.length; n++) g[n] += c * Math.sign(x[n]);
 }
 
 export function uploadCoefficients(arch: Architecture, coef: CostCoefficients): tf.Tensor2D[] {

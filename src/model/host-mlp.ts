@@ -25,10 +25,11 @@ export interface HostSplit {
   readonly y: Float32Array | Int32Array;
 }
 
-/** Gradients shaped like `Params` (no embedding), in float64. */
+/** Gradients shaped like `Params`, in float64 (HostMlp fills weights and biases only). */
 export interface HostGrads {
   readonly weights: Float64Array[];
   readonly biases: Float64Array[];
+  readonly embedding?: Float64Array;
 }
 
 /** What a pass over a split reports: the mean loss, and the accuracy for classes. */

@@ -3,28 +3,32 @@
  * data while the loop (src/train/loop.ts) runs; the loop talks to it only through
  * `TrainingEngine`, so relocation, metrics and checkpoints are the same whichever runs.
  *
- *   tfjs   BioModel + Adam on the selected tfjs backend: any network (src/train/tfjs-engine.ts)
- *   host   HostMlp + adamUpdateHost on typed arrays: feature-input networks
- *          (src/train/host-engine.ts)
+ *   tfjs     BioModel + Adam on the selected tfjs backend: any network (src/train/tfjs-engine.ts)
+ *   host     HostMlp's gradient, Adam on typed arrays: feature-input networks
+ *            (src/train/host-engine.ts)
+ *   workers  tfjs gradients of the batch's shards on worker threads, Adam on typed arrays: full
+ *            batches on the wasm or cpu backend (src/train/worker-gradients.ts)
  *
- * Both compute the same update (test/host-mlp.test.ts). For a small network a tfjs step is mostly
- * the fixed cost of launching a few dozen kernels, which plain loops over typed arrays avoid;
- * for a large one the backend's vectorised matMul wins. `train.engine: auto` decides by the
- * multiply-adds of one step's forward pass.
+ * All compute the same update (test/engines.test.ts). For a small network a tfjs step is mostly
+ * the fixed cost of launching a few dozen kernels, which plain loops over typed arrays avoid; for a
+ * large one the backend's vectorised matMul wins, and since the wasm backend has no threads in
+ * Node, worker threads put the second core to work. `train.engine: auto` decides by the
+ * multiply-adds of one step's forward pass and the backend.
  */
 import { BimtError } from '../errors.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { CostCoefficients } from '../model/connection-cost.js';
 import { architectureFor } from '../model/architecture.js';
-import type { Network, Params } from '../model/network.js';
+import type { Architecture, Network, Params } from '../model/network.js';
 import type { OptimizerState } from '../runs/checkpoint.js';
 import type { TaskInstance } from '../tasks/task.js';
 import type { AdamSettings } from './adam.js';
 import type { Evaluation } from './evaluate.js';
-import { HostEngine } from './host-engine.js';
+import { HostEngine, MlpGradients } from './host-engine.js';
+import { SHARDS, WorkerGradients } from './worker-gradients.js';
 import { TfjsEngine } from './tfjs-engine.js';
 
-export type EngineName = 'host' | 'tfjs';
+export type EngineName = 'host' | 'tfjs' | 'workers';
 
 export interface TrainingEngine {
   readonly name: EngineName;
@@ -61,31 +65,67 @@ export interface EngineSetup {
 /**
  * Above this many multiply-adds in one step's forward pass, tfjs's kernels beat plain loops. Measured
  * with `npm run bench` on the development machine (README "Performance"): the paper's symbolic and
- * two-moons configs (1e5) run 3-5x faster on host; modular addition (2.4e7) 4x slower.
+ * two-moons configs (1e5) run 5-10x faster on host; modular addition (2.4e7) several times slower.
  */
 export const HOST_MAX_FORWARD_MACS = 2e6;
+
+/** Below this many rows a full batch is not worth splitting across worker threads. */
+export const WORKERS_MIN_ROWS = 512;
+
+export interface EngineChoice {
+  readonly name: EngineName;
+  /** Why, for the run's log line. */
+  readonly why: string;
+}
 
 /** Rows of the training split one step uses. */
 export function batchRowsOf(cfg: ResolvedConfig, task: TaskInstance): number {
   return cfg.train.batch === 'full' ? task.train.n : Math.min(cfg.train.batch, task.train.n);
 }
 
-/** The engine a config trains with: its `train.engine`, or for `auto` the faster for its size. */
-export function chooseEngine(cfg: ResolvedConfig, task: TaskInstance): { name: EngineName; why: string } {
+/**
+ * The config's errors that do not depend on the backend (shapes, an engine that cannot train the
+ * task), checked before a backend is loaded; returns the architecture.
+ */
+export function validateEngine(cfg: ResolvedConfig, task: TaskInstance): Architecture {
   const arch = architectureFor(cfg.model, task);
-  const batchRows = batchRowsOf(cfg, task);
   const forced = cfg.train.engine;
-  if (arch.embedding) {
-    if (forced === 'host') throw new BimtError('train.engine: host takes feature inputs only, and this task has token inputs; use auto or tfjs');
-    return { name: 'tfjs', why: forced === 'tfjs' ? 'train.engine: tfjs' : 'token inputs' };
+  if (forced === 'host' && arch.embedding) throw new BimtError('train.engine: host takes feature inputs only, and this task has token inputs; use auto, tfjs or workers');
+  if (forced === 'workers' && cfg.train.batch !== 'full') {
+    throw new BimtError('train.engine: workers splits the full batch, and train.batch is a mini-batch size; use auto, tfjs or host');
   }
-  if (forced !== 'auto') return { name: forced, why: `train.engine: ${forced}` };
-  const macs = batchRows * arch.widths.slice(0, -1).reduce((s, n, l) => s + n * arch.widths[l + 1], 0);
-  return macs <= HOST_MAX_FORWARD_MACS
-    ? { name: 'host', why: `typed arrays on the CPU: a small network, ${macs.toExponential(1)} multiply-adds per forward pass` }
-    : { name: 'tfjs', why: `a large network, ${macs.toExponential(1)} multiply-adds per forward pass` };
+  return arch;
 }
 
-export function createEngine(name: EngineName, setup: EngineSetup): TrainingEngine {
-  return name === 'host' ? new HostEngine(setup) : new TfjsEngine(setup);
+/**
+ * The engine a config trains with on a backend (the active tfjs backend's name): its `train.engine`, or for `auto` the fastest for
+ * the network's size. Errors name the config key when a forced engine cannot train the config.
+ */
+export function chooseEngine(cfg: ResolvedConfig, task: TaskInstance, backend: string): EngineChoice {
+  const arch = validateEngine(cfg, task);
+  const rows = batchRowsOf(cfg, task);
+  const fullBatch = cfg.train.batch === 'full';
+  const cpuBackend = backend === 'wasm' || backend === 'cpu';
+  const forced = cfg.train.engine;
+  if (forced === 'workers' && !cpuBackend) throw new BimtError(`train.engine: workers runs tfjs on the wasm or cpu backend, not ${backend}; use auto or tfjs`);
+  if (forced !== 'auto') return { name: forced, why: `train.engine: ${forced}` };
+  const macs = rows * arch.widths.slice(0, -1).reduce((s, n, l) => s + n * arch.widths[l + 1], 0);
+  const size = `${macs.toExponential(1)} multiply-adds per forward pass`;
+  if (!arch.embedding && macs <= HOST_MAX_FORWARD_MACS) return { name: 'host', why: `typed arrays on the CPU: a small network, ${size}` };
+  if (cpuBackend && fullBatch && rows >= WORKERS_MIN_ROWS) {
+    return { name: 'workers', why: `tfjs ${backend} on ${SHARDS} worker threads, ${rows} rows split between them: ${size}` };
+  }
+  return { name: 'tfjs', why: `tfjs ${backend}: ${size}` };
+}
+
+export async function createEngine(name: EngineName, setup: EngineSetup, backend: string): Promise<TrainingEngine> {
+  switch (name) {
+    case 'host':
+      return new HostEngine('host', setup, new MlpGradients(setup));
+    case 'tfjs':
+      return new TfjsEngine(setup);
+    case 'workers':
+      if (backend !== 'wasm' && backend !== 'cpu') throw new Error(`the workers engine needs the wasm or cpu backend, not ${backend}`);
+      return new HostEngine('workers', setup, await WorkerGradients.start(setup, backend));
+  }
 }

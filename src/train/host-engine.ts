@@ -1,43 +1,50 @@
 /**
- * The host training engine: parameters and Adam's moments as float32 typed arrays (the same state
- * the tfjs engine keeps, so checkpoints and resumes are interchangeable in form), one step being
- * `HostMlp`'s gradient plus the connection cost's, then `adamUpdateHost`. Feature inputs only.
+ * The engine whose optimizer runs on the host: parameters and Adam's moments are float32 typed
+ * arrays (the same state the tfjs engine keeps, so checkpoints and resumes have one form), and a
+ * step is a `GradientSource`'s task-loss gradient, plus the connection cost's
+ * (`addCostGradient`), then `adamUpdateHost` on every array. The gradient comes from plain loops
+ * (`MlpGradients`, the host engine) or from tfjs on worker threads (the workers engine).
  */
 import { addCostGradient, type CostCoefficients } from '../model/connection-cost.js';
-import { HostMlp, type HostSplit } from '../model/host-mlp.js';
-import { cloneParams, type Params } from '../model/network.js';
+import { HostMlp, type HostGrads, type HostSplit } from '../model/host-mlp.js';
+import { cloneParams, type Architecture, type Params } from '../model/network.js';
 import type { OptimizerState } from '../runs/checkpoint.js';
 import type { TaskInstance } from '../tasks/task.js';
 import { adamUpdateHost, type AdamSettings } from './adam.js';
-import type { EngineSetup, TrainingEngine } from './engine.js';
+import type { EngineName, EngineSetup, TrainingEngine } from './engine.js';
 import type { Evaluation } from './evaluate.js';
 
+/** Where a host-side optimizer gets its task-loss gradients. */
+export interface GradientSource {
+  /** Mean task loss of `params` on `rows` of the training split (all when absent); fills `grads`. */
+  gradient(params: Params, rows: Int32Array | undefined, grads: HostGrads): number;
+  /** Losses and accuracies of `params` on both splits. */
+  evaluate(params: Params): Evaluation;
+  /** The permutations the next calls use (after relocation). */
+  setPermutations(inPerm: Int32Array, outPerm: Int32Array): void;
+  dispose(): void;
+}
+
 export class HostEngine implements TrainingEngine {
-  readonly name = 'host';
   private params: Params;
-  private inPerm: Int32Array;
-  private outPerm: Int32Array;
   private m: Params;
   private v: Params;
   private t: number;
-  private readonly mlp: HostMlp;
-  private readonly train: HostSplit;
-  private readonly test: HostSplit;
+  private readonly grads: HostGrads;
   private readonly costCoef: CostCoefficients;
   private readonly adam: AdamSettings;
 
-  constructor(setup: EngineSetup) {
-    const { net, task } = setup;
-    this.train = featureSplit(task, 'train');
-    this.test = featureSplit(task, 'test');
-    this.mlp = new HostMlp(net.arch, task.targets, Math.max(this.train.n, this.test.n, setup.batchRows));
+  constructor(
+    readonly name: EngineName,
+    setup: EngineSetup,
+    private readonly source: GradientSource,
+  ) {
+    const { net } = setup;
     this.params = cloneParams(net.params);
-    this.inPerm = net.inPerm.slice();
-    this.outPerm = net.outPerm.slice();
-    const zeros = () => ({ weights: net.params.weights.map((w) => new Float32Array(w.length)), biases: net.params.biases.map((b) => new Float32Array(b.length)) });
-    this.m = setup.optimizer ? cloneParams(setup.optimizer.m) : zeros();
-    this.v = setup.optimizer ? cloneParams(setup.optimizer.v) : zeros();
+    this.m = setup.optimizer ? cloneParams(setup.optimizer.m) : zerosLike(net.params);
+    this.v = setup.optimizer ? cloneParams(setup.optimizer.v) : zerosLike(net.params);
     this.t = setup.optimizer?.t ?? 0;
+    this.grads = gradsFor(net.arch);
     this.costCoef = setup.costCoef;
     this.adam = setup.adam;
   }
@@ -47,13 +54,13 @@ export class HostEngine implements TrainingEngine {
   }
 
   step(lambda: number, withBias: boolean, rows?: Int32Array): void {
-    const { params, mlp } = this;
-    mlp.run(params, this.inPerm, this.outPerm, this.train, rows, true);
-    const g = mlp.grads;
-    if (lambda !== 0) addCostGradient(params, this.costCoef, withBias, lambda, g);
+    const { params, grads, m, v } = this;
+    this.source.gradient(params, rows, grads);
+    if (lambda !== 0) addCostGradient(params, this.costCoef, withBias, lambda, grads);
     this.t++;
-    params.weights.forEach((w, l) => adamUpdateHost(w, g.weights[l], this.m.weights[l], this.v.weights[l], this.adam, this.t));
-    params.biases.forEach((b, l) => adamUpdateHost(b, g.biases[l], this.m.biases[l], this.v.biases[l], this.adam, this.t));
+    params.weights.forEach((w, l) => adamUpdateHost(w, grads.weights[l], m.weights[l], v.weights[l], this.adam, this.t));
+    params.biases.forEach((b, l) => adamUpdateHost(b, grads.biases[l], m.biases[l], v.biases[l], this.adam, this.t));
+    if (params.embedding) adamUpdateHost(params.embedding, grads.embedding!, m.embedding!, v.embedding!, this.adam, this.t);
   }
 
   readParams(): Params {
@@ -62,8 +69,7 @@ export class HostEngine implements TrainingEngine {
 
   load(params: Params, inPerm: Int32Array, outPerm: Int32Array): void {
     this.params = cloneParams(params);
-    this.inPerm = inPerm.slice();
-    this.outPerm = outPerm.slice();
+    this.source.setPermutations(inPerm, outPerm);
   }
 
   readOptimizer(): OptimizerState {
@@ -76,13 +82,70 @@ export class HostEngine implements TrainingEngine {
   }
 
   evaluate(): Evaluation {
-    const run = (s: HostSplit) => this.mlp.run(this.params, this.inPerm, this.outPerm, s, undefined, false);
+    return this.source.evaluate(this.params);
+  }
+
+  dispose(): void {
+    this.source.dispose();
+  }
+}
+
+/** Gradients from `HostMlp`: feature inputs, everything in this thread. */
+export class MlpGradients implements GradientSource {
+  private readonly mlp: HostMlp;
+  private readonly train: HostSplit;
+  private readonly test: HostSplit;
+  private inPerm: Int32Array;
+  private outPerm: Int32Array;
+
+  constructor(setup: EngineSetup) {
+    const { net, task } = setup;
+    this.train = featureSplit(task, 'train');
+    this.test = featureSplit(task, 'test');
+    this.mlp = new HostMlp(net.arch, task.targets, Math.max(this.train.n, this.test.n, setup.batchRows));
+    this.inPerm = net.inPerm.slice();
+    this.outPerm = net.outPerm.slice();
+  }
+
+  gradient(params: Params, rows: Int32Array | undefined, grads: HostGrads): number {
+    const { loss } = this.mlp.run(params, this.inPerm, this.outPerm, this.train, rows, true);
+    const g = this.mlp.grads;
+    g.weights.forEach((w, l) => grads.weights[l].set(w));
+    g.biases.forEach((b, l) => grads.biases[l].set(b));
+    return loss;
+  }
+
+  evaluate(params: Params): Evaluation {
+    const run = (s: HostSplit) => this.mlp.run(params, this.inPerm, this.outPerm, s, undefined, false);
     const train = run(this.train);
     const test = run(this.test);
     return { trainLoss: train.loss, testLoss: test.loss, trainAcc: train.acc, testAcc: test.acc };
   }
 
+  setPermutations(inPerm: Int32Array, outPerm: Int32Array): void {
+    this.inPerm = inPerm.slice();
+    this.outPerm = outPerm.slice();
+  }
+
   dispose(): void {}
+}
+
+/** Zeroed gradient buffers shaped like an architecture's parameters. */
+export function gradsFor(arch: Architecture): HostGrads {
+  const w = arch.widths;
+  return {
+    weights: w.slice(0, -1).map((n, l) => new Float64Array(n * w[l + 1])),
+    biases: w.slice(1).map((n) => new Float64Array(n)),
+    ...(arch.embedding ? { embedding: new Float64Array(arch.embedding.vocab * arch.embedding.dim) } : {}),
+  };
+}
+
+function zerosLike(p: Params): Params {
+  return {
+    weights: p.weights.map((w) => new Float32Array(w.length)),
+    biases: p.biases.map((b) => new Float32Array(b.length)),
+    ...(p.embedding ? { embedding: new Float32Array(p.embedding.length) } : {}),
+  };
 }
 
 function featureSplit(task: TaskInstance, which: 'train' | 'test'): HostSplit {

@@ -8,6 +8,7 @@
  *
  * It knows nothing of files: what to do with rows and checkpoints is the caller's (src/train/run.ts).
  */
+import * as tf from '@tensorflow/tfjs';
 import { relocate } from '../bimt/relocate.js';
 import { swapParams, type Swap } from '../bimt/swap.js';
 import { biasPenaltyOn, lambdaAt, type ResolvedConfig } from '../config/resolve.js';
@@ -87,14 +88,15 @@ export async function trainLoop(cfg: ResolvedConfig, task: TaskInstance, cb: Loo
   const net = resume ? cloneNetwork(resume.net) : initNetwork(arch, cfg.model.seed ?? cfg.seed);
   const costCoef = costCoefficients(arch, net.geometry, trainingCostSpec(cfg));
   const swapCoef = costCoefficients(arch, net.geometry, swapCostSpec(cfg));
-  const engine = createEngine(chooseEngine(cfg, task).name, {
+  const backend = tf.getBackend();
+  const engine = await createEngine(chooseEngine(cfg, task, backend).name, {
     net,
     task,
     costCoef,
     adam: { lr: cfg.train.lr, beta1: cfg.train.beta1, beta2: cfg.train.beta2, eps: cfg.train.eps, weightDecay: cfg.train.weight_decay },
     batchRows: batchRowsOf(cfg, task),
     ...(resume ? { optimizer: resume.optimizer } : {}),
-  });
+  }, backend);
   const sampler =
     cfg.train.batch === 'full' ? undefined : new EpochSampler(task.train.n, cfg.train.batch, cfg.seed, resume?.sampler);
   const { steps } = cfg.train;

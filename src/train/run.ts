@@ -8,6 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import type { BackendChoice } from '../backend.js';
 import { networkGraph } from '../bimt/graph.js';
 import { loadConfig } from '../config/load.js';
@@ -34,7 +35,7 @@ import { buildTask } from '../tasks/registry.js';
 import type { TaskInstance } from '../tasks/task.js';
 import { VERSION } from '../version.js';
 import type { SamplerState } from './batches.js';
-import { chooseEngine } from './engine.js';
+import { chooseEngine, validateEngine } from './engine.js';
 import { trainLoop, type LoopStatus, type TrainingState } from './loop.js';
 import { createProgress } from './progress.js';
 
@@ -60,7 +61,7 @@ export interface RunOutcome {
 export async function runTraining(opts: RunOptions): Promise<RunOutcome> {
   const { config } = opts;
   const task = buildTask(config);
-  chooseEngine(config, task); // shape and engine errors before a directory is made
+  validateEngine(config, task); // shape and engine errors before a directory is made
   const paths = createRunDir(opts.runsDir ?? config.output.runs_dir, opts.name, { exact: opts.exactName });
   writeFileAtomic(paths.config, configToYaml(config));
   const meta: RunMeta = {
@@ -134,7 +135,7 @@ async function drive(
   resume: TrainingState | undefined,
   opts: { progressStream?: NodeJS.WriteStream; stopAfter?: number },
 ): Promise<RunOutcome> {
-  const engine = chooseEngine(config, task);
+  const engine = chooseEngine(config, task, tf.getBackend());
   process.stderr.write(`bimt: engine ${engine.name} (${engine.why})\n`);
   meta.engine = engine.name;
   const progress = createProgress(config.train.steps, opts.progressStream, resume?.step ?? 0);

@@ -1,0 +1,217 @@
+/**
+ * The workers engine's gradient source: the training rows split into shards, each on a worker
+ * thread with its own tfjs (src/train/gradient-worker.ts), so a full-batch step of a large
+ * network (modular addition) uses every core; the wasm backend has no threads of its own in
+ * Node. The gradient of a mean loss is the row-weighted mean of the shards' gradients. The
+ * number of shards is fixed (not the number of cores) so that a run computes the same numbers
+ * on every machine.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { BimtError } from '../errors.js';
+import { listFromParams } from '../model/bio-model.js';
+import type { HostGrads } from '../model/host-mlp.js';
+import type { Params } from '../model/network.js';
+import type { Split, TaskInstance } from '../tasks/task.js';
+import type { EngineSetup } from './engine.js';
+import type { Evaluation } from './evaluate.js';
+import type { GradientSource } from './host-engine.js';
+import {
+  CMD,
+  Command,
+  CONTROL_SLOTS,
+  DONE,
+  PERM_VERSION,
+  SCALARS,
+  SEQ,
+  STATUS,
+  Status,
+  paramSizes,
+  views,
+  type WorkerInit,
+} from './worker-protocol.js';
+
+export const SHARDS = 2;
+/** A worker that does not answer within this long is taken to have died. */
+const TIMEOUT_MS = 120_000;
+
+interface Shard {
+  readonly worker: Worker;
+  readonly control: Int32Array;
+  readonly grads: Float32Array[];
+  readonly scalars: Float64Array;
+  readonly errors: MessagePort;
+  /** Share of the training and test rows. */
+  readonly trainWeight: number;
+  readonly testWeight: number;
+}
+
+export class WorkerGradients implements GradientSource {
+  /** Why a worker died, if one did. */
+  private failure: string | undefined;
+
+  private constructor(
+    private readonly shards: readonly Shard[],
+    private readonly params: Float32Array[],
+    private readonly perms: Int32Array,
+    private readonly hasAccuracy: boolean,
+  ) {}
+
+  /** Starts the workers and waits until each has its data on its backend. */
+  static async start(setup: EngineSetup, backend: 'wasm' | 'cpu'): Promise<WorkerGradients> {
+    const { net, task } = setup;
+    const { arch } = net;
+    const script = fileURLToPath(new URL('../../dist/train/gradient-worker.js', import.meta.url));
+    if (!existsSync(script)) throw new BimtError(`${script} is missing; build bimt first (npm run build)`, 1);
+    const sizes = paramSizes(arch);
+    const total = sizes.reduce((a, b) => a + b, 0);
+    const paramsBuf = new SharedArrayBuffer(4 * total);
+    const params = views(new Float32Array(paramsBuf), sizes);
+    listFromParams(net.params).forEach((p, i) => params[i].set(p));
+    const permsBuf = new SharedArrayBuffer(4 * (net.inPerm.length + net.outPerm.length));
+    const perms = new Int32Array(permsBuf);
+    perms.set(net.inPerm);
+    perms.set(net.outPerm, net.inPerm.length);
+
+    const shards: Shard[] = [];
+    const ready: Promise<void>[] = [];
+    for (let s = 0; s < SHARDS; s++) {
+      const train = shardOf(task, 'train', s);
+      const test = shardOf(task, 'test', s);
+      const control = new SharedArrayBuffer(4 * CONTROL_SLOTS);
+      const grads = new SharedArrayBuffer(4 * total);
+      const scalars = new SharedArrayBuffer(8 * SCALARS);
+      const channel = new MessageChannel();
+      const init: WorkerInit = {
+        backend,
+        arch,
+        inputs: task.inputs,
+        targets: task.targets,
+        train,
+        test,
+        control,
+        params: paramsBuf,
+        perms: permsBuf,
+        grads,
+        scalars,
+        errors: channel.port2,
+      };
+      const worker = new Worker(script, { workerData: init, transferList: [channel.port2] });
+      ready.push(
+        new Promise((resolve, reject) => {
+          worker.once('message', () => resolve());
+          worker.once('error', reject);
+          worker.once('exit', (code) => reject(new Error(`gradient worker exited with code ${code} while starting`)));
+        }),
+      );
+      shards.push({
+        worker,
+        control: new Int32Array(control),
+        grads: views(new Float32Array(grads), sizes),
+        scalars: new Float64Array(scalars),
+        errors: channel.port1,
+        trainWeight: train.n / task.train.n,
+        testWeight: test.n / task.test.n,
+      });
+    }
+    const source = new WorkerGradients(shards, params, perms, task.targets.kind === 'classes');
+    try {
+      await Promise.all(ready);
+    } catch (e) {
+      source.dispose();
+      throw e;
+    }
+    for (const s of shards) {
+      s.worker.removeAllListeners();
+      // A worker that dies later is noticed when it does not answer; keep why.
+      s.worker.on('error', (e) => (source.failure = e instanceof Error ? e.message : String(e)));
+    }
+    return source;
+  }
+
+  gradient(params: Params, rows: Int32Array | undefined, grads: HostGrads): number {
+    if (rows) throw new Error('the workers engine trains on the full batch only');
+    this.write(params);
+    this.run(Command.Gradient);
+    const out = [...grads.weights, ...grads.biases, ...(grads.embedding ? [grads.embedding] : [])];
+    out.forEach((g) => g.fill(0));
+    let loss = 0;
+    for (const s of this.shards) {
+      const w = s.trainWeight;
+      s.grads.forEach((src, i) => {
+        const dst = out[i];
+        for (let k = 0; k < dst.length; k++) dst[k] += w * src[k];
+      });
+      loss += w * s.scalars[0];
+    }
+    return loss;
+  }
+
+  evaluate(params: Params): Evaluation {
+    this.write(params);
+    this.run(Command.Evaluate);
+    const sum = (slot: number, weight: (s: Shard) => number) => this.shards.reduce((a, s) => a + weight(s) * s.scalars[slot], 0);
+    const train = (s: Shard) => s.trainWeight;
+    const test = (s: Shard) => s.testWeight;
+    return {
+      trainLoss: sum(0, train),
+      trainAcc: this.hasAccuracy ? sum(1, train) : null,
+      testLoss: sum(2, test),
+      testAcc: this.hasAccuracy ? sum(3, test) : null,
+    };
+  }
+
+  setPermutations(inPerm: Int32Array, outPerm: Int32Array): void {
+    this.perms.set(inPerm);
+    this.perms.set(outPerm, inPerm.length);
+    for (const s of this.shards) Atomics.add(s.control, PERM_VERSION, 1);
+  }
+
+  dispose(): void {
+    for (const s of this.shards) {
+      s.control[CMD] = Command.Exit;
+      Atomics.add(s.control, SEQ, 1);
+      Atomics.notify(s.control, SEQ);
+      s.errors.close();
+      void s.worker.terminate();
+    }
+  }
+
+  private write(params: Params): void {
+    listFromParams(params).forEach((p, i) => this.params[i].set(p));
+  }
+
+  /** Gives every worker the command, then blocks until all have answered. */
+  private run(cmd: Command): void {
+    const seqs = this.shards.map((s) => {
+      s.control[CMD] = cmd;
+      const seq = Atomics.add(s.control, SEQ, 1) + 1;
+      Atomics.notify(s.control, SEQ);
+      return seq;
+    });
+    this.shards.forEach((s, i) => {
+      for (;;) {
+        const done = Atomics.load(s.control, DONE);
+        if (done === seqs[i]) break;
+        if (Atomics.wait(s.control, DONE, done, TIMEOUT_MS) === 'timed-out') {
+          throw new Error(`gradient worker ${i} did not answer within ${TIMEOUT_MS / 1000} s${this.failure ? `: ${this.failure}` : ''}`);
+        }
+      }
+      if (s.control[STATUS] !== Status.Ok) {
+        const msg = receiveMessageOnPort(s.errors)?.message ?? 'no message';
+        throw new Error(`gradient worker ${i} failed: ${String(msg)}`);
+      }
+    });
+  }
+}
+
+/** Shard s of SHARDS contiguous row ranges of a split. */
+function shardOf(task: TaskInstance, which: 'train' | 'test', s: number): Split {
+  const split = task[which];
+  const start = Math.floor((split.n * s) / SHARDS);
+  const end = Math.floor((split.n * (s + 1)) / SHARDS);
+  const xw = split.x.length / split.n;
+  const yw = split.y.length / split.n;
+  return { n: end - start, x: split.x.slice(start * xw, end * xw), y: split.y.slice(start * yw, end * yw) };
+}

@@ -1,0 +1,78 @@
+/**
+ * What the main thread and a gradient worker (src/train/gradient-worker.ts) share. Each step
+ * exchanges only typed arrays in SharedArrayBuffers, and the threads wake each other with
+ * Atomics, so a step costs no message passing:
+ *
+ *   main: write params (and perms), bump SEQ, notify  ->  worker: compute, write grads and
+ *   scalars, set DONE = SEQ, notify  ->  main: read every worker's grads and scalars.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { Architecture } from '../model/network.js';
+import type { InputSpec, Split, TargetSpec } from '../tasks/task.js';
+
+/** Slots of a worker's Int32 control array. */
+export const SEQ = 0;
+export const CMD = 1;
+export const DONE = 2;
+export const STATUS = 3;
+/** Bumped by the main thread when the permutations change. */
+export const PERM_VERSION = 4;
+export const CONTROL_SLOTS = 5;
+
+export const enum Command {
+  /** Task loss and its gradient on the worker's training rows. */
+  Gradient = 1,
+  /** Loss and accuracy on the worker's training and test rows. */
+  Evaluate = 2,
+  Exit = 3,
+}
+
+export const enum Status {
+  Ok = 0,
+  Failed = 1,
+}
+
+/** Scalars a worker reports: the gradient's loss, or the evaluation (train loss, acc, test loss, acc; NaN acc for values). */
+export const SCALARS = 4;
+
+export interface WorkerInit {
+  readonly backend: 'wasm' | 'cpu';
+  readonly arch: Architecture;
+  readonly inputs: InputSpec;
+  readonly targets: TargetSpec;
+  /** This worker's rows of each split. */
+  readonly train: Split;
+  readonly test: Split;
+  /** Int32 [CONTROL_SLOTS], this worker's own. */
+  readonly control: SharedArrayBuffer;
+  /** Float32, parameters flattened as listFromParams orders them; shared by all workers. */
+  readonly params: SharedArrayBuffer;
+  /** Int32, inPerm then outPerm; shared by all workers. */
+  readonly perms: SharedArrayBuffer;
+  /** Float32, this worker's gradient, laid out like params. */
+  readonly grads: SharedArrayBuffer;
+  /** Float64 [SCALARS]. */
+  readonly scalars: SharedArrayBuffer;
+  /** Where a failed command's error goes; the main thread reads it synchronously (receiveMessageOnPort). */
+  readonly errors: MessagePort;
+}
+
+/** Sizes of the parameter arrays in listFromParams order (weights, biases, embedding). */
+export function paramSizes(arch: Architecture): number[] {
+  const w = arch.widths;
+  return [
+    ...w.slice(0, -1).map((n, l) => n * w[l + 1]),
+    ...w.slice(1),
+    ...(arch.embedding ? [arch.embedding.vocab * arch.embedding.dim] : []),
+  ];
+}
+
+/** Views of a flat buffer as consecutive arrays of the given sizes. */
+export function views<T extends Float32Array | Float64Array>(flat: T, sizes: readonly number[]): T[] {
+  let at = 0;
+  return sizes.map((n) => {
+    const v = flat.subarray(at, at + n) as T;
+    at += n;
+    return v;
+  });
+}
