@@ -99,7 +99,7 @@ describe('bimt train (command line)', () => {
 });
 
 describe('training loop resources', () => {
-  it('keeps the number of live tensors constant across steps (no leaks), swaps and evaluations included', async () => {
+  it('keeps the number of live tensors constant across steps (no leaks), swaps and evaluations included, and frees them all', async () => {
     const { trainLoop } = await import('../src/train/loop.js');
     const { buildTask } = await import('../src/tasks/registry.js');
     const tf = await import('@tensorflow/tfjs');
@@ -107,6 +107,7 @@ describe('training loop resources', () => {
       'train.steps=60', 'lambda.changes=[]', 'swap.every=10', 'output.eval_every=20', 'output.checkpoint_every=30', 'task.p=11', 'model.widths=[8, 6, 6, 11]', 'task.embedding_dim=4',
     ]);
     const counts = new Map<number, number>();
+    const before = tf.memory().numTensors;
     await trainLoop(config, buildTask(config), {
       onMetrics: () => {},
       onCheckpoint: () => {},
@@ -114,5 +115,6 @@ describe('training loop resources', () => {
     });
     expect(counts.size).toBe(60);
     expect(new Set([...counts.values()].slice(1)).size).toBe(1);
+    expect(tf.memory().numTensors).toBe(before); // and nothing is left once the run is over
   });
 });

@@ -32,11 +32,13 @@ export class BioModel {
     outPerm: Int32Array,
   ) {
     const { widths } = arch;
-    this.weights = params.weights.map((w, l) => tf.variable(tf.tensor2d(w, [widths[l], widths[l + 1]])));
-    this.biases = params.biases.map((b, l) => tf.variable(tf.tensor1d(b)));
+    // Made inside tidy: tf.variable shares its initial tensor's data, and that tensor itself would
+    // otherwise stay registered for the process's life.
+    this.weights = tf.tidy(() => params.weights.map((w, l) => tf.variable(tf.tensor2d(w, [widths[l], widths[l + 1]]))));
+    this.biases = tf.tidy(() => params.biases.map((b) => tf.variable(tf.tensor1d(b))));
     if (arch.embedding) {
       const { vocab, dim } = arch.embedding;
-      this.embedding = tf.variable(tf.tensor2d(params.embedding!, [vocab, dim]));
+      this.embedding = tf.tidy(() => tf.variable(tf.tensor2d(params.embedding!, [vocab, dim])));
     }
     [this.inIndex, this.inMatrix, this.outMatrix] = this.permutationTensors(inPerm, outPerm);
   }

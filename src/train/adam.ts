@@ -46,8 +46,9 @@ export class Adam {
     private readonly vars: readonly tf.Variable[],
     private readonly s: AdamSettings,
   ) {
-    this.m = vars.map((x) => tf.variable(tf.zerosLike(x), false));
-    this.v = vars.map((x) => tf.variable(tf.zerosLike(x), false));
+    // Inside tidy so the zero tensors the variables are made from do not stay registered.
+    this.m = tf.tidy(() => vars.map((x) => tf.variable(tf.zerosLike(x), false)));
+    this.v = tf.tidy(() => vars.map((x) => tf.variable(tf.zerosLike(x), false)));
   }
 
   /** One update from gradients given in the order of `vars`. */
