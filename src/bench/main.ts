@@ -9,6 +9,7 @@
  *   eval ms        one metrics row (both splits)
  *   run s          the whole paper config through `bimt train`'s loop, on the engine `auto`
  *                  picks (skipped with --quick)
+ *   end/start      that run's step time over its last tenth / over its second tenth
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -34,6 +35,8 @@ interface TaskRow {
   relocationMs: number;
   evaluationMs: number;
   runSeconds: number | null;
+  /** Step time over the run's last tenth divided by that over its second tenth (1 = no slowdown). */
+  endToStart: number | null;
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -58,29 +61,31 @@ async function main(argv: string[]): Promise<void> {
     const coef = costCoefficients(arch, net.geometry, swapCostSpec(config));
     const relocationMs = timeIt(() => relocate(net, coef, { topK: config.swap.top_k, swapInputs: config.swap.inputs }), 10);
     for (const name of engines) {
-      // Training steps alone.
-      const n = name === 'host' ? 2000 : name === 'workers' ? 600 : 300;
-      const short = loadConfig(file, [`train.engine=${name}`, `train.steps=${n}`, 'lambda.changes=[]', 'swap.every=0', `output.eval_every=${n}`, `output.checkpoint_every=${n}`]).config;
-      const t0 = performance.now();
-      await trainLoop(short, task, { onMetrics: () => {}, onCheckpoint: () => {} });
-      const stepMs = (performance.now() - t0) / n;
+      // Training steps alone (full batch, the cost on, no swaps), on a started engine.
       const engine = await createEngine(name, {
         net,
         task,
         costCoef: costCoefficients(arch, net.geometry, trainingCostSpec(config)),
-        adam: { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 },
+        adam: { lr: config.train.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 },
         batchRows: batchRowsOf(config, task),
       }, backend.name);
-      const evaluationMs = timeIt(() => engine.evaluate(), 10);
+      const stepMs = timeIt(() => engine.step(config.lambda.initial, true), name === 'host' ? 2000 : 300);
+      const evaluationMs = timeIt(() => engine.evaluate(), 20);
       engine.dispose();
       let runSeconds: number | null = null;
+      let endToStart: number | null = null;
       if (!quick && name === auto) {
+        // Time of the run's second tenth of steps against its last tenth (the first holds warm-up).
+        const steps = config.train.steps;
+        const marks = [Math.round(steps / 10), Math.round((2 * steps) / 10), Math.round((9 * steps) / 10), steps];
+        const at = new Map<number, number>();
         const t1 = performance.now();
-        await trainLoop(config, task, { onMetrics: () => {}, onCheckpoint: () => {} });
+        await trainLoop(config, task, { onMetrics: () => {}, onCheckpoint: () => {}, onStep: (s) => marks.includes(s) && at.set(s, performance.now()) });
         runSeconds = (performance.now() - t1) / 1000;
+        endToStart = (at.get(marks[3])! - at.get(marks[2])!) / (at.get(marks[1])! - at.get(marks[0])!);
       }
       const label = name === 'host' ? 'host' : `${name} ${backend.name}`;
-      rows.push({ config: id, engine: name === auto ? `${label} (auto)` : label, stepsPerSecond: 1000 / stepMs, relocationMs, evaluationMs, runSeconds });
+      rows.push({ config: id, engine: name === auto ? `${label} (auto)` : label, stepsPerSecond: 1000 / stepMs, relocationMs, evaluationMs, runSeconds, endToStart });
       process.stderr.write(`${id} ${label} done\n`);
     }
   }
@@ -93,9 +98,9 @@ async function main(argv: string[]): Promise<void> {
   });
 
   const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, tfjs ${tf.version.tfjs}`;
-  const out: string[] = [`machine: ${machine}`, '', '| config | engine | steps/s | relocation ms | evaluation ms | whole run s |', '|---|---|---|---|---|---|'];
+  const out: string[] = [`machine: ${machine}`, '', '| config | engine | steps/s | relocation ms | evaluation ms | whole run s | end/start step time |', '|---|---|---|---|---|---|---|'];
   for (const r of rows) {
-    out.push(`| ${r.config} | ${r.engine} | ${r.stepsPerSecond.toFixed(0)} | ${r.relocationMs.toFixed(2)} | ${r.evaluationMs.toFixed(2)} | ${r.runSeconds === null ? '-' : r.runSeconds.toFixed(1)} |`);
+    out.push(`| ${r.config} | ${r.engine} | ${r.stepsPerSecond.toFixed(0)} | ${r.relocationMs.toFixed(2)} | ${r.evaluationMs.toFixed(2)} | ${r.runSeconds === null ? '-' : r.runSeconds.toFixed(1)} | ${r.endToStart === null ? '-' : r.endToStart.toFixed(2)} |`);
   }
   out.push('', '| width ([w,w,w,w], top_k 10) | relocation ms |', '|---|---|');
   for (const s of scaling) out.push(`| ${s.width} | ${s.relocationMs.toFixed(2)} |`);
@@ -104,8 +109,9 @@ async function main(argv: string[]): Promise<void> {
   if (json) writeFileSync(json, `${JSON.stringify({ machine, tasks: rows, relocationScaling: scaling }, null, 2)}\n`);
 }
 
+/** Mean milliseconds per call over `reps` calls, after a tenth as many to warm up. */
 function timeIt(f: () => unknown, reps: number): number {
-  f();
+  for (let i = 0; i < Math.max(3, reps / 10); i++) f();
   const t = performance.now();
   for (let i = 0; i < reps; i++) f();
   return (performance.now() - t) / reps;
