@@ -9,7 +9,7 @@
  *   eval ms        one metrics row (both splits)
  *   run s          the whole paper config through `bimt train`'s loop, on the engine `auto`
  *                  picks (skipped with --quick)
- *   end/start      that run's step time over its last tenth / over its second tenth
+ *   end/start      that run's step time near its end / near its start (medians of chunks)
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -35,7 +35,7 @@ interface TaskRow {
   relocationMs: number;
   evaluationMs: number;
   runSeconds: number | null;
-  /** Step time over the run's last tenth divided by that over its second tenth (1 = no slowdown). */
+  /** Step time near the run's end divided by that near its start (1 = no slowdown). */
   endToStart: number | null;
 }
 
@@ -75,14 +75,22 @@ async function main(argv: string[]): Promise<void> {
       let runSeconds: number | null = null;
       let endToStart: number | null = null;
       if (!quick && name === auto) {
-        // Time of the run's second tenth of steps against its last tenth (the first holds warm-up).
+        // The run in twenty chunks of steps: the median chunk time of the last five against that of
+        // chunks 2-6 (chunk 1 holds warm-up); medians, so that one garbage collection is not a trend.
         const steps = config.train.steps;
-        const marks = [Math.round(steps / 10), Math.round((2 * steps) / 10), Math.round((9 * steps) / 10), steps];
-        const at = new Map<number, number>();
-        const t1 = performance.now();
-        await trainLoop(config, task, { onMetrics: () => {}, onCheckpoint: () => {}, onStep: (s) => marks.includes(s) && at.set(s, performance.now()) });
+        const chunk = Math.max(1, Math.floor(steps / 20));
+        const times: number[] = [];
+        let mark = performance.now();
+        const t1 = mark;
+        const onStep = (s: number) => {
+          if (s % chunk !== 0) return;
+          const now = performance.now();
+          times.push(now - mark);
+          mark = now;
+        };
+        await trainLoop(config, task, { onMetrics: () => {}, onCheckpoint: () => {}, onStep });
         runSeconds = (performance.now() - t1) / 1000;
-        endToStart = (at.get(marks[3])! - at.get(marks[2])!) / (at.get(marks[1])! - at.get(marks[0])!);
+        endToStart = median(times.slice(-5)) / median(times.slice(1, 6));
       }
       const label = name === 'host' ? 'host' : `${name} ${backend.name}`;
       rows.push({ config: id, engine: name === auto ? `${label} (auto)` : label, stepsPerSecond: 1000 / stepMs, relocationMs, evaluationMs, runSeconds, endToStart });
@@ -107,6 +115,11 @@ async function main(argv: string[]): Promise<void> {
   process.stdout.write(`${out.join('\n')}\n`);
   const json = flag('--json');
   if (json) writeFileSync(json, `${JSON.stringify({ machine, tasks: rows, relocationScaling: scaling }, null, 2)}\n`);
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 /** Mean milliseconds per call over `reps` calls, after a tenth as many to warm up. */
