@@ -59,7 +59,7 @@ async function main(argv: string[]): Promise<void> {
     // Relocation does not depend on the engine: once per config, on a fresh network.
     const net = initNetwork(arch, 1);
     const coef = costCoefficients(arch, net.geometry, swapCostSpec(config));
-    const relocationMs = timeIt(() => relocate(net, coef, { topK: config.swap.top_k, swapInputs: config.swap.inputs }), 10);
+    const relocationMs = timeIt(() => relocate(net, coef, { topK: config.swap.top_k, swapInputs: config.swap.inputs }), 200);
     for (const name of engines) {
       // Training steps alone (full batch, the cost on, no swaps), on a started engine.
       const engine = await createEngine(name, {
@@ -102,7 +102,7 @@ async function main(argv: string[]): Promise<void> {
     const net = initNetwork(arch, 1);
     randomWeights(net, 2);
     const coef = costCoefficients(arch, net.geometry, { weightFactor: 1, l0: 0.1, noPenalizeLast: false, aggregate: 'sum' });
-    return { width: w, topK: 10, relocationMs: timeIt(() => relocate(net, coef, { topK: 10, swapInputs: true }), w >= 200 ? 3 : 10) };
+    return { width: w, topK: 10, relocationMs: timeIt(() => relocate(net, coef, { topK: 10, swapInputs: true }), w >= 500 ? 10 : w >= 200 ? 50 : 200) };
   });
 
   const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, tfjs ${tf.version.tfjs}`;
