@@ -56,7 +56,7 @@ describe('bad config files and --set values', () => {
     expectUsageError(bimt('train', 'configs/modular-addition.yaml', '--set', 'train.engine=host', '--runs-dir', dir), /train\.engine: host takes feature inputs only/);
   });
   it('the workers engine with mini-batches', () => {
-    expectUsageError(bimt('train', 'configs/two-moons.yaml', '--set', 'train.engine=workers', '--set', 'train.batch=32', '--runs-dir', dir), /train\.engine: workers splits the full batch/);
+    expectUsageError(bimt('train', 'configs/two-moons.yaml', '--set', 'train.engine=workers', '--set', 'train.batch=32', '--runs-dir', dir), /train\.engine: workers splits full batches/);
   });
   it('an unknown --set key', () => {
     expectUsageError(bimt('train', 'configs/two-moons.yaml', '--set', 'train.speed=2'), /--set train\.speed=2: train\.speed: unknown key/);

@@ -1,42 +1,41 @@
 // The three training engines take the same Adam steps: host (typed arrays) and workers (tfjs on
-// worker threads, batch split in shards) against tfjs on the main thread. The workers engine runs
-// the compiled worker script, so `npm test` builds dist/ first.
+// worker threads, batch split in shards) against tfjs on the main thread, alone and through the
+// training loop with relocation. The workers engine runs the compiled worker script in dist/,
+// which the test setup builds first (test/global-setup.ts).
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
 import { architectureFor } from '../src/model/architecture.js';
+import { listFromParams } from '../src/model/bio-model.js';
 import { costCoefficients } from '../src/model/connection-cost.js';
 import { initNetwork } from '../src/model/init.js';
-import type { Architecture } from '../src/model/network.js';
+import type { Architecture, Network, Params } from '../src/model/network.js';
+import type { MetricsRow } from '../src/runs/metrics.js';
 import { buildTask } from '../src/tasks/registry.js';
 import type { TargetSpec, TaskInstance } from '../src/tasks/task.js';
-import { createEngine, type EngineName } from '../src/train/engine.js';
-import { randomNetwork, randomTask } from './helpers.js';
-
-/** Norm-wise relative difference of two arrays. */
-function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
-}
+import { chooseEngine, createEngine, enginesFor, type EngineName } from '../src/train/engine.js';
+import { trainLoop } from '../src/train/loop.js';
+import { randomNetwork, randomTask, relDiff } from './helpers.js';
 
 const spec = { weightFactor: 2, l0: 0.1, noPenalizeLast: false, aggregate: 'sum' as const };
 const adam = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
 
 /** 20 steps (bias penalty from step 10, mini-batches on odd steps unless `full`), then the state. */
-async function trainWith(name: EngineName, net: ReturnType<typeof randomNetwork>, task: TaskInstance, full: boolean) {
+async function trainWith(name: EngineName, net: Network, task: TaskInstance, full: boolean) {
   const engine = await createEngine(name, { net, task, costCoef: costCoefficients(net.arch, net.geometry, spec), adam, batchRows: task.train.n }, 'wasm');
   try {
-    const before = engine.evaluate();
+    const before = await engine.evaluate();
     const rows = Int32Array.from({ length: 10 }, (_, i) => i + 1);
-    for (let s = 0; s < 20; s++) engine.step(1e-3, s >= 10, full || s % 2 === 0 ? undefined : rows);
-    return { before, after: engine.evaluate(), params: engine.readParams(), opt: engine.readOptimizer() };
+    for (let s = 0; s < 20; s++) await engine.step(1e-3, s >= 10, full || s % 2 === 0 ? undefined : rows);
+    return { before, after: await engine.evaluate(), params: engine.readParams(), opt: engine.readOptimizer() };
   } finally {
     engine.dispose();
   }
+}
+
+/** Every array of two parameter sets within `tol` of each other, norm-wise. */
+function expectClose(a: Params, b: Params, tol: number) {
+  const bs = listFromParams(b);
+  listFromParams(a).forEach((x, i) => expect(relDiff(x, bs[i])).toBeLessThan(tol));
 }
 
 function expectSameTraining(a: Awaited<ReturnType<typeof trainWith>>, b: Awaited<ReturnType<typeof trainWith>>) {
@@ -44,11 +43,21 @@ function expectSameTraining(a: Awaited<ReturnType<typeof trainWith>>, b: Awaited
   expect(Math.abs(a.before.trainLoss - b.before.trainLoss) / b.before.trainLoss).toBeLessThan(1e-5);
   expect(Math.abs(a.after.testLoss - b.after.testLoss) / b.after.testLoss).toBeLessThan(1e-4);
   if (b.after.testAcc !== null) expect(a.after.testAcc).toBeCloseTo(b.after.testAcc, 6);
-  a.params.weights.forEach((w, l) => expect(relDiff(w, b.params.weights[l])).toBeLessThan(1e-4));
-  a.opt.v.weights.forEach((v, l) => expect(relDiff(v, b.opt.v.weights[l])).toBeLessThan(1e-4));
-  if (b.params.embedding) expect(relDiff(a.params.embedding!, b.params.embedding)).toBeLessThan(1e-4);
+  expectClose(a.params, b.params, 1e-4);
+  expectClose(a.opt.m, b.opt.m, 1e-4);
+  expectClose(a.opt.v, b.opt.v, 1e-4);
   expect(a.opt.t).toBe(20);
   expect(b.opt.t).toBe(20);
+}
+
+/** A small modular-addition task (tokens, embedding) and a network with non-identity permutations. */
+function smallModularAddition() {
+  const { config } = loadConfig('configs/modular-addition.yaml', ['task.p=11', 'model.widths=[8, 12, 12, 11]', 'task.embedding_dim=4']);
+  const task = buildTask(config);
+  const net = initNetwork(architectureFor(config.model, task), 3);
+  net.inPerm.reverse();
+  net.outPerm.set(net.outPerm.map((q) => (q + 3) % 11));
+  return { task, net };
 }
 
 describe('training engines', () => {
@@ -68,11 +77,7 @@ describe('training engines', () => {
   });
 
   it('workers and tfjs take the same 20 full-batch Adam steps (modular addition: tokens, embedding, permutations)', async () => {
-    const { config } = loadConfig('configs/modular-addition.yaml', ['task.p=11', 'model.widths=[8, 12, 12, 11]', 'task.embedding_dim=4']);
-    const task = buildTask(config);
-    const net = initNetwork(architectureFor(config.model, task), 3);
-    net.inPerm.reverse();
-    net.outPerm.set(net.outPerm.map((q) => (q + 3) % 11));
+    const { task, net } = smallModularAddition();
     expectSameTraining(await trainWith('workers', net, task, true), await trainWith('tfjs', net, task, true));
   });
 
@@ -81,9 +86,80 @@ describe('training engines', () => {
     const task = randomTask(arch, { kind: 'values', dim: 3 }, 31, 10);
     const engine = await createEngine('workers', { net, task, costCoef: costCoefficients(arch, net.geometry, spec), adam, batchRows: 31 }, 'wasm');
     try {
-      expect(() => engine.step(1e-3, false, Int32Array.from([1, 2]))).toThrow(/full batch only/);
+      await expect(engine.step(1e-3, false, Int32Array.from([1, 2]))).rejects.toThrow(/full batch only/);
     } finally {
       engine.dispose();
     }
+  });
+});
+
+describe('training loop on each engine, relocation included', () => {
+  /** The loop's metrics rows and final network with the config forced onto `engine`. */
+  async function loopWith(file: string, engine: EngineName, extra: string[]) {
+    const { config } = loadConfig(file, [`train.engine=${engine}`, 'swap.every=10', 'swap.permute_optimizer_state=true', 'output.eval_every=10', ...extra]);
+    const rows: MetricsRow[] = [];
+    const result = await trainLoop(config, buildTask(config), { onMetrics: (r) => void rows.push(r), onCheckpoint: () => {} });
+    return { rows, net: result.net };
+  }
+
+  function expectSameRun(a: Awaited<ReturnType<typeof loopWith>>, b: Awaited<ReturnType<typeof loopWith>>) {
+    expect(a.rows.map((r) => r.swaps)).toEqual(b.rows.map((r) => r.swaps));
+    expect(a.rows.reduce((n, r) => n + r.swaps, 0)).toBeGreaterThan(0); // relocation did move neurons
+    a.rows.forEach((r, i) => expect(Math.abs(r.train_loss - b.rows[i].train_loss) / b.rows[i].train_loss).toBeLessThan(1e-3));
+    expect(Array.from(a.net.inPerm)).toEqual(Array.from(b.net.inPerm));
+    expect(Array.from(a.net.outPerm)).toEqual(Array.from(b.net.outPerm));
+    // Looser than a few steps allow: weights the L1 term holds near zero jump by about lr each
+    // step, to the side their gradient's rounding picks, so float differences grow over a run.
+    expectClose(a.net.params, b.net.params, 1e-2);
+  }
+
+  it('host and tfjs: two moons, 60 steps, swaps every 10', async () => {
+    const extra = ['train.steps=60', 'lambda.changes=[]', 'lambda.initial=0.01'];
+    expectSameRun(await loopWith('configs/two-moons.yaml', 'host', extra), await loopWith('configs/two-moons.yaml', 'tfjs', extra));
+  });
+
+  it('workers and tfjs: small modular addition, 40 steps, swaps every 10', async () => {
+    const extra = ['train.steps=40', 'lambda.changes=[]', 'task.p=11', 'model.widths=[8, 12, 12, 11]', 'task.embedding_dim=4'];
+    const file = 'configs/modular-addition.yaml';
+    expectSameRun(await loopWith(file, 'workers', extra), await loopWith(file, 'tfjs', extra));
+  });
+});
+
+describe('choosing an engine', () => {
+  const cfgOf = (file: string, sets: string[] = []) => {
+    const { config } = loadConfig(file, sets);
+    return { config, task: buildTask(config) };
+  };
+
+  it('auto: host for small feature networks, workers for large full batches on wasm or cpu, tfjs otherwise', () => {
+    const moons = cfgOf('configs/two-moons.yaml');
+    expect(chooseEngine(moons.config, moons.task, 'wasm').name).toBe('host');
+    expect(chooseEngine(moons.config, moons.task, 'tensorflow').name).toBe('host');
+    const wide = cfgOf('configs/two-moons.yaml', ['model.widths=[2, 200, 200, 2]']); // 200 rows x 4.1e4 = 8e6 multiply-adds
+    expect(chooseEngine(wide.config, wide.task, 'wasm').name).toBe('tfjs'); // 200 rows: not worth splitting
+    const mod = cfgOf('configs/modular-addition.yaml');
+    expect(chooseEngine(mod.config, mod.task, 'wasm').name).toBe('workers');
+    expect(chooseEngine(mod.config, mod.task, 'cpu').name).toBe('workers');
+    expect(chooseEngine(mod.config, mod.task, 'tensorflow').name).toBe('tfjs');
+    const batched = cfgOf('configs/modular-addition.yaml', ['train.batch=512']);
+    expect(chooseEngine(batched.config, batched.task, 'wasm').name).toBe('tfjs');
+  });
+
+  it('lists the engines that can train a config', () => {
+    const moons = cfgOf('configs/two-moons.yaml');
+    expect(enginesFor(moons.config, moons.task, 'wasm')).toEqual(['host', 'tfjs', 'workers']);
+    expect(enginesFor(moons.config, moons.task, 'tensorflow')).toEqual(['host', 'tfjs']);
+    const mod = cfgOf('configs/modular-addition.yaml', ['train.batch=64']);
+    expect(enginesFor(mod.config, mod.task, 'wasm')).toEqual(['tfjs']);
+  });
+
+  it('a forced engine that cannot train the config is a config error naming train.engine', () => {
+    const mod = cfgOf('configs/modular-addition.yaml', ['train.engine=workers']);
+    expect(() => chooseEngine(mod.config, mod.task, 'tensorflow-gpu')).toThrow(/train\.engine: workers runs tfjs on the wasm or cpu backend, not tensorflow-gpu/);
+    const host = cfgOf('configs/modular-addition.yaml', ['train.engine=host']);
+    expect(() => chooseEngine(host.config, host.task, 'wasm')).toThrow(/train\.engine: host takes feature inputs only/);
+    const tiny = cfgOf('configs/modular-addition.yaml', ['train.engine=workers', 'task.p=5', 'task.train_fraction=0.96', 'model.widths=[64, 50, 50, 5]']);
+    expect(tiny.task.test.n).toBe(1);
+    expect(() => chooseEngine(tiny.config, tiny.task, 'wasm')).toThrow(/train\.engine: workers splits full batches/);
   });
 });

@@ -40,3 +40,14 @@ export function randomTask(arch: Architecture, targets: TargetSpec, n: number, s
   });
   return { inputs: { kind: 'features', dim: arch.widths[0] }, targets, train: split(), test: split(), inputLabels: [], outputLabels: [] };
 }
+
+/** Norm-wise relative difference of two arrays. */
+export function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
+  return Math.sqrt(num / den);
+}

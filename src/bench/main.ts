@@ -2,7 +2,8 @@
  * `npm run bench [-- --json file] [-- --quick] [-- --backend name]`: speed of the paper configs on
  * this machine, and of the swap search as width grows. Not a test: numbers, no assertions.
  *
- * Each config is measured on every engine that can train it (src/train/engine.ts).
+ * Each config is measured on every engine that can train it (src/train/engine.ts), workers only
+ * where its batch is large enough for `auto` to consider it.
  *
  *   steps/s        training steps (task loss + cost + Adam) per second, no swaps or evaluation
  *   reloc ms       one relocation pass over every layer (the config's top_k)
@@ -21,7 +22,7 @@ import { architectureFor } from '../model/architecture.js';
 import { costCoefficients } from '../model/connection-cost.js';
 import { initNetwork } from '../model/init.js';
 import { buildTask } from '../tasks/registry.js';
-import { batchRowsOf, chooseEngine, createEngine, WORKERS_MIN_ROWS, type EngineName } from '../train/engine.js';
+import { adamSettingsOf, batchRowsOf, chooseEngine, createEngine, enginesFor, WORKERS_MIN_ROWS } from '../train/engine.js';
 import { swapCostSpec, trainingCostSpec, trainLoop } from '../train/loop.js';
 import { randomWeights } from './random-network.js';
 
@@ -29,7 +30,7 @@ const PAPER = ['fig3a', 'fig3b', 'fig3c', 'fig4', 'fig5'];
 
 interface TaskRow {
   config: string;
-  /** "host", or "tfjs <backend>"; "(auto)" marks the one `train.engine: auto` picks. */
+  /** "host", or "tfjs <backend>" / "workers <backend>"; "(auto)" marks the one `train.engine: auto` picks. */
   engine: string;
   stepsPerSecond: number;
   relocationMs: number;
@@ -54,23 +55,23 @@ async function main(argv: string[]): Promise<void> {
     const task = buildTask(config);
     const arch = architectureFor(config.model, task);
     const auto = chooseEngine(config, task, backend.name).name;
-    const engines: EngineName[] = arch.embedding ? ['tfjs'] : ['host', 'tfjs'];
-    if (config.train.batch === 'full' && batchRowsOf(config, task) >= WORKERS_MIN_ROWS && (backend.name === 'wasm' || backend.name === 'cpu')) engines.push('workers');
+    // Workers only where it splits a batch big enough to gain (smaller ones: startup and sync).
+    const engines = enginesFor(config, task, backend.name).filter((e) => e !== 'workers' || batchRowsOf(config, task) >= WORKERS_MIN_ROWS);
     // Relocation does not depend on the engine: once per config, on a fresh network.
     const net = initNetwork(arch, 1);
     const coef = costCoefficients(arch, net.geometry, swapCostSpec(config));
-    const relocationMs = timeIt(() => relocate(net, coef, { topK: config.swap.top_k, swapInputs: config.swap.inputs }), 200);
+    const relocationMs = await timeIt(() => relocate(net, coef, { topK: config.swap.top_k, swapInputs: config.swap.inputs }), 200);
     for (const name of engines) {
       // Training steps alone (full batch, the cost on, no swaps), on a started engine.
       const engine = await createEngine(name, {
         net,
         task,
         costCoef: costCoefficients(arch, net.geometry, trainingCostSpec(config)),
-        adam: { lr: config.train.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 },
+        adam: adamSettingsOf(config),
         batchRows: batchRowsOf(config, task),
       }, backend.name);
-      const stepMs = timeIt(() => engine.step(config.lambda.initial, true), name === 'host' ? 2000 : 300);
-      const evaluationMs = timeIt(() => engine.evaluate(), 20);
+      const stepMs = await timeIt(() => engine.step(config.lambda.initial, true), name === 'host' ? 2000 : 300);
+      const evaluationMs = await timeIt(() => engine.evaluate(), 20);
       engine.dispose();
       let runSeconds: number | null = null;
       let endToStart: number | null = null;
@@ -97,13 +98,14 @@ async function main(argv: string[]): Promise<void> {
       process.stderr.write(`${id} ${label} done\n`);
     }
   }
-  const scaling = [20, 50, 200, 500].map((w) => {
+  const scaling = [];
+  for (const w of [20, 50, 200, 500]) {
     const arch = { widths: [w, w, w, w], inFold: 1 };
     const net = initNetwork(arch, 1);
     randomWeights(net, 2);
     const coef = costCoefficients(arch, net.geometry, { weightFactor: 1, l0: 0.1, noPenalizeLast: false, aggregate: 'sum' });
-    return { width: w, topK: 10, relocationMs: timeIt(() => relocate(net, coef, { topK: 10, swapInputs: true }), w >= 500 ? 10 : w >= 200 ? 50 : 200) };
-  });
+    scaling.push({ width: w, topK: 10, relocationMs: await timeIt(() => relocate(net, coef, { topK: 10, swapInputs: true }), w >= 500 ? 10 : w >= 200 ? 50 : 200) });
+  }
 
   const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, tfjs ${tf.version.tfjs}`;
   const out: string[] = [`machine: ${machine}`, '', '| config | engine | steps/s | relocation ms | evaluation ms | whole run s | end/start step time |', '|---|---|---|---|---|---|---|'];
@@ -122,11 +124,11 @@ function median(xs: readonly number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-/** Mean milliseconds per call over `reps` calls, after a tenth as many to warm up. */
-function timeIt(f: () => unknown, reps: number): number {
-  for (let i = 0; i < Math.max(3, reps / 10); i++) f();
+/** Mean milliseconds per call (awaited) over `reps` calls, after a tenth as many to warm up. */
+async function timeIt(f: () => unknown, reps: number): Promise<number> {
+  for (let i = 0; i < Math.max(3, reps / 10); i++) await f();
   const t = performance.now();
-  for (let i = 0; i < reps; i++) f();
+  for (let i = 0; i < reps; i++) await f();
   return (performance.now() - t) / reps;
 }
 

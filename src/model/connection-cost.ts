@@ -8,6 +8,7 @@
  * the host-side cost, the swap search and the metrics all read the same numbers.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { HostGrads } from './host-mlp.js';
 import { absSignGrad } from './ops.js';
 import { distance, type Geometry } from './geometry.js';
 import { numWeightLayers, type Architecture, type Network, type Params } from './network.js';
@@ -105,7 +106,7 @@ export function addCostGradient(
   coef: CostCoefficients,
   includeBias: boolean,
   scale: number,
-  grads: { readonly weights: readonly Float64Array[]; readonly biases: readonly Float64Array[]; readonly embedding?: Float64Array },
+  grads: HostGrads,
 ): void {
   params.weights.forEach((w, l) => {
     const c = coef.weights[l];

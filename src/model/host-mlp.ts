@@ -53,7 +53,6 @@ export class HostMlp {
   /** Per weight layer: W as float64 [N_l, N_{l+1}] and transposed [N_{l+1}, N_l]. */
   private readonly w: Float64Array[];
   private readonly wT: Float64Array[];
-  readonly grads: HostGrads;
 
   /** Work buffers for up to `maxRows` rows at once. */
   constructor(
@@ -71,35 +70,19 @@ export class HostMlp {
     this.dzT = perLayer();
     this.w = widths.slice(0, -1).map((n, l) => new Float64Array(n * widths[l + 1]));
     this.wT = widths.slice(0, -1).map((n, l) => new Float64Array(n * widths[l + 1]));
-    this.grads = {
-      weights: widths.slice(0, -1).map((n, l) => new Float64Array(n * widths[l + 1])),
-      biases: widths.slice(1).map((n) => new Float64Array(n)),
-    };
   }
 
   /**
-   * Loss (and accuracy) of `params` on `rows` of `split` (all rows when absent). With
-   * `withGrads`, also fills `this.grads` with the loss's gradient.
+   * Loss (and accuracy) of `params` on `rows` of `split` (all rows when absent). With `grads`
+   * (buffers from `gradsFor`), also writes the loss's gradient there (weights and biases).
    */
-  run(params: Params, inPerm: Int32Array, outPerm: Int32Array, split: HostSplit, rows: Int32Array | undefined, withGrads: boolean): HostLoss {
+  run(params: Params, inPerm: Int32Array, outPerm: Int32Array, split: HostSplit, rows: Int32Array | undefined, grads?: HostGrads): HostLoss {
     const n = rows ? rows.length : split.n;
     if (n > this.maxRows) throw new RangeError(`HostMlp: ${n} rows, buffers hold ${this.maxRows}`);
     this.forward(params, inPerm, split, rows, n);
-    const result = this.lossAndOutputGrad(outPerm, split, rows, n, withGrads);
-    if (withGrads) this.backward(n);
+    const result = this.lossAndOutputGrad(outPerm, split, rows, n, grads !== undefined);
+    if (grads) this.backward(n, grads);
     return result;
-  }
-
-  /** Predictions [n, N_L] in the original output order, for `rows` (or all) of `split`. */
-  predict(params: Params, inPerm: Int32Array, outPerm: Int32Array, split: HostSplit, rows?: Int32Array): Float64Array {
-    const n = rows ? rows.length : split.n;
-    this.forward(params, inPerm, split, rows, n);
-    const w = this.arch.widths;
-    const k = w[w.length - 1];
-    const z = this.h[w.length - 1];
-    const out = new Float64Array(n * k);
-    for (let r = 0; r < n; r++) for (let q = 0; q < k; q++) out[r * k + outPerm[q]] = z[r * k + q];
-    return out;
   }
 
   private forward(params: Params, inPerm: Int32Array, split: HostSplit, rows: Int32Array | undefined, n: number): void {
@@ -203,7 +186,7 @@ export class HostMlp {
     return { loss: total / n, acc: correct / n };
   }
 
-  private backward(n: number): void {
+  private backward(n: number, grads: HostGrads): void {
     const widths = this.arch.widths;
     const L = widths.length - 1;
     for (let l = L - 1; l >= 0; l--) {
@@ -213,8 +196,8 @@ export class HostMlp {
       const dzT = this.dzT[l + 1];
       for (let r = 0; r < n; r++) for (let o = 0; o < nOut; o++) dzT[o * n + r] = dz[r * nOut + o];
       // dW = h^T dz, db = column sums of dz.
-      gemmNT(this.hT[l], dzT, this.grads.weights[l], nIn, nOut, n);
-      const gb = this.grads.biases[l];
+      gemmNT(this.hT[l], dzT, grads.weights[l], nIn, nOut, n);
+      const gb = grads.biases[l];
       for (let o = 0; o < nOut; o++) {
         let sum = 0;
         for (let r = 0; r < n; r++) sum += dzT[o * n + r];
@@ -229,4 +212,14 @@ export class HostMlp {
       for (let k = 0, m = n * nIn; k < m; k++) dprev[k] *= s[k] + h[k] * (1 - s[k]);
     }
   }
+}
+
+/** Zeroed float64 gradient buffers shaped like an architecture's parameters (embedding included). */
+export function gradsFor(arch: Architecture): HostGrads {
+  const w = arch.widths;
+  return {
+    weights: w.slice(0, -1).map((n, l) => new Float64Array(n * w[l + 1])),
+    biases: w.slice(1).map((n) => new Float64Array(n)),
+    ...(arch.embedding ? { embedding: new Float64Array(arch.embedding.vocab * arch.embedding.dim) } : {}),
+  };
 }

@@ -6,8 +6,8 @@
  * (`MlpGradients`, the host engine) or from tfjs on worker threads (the workers engine).
  */
 import { addCostGradient, type CostCoefficients } from '../model/connection-cost.js';
-import { HostMlp, type HostGrads, type HostSplit } from '../model/host-mlp.js';
-import { cloneParams, type Architecture, type Params } from '../model/network.js';
+import { gradsFor, HostMlp, type HostGrads, type HostSplit } from '../model/host-mlp.js';
+import { cloneParams, type Params } from '../model/network.js';
 import type { OptimizerState } from '../runs/checkpoint.js';
 import type { TaskInstance } from '../tasks/task.js';
 import { adamUpdateHost, type AdamSettings } from './adam.js';
@@ -16,10 +16,10 @@ import type { Evaluation } from './evaluate.js';
 
 /** Where a host-side optimizer gets its task-loss gradients. */
 export interface GradientSource {
-  /** Mean task loss of `params` on `rows` of the training split (all when absent); fills `grads`. */
-  gradient(params: Params, rows: Int32Array | undefined, grads: HostGrads): number;
+  /** Writes the gradient of the mean task loss of `params` on `rows` of the training split (all when absent) into `grads`. */
+  gradient(params: Params, rows: Int32Array | undefined, grads: HostGrads): Promise<void>;
   /** Losses and accuracies of `params` on both splits. */
-  evaluate(params: Params): Evaluation;
+  evaluate(params: Params): Promise<Evaluation>;
   /** The permutations the next calls use (after relocation). */
   setPermutations(inPerm: Int32Array, outPerm: Int32Array): void;
   dispose(): void;
@@ -53,9 +53,9 @@ export class HostEngine implements TrainingEngine {
     return this.t;
   }
 
-  step(lambda: number, withBias: boolean, rows?: Int32Array): void {
+  async step(lambda: number, withBias: boolean, rows?: Int32Array): Promise<void> {
     const { params, grads, m, v } = this;
-    this.source.gradient(params, rows, grads);
+    await this.source.gradient(params, rows, grads);
     if (lambda !== 0) addCostGradient(params, this.costCoef, withBias, lambda, grads);
     this.t++;
     params.weights.forEach((w, l) => adamUpdateHost(w, grads.weights[l], m.weights[l], v.weights[l], this.adam, this.t));
@@ -81,7 +81,7 @@ export class HostEngine implements TrainingEngine {
     this.v = cloneParams(v);
   }
 
-  evaluate(): Evaluation {
+  evaluate(): Promise<Evaluation> {
     return this.source.evaluate(this.params);
   }
 
@@ -107,16 +107,12 @@ export class MlpGradients implements GradientSource {
     this.outPerm = net.outPerm.slice();
   }
 
-  gradient(params: Params, rows: Int32Array | undefined, grads: HostGrads): number {
-    const { loss } = this.mlp.run(params, this.inPerm, this.outPerm, this.train, rows, true);
-    const g = this.mlp.grads;
-    g.weights.forEach((w, l) => grads.weights[l].set(w));
-    g.biases.forEach((b, l) => grads.biases[l].set(b));
-    return loss;
+  async gradient(params: Params, rows: Int32Array | undefined, grads: HostGrads): Promise<void> {
+    this.mlp.run(params, this.inPerm, this.outPerm, this.train, rows, grads);
   }
 
-  evaluate(params: Params): Evaluation {
-    const run = (s: HostSplit) => this.mlp.run(params, this.inPerm, this.outPerm, s, undefined, false);
+  async evaluate(params: Params): Promise<Evaluation> {
+    const run = (s: HostSplit) => this.mlp.run(params, this.inPerm, this.outPerm, s, undefined);
     const train = run(this.train);
     const test = run(this.test);
     return { trainLoss: train.loss, testLoss: test.loss, trainAcc: train.acc, testAcc: test.acc };
@@ -128,16 +124,6 @@ export class MlpGradients implements GradientSource {
   }
 
   dispose(): void {}
-}
-
-/** Zeroed gradient buffers shaped like an architecture's parameters. */
-export function gradsFor(arch: Architecture): HostGrads {
-  const w = arch.widths;
-  return {
-    weights: w.slice(0, -1).map((n, l) => new Float64Array(n * w[l + 1])),
-    biases: w.slice(1).map((n) => new Float64Array(n)),
-    ...(arch.embedding ? { embedding: new Float64Array(arch.embedding.vocab * arch.embedding.dim) } : {}),
-  };
 }
 
 function zerosLike(p: Params): Params {

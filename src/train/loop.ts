@@ -21,7 +21,7 @@ import type { OptimizerState } from '../runs/checkpoint.js';
 import type { MetricsRow } from '../runs/metrics.js';
 import type { TaskInstance } from '../tasks/task.js';
 import { EpochSampler, type SamplerState } from './batches.js';
-import { batchRowsOf, chooseEngine, createEngine, type TrainingEngine } from './engine.js';
+import { adamSettingsOf, batchRowsOf, chooseEngine, createEngine, type EngineName, type TrainingEngine } from './engine.js';
 
 /** Everything a resumed run needs to continue exactly as if it had not stopped. */
 export interface TrainingState {
@@ -49,6 +49,8 @@ export interface LoopOptions {
   readonly resume?: TrainingState;
   /** Polled after every step; when true the loop checkpoints and returns 'interrupted'. */
   readonly shouldStop?: () => boolean;
+  /** The engine, when the caller has chosen it already (default: chooseEngine on the active backend). */
+  readonly engine?: EngineName;
 }
 
 export type LoopStatus = 'completed' | 'diverged' | 'interrupted';
@@ -89,11 +91,11 @@ export async function trainLoop(cfg: ResolvedConfig, task: TaskInstance, cb: Loo
   const costCoef = costCoefficients(arch, net.geometry, trainingCostSpec(cfg));
   const swapCoef = costCoefficients(arch, net.geometry, swapCostSpec(cfg));
   const backend = tf.getBackend();
-  const engine = await createEngine(chooseEngine(cfg, task, backend).name, {
+  const engine = await createEngine(opts.engine ?? chooseEngine(cfg, task, backend).name, {
     net,
     task,
     costCoef,
-    adam: { lr: cfg.train.lr, beta1: cfg.train.beta1, beta2: cfg.train.beta2, eps: cfg.train.eps, weightDecay: cfg.train.weight_decay },
+    adam: adamSettingsOf(cfg),
     batchRows: batchRowsOf(cfg, task),
     ...(resume ? { optimizer: resume.optimizer } : {}),
   }, backend);
@@ -112,7 +114,7 @@ export async function trainLoop(cfg: ResolvedConfig, task: TaskInstance, cb: Loo
 
   const record = async (step: number) => {
     syncHost();
-    const e = engine.evaluate();
+    const e = await engine.evaluate();
     const row: MetricsRow = {
       step,
       lambda: lambdaAt(cfg, Math.max(step - 1, 0)),
@@ -151,7 +153,7 @@ export async function trainLoop(cfg: ResolvedConfig, task: TaskInstance, cb: Loo
     let lastYield = Date.now();
     while (step < steps) {
       // `step` counts updates already made; this update uses the schedule's value at `step`.
-      engine.step(lambdaAt(cfg, step), biasPenaltyOn(cfg, step), sampler?.next());
+      await engine.step(lambdaAt(cfg, step), biasPenaltyOn(cfg, step), sampler?.next());
       step++;
 
       if (cfg.swap.every > 0 && step % cfg.swap.every === 0) {
@@ -194,7 +196,7 @@ function allFinite(arrays: readonly Float32Array[]): boolean {
 
 /**
  * One relocation pass on host arrays, then the new weights and permutations go back to the
- * variables, and (by default) Adam's moments are permuted by the same swaps so each neuron keeps
+ * engine, and (by default) Adam's moments are permuted by the same swaps so each neuron keeps
  * its own optimizer state. Returns the number of swaps.
  */
 function relocateModel(

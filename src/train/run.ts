@@ -8,7 +8,6 @@
  */
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import type { BackendChoice } from '../backend.js';
 import { networkGraph } from '../bimt/graph.js';
 import { loadConfig } from '../config/load.js';
@@ -35,7 +34,7 @@ import { buildTask } from '../tasks/registry.js';
 import type { TaskInstance } from '../tasks/task.js';
 import { VERSION } from '../version.js';
 import type { SamplerState } from './batches.js';
-import { chooseEngine, validateEngine } from './engine.js';
+import { chooseEngine, type EngineChoice } from './engine.js';
 import { trainLoop, type LoopStatus, type TrainingState } from './loop.js';
 import { createProgress } from './progress.js';
 
@@ -61,7 +60,7 @@ export interface RunOutcome {
 export async function runTraining(opts: RunOptions): Promise<RunOutcome> {
   const { config } = opts;
   const task = buildTask(config);
-  validateEngine(config, task); // shape and engine errors before a directory is made
+  const engine = chooseEngine(config, task, opts.backend.name); // config errors before a directory is made
   const paths = createRunDir(opts.runsDir ?? config.output.runs_dir, opts.name, { exact: opts.exactName });
   writeFileAtomic(paths.config, configToYaml(config));
   const meta: RunMeta = {
@@ -74,11 +73,12 @@ export async function runTraining(opts: RunOptions): Promise<RunOutcome> {
     status: 'running',
     steps_done: 0,
     config_name: opts.name,
+    engine: engine.name,
     checkpoints: {},
     pid: process.pid,
   };
   writeMeta(paths, meta);
-  return drive(paths, meta, config, task, new MetricsWriter(paths.metrics), undefined, opts);
+  return drive(paths, meta, config, task, engine, new MetricsWriter(paths.metrics), undefined, opts);
 }
 
 export interface ResumeOptions {
@@ -95,12 +95,13 @@ export async function resumeTraining(dir: string, opts: ResumeOptions): Promise<
   const { config } = loadConfig(paths.config);
   const task = buildTask(config);
   const arch = architectureFor(config.model, task);
+  const engine = chooseEngine(config, task, opts.backend.name);
   const steps = listStates(paths);
   if (steps.length === 0) {
     // Killed before its first checkpoint: nothing to continue from, so start over in place.
-    Object.assign(meta, { status: 'running', backend: opts.backend.name, steps_done: 0, checkpoints: {}, pid: process.pid });
+    Object.assign(meta, { status: 'running', backend: opts.backend.name, engine: engine.name, steps_done: 0, checkpoints: {}, pid: process.pid });
     writeMeta(paths, meta);
-    return drive(paths, meta, config, task, new MetricsWriter(paths.metrics), undefined, opts);
+    return drive(paths, meta, config, task, engine, new MetricsWriter(paths.metrics), undefined, opts);
   }
   const step = steps[steps.length - 1];
   const file = statePath(paths, step);
@@ -119,10 +120,10 @@ export async function resumeTraining(dir: string, opts: ResumeOptions): Promise<
   if (meta.backend !== opts.backend.name) {
     process.stderr.write(`bimt: note: the run started on ${meta.backend} and resumes on ${opts.backend.name}; numbers may differ from an uninterrupted run\n`);
   }
-  Object.assign(meta, { status: 'running', backend: opts.backend.name, pid: process.pid });
+  Object.assign(meta, { status: 'running', backend: opts.backend.name, engine: engine.name, pid: process.pid });
   delete meta.ended;
   writeMeta(paths, meta);
-  return drive(paths, meta, config, task, new MetricsWriter(paths.metrics, true), state, opts);
+  return drive(paths, meta, config, task, engine, new MetricsWriter(paths.metrics, true), state, opts);
 }
 
 /** Runs the loop with the run directory as its sink, and signal handling around it. */
@@ -131,13 +132,12 @@ async function drive(
   meta: RunMeta,
   config: ResolvedConfig,
   task: TaskInstance,
+  engine: EngineChoice,
   metrics: MetricsWriter,
   resume: TrainingState | undefined,
   opts: { progressStream?: NodeJS.WriteStream; stopAfter?: number },
 ): Promise<RunOutcome> {
-  const engine = chooseEngine(config, task, tf.getBackend());
   process.stderr.write(`bimt: engine ${engine.name} (${engine.why})\n`);
-  meta.engine = engine.name;
   const progress = createProgress(config.train.steps, opts.progressStream, resume?.step ?? 0);
   const labels = { inputs: task.inputLabels, outputs: task.outputLabels };
   let stopRequested = false;
@@ -181,6 +181,7 @@ async function drive(
       },
       {
         ...(resume ? { resume } : {}),
+        engine: engine.name,
         shouldStop: () => stopRequested || (opts.stopAfter !== undefined && stepNow >= opts.stopAfter),
       },
     );

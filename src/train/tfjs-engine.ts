@@ -42,7 +42,7 @@ export class TfjsEngine implements TrainingEngine {
     return this.adam.t;
   }
 
-  step(lambda: number, withBias: boolean, rows?: Int32Array): void {
+  async step(lambda: number, withBias: boolean, rows?: Int32Array): Promise<void> {
     const batch = rows ? batchOf(this.data.train, rows) : this.data.train;
     const { value, grads } = tf.variableGrads(() => {
       const loss = taskLoss(this.targets, this.model.forwardSplit(batch), batch);
@@ -73,7 +73,7 @@ export class TfjsEngine implements TrainingEngine {
     this.adam.loadMoments(listFromParams(m), listFromParams(v));
   }
 
-  evaluate(): Evaluation {
+  async evaluate(): Promise<Evaluation> {
     return evaluate(this.model, this.targets, this.data);
   }
 
