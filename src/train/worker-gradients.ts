@@ -124,7 +124,10 @@ export class WorkerGradients implements GradientSource {
     try {
       await Promise.all(ready);
     } catch (e) {
-      for (const s of shards) void s.worker.terminate();
+      for (const s of shards) {
+        s.errors.close();
+        void s.worker.terminate();
+      }
       throw e;
     }
     for (const s of shards) s.worker.removeAllListeners();
