@@ -49,7 +49,6 @@ for (;;) {
     if (cmd === Command.Gradient) {
       const { value, grads: g } = tf.variableGrads(() => taskLoss(init.targets, model.forwardSplit(data.train), data.train), vars);
       vars.forEach((v, i) => grads[i].set(g[v.name].dataSync() as Float32Array));
-      scalars[0] = value.dataSync()[0];
       tf.dispose([value, ...Object.values(g)]);
     } else {
       const e = evaluate(model, init.targets, data);

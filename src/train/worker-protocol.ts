@@ -3,8 +3,8 @@
  * exchanges only typed arrays in SharedArrayBuffers, and the threads wake each other with
  * Atomics, so a step costs no message passing:
  *
- *   main: write params (and perms), bump SEQ, notify  ->  worker: compute, write grads and
- *   scalars, set DONE = SEQ, notify  ->  main: read every worker's grads and scalars.
+ *   main: write params (and perms), bump SEQ, notify  ->  worker: compute, write grads (or the
+ *   evaluation's scalars), set DONE = SEQ, notify  ->  main: read every worker's answer.
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { Architecture } from '../model/network.js';
@@ -32,7 +32,7 @@ export const enum Status {
   Failed = 1,
 }
 
-/** Scalars a worker reports: the gradient's loss, or the evaluation (train loss, acc, test loss, acc; NaN acc for values). */
+/** Scalars of an evaluation: train loss, train acc, test loss, test acc (NaN acc for values). */
 export const SCALARS = 4;
 
 export interface WorkerInit {
