@@ -7,11 +7,11 @@
  *
  * A problem in a value given by `--set` names that argument instead of a line.
  */
-import { readFileSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { z } from 'zod';
 import { BimtError } from '../errors.js';
+import { MAX_CONFIG_BYTES, readRegularFile } from '../util/files.js';
 import { applyOverrides, parseOverride, type Override } from './overrides.js';
 import { isResolveIssue, resolveConfig, type ResolvedConfig } from './resolve.js';
 import { configSchema } from './schema.js';
@@ -27,16 +27,7 @@ export function loadConfig(file: string, sets: readonly string[] = []): LoadedCo
 }
 
 function readConfigText(file: string): string {
-  let text: string;
-  try {
-    if (statSync(file).isDirectory()) throw new BimtError(`${file}: is a directory, not a config file`);
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    if (e instanceof BimtError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new BimtError(code === 'ENOENT' ? `${file}: no such config file` : `${file}: cannot read (${code ?? (e as Error).message})`);
-  }
-  return text;
+  return readRegularFile(file, 'config file', MAX_CONFIG_BYTES).toString('utf8');
 }
 
 /** Parses config text; `file` is used for messages and the default run name. */

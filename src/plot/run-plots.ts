@@ -21,6 +21,7 @@ import { embeddingGroups, type NetworkGraph } from '../bimt/graph.js';
 import { pruneNetwork } from '../bimt/prune.js';
 import { lambdaPhases } from '../config/resolve.js';
 import { BimtError } from '../errors.js';
+import { describeFsError } from '../util/files.js';
 import { architectureFor } from '../model/architecture.js';
 import { BioModel } from '../model/bio-model.js';
 import type { Network } from '../model/network.js';
@@ -372,7 +373,7 @@ function writeFigures(figs: readonly Figure[], plotsDir: string, opts: { outDir?
     try {
       mkdirSync(d, { recursive: true });
     } catch (e) {
-      throw new BimtError(`cannot write ${file}: ${whyNot(e)}`);
+      throw new BimtError(`cannot write ${file}: ${describeFsError(e)}`);
     }
   }
   figs.forEach((f, i) => {
@@ -382,28 +383,8 @@ function writeFigures(figs: readonly Figure[], plotsDir: string, opts: { outDir?
     try {
       writeFileAtomic(targets[i], f.svg);
     } catch (e) {
-      throw new BimtError(`cannot write ${targets[i]}: ${whyNot(e)}`);
+      throw new BimtError(`cannot write ${targets[i]}: ${describeFsError(e)}`);
     }
   });
   return targets;
-}
-
-/** A file-system error in words (node's own messages name the syscall and a temporary file). */
-function whyNot(e: unknown): string {
-  switch ((e as NodeJS.ErrnoException).code) {
-    case 'EEXIST':
-    case 'ENOTDIR':
-      return 'a file is in the way of its folder';
-    case 'EISDIR':
-      return 'it is a directory';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EROFS':
-      return 'read-only file system';
-    case 'ENOSPC':
-      return 'no space left on the device';
-    default:
-      return (e instanceof Error ? e.message : String(e)).split('\n')[0];
-  }
 }

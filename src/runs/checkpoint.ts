@@ -10,12 +10,15 @@
  * Resumable checkpoints add Adam's moments under `optimizer.m.` / `optimizer.v.` + the same names,
  * and the metadata holds the step, the architecture and the generator state.
  */
-import { readFileSync } from 'node:fs';
 import { BimtError } from '../errors.js';
 import { lineGeometry } from '../model/geometry.js';
 import { inputPositions, numWeightLayers, type Architecture, type Network, type Params } from '../model/network.js';
 import { writeFileAtomic } from './atomic.js';
 import { decodeSafetensors, encodeSafetensors, type Tensor } from './safetensors.js';
+import { readRegularFile } from '../util/files.js';
+
+/** Largest checkpoint bimt reads: far above any network it can train, far below what would exhaust memory. */
+const MAX_CHECKPOINT_BYTES = 2 ** 31 - 1;
 
 export const CHECKPOINT_FORMAT = 'bimt-biomlp-1';
 
@@ -77,12 +80,7 @@ export function writeCheckpoint(path: string, c: Checkpoint): void {
  * (a resume or a config), and a checkpoint of another shape is refused with both shapes named.
  */
 export function readCheckpoint(path: string, expect?: Architecture): Checkpoint {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch {
-    throw new BimtError(`${path}: cannot read checkpoint (missing or unreadable)`);
-  }
+  const bytes = readRegularFile(path, 'checkpoint', MAX_CHECKPOINT_BYTES);
   const file = decodeSafetensors(bytes, path);
   const md = file.metadata;
   const bad = (why: string) => new BimtError(`${path}: not a bimt checkpoint: ${why}`);

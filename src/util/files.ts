@@ -1,0 +1,69 @@
+/**
+ * Reading files a user points bimt at, and file-system errors in words. Configs, checkpoints and
+ * data are read only when they are regular files of a sane size: a path to /dev/zero, a FIFO or a
+ * terminal would otherwise be read forever (issue 12, item 7).
+ */
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { BimtError } from '../errors.js';
+
+/** Largest config file bimt reads (a real one is a few kilobytes). */
+export const MAX_CONFIG_BYTES = 1 << 20;
+
+/**
+ * The bytes of a regular file of at most `maxBytes`. `what` names the file for messages ("config
+ * file", "checkpoint"). Opened without blocking, so a FIFO with no writer is refused at once
+ * instead of waiting; the type and size are checked on the open descriptor, so a file swapped
+ * between check and read cannot slip through.
+ */
+export function readRegularFile(path: string, what: string, maxBytes: number): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new BimtError(`${path}: no such ${what}`);
+    throw new BimtError(`${path}: cannot read the ${what}: ${describeFsError(e)}`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new BimtError(`${path}: is a directory, not a ${what}`);
+    if (!st.isFile()) throw new BimtError(`${path}: not a regular file (a device, FIFO or socket cannot be a ${what})`);
+    if (st.size > maxBytes) throw new BimtError(`${path}: ${st.size} bytes is too large for a ${what} (at most ${maxBytes})`);
+    const buf = Buffer.alloc(st.size);
+    let off = 0;
+    while (off < buf.length) {
+      const n = readSync(fd, buf, off, buf.length - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    if (off !== buf.length) throw new BimtError(`${path}: the ${what} shrank while it was read`);
+    return buf;
+  } catch (e) {
+    if (e instanceof BimtError) throw e;
+    throw new BimtError(`${path}: cannot read the ${what}: ${describeFsError(e)}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A file-system error in words (node's own messages name the syscall and a temporary file). */
+export function describeFsError(e: unknown): string {
+  switch ((e as NodeJS.ErrnoException).code) {
+    case 'EEXIST':
+    case 'ENOTDIR':
+      return 'a file is in the way of its folder';
+    case 'EISDIR':
+      return 'it is a directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EROFS':
+      return 'read-only file system';
+    case 'ENOSPC':
+      return 'no space left on the device';
+    case 'EDQUOT':
+      return 'disk quota exceeded';
+    default:
+      return (e instanceof Error ? e.message : String(e)).split('\n')[0];
+  }
+}
