@@ -68,3 +68,36 @@ export function predictNetwork(net: Network, task: TaskInstance, split: 'train' 
     disposeData(data);
   }
 }
+
+/**
+ * Mean squared error of each output of a regression task on both splits, for metrics rows. The
+ * data is uploaded once; each `measure` builds the model from the host network, which the loop
+ * has just synchronised, so any engine's run gets the same numbers.
+ */
+export class OutputLossMeter {
+  private readonly data: DataTensors;
+
+  constructor(task: TaskInstance) {
+    this.data = uploadData(task);
+  }
+
+  /** Per-output MSE [outputs] on train and test, outputs in the task's order. */
+  measure(net: Network): { train: number[]; test: number[] } {
+    const model = BioModel.fromNetwork(net);
+    try {
+      const both = tf.tidy(() =>
+        tf.stack([this.data.train, this.data.test].map((s) => tf.mean(tf.squaredDifference(model.forwardSplit(s), s.y), 0))),
+      );
+      const v = Array.from(both.dataSync());
+      both.dispose();
+      const k = v.length / 2;
+      return { train: v.slice(0, k), test: v.slice(k) };
+    } finally {
+      model.dispose();
+    }
+  }
+
+  dispose(): void {
+    disposeData(this.data);
+  }
+}
