@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { createObjectCsvWriter } from 'csv-writer';
 import { BimtError } from '../errors.js';
-import type { TargetSpec } from '../tasks/task.js';
+import type { TaskInstance } from '../tasks/task.js';
 import { readRegularFile } from '../util/files.js';
 
 /** Per-output losses, index i for output i + 1. */
@@ -52,9 +52,12 @@ export const METRICS_COLUMNS = [
 /** Largest metrics file bimt reads: a million-step run evaluated every step is about 100 MB. */
 const MAX_METRICS_BYTES = 1 << 30;
 
-/** How many per-output loss pairs a task's rows carry: its outputs for multi-output regression, else 0. */
-export function lossOutputs(targets: TargetSpec): number {
-  return targets.kind === 'values' && targets.dim > 1 ? targets.dim : 0;
+/**
+ * How many per-output loss pairs a task's rows carry: its outputs for a regression task with
+ * several outputs and feature inputs (every regression task bimt has), else 0.
+ */
+export function lossOutputs(task: Pick<TaskInstance, 'inputs' | 'targets'>): number {
+  return task.targets.kind === 'values' && task.targets.dim > 1 && task.inputs.kind === 'features' ? task.targets.dim : 0;
 }
 
 /** The header of a metrics file with `outputs` per-output loss pairs. */

@@ -106,7 +106,7 @@ export async function trainLoop(cfg: ResolvedConfig, task: TaskInstance, cb: Loo
   const { steps } = cfg.train;
   const { eval_every: evalEvery, checkpoint_every: checkpointEvery, snapshot_threshold: threshold } = cfg.output;
 
-  const outputMeter = lossOutputs(task.targets) > 0 ? new OutputLossMeter(task) : undefined;
+  const outputMeter = lossOutputs(task) > 0 ? new OutputLossMeter(task) : undefined;
   let lastRow: MetricsRow | undefined;
   let swapsSinceRow = resume?.swapsSinceRow ?? 0;
   let status: LoopStatus = 'completed';
@@ -194,7 +194,6 @@ export async function trainLoop(cfg: ResolvedConfig, task: TaskInstance, cb: Loo
     return { status, stepsDone: step, lastRow, net };
   } finally {
     engine.dispose();
-    outputMeter?.dispose();
   }
 }
 

@@ -81,7 +81,7 @@ export async function runTraining(opts: RunOptions): Promise<RunOutcome> {
     ...provenance(),
   };
   writeMeta(paths, meta);
-  return timed(paths, meta, since, drive(paths, meta, config, task, engine, new MetricsWriter(paths.metrics, lossOutputs(task.targets)), undefined, opts));
+  return timed(paths, meta, since, drive(paths, meta, config, task, engine, new MetricsWriter(paths.metrics, lossOutputs(task)), undefined, opts));
 }
 
 export interface ResumeOptions {
@@ -104,7 +104,7 @@ export async function resumeTraining(dir: string, opts: ResumeOptions): Promise<
   const task = buildTask(config);
   const arch = architectureFor(config.model, task);
   const engine = chooseEngine(config, task, opts.backend.name);
-  const outputs = lossOutputs(task.targets);
+  const outputs = lossOutputs(task);
   const point = chooseResumePoint(paths, meta, arch, { outputs, evalEvery: config.output.eval_every, totalSteps: config.train.steps });
   repairs.push(...point.repairs);
   for (const r of repairs) process.stderr.write(`bimt: ${r}\n`);
