@@ -98,6 +98,27 @@ describe('resume checks the run directory', () => {
     expect(metricsOf(dir)).toBe(metricsOf(whole));
   });
 
+  it('with no verified state at all, trains again from step 0 in the same directory', () => {
+    const dir = killedCopy('no-state');
+    const meta = readJson(join(dir, 'meta.json'));
+    meta.checkpoints = {};
+    writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
+    const r = bimt('train', '--resume', dir);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('no saved state is usable; training again from step 0 in this directory');
+    expect(r.stderr).toContain(`resuming ${dir} from step 0 of 600\n`);
+    expect(metricsOf(dir)).toBe(metricsOf(whole));
+    expect(Object.keys(readJson(join(dir, 'meta.json')).checkpoints)).toHaveLength(8); // steps 0, 200, 400, 600
+  });
+
+  it('refuses a meta.json without its checksums', () => {
+    const dir = killedCopy('no-record');
+    const meta = readJson(join(dir, 'meta.json'));
+    delete meta.checkpoints;
+    writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
+    expectRefused(bimt('train', '--resume', dir), /meta\.json: has no "checkpoints" record of checksums/);
+  });
+
   it('refuses a config.yaml edited after the run started', () => {
     const dir = killedCopy('edited');
     writeFileSync(join(dir, 'config.yaml'), readFileSync(join(dir, 'config.yaml'), 'utf8').replace(/lr: .*/, 'lr: 0.5'));
