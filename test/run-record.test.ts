@@ -4,7 +4,7 @@
 // after an interrupted and resumed run).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -87,5 +87,22 @@ describe('a run directory describes itself', () => {
     const done = await resumeTraining(part.paths.root, { backend, progressStream: quiet });
     expect(done.status).toBe('completed');
     expect(readFileSync(done.paths.metrics, 'utf8')).toBe(readFileSync(whole.paths.metrics, 'utf8'));
+  });
+
+  it('a run from an older bimt (no per-output columns, no config checksum) resumes without them', async () => {
+    const { config } = loadConfig('configs/independence.yaml', sets);
+    const backend = await selectBackend();
+    const old = await runTraining({ config, name: 'old', exactName: true, backend, runsDir: runs, progressStream: quiet, stopAfter: 130 });
+    const common = (text: string) => text.split('\n').map((l) => l.split(',').slice(0, METRICS_COLUMNS.length).join(',')).join('\n');
+    writeFileSync(old.paths.metrics, common(readFileSync(old.paths.metrics, 'utf8')));
+    const meta = JSON.parse(readFileSync(old.paths.meta, 'utf8'));
+    delete meta.config_sha256;
+    writeFileSync(old.paths.meta, JSON.stringify(meta));
+
+    const r = spawnSync(process.execPath, ['bin/bimt.js', 'train', '--resume', old.paths.root], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('no checksum of config.yaml (a run from an older bimt)');
+    expect(r.stderr).toContain('no per-output loss columns (a run from an older bimt); the resumed run leaves them out too');
+    expect(readFileSync(old.paths.metrics, 'utf8')).toBe(common(readFileSync(join(runs, 'whole', 'metrics.csv'), 'utf8')));
   });
 });

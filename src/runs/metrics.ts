@@ -88,12 +88,17 @@ export class MetricsWriter {
   }
 }
 
-/** A row's cells in column order, each the shortest text that reads back to the same float64. */
+/**
+ * A row's cells in column order, each the shortest text that reads back to the same float64. A
+ * file without per-output columns (a run from an older bimt, resumed) leaves them out.
+ */
 function formatRow(row: MetricsRow, outputs: number): string[] {
   const cell = (v: number | null) => (v === null ? '' : String(v));
+  const common = METRICS_COLUMNS.map((c) => cell(row[c]));
+  if (outputs === 0) return common;
   const per = row.output_losses;
-  if ((per?.train.length ?? 0) !== outputs) throw new Error(`metrics row has ${per?.train.length ?? 0} per-output losses, the file ${outputs}`);
-  return [...METRICS_COLUMNS.map((c) => cell(row[c])), ...(per ? [...per.train, ...per.test].map(cell) : [])];
+  if (per?.train.length !== outputs) throw new Error(`metrics row has ${per?.train.length ?? 0} per-output losses, the file ${outputs}`);
+  return [...common, ...[...per.train, ...per.test].map(cell)];
 }
 
 export function readMetrics(path: string): MetricsRow[] {

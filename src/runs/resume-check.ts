@@ -33,8 +33,14 @@ export interface MetricsLayout {
 }
 
 export type ResumePoint =
-  /** Continue from a verified state. */
-  | { readonly kind: 'state'; readonly file: string; readonly saved: Checkpoint & { readonly optimizer: OptimizerState }; readonly repairs: string[] }
+  /** Continue from a verified state, appending rows with `outputs` per-output loss pairs. */
+  | {
+      readonly kind: 'state';
+      readonly file: string;
+      readonly saved: Checkpoint & { readonly optimizer: OptimizerState };
+      readonly outputs: number;
+      readonly repairs: string[];
+    }
   /** No usable state: train again from step 0 in the same directory (deterministic, so exact). */
   | { readonly kind: 'start-over'; readonly repairs: string[] };
 
@@ -86,24 +92,23 @@ export function chooseResumePoint(paths: RunPaths, meta: RunMeta, arch: Architec
     break;
   }
   const step = chosen?.step ?? -1;
-  const metrics = chosen ? checkMetrics(paths.metrics, step, layout) : undefined;
+  const metrics = chosen && checkMetrics(paths.metrics, step, layout);
 
   const later = removeFilesAfter(paths, meta, step);
   if (later > 0) repairs.push(`removed ${later} checkpoint and snapshot file${later > 1 ? 's' : ''} of steps after ${Math.max(step, 0)}; training writes them again`);
-  if (!chosen) {
-    if (listStates(paths).length > 0 || later > 0) repairs.push('no saved state is usable; training again from step 0 in this directory');
+  if (!chosen || !metrics) {
+    if (later > 0) repairs.push('no saved state is usable; training again from step 0 in this directory');
     return { kind: 'start-over', repairs };
   }
-  if (metrics) {
-    const kept = metrics.rows.filter((r) => r.row.step <= step);
-    const dropped = metrics.rows.length - kept.length;
-    if (metrics.unterminated !== '') repairs.push(`${paths.metrics}: dropped a last row cut off mid-write`);
-    if (dropped > 0) repairs.push(`${paths.metrics}: dropped ${dropped} row${dropped > 1 ? 's' : ''} after step ${step}; training writes them again`);
-    if (dropped > 0 || metrics.unterminated !== '') {
-      writeFileAtomic(paths.metrics, [metrics.header, ...kept.map((r) => r.line)].map((l) => `${l}\n`).join(''));
-    }
+  if (metrics.outputs !== layout.outputs) repairs.push(`${paths.metrics}: no per-output loss columns (a run from an older bimt); the resumed run leaves them out too`);
+  const kept = metrics.rows.filter((r) => r.row.step <= step);
+  const dropped = metrics.rows.length - kept.length;
+  if (metrics.unterminated !== '') repairs.push(`${paths.metrics}: dropped a last row cut off mid-write`);
+  if (dropped > 0) repairs.push(`${paths.metrics}: dropped ${dropped} row${dropped > 1 ? 's' : ''} after step ${step}; training writes them again`);
+  if (dropped > 0 || metrics.unterminated !== '') {
+    writeFileAtomic(paths.metrics, [metrics.header, ...kept.map((r) => r.line)].map((l) => `${l}\n`).join(''));
   }
-  return { kind: 'state', file: chosen.file, saved: chosen.saved, repairs };
+  return { kind: 'state', file: chosen.file, saved: chosen.saved, outputs: metrics.outputs, repairs };
 }
 
 /** The steps a run's metrics rows have up to `step`: 0, every eval_every, and the last step. */
@@ -118,7 +123,8 @@ export function expectedRowSteps(step: number, layout: Pick<MetricsLayout, 'eval
 function checkMetrics(file: string, step: number, layout: MetricsLayout): ParsedMetrics {
   if (!lstatOrUndefined(file)) throw new BimtError(`${file}: missing; the rows up to step ${step} cannot be recovered, so the run cannot be resumed`);
   const metrics = readMetricsFile(file);
-  if (metrics.outputs !== layout.outputs) {
+  // A run from before per-output columns existed goes on without them.
+  if (metrics.outputs !== layout.outputs && metrics.outputs !== 0) {
     throw new BimtError(`${file}: the header has ${metrics.outputs} per-output loss columns, the run's task ${layout.outputs}`);
   }
   const have = metrics.rows.map((r) => r.row.step).filter((s) => s <= step);

@@ -134,7 +134,7 @@ export async function resumeTraining(dir: string, opts: ResumeOptions): Promise<
     swapsSinceRow: loop.swapsSinceRow ?? 0,
   };
   writeMeta(paths, meta);
-  return timed(paths, meta, since, drive(paths, meta, config, task, engine, new MetricsWriter(paths.metrics, outputs, true), state, opts));
+  return timed(paths, meta, since, drive(paths, meta, config, task, engine, new MetricsWriter(paths.metrics, point.outputs, true), state, opts));
 }
 
 /**
