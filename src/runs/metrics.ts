@@ -70,8 +70,11 @@ export class MetricsWriter {
   private readonly writer;
   private readonly outputs: number;
 
-  /** `append` continues an existing file (resume) instead of starting one with a header. */
-  constructor(path: string, outputs: number, append = false) {
+  /**
+   * `outputs`: per-output loss pairs (`lossOutputs`); `append` continues an existing file (resume)
+   * instead of starting one with a header.
+   */
+  constructor(path: string, outputs = 0, append = false) {
     this.outputs = outputs;
     this.writer = createObjectCsvWriter({
       path,
