@@ -7,6 +7,7 @@
  *   config.yaml, meta.json, metrics.csv   must be the run's own regular files, not symbolic links
  *   config.yaml                           must hash to meta.json's config_sha256 (not edited since)
  *   .<name>.<pid>.<n>.tmp                 temporary files of a write cut off by a kill: removed
+ *                                         (once nothing refused the resume)
  *   state files                           the newest one with a checksum in meta.json that matches;
  *                                         one without a checksum (a save cut off by a kill, or an
  *                                         edited meta.json) is not used; a mismatch refuses
@@ -46,8 +47,8 @@ export type ResumePoint =
 
 /**
  * Checks made before the run's config is read: the run's files are its own, config.yaml is the
- * one the run started with; removes temporary files left by a kill. Returns the repairs made.
- * Records the config's checksum in `meta` for runs made before bimt recorded it.
+ * one the run started with. Changes no file; records the config's checksum in `meta` for runs
+ * made before bimt recorded it, and returns that as a repair.
  */
 export function checkRunFiles(paths: RunPaths, meta: RunMeta): string[] {
   const repairs: string[] = [];
@@ -66,8 +67,6 @@ export function checkRunFiles(paths: RunPaths, meta: RunMeta): string[] {
   } else if (meta.config_sha256 !== configSha) {
     throw new BimtError(`${paths.config}: changed since the run started (its sha256 differs from config_sha256 in meta.json); restore it, or train a new run with the changed config`);
   }
-  const removed = removeStaleTemporaryFiles([paths.root, paths.checkpoints, paths.snapshots]);
-  if (removed > 0) repairs.push(`removed ${removed} temporary file${removed > 1 ? 's' : ''} left by a write cut off by a kill`);
   return repairs;
 }
 
@@ -160,10 +159,13 @@ function stepOfRunFile(name: string): number | undefined {
   return stepOfFileName(name.replace(/\.state\.safetensors$|\.json$/, '.safetensors'));
 }
 
-/** Removes `.<name>.<pid>.<n>.tmp` files (atomic.ts) whose writer is gone; returns how many. */
-function removeStaleTemporaryFiles(dirs: readonly string[]): number {
+/**
+ * Removes the `.<name>.<pid>.<n>.tmp` files (atomic.ts) whose writer is gone, in the run's
+ * folders; returns the repair made, if any. Called once the resume is certain to go ahead.
+ */
+export function removeStaleTemporaryFiles(paths: RunPaths): string[] {
   let n = 0;
-  for (const dir of dirs) {
+  for (const dir of [paths.root, paths.checkpoints, paths.snapshots]) {
     for (const name of listDir(dir)) {
       const m = /^\..+\.(\d+)\.\d+\.tmp$/.exec(name);
       if (!m || isAlive(Number(m[1]))) continue;
@@ -171,7 +173,7 @@ function removeStaleTemporaryFiles(dirs: readonly string[]): number {
       n++;
     }
   }
-  return n;
+  return n > 0 ? [`removed ${n} temporary file${n > 1 ? 's' : ''} left by a write cut off by a kill`] : [];
 }
 
 /** Whether a process with this id runs (then its temporary files may still be renamed into place). */

@@ -18,7 +18,7 @@ import { writeFileAtomic } from '../runs/atomic.js';
 import { writeCheckpoint } from '../runs/checkpoint.js';
 import { lossOutputs, MetricsWriter, type MetricsRow } from '../runs/metrics.js';
 import { sha256 } from '../runs/open.js';
-import { checkRunFiles, chooseResumePoint } from '../runs/resume-check.js';
+import { checkRunFiles, chooseResumePoint, removeStaleTemporaryFiles } from '../runs/resume-check.js';
 import { checkpointPath, createRunDir, openRunDir, readMeta, snapshotPath, statePath, writeMeta, type RunMeta, type RunPaths } from '../runs/run-dir.js';
 import { addSessionTime, commandLine, provenance, runConfigText, type ConfigSource } from '../runs/run-record.js';
 import { buildTask } from '../tasks/registry.js';
@@ -106,7 +106,7 @@ export async function resumeTraining(dir: string, opts: ResumeOptions): Promise<
   const engine = chooseEngine(config, task, opts.backend.name);
   const outputs = lossOutputs(task);
   const point = chooseResumePoint(paths, meta, arch, { outputs, evalEvery: config.output.eval_every, totalSteps: config.train.steps });
-  repairs.push(...point.repairs);
+  repairs.push(...point.repairs, ...removeStaleTemporaryFiles(paths));
   for (const r of repairs) process.stderr.write(`bimt: ${r}\n`);
 
   const from = point.kind === 'state' ? point.saved.step : 0;
