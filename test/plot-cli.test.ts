@@ -68,7 +68,7 @@ describe('bimt plot (command line)', () => {
   });
 
   it('lists the available steps when --step has no checkpoint', () => {
-    expect(oneLineError(bimt('plot', run, '--step', '150'))).toContain('no checkpoint at step 150 (available: 100, 200, 300)');
+    expect(oneLineError(bimt('plot', run, '--step', '150'))).toContain('no checkpoint at step 150 (available: 0, 100, 200, 300)');
   });
 
   it('refuses --out with more than one kind', () => {
@@ -125,8 +125,8 @@ describe('bimt plot (command line)', () => {
     expect(r.status, r.stderr).toBe(0);
     const svg = readFileSync(join(run, 'plots', 'animation.svg'), 'utf8');
     const frames = elements(svg, 'g').filter((g) => g['@_class'] === 'frame');
-    expect(frames.map((f) => f['@_data-step'])).toEqual(['100', '200', '300']);
-    expect(elements(svg, 'animate')).toHaveLength(3);
+    expect(frames.map((f) => f['@_data-step'])).toEqual(['0', '100', '200', '300']);
+    expect(elements(svg, 'animate')).toHaveLength(4);
   });
 });
 

@@ -39,6 +39,8 @@ describe('bimt train (in process)', () => {
     const meta = readMeta(out.paths);
     expect(meta).toMatchObject({ status: 'completed', steps_done: 1200, task: 'two-moons', backend: (await selectBackend()).name });
     expect(Object.keys(meta.checkpoints).sort()).toEqual([
+      'step-000000.safetensors',
+      'step-000000.state.safetensors',
       'step-000600.safetensors',
       'step-000600.state.safetensors',
       'step-001200.safetensors',

@@ -3,11 +3,12 @@ import { Command } from 'commander';
 import { selectBackend, type BackendName } from '../backend.js';
 import { loadConfig } from '../config/load.js';
 import { BimtError } from '../errors.js';
+import { readMetrics } from '../runs/metrics.js';
 import { ensureRunsDir } from '../runs/run-dir.js';
 import { buildTask } from '../tasks/registry.js';
 import { validateEngine } from '../train/engine.js';
-import { summary } from '../train/progress.js';
 import { resumeTraining, runTraining, type RunOutcome } from '../train/run.js';
+import { explosionWarning, summaryLines } from '../train/run-summary.js';
 import { backendOption } from './options.js';
 
 interface TrainFlags {
@@ -29,11 +30,13 @@ export function trainCommand(): Command {
     .option('--resume <run dir>', 'continue an interrupted run from its last checkpoint')
     .action(async (file: string | undefined, flags: TrainFlags) => {
       let outcome: RunOutcome;
+      let totalSteps: number;
       if (flags.resume !== undefined) {
         if (file !== undefined) throw new BimtError('give either a config file or --resume <run dir>, not both');
         if (flags.set.length > 0 || flags.name || flags.runsDir) throw new BimtError('--resume continues a run as it was configured; --set, --name and --runs-dir cannot be used with it');
         const backend = await announce(flags.backend);
         outcome = await resumeTraining(flags.resume, { backend });
+        totalSteps = loadConfig(outcome.paths.config).config.train.steps;
       } else {
         if (file === undefined) throw new BimtError('missing config file: bimt train <config.yaml> (or --resume <run dir>)');
         const loaded = loadConfig(file, flags.set);
@@ -47,10 +50,14 @@ export function trainCommand(): Command {
           exactName: flags.name !== undefined,
           backend,
           ...(flags.runsDir ? { runsDir: flags.runsDir } : {}),
+          source: { file, sets: flags.set },
         });
+        totalSteps = loaded.config.train.steps;
       }
-      const last = outcome.lastRow ? summary(outcome.lastRow) : 'no metrics';
-      process.stdout.write(`${outcome.status}: ${outcome.paths.root}\n  step ${outcome.lastRow?.step ?? 0}: ${last}\n`);
+      const { root } = outcome.paths;
+      process.stdout.write(summaryLines({ root, status: outcome.status, stepsDone: outcome.stepsDone, totalSteps }, outcome.lastRow).map((l) => `${l}\n`).join(''));
+      const warning = outcome.status === 'diverged' ? undefined : explosionWarning(readMetrics(outcome.paths.metrics));
+      if (warning) process.stderr.write(`bimt: ${warning}\n`);
       if (outcome.status === 'diverged') {
         process.stderr.write('bimt: training diverged (loss is not finite); the last good checkpoint is kept\n');
         process.exitCode = 1;

@@ -36,6 +36,8 @@ export interface HostGrads {
 export interface HostLoss {
   readonly loss: number;
   readonly acc: number | null;
+  /** Values targets: the mean squared error of each original output. */
+  readonly perOutput?: readonly number[];
 }
 
 export class HostMlp {
@@ -148,15 +150,17 @@ export class HostMlp {
     if (t.kind === 'values') {
       // tf.losses.meanSquaredError: the mean over all n * k entries.
       const scale = 2 / (n * k);
+      const perOutput = new Array<number>(k).fill(0);
       for (let r = 0; r < n; r++) {
         const yo = (rows ? rows[r] : r) * k;
         for (let q = 0; q < k; q++) {
           const d = z[r * k + q] - split.y[yo + outPerm[q]];
           total += d * d;
+          perOutput[outPerm[q]] += d * d;
           if (withGrads) dz[r * k + q] = scale * d;
         }
       }
-      return { loss: total / (n * k), acc: null };
+      return { loss: total / (n * k), acc: null, perOutput: perOutput.map((v) => v / n) };
     }
     // Mean softmax cross-entropy; accuracy by the first largest logit, as tf.argMax picks.
     let correct = 0;

@@ -1,12 +1,23 @@
 /**
  * metrics.csv: one row per evaluation, written through csv-writer. Each row is appended whole
  * and flushed before training goes on, so an interrupted run keeps every row it reported and
- * never a partial one (resume truncates to the checkpoint's step, see src/runs/resume.ts).
+ * never a partial one (a resume checks the rows and cuts them back to its state: resume-check.ts).
+ *
+ * The first nine columns are the same for every task. A regression task with k > 1 outputs adds
+ * the mean squared error of each output, `train_loss_1..k` then `test_loss_1..k` (outputs in the
+ * task's order), so an output that collapsed to a constant shows in the numbers, not only in a plot.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { writeFileAtomic } from './atomic.js';
+import { existsSync } from 'node:fs';
 import { createObjectCsvWriter } from 'csv-writer';
 import { BimtError } from '../errors.js';
+import type { TaskInstance } from '../tasks/task.js';
+import { readRegularFile } from '../util/files.js';
+
+/** Per-output losses, index i for output i + 1. */
+export interface OutputLosses {
+  readonly train: readonly number[];
+  readonly test: readonly number[];
+}
 
 export interface MetricsRow {
   readonly step: number;
@@ -21,8 +32,11 @@ export interface MetricsRow {
   readonly weights_above_threshold: number;
   /** Swaps made since the previous row. */
   readonly swaps: number;
+  /** Regression tasks with several outputs only (see `lossOutputs`). */
+  readonly output_losses?: OutputLosses;
 }
 
+/** The columns every task has, in file order. */
 export const METRICS_COLUMNS = [
   'step',
   'lambda',
@@ -35,63 +49,124 @@ export const METRICS_COLUMNS = [
   'swaps',
 ] as const satisfies readonly (keyof MetricsRow)[];
 
+/** Largest metrics file bimt reads: a million-step run evaluated every step is about 100 MB. */
+const MAX_METRICS_BYTES = 1 << 30;
+
+/**
+ * How many per-output loss pairs a task's rows carry: its outputs for a regression task with
+ * several outputs and feature inputs (every regression task bimt has), else 0.
+ */
+export function lossOutputs(task: Pick<TaskInstance, 'inputs' | 'targets'>): number {
+  return task.targets.kind === 'values' && task.targets.dim > 1 && task.inputs.kind === 'features' ? task.targets.dim : 0;
+}
+
+/** The header of a metrics file with `outputs` per-output loss pairs. */
+export function metricsColumns(outputs: number): string[] {
+  const each = (split: string) => Array.from({ length: outputs }, (_, i) => `${split}_loss_${i + 1}`);
+  return [...METRICS_COLUMNS, ...each('train'), ...each('test')];
+}
+
 export class MetricsWriter {
   private readonly writer;
+  private readonly outputs: number;
 
-  /** `append` continues an existing file (resume) instead of starting one with a header. */
-  constructor(path: string, append = false) {
+  /**
+   * `outputs`: per-output loss pairs (`lossOutputs`); `append` continues an existing file (resume)
+   * instead of starting one with a header.
+   */
+  constructor(path: string, outputs = 0, append = false) {
+    this.outputs = outputs;
     this.writer = createObjectCsvWriter({
       path,
-      header: METRICS_COLUMNS.map((id) => ({ id, title: id })),
+      header: metricsColumns(outputs).map((id) => ({ id, title: id })),
       append: append && existsSync(path),
     });
   }
 
   async append(row: MetricsRow): Promise<void> {
-    const cells: Record<string, string | number> = {};
-    for (const c of METRICS_COLUMNS) cells[c] = formatCell(row[c]);
-    await this.writer.writeRecords([cells]);
+    const cells = formatRow(row, this.outputs);
+    const record: Record<string, string> = {};
+    metricsColumns(this.outputs).forEach((c, i) => (record[c] = cells[i]!));
+    await this.writer.writeRecords([record]);
   }
 }
 
-/** Shortest text that reads back to the same float64 (JS's own round-trip formatting). */
-function formatCell(v: number | null): string {
-  return v === null ? '' : String(v);
+/**
+ * A row's cells in column order, each the shortest text that reads back to the same float64. A
+ * file without per-output columns (a run from an older bimt, resumed) leaves them out.
+ */
+function formatRow(row: MetricsRow, outputs: number): string[] {
+  const cell = (v: number | null) => (v === null ? '' : String(v));
+  const common = METRICS_COLUMNS.map((c) => cell(row[c]));
+  if (outputs === 0) return common;
+  const per = row.output_losses;
+  if (per?.train.length !== outputs) throw new Error(`metrics row has ${per?.train.length ?? 0} per-output losses, the file ${outputs}`);
+  return [...common, ...[...per.train, ...per.test].map(cell)];
 }
 
 export function readMetrics(path: string): MetricsRow[] {
-  if (!existsSync(path)) throw new BimtError(`${path}: no metrics file`);
-  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.length > 0);
-  const head = lines[0]?.split(',') ?? [];
-  if (head.join(',') !== METRICS_COLUMNS.join(',')) throw new BimtError(`${path}: unexpected header "${lines[0] ?? ''}"`);
-  return lines.slice(1).map((line, i) => {
-    const cells = line.split(',');
-    if (cells.length !== METRICS_COLUMNS.length) throw new BimtError(`${path}:${i + 2}: expected ${METRICS_COLUMNS.length} cells`);
-    const num = (k: number) => Number(cells[k]);
-    const opt = (k: number) => (cells[k] === '' ? null : Number(cells[k]));
-    return {
-      step: num(0),
-      lambda: num(1),
-      train_loss: num(2),
-      test_loss: num(3),
-      train_acc: opt(4),
-      test_acc: opt(5),
-      connection_cost: num(6),
-      weights_above_threshold: num(7),
-      swaps: num(8),
-    };
-  });
+  return readMetricsFile(path).rows.map((r) => r.row);
 }
 
-/**
- * Keeps the header and the complete rows up to `maxStep` (resume: rows after the saved state are
- * recomputed; a row cut off by a kill has no newline and is dropped).
- */
-export function truncateMetrics(path: string, maxStep: number): void {
-  if (!existsSync(path)) return;
-  const text = readFileSync(path, 'utf8');
+/** A metrics file read (as a regular file of sane size) and parsed. */
+export function readMetricsFile(path: string): ParsedMetrics {
+  if (!existsSync(path)) throw new BimtError(`${path}: no metrics file`);
+  return parseMetrics(readRegularFile(path, 'metrics file', MAX_METRICS_BYTES).toString('utf8'), path);
+}
+
+/** metrics.csv taken apart: the rows that end in a newline, and what follows the last newline. */
+export interface ParsedMetrics {
+  /** Per-output loss pairs the header declares. */
+  readonly outputs: number;
+  readonly header: string;
+  /** Complete rows with their text (line numbers from 2). */
+  readonly rows: readonly { readonly line: string; readonly row: MetricsRow }[];
+  /** Text after the last newline: '' for a well-formed file, else a row cut off mid-write. */
+  readonly unterminated: string;
+}
+
+/** Parses metrics text; a bad header or row is a BimtError naming `path` and the line. */
+export function parseMetrics(text: string, path: string): ParsedMetrics {
   const lines = text.split('\n');
-  const complete = lines.slice(0, -1); // after the last newline: '' or a partial row
-  const kept = complete.filter((line, i) => i === 0 || (line.split(',').length === METRICS_COLUMNS.length && Number(line.split(',')[0]) <= maxStep));
-  writeFileAtomic(path, kept.map((l) => `${l}\n`).join(''));
+  const unterminated = lines.pop() ?? '';
+  const header = lines[0] ?? '';
+  const outputs = outputsOfHeader(header);
+  if (outputs === undefined) throw new BimtError(`${path}: unexpected header "${header}" (expected ${metricsColumns(0).join(',')}, then any per-output losses)`);
+  const rows = lines.slice(1).map((line, i) => ({ line, row: parseRow(line, outputs, `${path}:${i + 2}`) }));
+  return { outputs, header, rows, unterminated };
+}
+
+/** The per-output pairs a header declares, or undefined when it is not a metrics header. */
+function outputsOfHeader(header: string): number | undefined {
+  const cells = header.split(',');
+  const extra = cells.length - METRICS_COLUMNS.length;
+  if (extra < 0 || extra % 2 !== 0) return undefined;
+  return header === metricsColumns(extra / 2).join(',') ? extra / 2 : undefined;
+}
+
+function parseRow(line: string, outputs: number, where: string): MetricsRow {
+  const cells = line.split(',');
+  const expected = METRICS_COLUMNS.length + 2 * outputs;
+  if (cells.length !== expected) throw new BimtError(`${where}: expected ${expected} cells, found ${cells.length}`);
+  const num = (k: number) => {
+    const v = Number(cells[k]);
+    // NaN is a real value (a diverged row); an empty or garbled cell is not.
+    if (cells[k] === '' || (Number.isNaN(v) && cells[k] !== 'NaN')) throw new BimtError(`${where}: cell ${k + 1} "${cells[k]}" is not a number`);
+    return v;
+  };
+  const opt = (k: number) => (cells[k] === '' ? null : num(k));
+  const range = (from: number) => Array.from({ length: outputs }, (_, i) => num(from + i));
+  const base = METRICS_COLUMNS.length;
+  return {
+    step: num(0),
+    lambda: num(1),
+    train_loss: num(2),
+    test_loss: num(3),
+    train_acc: opt(4),
+    test_acc: opt(5),
+    connection_cost: num(6),
+    weights_above_threshold: num(7),
+    swaps: num(8),
+    ...(outputs > 0 ? { output_losses: { train: range(base), test: range(base + outputs) } } : {}),
+  };
 }

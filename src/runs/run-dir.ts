@@ -1,8 +1,8 @@
 /**
  * The run-directory layout, in one place (ARCHITECTURE.md "Run directories are the database"):
  *
- *   <runs>/<name>/config.yaml        resolved config (after --set overrides)
- *                 meta.json          version, backend, seed, times, status, checkpoint checksums
+ *   <runs>/<name>/config.yaml        resolved config (after --set overrides), its source in comments
+ *                 meta.json          versions, command, backend, seed, times, status, resumes, checksums
  *                 metrics.csv        one row per evaluation
  *                 checkpoints/step-NNNNNN.safetensors         the model (PyTorch names)
  *                 checkpoints/step-NNNNNN.state.safetensors   the model plus optimizer and loop state (resume)
@@ -48,6 +48,38 @@ export interface RunMeta {
   pid?: number;
   /** Why the run stopped, when it did not complete. */
   message?: string;
+  /** sha256 of config.yaml as written at the start; a resume refuses a config edited since. */
+  config_sha256?: string;
+  /** The command that started the run (`bimt` and its arguments). */
+  command?: string[];
+  /** Seconds spent training, summed over the sessions that ended (one killed outright adds nothing). */
+  duration_s?: number;
+  /** One entry per `--resume`, oldest first. */
+  resumes?: ResumeRecord[];
+  /** Where the run was made: versions and machine (run-record.ts). */
+  node_version?: string;
+  tfjs_version?: string;
+  /** Commit of the bimt checkout that trained the run, when it is a git checkout. */
+  git_commit?: string;
+  host?: HostRecord;
+}
+
+export interface ResumeRecord {
+  /** When the resume started. */
+  at: string;
+  from_step: number;
+  backend: string;
+  engine: string;
+  command: string[];
+  /** What the resume found wrong in the run directory and set right, one line each. */
+  repairs: string[];
+}
+
+export interface HostRecord {
+  name: string;
+  /** e.g. linux-x64. */
+  platform: string;
+  cpus: number;
 }
 
 export function runPaths(root: string): RunPaths {

@@ -4,7 +4,8 @@
  *   for each step: task loss + lambda(step) * connection cost -> Adam update     (an engine: engine.ts)
  *   every swap.every:          relocate on host arrays, write back, move Adam's moments along
  *   every output.eval_every:   a metrics row
- *   every checkpoint_every:    a checkpoint of the host network
+ *   every checkpoint_every:    a checkpoint of the host network (and one at step 0, so a run's
+ *                              snapshots and animations start from the initialisation)
  *
  * It knows nothing of files: what to do with rows and checkpoints is the caller's (src/train/run.ts).
  */
@@ -18,10 +19,11 @@ import { connectionCost, costCoefficients, type CostSpec } from '../model/connec
 import { initNetwork } from '../model/init.js';
 import { cloneNetwork, type Network } from '../model/network.js';
 import type { OptimizerState } from '../runs/checkpoint.js';
-import type { MetricsRow } from '../runs/metrics.js';
+import { lossOutputs, type MetricsRow } from '../runs/metrics.js';
 import type { TaskInstance } from '../tasks/task.js';
 import { EpochSampler, type SamplerState } from './batches.js';
 import { adamSettingsOf, batchRowsOf, chooseEngine, createEngine, type EngineName, type TrainingEngine } from './engine.js';
+import { OutputLossMeter } from './evaluate.js';
 
 /** Everything a resumed run needs to continue exactly as if it had not stopped. */
 export interface TrainingState {
@@ -104,6 +106,7 @@ export async function trainLoop(cfg: ResolvedConfig, task: TaskInstance, cb: Loo
   const { steps } = cfg.train;
   const { eval_every: evalEvery, checkpoint_every: checkpointEvery, snapshot_threshold: threshold } = cfg.output;
 
+  const outputMeter = lossOutputs(task) > 0 ? new OutputLossMeter(task) : undefined;
   let lastRow: MetricsRow | undefined;
   let swapsSinceRow = resume?.swapsSinceRow ?? 0;
   let status: LoopStatus = 'completed';
@@ -125,6 +128,7 @@ export async function trainLoop(cfg: ResolvedConfig, task: TaskInstance, cb: Loo
       connection_cost: connectionCost(net.params, costCoef, biasPenaltyOn(cfg, Math.max(step - 1, 0))),
       weights_above_threshold: net.params.weights.reduce((n, w) => n + countAbove(w, threshold), 0),
       swaps: swapsSinceRow,
+      ...(outputMeter ? { output_losses: outputMeter.measure(net) } : {}),
     };
     swapsSinceRow = 0;
     lastRow = row;
@@ -149,7 +153,10 @@ export async function trainLoop(cfg: ResolvedConfig, task: TaskInstance, cb: Loo
 
   try {
     let step = resume?.step ?? 0;
-    if (!resume) await record(0);
+    if (!resume) {
+      await record(0);
+      await checkpoint(0);
+    }
     let lastYield = Date.now();
     while (step < steps) {
       // `step` counts updates already made; this update uses the schedule's value at `step`.

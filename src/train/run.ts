@@ -11,25 +11,16 @@ import { basename } from 'node:path';
 import type { BackendChoice } from '../backend.js';
 import { networkGraph } from '../bimt/graph.js';
 import { loadConfig } from '../config/load.js';
-import { configToYaml, type ResolvedConfig } from '../config/resolve.js';
+import type { ResolvedConfig } from '../config/resolve.js';
 import { BimtError } from '../errors.js';
 import { architectureFor } from '../model/architecture.js';
 import { writeFileAtomic } from '../runs/atomic.js';
 import { writeCheckpoint } from '../runs/checkpoint.js';
-import { MetricsWriter, truncateMetrics, type MetricsRow } from '../runs/metrics.js';
-import { readVerifiedCheckpoint, sha256 } from '../runs/open.js';
-import {
-  checkpointPath,
-  createRunDir,
-  listStates,
-  openRunDir,
-  readMeta,
-  snapshotPath,
-  statePath,
-  writeMeta,
-  type RunMeta,
-  type RunPaths,
-} from '../runs/run-dir.js';
+import { lossOutputs, MetricsWriter, type MetricsRow } from '../runs/metrics.js';
+import { sha256 } from '../runs/open.js';
+import { checkRunFiles, chooseResumePoint, removeStaleTemporaryFiles } from '../runs/resume-check.js';
+import { checkpointPath, createRunDir, openRunDir, readMeta, snapshotPath, statePath, writeMeta, type RunMeta, type RunPaths } from '../runs/run-dir.js';
+import { addSessionTime, commandLine, provenance, runConfigText, type ConfigSource } from '../runs/run-record.js';
 import { buildTask } from '../tasks/registry.js';
 import type { TaskInstance } from '../tasks/task.js';
 import { VERSION } from '../version.js';
@@ -49,36 +40,48 @@ export interface RunOptions {
   readonly progressStream?: NodeJS.WriteStream;
   /** Stop after this many steps as if interrupted (tests of resume). */
   readonly stopAfter?: number;
+  /** The config file and `--set` overrides the config came from, recorded in config.yaml. */
+  readonly source?: ConfigSource;
 }
 
 export interface RunOutcome {
   readonly paths: RunPaths;
   readonly status: LoopStatus;
+  /** Updates made: where the run stopped, and its last checkpoint unless it diverged. */
+  readonly stepsDone: number;
+  /** The last metrics row, which may be of an earlier step than `stepsDone`. */
   readonly lastRow: MetricsRow | undefined;
 }
 
 export async function runTraining(opts: RunOptions): Promise<RunOutcome> {
-  const { config } = opts;
+  const runsDir = opts.runsDir ?? opts.config.output.runs_dir;
+  // config.yaml names the runs directory actually used, --runs-dir or not.
+  const config: ResolvedConfig = { ...opts.config, output: { ...opts.config.output, runs_dir: runsDir } };
   const task = buildTask(config);
   const engine = chooseEngine(config, task, opts.backend.name); // config errors before a directory is made
-  const paths = createRunDir(opts.runsDir ?? config.output.runs_dir, opts.name, { exact: opts.exactName });
-  writeFileAtomic(paths.config, configToYaml(config));
+  const since = new Date();
+  const paths = createRunDir(runsDir, opts.name, { exact: opts.exactName });
+  writeFileAtomic(paths.config, runConfigText(config, opts.source));
   const meta: RunMeta = {
     bimt_version: VERSION,
     backend: opts.backend.name,
     seed: config.seed,
     task: config.task.kind,
     total_steps: config.train.steps,
-    started: new Date().toISOString(),
+    started: since.toISOString(),
     status: 'running',
     steps_done: 0,
     config_name: opts.name,
     engine: engine.name,
     checkpoints: {},
     pid: process.pid,
+    config_sha256: sha256(paths.config),
+    duration_s: 0,
+    resumes: [],
+    ...provenance(),
   };
   writeMeta(paths, meta);
-  return drive(paths, meta, config, task, engine, new MetricsWriter(paths.metrics), undefined, opts);
+  return timed(paths, meta, since, drive(paths, meta, config, task, engine, new MetricsWriter(paths.metrics, lossOutputs(task)), undefined, opts));
 }
 
 export interface ResumeOptions {
@@ -87,43 +90,70 @@ export interface ResumeOptions {
   readonly stopAfter?: number;
 }
 
-/** Continues a run from its last saved training state. */
+/**
+ * Continues a run from its last saved training state, after checking that the run directory can
+ * be trusted (src/runs/resume-check.ts): what cannot be repaired exactly refuses the resume.
+ */
 export async function resumeTraining(dir: string, opts: ResumeOptions): Promise<RunOutcome> {
+  const since = new Date();
   const paths = openRunDir(dir);
   const meta = readMeta(paths);
   if (meta.status === 'completed') throw new BimtError(`${dir}: the run is already complete (${meta.steps_done} steps)`);
+  const repairs = checkRunFiles(paths, meta);
   const { config } = loadConfig(paths.config);
   const task = buildTask(config);
   const arch = architectureFor(config.model, task);
   const engine = chooseEngine(config, task, opts.backend.name);
-  const steps = listStates(paths);
-  if (steps.length === 0) {
-    // Killed before its first checkpoint: nothing to continue from, so start over in place.
-    Object.assign(meta, { status: 'running', backend: opts.backend.name, engine: engine.name, steps_done: 0, checkpoints: {}, pid: process.pid });
-    writeMeta(paths, meta);
-    return drive(paths, meta, config, task, engine, new MetricsWriter(paths.metrics), undefined, opts);
+  const outputs = lossOutputs(task);
+  const point = chooseResumePoint(paths, meta, arch, { outputs, evalEvery: config.output.eval_every, totalSteps: config.train.steps });
+  repairs.push(...point.repairs, ...removeStaleTemporaryFiles(paths));
+  for (const r of repairs) process.stderr.write(`bimt: ${r}\n`);
+
+  const from = point.kind === 'state' ? point.saved.step : 0;
+  const where = point.kind === 'state' ? ` (${basename(point.file)})` : '';
+  process.stderr.write(`bimt: resuming ${paths.root} from step ${from} of ${config.train.steps}${where}\n`);
+  if (meta.backend !== opts.backend.name) {
+    process.stderr.write(`bimt: note: the run started on ${meta.backend} and resumes on ${opts.backend.name}; numbers may differ from an uninterrupted run\n`);
   }
-  const step = steps[steps.length - 1];
-  const file = statePath(paths, step);
-  const saved = readVerifiedCheckpoint(file, meta, arch);
-  if (!saved.optimizer) throw new BimtError(`${file}: holds no optimizer state; cannot resume from it`);
+  meta.resumes = [...(meta.resumes ?? []), { at: since.toISOString(), from_step: from, backend: opts.backend.name, engine: engine.name, command: commandLine(), repairs }];
+  Object.assign(meta, { status: 'running', backend: opts.backend.name, engine: engine.name, steps_done: from, pid: process.pid });
+  delete meta.ended;
+  delete meta.message;
+  if (point.kind === 'start-over') {
+    meta.checkpoints = {};
+    writeMeta(paths, meta);
+    return timed(paths, meta, since, drive(paths, meta, config, task, engine, new MetricsWriter(paths.metrics, outputs), undefined, opts));
+  }
+  const { saved } = point;
   const loop = (saved.loopState ?? {}) as { sampler?: SamplerState; swapsSinceRow?: number };
   const state: TrainingState = {
-    step,
+    step: saved.step,
     net: saved.net,
     optimizer: saved.optimizer,
     ...(loop.sampler ? { sampler: loop.sampler } : {}),
     swapsSinceRow: loop.swapsSinceRow ?? 0,
   };
-  // Rows written after the saved state (the run went on before it died) will be written again.
-  truncateMetrics(paths.metrics, step);
-  if (meta.backend !== opts.backend.name) {
-    process.stderr.write(`bimt: note: the run started on ${meta.backend} and resumes on ${opts.backend.name}; numbers may differ from an uninterrupted run\n`);
-  }
-  Object.assign(meta, { status: 'running', backend: opts.backend.name, engine: engine.name, pid: process.pid });
-  delete meta.ended;
   writeMeta(paths, meta);
-  return drive(paths, meta, config, task, engine, new MetricsWriter(paths.metrics, true), state, opts);
+  return timed(paths, meta, since, drive(paths, meta, config, task, engine, new MetricsWriter(paths.metrics, point.outputs, true), state, opts));
+}
+
+/**
+ * Adds this session's time to meta.json once the loop has ended (completed, stopped, diverged or
+ * failed), and says where the run stopped.
+ */
+async function timed(paths: RunPaths, meta: RunMeta, since: Date, run: Promise<Omit<RunOutcome, 'stepsDone'>>): Promise<RunOutcome> {
+  const record = () => {
+    addSessionTime(meta, since);
+    if (existsSync(paths.root)) writeMeta(paths, meta);
+  };
+  try {
+    const outcome = await run;
+    record();
+    return { ...outcome, stepsDone: meta.steps_done };
+  } catch (e) {
+    record();
+    throw e;
+  }
 }
 
 /** Runs the loop with the run directory as its sink, and signal handling around it. */
@@ -136,7 +166,7 @@ async function drive(
   metrics: MetricsWriter,
   resume: TrainingState | undefined,
   opts: { progressStream?: NodeJS.WriteStream; stopAfter?: number },
-): Promise<RunOutcome> {
+): Promise<Omit<RunOutcome, 'stepsDone'>> {
   process.stderr.write(`bimt: engine ${engine.name} (${engine.why})\n`);
   const progress = createProgress(config.train.steps, opts.progressStream, resume?.step ?? 0);
   const labels = { inputs: task.inputLabels, outputs: task.outputLabels };
