@@ -28,7 +28,8 @@ export function pruneCommand(): Command {
 export function pruneReport(step: number, threshold: number, g: NetworkGraph, before: Evaluation, after: Evaluation): string {
   const lines = [`pruned step ${step} at |w| <= ${threshold}`];
   lines.push(`  weights kept     ${g.weightsKept} / ${g.weightsTotal}`);
-  lines.push(`  neurons alive    ${g.layers.map((l) => l.filter((n) => n.connected).length + '/' + l.length).join('  ')}  (input .. output)`);
+  // Out of each layer's width: g.layers lists only the alive hidden neurons.
+  lines.push(`  neurons alive    ${g.layers.map((l, k) => `${l.filter((n) => n.connected).length}/${g.widths[k]}`).join('  ')}  (input .. output)`);
   lines.push(`  modules          ${g.modules.length}`);
   g.modules.forEach((m, i) => lines.push(`    ${i + 1}: {${m.inputs.join(', ')}} -> {${m.outputs.join(', ')}}  (${m.neurons.length} neurons)`));
   const f = (x: number | null) => (x === null ? '-' : fmt(x, 3));
