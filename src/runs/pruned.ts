@@ -11,6 +11,7 @@ import type { Network } from '../model/network.js';
 import { evaluateNetwork, type Evaluation } from '../train/evaluate.js';
 import { writeFileAtomic } from './atomic.js';
 import { writeCheckpoint } from './checkpoint.js';
+import { prunedGraphRecord } from './graph-record.js';
 import type { OpenedCheckpoint } from './open.js';
 import { prunedPaths } from './run-dir.js';
 
@@ -36,7 +37,7 @@ export function pruneAndSave(opened: OpenedCheckpoint, threshold: number): Saved
     throw new BimtError(`cannot write ${out.dir}: ${(e as Error).message}`);
   }
   writeCheckpoint(out.checkpoint, { step, net: pruned.net });
-  const graphJson = { step, source: opened.file, before, after, ...pruned.graph };
-  writeFileAtomic(out.graph, `${JSON.stringify(graphJson, null, 1)}\n`);
+  const record = prunedGraphRecord(step, opened.file, before, after, pruned.graph);
+  writeFileAtomic(out.graph, `${JSON.stringify(record, null, 1)}\n`);
   return { ...pruned, before, after, checkpointFile: out.checkpoint, graphFile: out.graph };
 }
