@@ -14,18 +14,16 @@
  * Pictures of one checkpoint are named by its step, so plotting several checkpoints of a run
  * never overwrites one with another; curves and the animation cover the whole run.
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { dirname, extname, join } from 'node:path';
+import { extname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { embeddingGroups, type NetworkGraph } from '../bimt/graph.js';
 import { pruneNetwork } from '../bimt/prune.js';
 import { lambdaPhases } from '../config/resolve.js';
 import { BimtError } from '../errors.js';
-import { describeFsError } from '../util/files.js';
 import { architectureFor } from '../model/architecture.js';
 import { BioModel } from '../model/bio-model.js';
 import type { Network } from '../model/network.js';
-import { writeFileAtomic } from '../runs/atomic.js';
+import { writeOutputFile } from '../runs/atomic.js';
 import { checkpointFileName } from '../runs/checkpoint.js';
 import { readMetrics } from '../runs/metrics.js';
 import { readVerifiedCheckpoint, type OpenedCheckpoint } from '../runs/open.js';
@@ -368,23 +366,6 @@ function writeFigures(figs: readonly Figure[], plotsDir: string, opts: { outDir?
   } else {
     for (const f of figs) targets.push(join(opts.outDir ?? plotsDir, f.name));
   }
-  const dirs = new Map(targets.map((t) => [dirname(t), t]));
-  for (const [d, file] of dirs) {
-    try {
-      mkdirSync(d, { recursive: true });
-    } catch (e) {
-      throw new BimtError(`cannot write ${file}: ${describeFsError(e)}`);
-    }
-  }
-  figs.forEach((f, i) => {
-    // Checked first: writeFileAtomic's rename onto a directory would fail after the temporary
-    // file is written, and leave it behind.
-    if (existsSync(targets[i]) && statSync(targets[i]).isDirectory()) throw new BimtError(`cannot write ${targets[i]}: it is a directory`);
-    try {
-      writeFileAtomic(targets[i], f.svg);
-    } catch (e) {
-      throw new BimtError(`cannot write ${targets[i]}: ${describeFsError(e)}`);
-    }
-  });
+  figs.forEach((f, i) => writeOutputFile(targets[i], f.svg));
   return targets;
 }
