@@ -4,7 +4,7 @@ import { selectBackend } from '../backend.js';
 import { BimtError } from '../errors.js';
 import { animateRun, plotRun, PLOT_KINDS, type PlotKind } from '../plot/run-plots.js';
 import { openCheckpoint } from '../runs/open.js';
-import { backendOption, parseNonNegative, parseStep } from './options.js';
+import { backendOption, parseNonNegative, parseStep, TARGET_HELP } from './options.js';
 
 interface PlotFlags {
   kind?: PlotKind | 'all';
@@ -19,7 +19,7 @@ interface PlotFlags {
 export function plotCommand(): Command {
   return new Command('plot')
     .description('draw a run as SVG: the network, training curves and the task picture (into <run>/plots/)')
-    .argument('<target>', 'a run directory (its last checkpoint) or a checkpoint file')
+    .argument('<target>', TARGET_HELP)
     .addOption(new Option('--kind <kind>', 'which picture (default: all)').choices([...PLOT_KINDS, 'all']))
     .option('--step <n>', 'the checkpoint of this step (with a run directory)', parseStep)
     .option('--out <file>', 'write this file instead of <run>/plots/ (one --kind only)')

@@ -6,12 +6,12 @@ import { openCheckpoint } from '../runs/open.js';
 import { pruneAndSave } from '../runs/pruned.js';
 import type { Evaluation } from '../train/evaluate.js';
 import { fmt } from '../train/progress.js';
-import { backendOption, parseNonNegative, parseStep } from './options.js';
+import { backendOption, parseNonNegative, parseStep, TARGET_HELP } from './options.js';
 
 export function pruneCommand(): Command {
   return new Command('prune')
     .description('threshold a trained network, remove dead neurons, evaluate what is left')
-    .argument('<target>', 'a run directory (its last checkpoint) or a checkpoint file')
+    .argument('<target>', TARGET_HELP)
     .option('--threshold <t>', 'zero weights and biases with |value| <= t (default: output.prune_threshold of the run)', parseNonNegative('--threshold'))
     .option('--step <n>', 'the checkpoint of this step (with a run directory)', parseStep)
     .addOption(backendOption())

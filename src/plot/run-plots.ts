@@ -24,7 +24,6 @@ import { architectureFor } from '../model/architecture.js';
 import { BioModel } from '../model/bio-model.js';
 import type { Network } from '../model/network.js';
 import { writeOutputFile } from '../runs/atomic.js';
-import { checkpointFileName } from '../runs/checkpoint.js';
 import { readMetrics } from '../runs/metrics.js';
 import { readVerifiedCheckpoint, type OpenedCheckpoint } from '../runs/open.js';
 import { checkpointPath, listCheckpoints } from '../runs/run-dir.js';
@@ -99,11 +98,6 @@ export interface PrunedNetwork {
   readonly threshold: number;
 }
 
-/** "step-000300" of a step, as the checkpoint files name it. */
-function stepTag(step: number): string {
-  return checkpointFileName(step).replace(/\.safetensors$/, '');
-}
-
 function prunedNote(threshold: number): string {
   return `pruned at |w| ≤ ${num(threshold)}`;
 }
@@ -121,7 +115,7 @@ export function networkFigure(opened: OpenedCheckpoint, pruned: PrunedNetwork | 
   const svg = pruned
     ? networkSvg(pruned.net, opened.labels, { pruned: pruned.graph, title: parts.join(' · ') })
     : networkSvg(net, opened.labels, { title: parts.join(' · ') });
-  return { name: `network${pruned ? '-pruned' : ''}-${stepTag(step)}.svg`, svg };
+  return { name: `network${pruned ? '-pruned' : ''}-${opened.tag}.svg`, svg };
 }
 
 /** Training curves of the whole run from metrics.csv, lambda phases from the config. */
@@ -137,7 +131,7 @@ export function curvesFigure(opened: OpenedCheckpoint): Figure {
 export function taskFigures(opened: OpenedCheckpoint, pruned: PrunedNetwork | undefined): Figure[] {
   const { config, task, checkpoint } = opened;
   const net = pruned?.net ?? checkpoint.net;
-  const name = `task${pruned ? '-pruned' : ''}-${stepTag(checkpoint.step)}`;
+  const name = `task${pruned ? '-pruned' : ''}-${opened.tag}`;
   const head = [config.name, `step ${checkpoint.step}`];
   const prunedAt = pruned ? [`pruned at ${num(pruned.threshold)}`] : [];
   const kind = config.task.kind;

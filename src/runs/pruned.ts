@@ -1,7 +1,8 @@
 /**
  * Pruning an opened run checkpoint and saving the result beside it, as `bimt prune` and
  * `bimt reproduce` both do: evaluate, prune (src/bimt/prune.ts), evaluate again, and write
- * <run>/pruned/step-NNNNNN-t<t>/checkpoint.safetensors and graph.json.
+ * <run>/pruned/<tag>-t<t>/checkpoint.safetensors and graph.json (tag: step-NNNNNN for the run's
+ * own checkpoints, see OpenedCheckpoint.tag).
  */
 import type { NetworkGraph } from '../bimt/graph.js';
 import { pruneNetwork } from '../bimt/prune.js';
@@ -28,7 +29,7 @@ export function pruneAndSave(opened: OpenedCheckpoint, threshold: number): Saved
   const before = evaluateNetwork(net, opened.task);
   const pruned = pruneNetwork(net, threshold, opened.labels);
   const after = evaluateNetwork(pruned.net, opened.task);
-  const out = prunedPaths(opened.paths, step, threshold);
+  const out = prunedPaths(opened.paths, opened.tag, threshold);
   writeOutputFile(out.checkpoint, encodeCheckpoint({ step, net: pruned.net }));
   const record = prunedGraphRecord(step, opened.file, before, after, pruned.graph);
   writeOutputFile(out.graph, `${JSON.stringify(record, null, 1)}\n`);
