@@ -75,7 +75,7 @@ export function plotRun(opened: OpenedCheckpoint, opts: PlotOptions): string[] {
 }
 
 export interface AnimateOptions {
-  /** Draw each frame pruned at `threshold` (default true: see animationFigure). */
+  /** Prune each frame at `threshold`, as `pruned` does for a still picture. */
   readonly pruned?: boolean;
   readonly threshold?: number;
   readonly outDir?: string;
@@ -84,7 +84,7 @@ export interface AnimateOptions {
 
 /** Writes the animation of the network through every checkpoint of the run; returns its path. */
 export function animateRun(opened: OpenedCheckpoint, opts: AnimateOptions = {}): string {
-  const fig = animationFigure(opened, opts.pruned ?? true, opts.threshold ?? opened.config.output.prune_threshold);
+  const fig = animationFigure(opened, opts.pruned ?? false, opts.threshold ?? opened.config.output.prune_threshold);
   return writeFigures([fig], opened.paths.plots, opts)[0];
 }
 
@@ -118,13 +118,20 @@ export function networkFigure(opened: OpenedCheckpoint, pruned: PrunedNetwork | 
   return { name: `network${pruned ? '-pruned' : ''}-${opened.tag}.svg`, svg };
 }
 
-/** Training curves of the whole run from metrics.csv, lambda phases from the config. */
+/**
+ * Training curves of the whole run from metrics.csv, lambda phases from the config. A checkpoint
+ * the user chose (--step or a file) is marked where it falls, so the curves read beside its
+ * network and task pictures, and the file is named for it like them; the whole run is still drawn,
+ * since what came after the checkpoint is as telling as what came before.
+ */
 export function curvesFigure(opened: OpenedCheckpoint): Figure {
   const rows = readMetrics(opened.paths.metrics);
   // From the config rather than from the rows: a change between two evaluations is drawn at its
   // exact step, and a change that sets lambda to its current value is still shown.
   const phases: Phase[] = lambdaPhases(opened.config).map((p) => ({ step: p.step, label: `λ = ${shortNumber(p.lambda)}` }));
-  return { name: 'curves.svg', svg: curvesSvg(rows, { title: `${opened.config.name} · training`, phases }) };
+  if (opened.chosen) phases.push({ step: opened.checkpoint.step, label: `this checkpoint: step ${opened.checkpoint.step}` });
+  const name = opened.chosen ? `curves-${opened.tag}.svg` : 'curves.svg';
+  return { name, svg: curvesSvg(rows, { title: `${opened.config.name} · training`, phases }) };
 }
 
 /** The task's own picture(s) of the checkpoint (of its pruned network with `pruned`). */
@@ -321,10 +328,10 @@ function inverseMod(k: number, p: number): number {
 
 /**
  * The network through every checkpoint of the run, each read and checked against meta.json as
- * `openCheckpoint` checks one. Pruned frames by default: with every weight drawn the early frames
- * are a mesh in which the strong weights are lost. Frames draw the pruned network's weights, not
- * its graph: every neuron stays in place (so relocation shows) and no module tint covers the
- * early frames, where everything is one module.
+ * `openCheckpoint` checks one; with `pruned` each frame is pruned at `threshold` first (early
+ * frames drawn whole are a mesh in which the strong weights are lost). Pruned frames draw the
+ * pruned network's weights, not its graph: every neuron stays in place (so relocation shows) and
+ * no module tint covers the early frames, where everything is one module.
  */
 export function animationFigure(opened: OpenedCheckpoint, pruned: boolean, threshold: number): Figure {
   const { paths, meta, config, task, labels } = opened;
