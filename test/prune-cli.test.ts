@@ -5,7 +5,7 @@
  * file-system failures as one line.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -146,5 +146,30 @@ describe('bimt prune (command line)', () => {
     const graph = join(run, 'pruned', 'step-000200-t0.2', 'graph.json');
     mkdirSync(graph, { recursive: true });
     expect(oneLineFailure(bimt('prune', run, '--step', '200'), 1)).toBe(`bimt: cannot write ${graph}: it is a directory`);
+  });
+
+  // A real read-only and a real full disk need a mount of their own: only where tests run as root.
+  const root = process.getuid?.() === 0;
+  it.runIf(root)('reports a read-only or full disk in one line, from prune and from plot', (ctx) => {
+    const mnt = mkdtempSync(join(tmpdir(), 'bimt-mnt-'));
+    const sh = (cmd: string) => spawnSync('sh', ['-c', cmd], { encoding: 'utf8' });
+    if (sh(`mount -t tmpfs -o size=128k tmpfs ${mnt}`).status !== 0) return ctx.skip();
+    try {
+      const copy = join(mnt, 'r');
+      mkdirSync(join(copy, 'checkpoints'), { recursive: true });
+      for (const f of ['config.yaml', 'meta.json', 'metrics.csv', 'checkpoints/step-000300.safetensors']) copyFileSync(join(run, f), join(copy, f));
+      const ck = join(copy, 'pruned', 'step-000300-t0.2', 'checkpoint.safetensors');
+
+      expect(sh(`mount -o remount,ro ${mnt}`).status).toBe(0);
+      expect(oneLineFailure(bimt('prune', copy), 1)).toBe(`bimt: cannot write ${ck}: read-only file system`);
+      expect(oneLineFailure(bimt('plot', copy, '--kind', 'curves'), 1)).toBe(`bimt: cannot write ${join(copy, 'plots', 'curves.svg')}: read-only file system`);
+
+      expect(sh(`mount -o remount,rw ${mnt}`).status).toBe(0);
+      sh(`dd if=/dev/zero of=${mnt}/fill bs=4k count=64`); // fails when the disk is full, as meant
+      expect(oneLineFailure(bimt('prune', copy), 1)).toBe(`bimt: cannot write ${ck}: no space left on the device`);
+    } finally {
+      sh(`umount ${mnt}`);
+      rmSync(mnt, { recursive: true, force: true });
+    }
   });
 });

@@ -40,7 +40,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
 export function writeOutputFile(path: string, data: string | Uint8Array): void {
   const fail = (why: string) => new BimtError(`cannot write ${path}: ${why}`, 1);
   try {
-    mkdirSync(dirname(path), { recursive: true });
+    makeFolders(dirname(path));
   } catch (e) {
     throw fail(describeFsError(e));
   }
@@ -50,5 +50,20 @@ export function writeOutputFile(path: string, data: string | Uint8Array): void {
     writeFileAtomic(path, data);
   } catch (e) {
     throw fail(describeFsError(e));
+  }
+}
+
+/**
+ * mkdir -p one folder at a time: node's recursive mkdir reports ENOENT on a read-only file
+ * system, where creating each folder in turn gives the real reason (EROFS).
+ */
+function makeFolders(dir: string): void {
+  if (existsSync(dir)) return;
+  makeFolders(dirname(dir));
+  try {
+    mkdirSync(dir);
+  } catch (e) {
+    // Made meanwhile by another process: fine. A file of that name stays an error.
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(dir).isDirectory()) throw e;
   }
 }
