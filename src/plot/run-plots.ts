@@ -93,7 +93,7 @@ export function animateRun(opened: OpenedCheckpoint, opts: AnimateOptions = {}):
 /** A checkpoint's network after pruneNetwork at `threshold`. */
 export interface PrunedNetwork {
   readonly net: Network;
-  /** Graph of the pruned network (its own threshold is 0: pruning already zeroed the rest). */
+  /** Graph of the pruned network, taken at the threshold it was pruned at. */
   readonly graph: NetworkGraph;
   readonly threshold: number;
 }
