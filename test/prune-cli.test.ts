@@ -117,6 +117,13 @@ describe('bimt prune (command line)', () => {
     expect(c.status, c.stderr).toBe(0);
     expect(c.stdout).toContain('pruned step 200 at |w| <= 0.2');
     expect(readJson(join(run, 'pruned', 'best-t0.2', 'graph.json')).step).toBe(200);
+
+    // A copy that kept its checkpoint name is told apart from the run's own checkpoint by its folder.
+    copyFileSync(join(run, 'checkpoints', 'step-000200.safetensors'), join(run, 'keep', 'step-000300.safetensors'));
+    const k = bimt('prune', join(run, 'keep', 'step-000300.safetensors'));
+    expect(k.status, k.stderr).toBe(0);
+    expect(readJson(join(run, 'pruned', 'keep-step-000300-t0.2', 'graph.json')).step).toBe(200);
+    expect(readJson(join(run, 'pruned', 'step-000300-t0.2', 'graph.json')).step).toBe(300);
   });
 
   it('says what is missing for a checkpoint copied out of its run', () => {

@@ -96,7 +96,11 @@ function runAround(file: string): RunPaths {
 function checkpointTag(file: string, step: number, paths: RunPaths): string {
   if (isRunCheckpoint(file, step, paths)) return stepTag(step);
   const name = basename(file).replace(/\.safetensors$/, '');
-  return name === 'checkpoint' ? basename(dirname(resolve(file))) : name;
+  const folder = basename(dirname(resolve(file)));
+  if (name === 'checkpoint') return folder;
+  // A copy that kept a checkpoint's name (keep/step-000300.safetensors) would share the names of
+  // what the run's own checkpoint of that step made: its folder tells the two apart.
+  return /^step-\d+(\.state)?$/.test(name) ? `${folder}-${name}` : name;
 }
 
 /** Whether `file` is the run's own checkpoint (or training state) of `step`, under its own name. */
