@@ -82,7 +82,10 @@ describe('bimt plot (command line)', () => {
     const file = join(runs, 'a-file');
     writeFileSync(file, '');
     const target = join(file, 'curves.svg');
-    expect(oneLineError(bimt('plot', run, '--kind', 'curves', '--out', target))).toContain(file);
+    // Exit 1: the disk refused a valid request, as for prune's writes.
+    const r = bimt('plot', run, '--kind', 'curves', '--out', target);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toBe(`bimt: cannot write ${target}: a file is in the way of its folder`);
   });
 
   it('draws every kind of a real run into <run>/plots', () => {

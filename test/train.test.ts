@@ -52,7 +52,9 @@ describe('bimt train (in process)', () => {
     const snap = JSON.parse(readFileSync(join(out.paths.snapshots, 'step-001200.json'), 'utf8'));
     expect(snap.step).toBe(1200);
     expect(snap.layers[0].map((n: { label: string }) => n.label).sort()).toEqual(['x1', 'x2']);
-    expect(snap.weightsKept).toBe(rows.at(-1)!.weights_above_threshold);
+    // Kept are the weights on input-to-output paths, the edges; metrics.csv counts every |w| above.
+    expect(snap.weights_kept).toBe(snap.edges.length);
+    expect(snap.weights_kept).toBeLessThanOrEqual(rows.at(-1)!.weights_above_threshold);
     expect(readFileSync(out.paths.config, 'utf8')).toContain('steps: 1200');
   });
 

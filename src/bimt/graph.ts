@@ -45,14 +45,21 @@ export interface GraphModule {
 }
 
 export interface NetworkGraph {
+  /** Weights with |w| <= threshold count as absent. */
   readonly threshold: number;
+  /** Neurons in each layer of the network, alive or not (layers[l] lists only the alive hidden ones). */
+  readonly widths: readonly number[];
   /** layers[l]: the listed neurons of neuron layer l (all inputs and outputs; alive hidden neurons). */
   readonly layers: GraphNeuron[][];
   readonly edges: GraphEdge[];
   /** Components with at least one edge, largest first. */
   readonly modules: GraphModule[];
-  /** Weights with |w| > threshold among all weights (biases and embedding not counted). */
+  /**
+   * The weights pruning keeps: always edges.length. A weight above the threshold into or out of a
+   * dead neuron is not kept, since pruning removes it with its neuron.
+   */
   readonly weightsKept: number;
+  /** All weights of the network (biases and embedding not counted). */
   readonly weightsTotal: number;
 }
 
@@ -98,16 +105,13 @@ export function networkGraph(net: Network, labels: Labels, threshold: number): N
   const alive = (l: number, n: number) => fromInput[l][n] === 1 && toOutput[l][n] === 1;
 
   const edges: GraphEdge[] = [];
-  let weightsKept = 0;
   let weightsTotal = 0;
   for (let l = 0; l < L; l++) {
     const nOut = arch.widths[l + 1];
     weightsTotal += params.weights[l].length;
     for (let i = 0; i < arch.widths[l]; i++) {
       for (let o = 0; o < nOut; o++) {
-        if (!kept(l, i, o)) continue;
-        weightsKept++;
-        if (alive(l, i) && alive(l + 1, o)) edges.push({ layer: l, from: i, to: o, weight: params.weights[l][i * nOut + o] });
+        if (kept(l, i, o) && alive(l, i) && alive(l + 1, o)) edges.push({ layer: l, from: i, to: o, weight: params.weights[l][i * nOut + o] });
       }
     }
   }
@@ -129,7 +133,8 @@ export function networkGraph(net: Network, labels: Labels, threshold: number): N
     return list;
   });
 
-  return { threshold, layers, edges, modules: findModules(net, labels, edges), weightsKept, weightsTotal };
+  const widths = [...arch.widths];
+  return { threshold, widths, layers, edges, modules: findModules(net, labels, edges), weightsKept: edges.length, weightsTotal };
 }
 
 /** Connected components of the surviving edges (union-find over [layer, index] nodes). */

@@ -61,5 +61,7 @@ export function pruneNetwork(source: Network, threshold: number, labels: Labels)
       for (let o = 0; o < arch.widths[l + 1]; o++) params.weights[l][j * arch.widths[l + 1] + o] = 0;
     }
   }
-  return { net, graph: networkGraph(net, labels, 0) };
+  // Every weight left is above the threshold, so the graph at it is the graph of what survived;
+  // it records the threshold the network was pruned at.
+  return { net, graph: networkGraph(net, labels, threshold) };
 }

@@ -19,3 +19,9 @@ export function parseNonNegative(name: string): (value: string) => number {
 export function backendOption(): Option {
   return new Option('--backend <name>', 'force a tfjs backend (default: the fastest that loads)').choices(BACKENDS);
 }
+
+/** What `bimt prune` and `bimt plot` accept as <target> (src/runs/open.ts). */
+export const TARGET_HELP =
+  'a run directory (its last checkpoint, or that of --step), or a checkpoint file anywhere inside a run directory, ' +
+  'under any name (checkpoints/step-NNNNNN.safetensors, pruned/<...>/checkpoint.safetensors, a copy); ' +
+  'a checkpoint copied out of its run cannot be used, since the task is in the run\'s config.yaml';

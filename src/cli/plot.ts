@@ -4,7 +4,7 @@ import { selectBackend } from '../backend.js';
 import { BimtError } from '../errors.js';
 import { animateRun, plotRun, PLOT_KINDS, type PlotKind } from '../plot/run-plots.js';
 import { openCheckpoint } from '../runs/open.js';
-import { backendOption, parseNonNegative, parseStep } from './options.js';
+import { backendOption, parseNonNegative, parseStep, TARGET_HELP } from './options.js';
 
 interface PlotFlags {
   kind?: PlotKind | 'all';
@@ -19,12 +19,12 @@ interface PlotFlags {
 export function plotCommand(): Command {
   return new Command('plot')
     .description('draw a run as SVG: the network, training curves and the task picture (into <run>/plots/)')
-    .argument('<target>', 'a run directory (its last checkpoint) or a checkpoint file')
+    .argument('<target>', TARGET_HELP)
     .addOption(new Option('--kind <kind>', 'which picture (default: all)').choices([...PLOT_KINDS, 'all']))
-    .option('--step <n>', 'the checkpoint of this step (with a run directory)', parseStep)
+    .option('--step <n>', 'the checkpoint of this step (with a run directory); the curves mark it, as curves-step-NNNNNN.svg', parseStep)
     .option('--out <file>', 'write this file instead of <run>/plots/ (one --kind only)')
-    .option('--pruned', 'prune first and draw the pruned network, modules tinted')
-    .option('--animate', 'one animated SVG of the network through every checkpoint of the run')
+    .option('--pruned', 'prune first and draw the pruned network, modules tinted (with --animate: prune every frame)')
+    .option('--animate', 'one animated SVG of the network through every checkpoint of the run, every weight unless --pruned')
     .option('--threshold <t>', 'prune at |w| <= t (implies --pruned; default: output.prune_threshold of the run)', parseNonNegative('--threshold'))
     .addOption(backendOption())
     .action(async (target: string, flags: PlotFlags) => {
@@ -38,7 +38,7 @@ export function plotCommand(): Command {
       await selectBackend(flags.backend);
       const pruned = flags.pruned === true || flags.threshold !== undefined;
       const written = flags.animate
-        ? [animateRun(opened, { threshold: flags.threshold, outFile: flags.out })]
+        ? [animateRun(opened, { pruned, threshold: flags.threshold, outFile: flags.out })]
         : plotRun(opened, {
             kinds: flags.kind === undefined || flags.kind === 'all' ? PLOT_KINDS : [flags.kind],
             pruned,

@@ -6,12 +6,12 @@ import { openCheckpoint } from '../runs/open.js';
 import { pruneAndSave } from '../runs/pruned.js';
 import type { Evaluation } from '../train/evaluate.js';
 import { fmt } from '../train/progress.js';
-import { backendOption, parseNonNegative, parseStep } from './options.js';
+import { backendOption, parseNonNegative, parseStep, TARGET_HELP } from './options.js';
 
 export function pruneCommand(): Command {
   return new Command('prune')
     .description('threshold a trained network, remove dead neurons, evaluate what is left')
-    .argument('<target>', 'a run directory (its last checkpoint) or a checkpoint file')
+    .argument('<target>', TARGET_HELP)
     .option('--threshold <t>', 'zero weights and biases with |value| <= t (default: output.prune_threshold of the run)', parseNonNegative('--threshold'))
     .option('--step <n>', 'the checkpoint of this step (with a run directory)', parseStep)
     .addOption(backendOption())
@@ -28,7 +28,8 @@ export function pruneCommand(): Command {
 export function pruneReport(step: number, threshold: number, g: NetworkGraph, before: Evaluation, after: Evaluation): string {
   const lines = [`pruned step ${step} at |w| <= ${threshold}`];
   lines.push(`  weights kept     ${g.weightsKept} / ${g.weightsTotal}`);
-  lines.push(`  neurons alive    ${g.layers.map((l) => l.filter((n) => n.connected).length + '/' + l.length).join('  ')}  (input .. output)`);
+  // Out of each layer's width: g.layers lists only the alive hidden neurons.
+  lines.push(`  neurons alive    ${g.layers.map((l, k) => `${l.filter((n) => n.connected).length}/${g.widths[k]}`).join('  ')}  (input .. output)`);
   lines.push(`  modules          ${g.modules.length}`);
   g.modules.forEach((m, i) => lines.push(`    ${i + 1}: {${m.inputs.join(', ')}} -> {${m.outputs.join(', ')}}  (${m.neurons.length} neurons)`));
   const f = (x: number | null) => (x === null ? '-' : fmt(x, 3));

@@ -14,19 +14,16 @@
  * Pictures of one checkpoint are named by its step, so plotting several checkpoints of a run
  * never overwrites one with another; curves and the animation cover the whole run.
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { dirname, extname, join } from 'node:path';
+import { extname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { embeddingGroups, type NetworkGraph } from '../bimt/graph.js';
 import { pruneNetwork } from '../bimt/prune.js';
 import { lambdaPhases } from '../config/resolve.js';
 import { BimtError } from '../errors.js';
-import { describeFsError } from '../util/files.js';
 import { architectureFor } from '../model/architecture.js';
 import { BioModel } from '../model/bio-model.js';
 import type { Network } from '../model/network.js';
-import { writeFileAtomic } from '../runs/atomic.js';
-import { checkpointFileName } from '../runs/checkpoint.js';
+import { writeOutputFile } from '../runs/atomic.js';
 import { readMetrics } from '../runs/metrics.js';
 import { readVerifiedCheckpoint, type OpenedCheckpoint } from '../runs/open.js';
 import { checkpointPath, listCheckpoints } from '../runs/run-dir.js';
@@ -78,7 +75,7 @@ export function plotRun(opened: OpenedCheckpoint, opts: PlotOptions): string[] {
 }
 
 export interface AnimateOptions {
-  /** Draw each frame pruned at `threshold` (default true: see animationFigure). */
+  /** Prune each frame at `threshold`, as `pruned` does for a still picture. */
   readonly pruned?: boolean;
   readonly threshold?: number;
   readonly outDir?: string;
@@ -87,7 +84,7 @@ export interface AnimateOptions {
 
 /** Writes the animation of the network through every checkpoint of the run; returns its path. */
 export function animateRun(opened: OpenedCheckpoint, opts: AnimateOptions = {}): string {
-  const fig = animationFigure(opened, opts.pruned ?? true, opts.threshold ?? opened.config.output.prune_threshold);
+  const fig = animationFigure(opened, opts.pruned ?? false, opts.threshold ?? opened.config.output.prune_threshold);
   return writeFigures([fig], opened.paths.plots, opts)[0];
 }
 
@@ -96,14 +93,9 @@ export function animateRun(opened: OpenedCheckpoint, opts: AnimateOptions = {}):
 /** A checkpoint's network after pruneNetwork at `threshold`. */
 export interface PrunedNetwork {
   readonly net: Network;
-  /** Graph of the pruned network (its own threshold is 0: pruning already zeroed the rest). */
+  /** Graph of the pruned network, taken at the threshold it was pruned at. */
   readonly graph: NetworkGraph;
   readonly threshold: number;
-}
-
-/** "step-000300" of a step, as the checkpoint files name it. */
-function stepTag(step: number): string {
-  return checkpointFileName(step).replace(/\.safetensors$/, '');
 }
 
 function prunedNote(threshold: number): string {
@@ -123,23 +115,30 @@ export function networkFigure(opened: OpenedCheckpoint, pruned: PrunedNetwork | 
   const svg = pruned
     ? networkSvg(pruned.net, opened.labels, { pruned: pruned.graph, title: parts.join(' · ') })
     : networkSvg(net, opened.labels, { title: parts.join(' · ') });
-  return { name: `network${pruned ? '-pruned' : ''}-${stepTag(step)}.svg`, svg };
+  return { name: `network${pruned ? '-pruned' : ''}-${opened.tag}.svg`, svg };
 }
 
-/** Training curves of the whole run from metrics.csv, lambda phases from the config. */
+/**
+ * Training curves of the whole run from metrics.csv, lambda phases from the config. A checkpoint
+ * the user chose (--step or a file) is marked where it falls, so the curves read beside its
+ * network and task pictures, and the file is named for it like them; the whole run is still drawn,
+ * since what came after the checkpoint is as telling as what came before.
+ */
 export function curvesFigure(opened: OpenedCheckpoint): Figure {
   const rows = readMetrics(opened.paths.metrics);
   // From the config rather than from the rows: a change between two evaluations is drawn at its
   // exact step, and a change that sets lambda to its current value is still shown.
   const phases: Phase[] = lambdaPhases(opened.config).map((p) => ({ step: p.step, label: `λ = ${shortNumber(p.lambda)}` }));
-  return { name: 'curves.svg', svg: curvesSvg(rows, { title: `${opened.config.name} · training`, phases }) };
+  if (opened.chosen) phases.push({ step: opened.checkpoint.step, label: `this checkpoint: step ${opened.checkpoint.step}` });
+  const name = opened.chosen ? `curves-${opened.tag}.svg` : 'curves.svg';
+  return { name, svg: curvesSvg(rows, { title: `${opened.config.name} · training`, phases }) };
 }
 
 /** The task's own picture(s) of the checkpoint (of its pruned network with `pruned`). */
 export function taskFigures(opened: OpenedCheckpoint, pruned: PrunedNetwork | undefined): Figure[] {
   const { config, task, checkpoint } = opened;
   const net = pruned?.net ?? checkpoint.net;
-  const name = `task${pruned ? '-pruned' : ''}-${stepTag(checkpoint.step)}`;
+  const name = `task${pruned ? '-pruned' : ''}-${opened.tag}`;
   const head = [config.name, `step ${checkpoint.step}`];
   const prunedAt = pruned ? [`pruned at ${num(pruned.threshold)}`] : [];
   const kind = config.task.kind;
@@ -329,10 +328,10 @@ function inverseMod(k: number, p: number): number {
 
 /**
  * The network through every checkpoint of the run, each read and checked against meta.json as
- * `openCheckpoint` checks one. Pruned frames by default: with every weight drawn the early frames
- * are a mesh in which the strong weights are lost. Frames draw the pruned network's weights, not
- * its graph: every neuron stays in place (so relocation shows) and no module tint covers the
- * early frames, where everything is one module.
+ * `openCheckpoint` checks one; with `pruned` each frame is pruned at `threshold` first (early
+ * frames drawn whole are a mesh in which the strong weights are lost). Pruned frames draw the
+ * pruned network's weights, not its graph: every neuron stays in place (so relocation shows) and
+ * no module tint covers the early frames, where everything is one module.
  */
 export function animationFigure(opened: OpenedCheckpoint, pruned: boolean, threshold: number): Figure {
   const { paths, meta, config, task, labels } = opened;
@@ -368,23 +367,6 @@ function writeFigures(figs: readonly Figure[], plotsDir: string, opts: { outDir?
   } else {
     for (const f of figs) targets.push(join(opts.outDir ?? plotsDir, f.name));
   }
-  const dirs = new Map(targets.map((t) => [dirname(t), t]));
-  for (const [d, file] of dirs) {
-    try {
-      mkdirSync(d, { recursive: true });
-    } catch (e) {
-      throw new BimtError(`cannot write ${file}: ${describeFsError(e)}`);
-    }
-  }
-  figs.forEach((f, i) => {
-    // Checked first: writeFileAtomic's rename onto a directory would fail after the temporary
-    // file is written, and leave it behind.
-    if (existsSync(targets[i]) && statSync(targets[i]).isDirectory()) throw new BimtError(`cannot write ${targets[i]}: it is a directory`);
-    try {
-      writeFileAtomic(targets[i], f.svg);
-    } catch (e) {
-      throw new BimtError(`cannot write ${targets[i]}: ${describeFsError(e)}`);
-    }
-  });
+  figs.forEach((f, i) => writeOutputFile(targets[i], f.svg));
   return targets;
 }

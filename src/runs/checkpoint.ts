@@ -39,7 +39,12 @@ export interface Checkpoint {
 }
 
 export function checkpointFileName(step: number): string {
-  return `step-${String(step).padStart(6, '0')}.safetensors`;
+  return `${stepTag(step)}.safetensors`;
+}
+
+/** "step-000300": how checkpoint files, snapshots, pruned folders and plots name a step. */
+export function stepTag(step: number): string {
+  return `step-${String(step).padStart(6, '0')}`;
 }
 
 /** The step a checkpoint file name encodes, or undefined for other files. */

@@ -1,16 +1,16 @@
 /**
  * Pruning an opened run checkpoint and saving the result beside it, as `bimt prune` and
  * `bimt reproduce` both do: evaluate, prune (src/bimt/prune.ts), evaluate again, and write
- * <run>/pruned/step-NNNNNN-t<t>/checkpoint.safetensors and graph.json.
+ * <run>/pruned/<tag>-t<t>/checkpoint.safetensors and graph.json (tag: step-NNNNNN for the run's
+ * own checkpoints, see OpenedCheckpoint.tag).
  */
-import { mkdirSync } from 'node:fs';
 import type { NetworkGraph } from '../bimt/graph.js';
 import { pruneNetwork } from '../bimt/prune.js';
-import { BimtError } from '../errors.js';
 import type { Network } from '../model/network.js';
 import { evaluateNetwork, type Evaluation } from '../train/evaluate.js';
-import { writeFileAtomic } from './atomic.js';
-import { writeCheckpoint } from './checkpoint.js';
+import { writeOutputFile } from './atomic.js';
+import { encodeCheckpoint } from './checkpoint.js';
+import { prunedGraphRecord } from './graph-record.js';
 import type { OpenedCheckpoint } from './open.js';
 import { prunedPaths } from './run-dir.js';
 
@@ -29,14 +29,9 @@ export function pruneAndSave(opened: OpenedCheckpoint, threshold: number): Saved
   const before = evaluateNetwork(net, opened.task);
   const pruned = pruneNetwork(net, threshold, opened.labels);
   const after = evaluateNetwork(pruned.net, opened.task);
-  const out = prunedPaths(opened.paths, step, threshold);
-  try {
-    mkdirSync(out.dir, { recursive: true });
-  } catch (e) {
-    throw new BimtError(`cannot write ${out.dir}: ${(e as Error).message}`);
-  }
-  writeCheckpoint(out.checkpoint, { step, net: pruned.net });
-  const graphJson = { step, source: opened.file, before, after, ...pruned.graph };
-  writeFileAtomic(out.graph, `${JSON.stringify(graphJson, null, 1)}\n`);
+  const out = prunedPaths(opened.paths, opened.tag, threshold);
+  writeOutputFile(out.checkpoint, encodeCheckpoint({ step, net: pruned.net }));
+  const record = prunedGraphRecord(step, opened.file, before, after, pruned.graph);
+  writeOutputFile(out.graph, `${JSON.stringify(record, null, 1)}\n`);
   return { ...pruned, before, after, checkpointFile: out.checkpoint, graphFile: out.graph };
 }

@@ -9,6 +9,7 @@
  *                 snapshots/step-NNNNNN.json   pruned graph at that step
  *                 plots/             SVGs from `bimt plot`
  *                 pruned/step-NNNNNN-t<threshold>/checkpoint.safetensors, graph.json   from `bimt prune`
+ *                        (<name>-t<threshold>/ when it pruned another checkpoint file of the run)
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -116,9 +117,12 @@ export function snapshotPath(p: RunPaths, step: number): string {
   return join(p.snapshots, checkpointFileName(step).replace(/\.safetensors$/, '.json'));
 }
 
-/** Where `bimt prune` puts the pruned checkpoint and graph of a step at a threshold. */
-export function prunedPaths(p: RunPaths, step: number, threshold: number): { dir: string; checkpoint: string; graph: string } {
-  const dir = join(p.root, 'pruned', `${checkpointFileName(step).replace(/\.safetensors$/, '')}-t${threshold}`);
+/**
+ * Where `bimt prune` puts the pruned checkpoint and graph of a checkpoint at a threshold; `tag`
+ * names the checkpoint (OpenedCheckpoint.tag: "step-000300" for the run's own checkpoints).
+ */
+export function prunedPaths(p: RunPaths, tag: string, threshold: number): { dir: string; checkpoint: string; graph: string } {
+  const dir = join(p.root, 'pruned', `${tag}-t${threshold}`);
   return { dir, checkpoint: join(dir, 'checkpoint.safetensors'), graph: join(dir, 'graph.json') };
 }
 

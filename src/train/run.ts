@@ -16,6 +16,7 @@ import { BimtError } from '../errors.js';
 import { architectureFor } from '../model/architecture.js';
 import { writeFileAtomic } from '../runs/atomic.js';
 import { writeCheckpoint } from '../runs/checkpoint.js';
+import { snapshotRecord } from '../runs/graph-record.js';
 import { lossOutputs, MetricsWriter, type MetricsRow } from '../runs/metrics.js';
 import { sha256 } from '../runs/open.js';
 import { checkRunFiles, chooseResumePoint, removeStaleTemporaryFiles } from '../runs/resume-check.js';
@@ -197,7 +198,7 @@ async function drive(
           });
           const file = checkpointPath(paths, state.step);
           writeCheckpoint(file, { step: state.step, net: state.net });
-          const snapshot = { step: state.step, ...networkGraph(state.net, labels, config.output.snapshot_threshold) };
+          const snapshot = snapshotRecord(state.step, networkGraph(state.net, labels, config.output.snapshot_threshold));
           writeFileAtomic(snapshotPath(paths, state.step), `${JSON.stringify(snapshot)}\n`);
           meta.checkpoints[basename(stateFile)] = sha256(stateFile);
           meta.checkpoints[basename(file)] = sha256(file);

@@ -1,0 +1,60 @@
+/**
+ * The pruned graph as bimt writes it to disk: snapshots/step-NNNNNN.json during training and
+ * pruned/<checkpoint>-t<t>/graph.json from `bimt prune`. Keys are snake_case, as in meta.json and
+ * metrics.csv, so one run directory has one key style; the TypeScript objects keep camelCase and
+ * are translated here, in one place, field by field (a spread would leak whatever field the
+ * in-memory type gains).
+ */
+import type { GraphEdge, GraphModule, GraphNeuron, NetworkGraph } from '../bimt/graph.js';
+import type { Evaluation } from '../train/evaluate.js';
+
+export interface GraphRecord {
+  readonly threshold: number;
+  readonly widths: readonly number[];
+  readonly weights_kept: number;
+  readonly weights_total: number;
+  readonly layers: readonly (readonly GraphNeuron[])[];
+  readonly edges: readonly GraphEdge[];
+  readonly modules: readonly GraphModule[];
+}
+
+export interface EvaluationRecord {
+  readonly train_loss: number;
+  readonly test_loss: number;
+  readonly train_acc: number | null;
+  readonly test_acc: number | null;
+}
+
+/** A snapshot file's content: the graph of the network at `step`. */
+export function snapshotRecord(step: number, g: NetworkGraph): { step: number } & GraphRecord {
+  return { step, ...graphRecord(g) };
+}
+
+/** graph.json of a pruned checkpoint: where it came from, the task before and after, the graph. */
+export function prunedGraphRecord(
+  step: number,
+  source: string,
+  before: Evaluation,
+  after: Evaluation,
+  g: NetworkGraph,
+): { step: number; source: string; before: EvaluationRecord; after: EvaluationRecord } & GraphRecord {
+  return { step, source, before: evaluationRecord(before), after: evaluationRecord(after), ...graphRecord(g) };
+}
+
+// Neurons, edges and modules already have one-word keys (index, coords, label, connected; layer,
+// from, to, weight; neurons, inputs, outputs) and are written as they are.
+function graphRecord(g: NetworkGraph): GraphRecord {
+  return {
+    threshold: g.threshold,
+    widths: g.widths,
+    weights_kept: g.weightsKept,
+    weights_total: g.weightsTotal,
+    layers: g.layers,
+    edges: g.edges,
+    modules: g.modules,
+  };
+}
+
+function evaluationRecord(e: Evaluation): EvaluationRecord {
+  return { train_loss: e.trainLoss, test_loss: e.testLoss, train_acc: e.trainAcc, test_acc: e.testAcc };
+}
