@@ -87,7 +87,7 @@ describe('bimt prune (command line)', () => {
 
   it('writes snapshots with snake_case keys whose weight count is their edge list', () => {
     const snaps = readdirSync(join(run, 'snapshots'));
-    expect(snaps).toEqual(['step-000100.json', 'step-000200.json', 'step-000300.json']);
+    expect(snaps).toEqual(['step-000000.json', 'step-000100.json', 'step-000200.json', 'step-000300.json']);
     const hidden = (g: GraphFile) => g.layers.slice(1, -1).reduce((n, l) => n + l.length, 0);
     let someDead = false;
     for (const f of snaps) {
