@@ -7,11 +7,10 @@ import { architectureFor } from '../src/model/architecture.js';
 import { BioModel } from '../src/model/bio-model.js';
 import {
   connectionCost,
-  connectionCostTensor,
   costCoefficients,
-  uploadCoefficients,
   type CostSpec,
 } from '../src/model/connection-cost.js';
+import { connectionCostTensor, uploadCoefficients } from '../src/model/connection-cost-tfjs.js';
 import { initNetwork } from '../src/model/init.js';
 import type { Network } from '../src/model/network.js';
 import { makeModularAddition, modularAddition } from '../src/tasks/modular-addition.js';

@@ -22,7 +22,8 @@ import { architectureFor } from '../model/architecture.js';
 import { costCoefficients } from '../model/connection-cost.js';
 import { initNetwork } from '../model/init.js';
 import { buildTask } from '../tasks/registry.js';
-import { adamSettingsOf, batchRowsOf, chooseEngine, createEngine, enginesFor, WORKERS_MIN_ROWS } from '../train/engine.js';
+import { adamSettingsOf, batchRowsOf, chooseEngine, enginesFor, WORKERS_MIN_ROWS } from '../train/choose-engine.js';
+import { createEngine } from '../train/create-engine.js';
 import { swapCostSpec, trainingCostSpec, trainLoop } from '../train/loop.js';
 import { randomWeights } from './random-network.js';
 

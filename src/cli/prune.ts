@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { selectBackend } from '../backend.js';
 import type { NetworkGraph } from '../bimt/graph.js';
 import { openCheckpoint } from '../runs/open.js';
-import { pruneAndSave } from '../runs/pruned.js';
+import { pruneAndSave } from '../train/prune-run.js';
 import type { Evaluation } from '../train/evaluate.js';
 import { fmt } from '../train/progress.js';
 import { backendOption, parseNonNegative, parseStep } from './options.js';

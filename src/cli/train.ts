@@ -5,7 +5,7 @@ import { loadConfig } from '../config/load.js';
 import { BimtError } from '../errors.js';
 import { ensureRunsDir } from '../runs/run-dir.js';
 import { buildTask } from '../tasks/registry.js';
-import { validateEngine } from '../train/engine.js';
+import { validateEngine } from '../train/choose-engine.js';
 import { summary } from '../train/progress.js';
 import { resumeTraining, runTraining, type RunOutcome } from '../train/run.js';
 import { backendOption } from './options.js';

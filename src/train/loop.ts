@@ -8,20 +8,21 @@
  *
  * It knows nothing of files: what to do with rows and checkpoints is the caller's (src/train/run.ts).
  */
-import * as tf from '@tensorflow/tfjs';
 import { relocate } from '../bimt/relocate.js';
 import { swapParams, type Swap } from '../bimt/swap.js';
+import { activeBackend } from '../backend.js';
 import { biasPenaltyOn, lambdaAt, type ResolvedConfig } from '../config/resolve.js';
 import { architectureFor } from '../model/architecture.js';
-import { listFromParams } from '../model/bio-model.js';
 import { connectionCost, costCoefficients, type CostSpec } from '../model/connection-cost.js';
 import { initNetwork } from '../model/init.js';
-import { cloneNetwork, type Network } from '../model/network.js';
+import { cloneNetwork, listFromParams, type Network } from '../model/network.js';
 import type { OptimizerState } from '../runs/checkpoint.js';
 import type { MetricsRow } from '../runs/metrics.js';
 import type { TaskInstance } from '../tasks/task.js';
 import { EpochSampler, type SamplerState } from './batches.js';
-import { adamSettingsOf, batchRowsOf, chooseEngine, createEngine, type EngineName, type TrainingEngine } from './engine.js';
+import { adamSettingsOf, batchRowsOf, chooseEngine } from './choose-engine.js';
+import { createEngine } from './create-engine.js';
+import type { EngineName, TrainingEngine } from './engine.js';
 
 /** Everything a resumed run needs to continue exactly as if it had not stopped. */
 export interface TrainingState {
@@ -90,7 +91,7 @@ export async function trainLoop(cfg: ResolvedConfig, task: TaskInstance, cb: Loo
   const net = resume ? cloneNetwork(resume.net) : initNetwork(arch, cfg.model.seed ?? cfg.seed);
   const costCoef = costCoefficients(arch, net.geometry, trainingCostSpec(cfg));
   const swapCoef = costCoefficients(arch, net.geometry, swapCostSpec(cfg));
-  const backend = tf.getBackend();
+  const backend = activeBackend();
   const engine = await createEngine(opts.engine ?? chooseEngine(cfg, task, backend).name, {
     net,
     task,

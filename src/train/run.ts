@@ -34,7 +34,7 @@ import { buildTask } from '../tasks/registry.js';
 import type { TaskInstance } from '../tasks/task.js';
 import { VERSION } from '../version.js';
 import type { SamplerState } from './batches.js';
-import { chooseEngine, type EngineChoice } from './engine.js';
+import { chooseEngine, type EngineChoice } from './choose-engine.js';
 import { trainLoop, type LoopStatus, type TrainingState } from './loop.js';
 import { createProgress } from './progress.js';
 

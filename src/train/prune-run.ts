@@ -8,11 +8,11 @@ import type { NetworkGraph } from '../bimt/graph.js';
 import { pruneNetwork } from '../bimt/prune.js';
 import { BimtError } from '../errors.js';
 import type { Network } from '../model/network.js';
-import { evaluateNetwork, type Evaluation } from '../train/evaluate.js';
-import { writeFileAtomic } from './atomic.js';
-import { writeCheckpoint } from './checkpoint.js';
-import type { OpenedCheckpoint } from './open.js';
-import { prunedPaths } from './run-dir.js';
+import { writeFileAtomic } from '../runs/atomic.js';
+import { writeCheckpoint } from '../runs/checkpoint.js';
+import type { OpenedCheckpoint } from '../runs/open.js';
+import { prunedPaths } from '../runs/run-dir.js';
+import { evaluateNetwork, type Evaluation } from './evaluate.js';
 
 export interface SavedPrune {
   readonly net: Network;
