@@ -48,6 +48,11 @@ export interface RunMeta {
   pid?: number;
   /** Why the run stopped, when it did not complete. */
   message?: string;
+  /**
+   * Milliseconds from the start of the process that trained (or last resumed) the run until its
+   * first training step was done: the start-up cost `npm run bench` reports.
+   */
+  first_step_ms?: number;
 }
 
 export function runPaths(root: string): RunPaths {

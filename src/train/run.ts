@@ -8,7 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { BackendChoice } from '../backend.js';
+import type { RunBackend } from '../backend.js';
 import { networkGraph } from '../bimt/graph.js';
 import { loadConfig } from '../config/load.js';
 import { configToYaml, type ResolvedConfig } from '../config/resolve.js';
@@ -43,7 +43,7 @@ export interface RunOptions {
   /** Run name prefix (config name), or the exact directory name when `exactName`. */
   readonly name: string;
   readonly exactName: boolean;
-  readonly backend: BackendChoice;
+  readonly backend: RunBackend;
   /** Overrides output.runs_dir. */
   readonly runsDir?: string;
   readonly progressStream?: NodeJS.WriteStream;
@@ -82,7 +82,7 @@ export async function runTraining(opts: RunOptions): Promise<RunOutcome> {
 }
 
 export interface ResumeOptions {
-  readonly backend: BackendChoice;
+  readonly backend: RunBackend;
   readonly progressStream?: NodeJS.WriteStream;
   readonly stopAfter?: number;
 }
@@ -122,6 +122,7 @@ export async function resumeTraining(dir: string, opts: ResumeOptions): Promise<
   }
   Object.assign(meta, { status: 'running', backend: opts.backend.name, engine: engine.name, pid: process.pid });
   delete meta.ended;
+  delete meta.first_step_ms;
   writeMeta(paths, meta);
   return drive(paths, meta, config, task, engine, new MetricsWriter(paths.metrics, true), state, opts);
 }
@@ -175,6 +176,8 @@ async function drive(
           writeMeta(paths, meta);
         },
         onStep: (step, row) => {
+          // performance.now() counts from the process's start, module loading included.
+          meta.first_step_ms ??= Math.round(performance.now());
           stepNow = step;
           if (!stopRequested) progress.update(step, row);
         },
