@@ -1,5 +1,5 @@
 /**
- * The connection cost (BIMT-SPEC "Connection cost"), in its one home:
+ * The connection cost (docs/DESIGN.md, "Connection cost"), in its one home:
  *
  *     cost = AGG_l |W_l| * (A_l * D_l + l0)  +  [bias] AGG_l |b_l| * l0  +  [embedding] AGG |E| * l0
  *

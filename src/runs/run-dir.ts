@@ -1,5 +1,5 @@
 /**
- * The run-directory layout, in one place (ARCHITECTURE.md "Run directories are the database"):
+ * The run-directory layout, in one place (docs/DESIGN.md, "Run directory"):
  *
  *   <runs>/<name>/config.yaml        resolved config (after --set overrides)
  *                 meta.json          version, backend, seed, times, status, checkpoint checksums

@@ -1,5 +1,5 @@
 /**
- * What every task provides (ARCHITECTURE.md, src/tasks/): data from a seed, the loss, and human
+ * What every task provides (docs/DESIGN.md, "Data flow"): data from a seed, the loss, and human
  * names for inputs and outputs. One file per task implements `TaskDefinition`.
  */
 import type { z } from 'zod';
