@@ -2,9 +2,10 @@
  * Choosing the tfjs backend, in one place: tensorflow-gpu (tfjs-node-gpu) > tensorflow
  * (tfjs-node) > wasm > cpu, the first that loads. The node packages are optional dependencies
  * (their install downloads libtensorflow, which fails where there is no internet), so they are
- * imported by name at run time and their absence is normal.
+ * imported by name at run time and their absence is normal. tfjs itself is imported only when a
+ * backend is selected: loading it takes most of a second, and `bimt --help`, `bimt ls` and a run
+ * of the host engine do without it.
  */
-import * as tf from '@tensorflow/tfjs';
 import { BimtError } from './errors.js';
 
 export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -16,7 +17,16 @@ export interface BackendChoice {
   readonly skipped: readonly string[];
 }
 
+/** What a run records as its backend when it loaded none: the host engine computes without tfjs. */
+export const NO_BACKEND = { name: 'none', skipped: [] } as const;
+export type RunBackend = BackendChoice | typeof NO_BACKEND;
+
 let chosen: BackendChoice | undefined;
+
+/** The backend selectBackend activated in this process, or 'none' before it has been called. */
+export function activeBackend(): BackendName | typeof NO_BACKEND.name {
+  return chosen?.name ?? NO_BACKEND.name;
+}
 
 /** Loads and activates a backend: `forced` or the first that works. Idempotent per process. */
 export async function selectBackend(forced?: BackendName): Promise<BackendChoice> {
@@ -57,6 +67,7 @@ async function activate(name: BackendName): Promise<void> {
 }
 
 async function setOrThrow(name: string): Promise<void> {
+  const tf = await import('@tensorflow/tfjs');
   const ok = await tf.setBackend(name);
   await tf.ready();
   if (!ok || tf.getBackend() !== name) throw new Error(`tfjs could not initialise the ${name} backend`);

@@ -2,12 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import {
   connectionCost,
-  connectionCostTensor,
   costCoefficients,
   networkCost,
-  uploadCoefficients,
   type CostSpec,
 } from '../src/model/connection-cost.js';
+import { connectionCostTensor, uploadCoefficients } from '../src/model/connection-cost-tfjs.js';
 import { BioModel } from '../src/model/bio-model.js';
 import { lineGeometry } from '../src/model/geometry.js';
 import type { Network } from '../src/model/network.js';

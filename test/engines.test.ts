@@ -5,14 +5,15 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
 import { architectureFor } from '../src/model/architecture.js';
-import { listFromParams } from '../src/model/bio-model.js';
 import { costCoefficients } from '../src/model/connection-cost.js';
 import { initNetwork } from '../src/model/init.js';
-import type { Architecture, Network, Params } from '../src/model/network.js';
+import { listFromParams, type Architecture, type Network, type Params } from '../src/model/network.js';
 import type { MetricsRow } from '../src/runs/metrics.js';
 import { buildTask } from '../src/tasks/registry.js';
 import type { TargetSpec, TaskInstance } from '../src/tasks/task.js';
-import { chooseEngine, createEngine, enginesFor, type EngineName } from '../src/train/engine.js';
+import { chooseEngine, enginesFor } from '../src/train/choose-engine.js';
+import { createEngine } from '../src/train/create-engine.js';
+import type { EngineName } from '../src/train/engine.js';
 import { trainLoop } from '../src/train/loop.js';
 import { randomNetwork, randomTask, relDiff } from './helpers.js';
 

@@ -3,7 +3,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { BioModel } from '../src/model/bio-model.js';
-import { addCostGradient, connectionCostTensor, costCoefficients, uploadCoefficients } from '../src/model/connection-cost.js';
+import { addCostGradient, costCoefficients } from '../src/model/connection-cost.js';
+import { connectionCostTensor, uploadCoefficients } from '../src/model/connection-cost-tfjs.js';
 import { gradsFor, HostMlp } from '../src/model/host-mlp.js';
 import type { Architecture, Network } from '../src/model/network.js';
 import type { TargetSpec, TaskInstance } from '../src/tasks/task.js';

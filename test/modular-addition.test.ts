@@ -7,11 +7,10 @@ import { architectureFor } from '../src/model/architecture.js';
 import { BioModel } from '../src/model/bio-model.js';
 import {
   connectionCost,
-  connectionCostTensor,
   costCoefficients,
-  uploadCoefficients,
   type CostSpec,
 } from '../src/model/connection-cost.js';
+import { connectionCostTensor, uploadCoefficients } from '../src/model/connection-cost-tfjs.js';
 import { initNetwork } from '../src/model/init.js';
 import type { Network } from '../src/model/network.js';
 import { makeModularAddition, modularAddition } from '../src/tasks/modular-addition.js';
@@ -43,7 +42,7 @@ describe('modular addition data', () => {
     const t = build();
     expect(t.inputs).toEqual({ kind: 'tokens', count: 2, vocab: 59 });
     expect(t.targets).toEqual({ kind: 'classes', count: 59 });
-    // int(0.8 * 59^2) = 2784 as in the notebook (BIMT-SPEC table: full batch of 2784).
+    // int(0.8 * 59^2) = 2784 as in the notebook (docs/DESIGN.md, "Experiments" table: full batch of 2784).
     expect(t.train.n).toBe(2784);
     expect(t.test.n).toBe(59 * 59 - 2784);
     expect(t.train.x).toBeInstanceOf(Int32Array);

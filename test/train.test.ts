@@ -93,7 +93,7 @@ describe('bimt train (command line)', () => {
     const args = ['train', 'configs/two-moons.yaml', '--set', 'train.steps=50', '--set', 'lambda.changes=[]', '--runs-dir', runs, '--name', 'x'];
     const r = bimt(...args);
     expect(r.status).toBe(0);
-    expect(r.stderr).toMatch(/^bimt: backend (tensorflow-gpu|tensorflow|wasm|cpu)/);
+    expect(r.stderr).toMatch(/^bimt: backend (none|tensorflow-gpu|tensorflow|wasm|cpu)/);
     expect(existsSync(join(runs, 'x', 'metrics.csv'))).toBe(true);
     const again = bimt(...args);
     expect(again.status).toBe(2);

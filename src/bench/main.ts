@@ -2,8 +2,10 @@
  * `npm run bench [-- --json file] [-- --quick] [-- --backend name]`: speed of the paper configs on
  * this machine, and of the swap search as width grows. Not a test: numbers, no assertions.
  *
- * Each config is measured on every engine that can train it (src/train/engine.ts), workers only
- * where its batch is large enough for `auto` to consider it.
+ * First the CLI's start-up (src/bench/startup.ts): `bimt --help`, and process start to the first
+ * training step of `bimt train configs/two-moons.yaml`. Then each config on every engine that can
+ * train it (src/train/choose-engine.ts), workers only where its batch is large enough for `auto`
+ * to consider it.
  *
  *   steps/s        training steps (task loss + cost + Adam) per second, no swaps or evaluation
  *   reloc ms       one relocation pass over every layer (the config's top_k)
@@ -22,9 +24,11 @@ import { architectureFor } from '../model/architecture.js';
 import { costCoefficients } from '../model/connection-cost.js';
 import { initNetwork } from '../model/init.js';
 import { buildTask } from '../tasks/registry.js';
-import { adamSettingsOf, batchRowsOf, chooseEngine, createEngine, enginesFor, WORKERS_MIN_ROWS } from '../train/engine.js';
+import { adamSettingsOf, batchRowsOf, chooseEngine, enginesFor, WORKERS_MIN_ROWS } from '../train/choose-engine.js';
+import { createEngine } from '../train/create-engine.js';
 import { swapCostSpec, trainingCostSpec, trainLoop } from '../train/loop.js';
 import { randomWeights } from './random-network.js';
+import { measureStartup } from './startup.js';
 
 const PAPER = ['fig3a', 'fig3b', 'fig3c', 'fig4', 'fig5'];
 
@@ -48,6 +52,9 @@ async function main(argv: string[]): Promise<void> {
   const forced = flag('--backend');
   const backend = await selectBackend(forced && isBackendName(forced) ? forced : undefined);
   const quick = argv.includes('--quick');
+  // Before anything else runs in this process, so the children have the machine to themselves.
+  const startup = measureStartup();
+  process.stderr.write('startup done\n');
   const rows: TaskRow[] = [];
   for (const id of PAPER) {
     const file = `configs/paper/${id}.yaml`;
@@ -108,7 +115,9 @@ async function main(argv: string[]): Promise<void> {
   }
 
   const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, tfjs ${tf.version.tfjs}`;
-  const out: string[] = [`machine: ${machine}`, '', '| config | engine | steps/s | relocation ms | evaluation ms | whole run s | end/start step time |', '|---|---|---|---|---|---|---|'];
+  const out: string[] = [`machine: ${machine}`, '', '| start-up (minimum of several runs) | ms |', '|---|---|'];
+  out.push(`| \`bimt --help\` | ${startup.helpMs.toFixed(0)} |`, `| process start to first training step, \`bimt train ${startup.config}\` | ${startup.firstStepMs.toFixed(0)} |`);
+  out.push('', '| config | engine | steps/s | relocation ms | evaluation ms | whole run s | end/start step time |', '|---|---|---|---|---|---|---|');
   for (const r of rows) {
     out.push(`| ${r.config} | ${r.engine} | ${r.stepsPerSecond.toFixed(0)} | ${r.relocationMs.toFixed(2)} | ${r.evaluationMs.toFixed(2)} | ${r.runSeconds === null ? '-' : r.runSeconds.toFixed(1)} | ${r.endToStart === null ? '-' : r.endToStart.toFixed(2)} |`);
   }
@@ -116,7 +125,7 @@ async function main(argv: string[]): Promise<void> {
   for (const s of scaling) out.push(`| ${s.width} | ${s.relocationMs.toFixed(2)} |`);
   process.stdout.write(`${out.join('\n')}\n`);
   const json = flag('--json');
-  if (json) writeFileSync(json, `${JSON.stringify({ machine, tasks: rows, relocationScaling: scaling }, null, 2)}\n`);
+  if (json) writeFileSync(json, `${JSON.stringify({ machine, startup, tasks: rows, relocationScaling: scaling }, null, 2)}\n`);
 }
 
 function median(xs: readonly number[]): number {

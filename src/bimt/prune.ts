@@ -1,5 +1,5 @@
 /**
- * Pruning (BIMT-SPEC "Pruning"): zero every weight and bias with |value| <= threshold, then take
+ * Pruning (docs/DESIGN.md, "Pruning, graph and modules"): zero every weight and bias with |value| <= threshold, then take
  * out the neurons that can no longer matter, keeping the network's function:
  *
  * - a hidden neuron with no surviving path from an input outputs a constant; that constant is

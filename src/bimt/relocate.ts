@@ -1,5 +1,5 @@
 /**
- * Neuron relocation, the swap search of BIMT (BIMT-SPEC "Neuron swapping"). For each neuron
+ * Neuron relocation, the swap search of BIMT (docs/DESIGN.md, "Neuron swapping"). For each neuron
  * layer in order, the top_k positions by |weight| score each try a swap with every position of
  * the layer and keep the one that lowers the connection cost most (lowest index on ties).
  *

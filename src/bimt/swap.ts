@@ -1,5 +1,5 @@
 /**
- * Swapping two neurons of one layer (BIMT-SPEC "Neuron swapping"): exchanges their incoming
+ * Swapping two neurons of one layer (docs/DESIGN.md, "Neuron swapping"): exchanges their incoming
  * weights and biases and their outgoing weights (in every fold at the input layer), and the
  * permutation entries at the input or output layer. The network's function is unchanged.
  */

@@ -1,6 +1,8 @@
 /**
  * The `bimt` command: commander wiring only. Each command lives in its own file; user errors
  * (BimtError) print one line and exit 2 (usage) or 1 (failure), without a stack unless --debug.
+ * The command files define options only and import their work (tfjs, plotting) when they run, so
+ * that `bimt --help` answers at once and a run loads only what it uses.
  */
 import { Command } from 'commander';
 import { BimtError } from '../errors.js';
@@ -23,6 +25,10 @@ export function buildProgram(): Command {
   program.addCommand(plotCommand());
   program.addCommand(lsCommand());
   program.addCommand(reproduceCommand());
+  // An unknown command is one line naming the closest one, not the whole usage.
+  program.on('command:*', ([name]: string[]) => {
+    throw new BimtError(`unknown command '${name}' (${closestCommand(name, [...program.commands.map((c) => c.name()), 'help'])})`);
+  });
   // Commander's own usage errors (unknown option, missing argument) exit 2 like ours.
   program.exitOverride();
   for (const c of program.commands) c.exitOverride();
@@ -38,6 +44,25 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     return reportError(e, argv.includes('--debug'));
   }
+}
+
+/** "did you mean X?" for the command within two edits (or the one it begins), else the list. */
+function closestCommand(name: string, commands: readonly string[]): string {
+  const scored = commands.map((c) => ({ c, d: c.startsWith(name) && name.length >= 2 ? 1 : editDistance(name, c) }));
+  const best = scored.reduce((a, b) => (b.d < a.d ? b : a));
+  return best.d <= 2 ? `did you mean ${best.c}?` : `commands: ${commands.join(', ')}`;
+}
+
+/** Optimal-string-alignment distance: insertions, deletions, substitutions and adjacent swaps. */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
 }
 
 function reportError(e: unknown, debug: boolean): number {

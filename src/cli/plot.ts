@@ -1,9 +1,11 @@
-/** `bimt plot <run dir | checkpoint>`: argument parsing only; the figures are src/plot/run-plots.ts. */
+/**
+ * `bimt plot <run dir | checkpoint>`: argument parsing only; the figures are src/plot/run-plots.ts,
+ * imported when the command runs (see main.ts).
+ */
 import { Command, Option } from 'commander';
 import { selectBackend } from '../backend.js';
 import { BimtError } from '../errors.js';
-import { animateRun, plotRun, PLOT_KINDS, type PlotKind } from '../plot/run-plots.js';
-import { openCheckpoint } from '../runs/open.js';
+import { PLOT_KINDS, type PlotKind } from '../plot/kinds.js';
 import { backendOption, parseNonNegative, parseStep, TARGET_HELP } from './options.js';
 
 interface PlotFlags {
@@ -34,6 +36,7 @@ export function plotCommand(): Command {
       } else if (flags.out !== undefined && (flags.kind === undefined || flags.kind === 'all')) {
         throw new BimtError('--out names one file: give a single --kind (network, curves or task) with it');
       }
+      const [{ openCheckpoint }, { animateRun, plotRun }] = await Promise.all([import('../runs/open.js'), import('../plot/run-plots.js')]);
       const opened = openCheckpoint(target, flags.step);
       await selectBackend(flags.backend);
       const pruned = flags.pruned === true || flags.threshold !== undefined;

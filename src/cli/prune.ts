@@ -1,10 +1,11 @@
-/** `bimt prune <run dir | checkpoint>`: argument parsing and the printed table; the work is src/runs/pruned.ts and src/bimt/prune.ts. */
+/**
+ * `bimt prune <run dir | checkpoint>`: argument parsing and the printed table; the work is
+ * src/train/prune-run.ts and src/bimt/prune.ts, imported when the command runs (see main.ts).
+ */
 import { Command } from 'commander';
 import { selectBackend } from '../backend.js';
 import type { NetworkGraph } from '../bimt/graph.js';
-import { openCheckpoint } from '../runs/open.js';
-import { pruneAndSave } from '../runs/pruned.js';
-import type { Evaluation } from '../train/evaluate.js';
+import type { Evaluation } from '../tasks/task.js';
 import { fmt } from '../train/progress.js';
 import { backendOption, parseNonNegative, parseStep, TARGET_HELP } from './options.js';
 
@@ -16,6 +17,7 @@ export function pruneCommand(): Command {
     .option('--step <n>', 'the checkpoint of this step (with a run directory)', parseStep)
     .addOption(backendOption())
     .action(async (target: string, flags: { threshold?: number; step?: number; backend?: Parameters<typeof selectBackend>[0] }) => {
+      const [{ openCheckpoint }, { pruneAndSave }] = await Promise.all([import('../runs/open.js'), import('../train/prune-run.js')]);
       const opened = openCheckpoint(target, flags.step);
       await selectBackend(flags.backend);
       const threshold = flags.threshold ?? opened.config.output.prune_threshold;

@@ -1,4 +1,4 @@
-/** `bimt reproduce <figure | all>`: argument parsing and output; the work is in src/reproduce/. */
+/** `bimt reproduce <figure | all>`: argument parsing and output; the work is in src/reproduce/, imported when the command runs (see main.ts). */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Argument, Command } from 'commander';
@@ -6,7 +6,7 @@ import { selectBackend, type BackendName } from '../backend.js';
 import { BimtError } from '../errors.js';
 import { writeFileAtomic } from '../runs/atomic.js';
 import { FIGURES, figureById } from '../reproduce/figures.js';
-import { claimsTable, reportMarkdown, reportPath, reproduceFigure, type FigureOutcome } from '../reproduce/run.js';
+import type { FigureOutcome } from '../reproduce/run.js';
 import { backendOption } from './options.js';
 
 export function reproduceCommand(): Command {
@@ -16,6 +16,7 @@ export function reproduceCommand(): Command {
     .option('--out <dir>', 'parent directory of the report (default: runs/reproduce-<timestamp>)')
     .addOption(backendOption())
     .action(async (which: string, flags: { out?: string; backend?: BackendName }) => {
+      const { claimsTable, reportMarkdown, reportPath, reproduceFigure } = await import('../reproduce/run.js');
       const figures = which === 'all' ? FIGURES : [figureById(which)!];
       const dir = flags.out ?? join('runs', `reproduce-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-')}`);
       try {

@@ -1,14 +1,13 @@
-/** `bimt train <config>` and `bimt train --resume <run>`: argument parsing only; the work is in src/train/run.ts. */
+/**
+ * `bimt train <config>` and `bimt train --resume <run>`: argument parsing only; the work is in
+ * src/train/run.ts. Its modules are imported when the command runs, not when the CLI starts (see
+ * main.ts), and a run of the host engine loads no tfjs backend at all: it computes without one.
+ */
 import { Command } from 'commander';
-import { selectBackend, type BackendName } from '../backend.js';
-import { loadConfig } from '../config/load.js';
+import { NO_BACKEND, selectBackend, type BackendName, type RunBackend } from '../backend.js';
+import type { ResolvedConfig } from '../config/resolve.js';
 import { BimtError } from '../errors.js';
-import { readMetrics } from '../runs/metrics.js';
-import { ensureRunsDir } from '../runs/run-dir.js';
-import { buildTask } from '../tasks/registry.js';
-import { validateEngine } from '../train/engine.js';
-import { resumeTraining, runTraining, type RunOutcome } from '../train/run.js';
-import { explosionWarning, summaryLines } from '../train/run-summary.js';
+import type { RunOutcome } from '../train/run.js';
 import { backendOption } from './options.js';
 
 interface TrainFlags {
@@ -29,21 +28,33 @@ export function trainCommand(): Command {
     .option('--runs-dir <dir>', 'where run directories go (default: output.runs_dir of the config)')
     .option('--resume <run dir>', 'continue an interrupted run from its last checkpoint')
     .action(async (file: string | undefined, flags: TrainFlags) => {
+      const [{ loadConfig }, { readMetrics }, { ensureRunsDir, openRunDir }, { buildTask }, { engineWithoutBackend }, { resumeTraining, runTraining }, { explosionWarning, summaryLines }] = await Promise.all([
+        import('../config/load.js'),
+        import('../runs/metrics.js'),
+        import('../runs/run-dir.js'),
+        import('../tasks/registry.js'),
+        import('../train/choose-engine.js'),
+        import('../train/run.js'),
+        import('../train/run-summary.js'),
+      ]);
+      // The host engine trains the same whatever the backend, so it loads none (unless forced).
+      // This also checks the config's engine errors (train.engine, shapes).
+      const needsBackend = (config: ResolvedConfig) => engineWithoutBackend(config, buildTask(config)) === undefined;
       let outcome: RunOutcome;
       let totalSteps: number;
       if (flags.resume !== undefined) {
         if (file !== undefined) throw new BimtError('give either a config file or --resume <run dir>, not both');
         if (flags.set.length > 0 || flags.name || flags.runsDir) throw new BimtError('--resume continues a run as it was configured; --set, --name and --runs-dir cannot be used with it');
-        const backend = await announce(flags.backend);
+        const backend = await announce(needsBackend(loadConfig(openRunDir(flags.resume).config).config), flags.backend);
         outcome = await resumeTraining(flags.resume, { backend });
         totalSteps = loadConfig(outcome.paths.config).config.train.steps;
       } else {
         if (file === undefined) throw new BimtError('missing config file: bimt train <config.yaml> (or --resume <run dir>)');
         const loaded = loadConfig(file, flags.set);
         // Everything a user can get wrong is checked before the backend line is printed.
-        validateEngine(loaded.config, buildTask(loaded.config));
+        const needed = needsBackend(loaded.config);
         ensureRunsDir(flags.runsDir ?? loaded.config.output.runs_dir);
-        const backend = await announce(flags.backend);
+        const backend = await announce(needed, flags.backend);
         outcome = await runTraining({
           config: loaded.config,
           name: flags.name ?? loaded.config.name,
@@ -69,7 +80,12 @@ export function trainCommand(): Command {
     });
 }
 
-async function announce(forced: BackendName | undefined) {
+/** Loads the backend (a forced one even when none is needed) and says which on stderr. */
+async function announce(needed: boolean, forced: BackendName | undefined): Promise<RunBackend> {
+  if (!needed && !forced) {
+    process.stderr.write(`bimt: backend ${NO_BACKEND.name} (the host engine computes without tfjs)\n`);
+    return NO_BACKEND;
+  }
   const backend = await selectBackend(forced);
   const skipped = backend.skipped.length ? ` (skipped ${backend.skipped.map((s) => s.split(':')[0]).join(', ')})` : '';
   process.stderr.write(`bimt: backend ${backend.name}${skipped}\n`);

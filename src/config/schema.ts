@@ -45,7 +45,7 @@ export const costSchema = z.strictObject({
   bias: z.union([z.boolean(), stepRef]).default(true),
   /** Drop the last weight layer's distance term (its l0 term stays). */
   no_penalize_last: z.boolean().default(false),
-  /** sum over all entries, or mean per tensor (the notebooks differ; see BIMT-SPEC). */
+  /** sum over all entries, or mean per tensor (the notebooks differ; docs/DESIGN.md, "Connection cost"). */
   aggregate: z.enum(['sum', 'mean']).default('sum'),
 });
 

@@ -1,13 +1,27 @@
 /**
  * The BioMLP on tfjs: variables mirroring a host `Network`, a forward pass that applies the
  * input/output permutations, and the two-way copy between variables and the host network.
- * Linear layers with SiLU after every layer but the last (BIMT-SPEC "Model").
+ * Linear layers with SiLU after every layer but the last (docs/DESIGN.md, "Model").
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ParamTensors } from './connection-cost.js';
-import { tokenIds, type SplitTensors } from '../train/data.js';
+import type { ParamTensors } from './connection-cost-tfjs.js';
 import { embeddedLinear, linear, matMul, silu } from './ops.js';
 import { inputPositions, type Architecture, type Network, type Params } from './network.js';
+
+/**
+ * What the forward pass reads: inputs [n, N_0] float32 features or [n, inFold] int32 token ids,
+ * and for token ids each fold's column as `tokenIds` makes it (prepared once per split by
+ * src/train/data.ts rather than every step).
+ */
+export interface ModelInputs {
+  readonly x: tf.Tensor2D;
+  readonly tokens?: readonly tf.Tensor2D[];
+}
+
+/** Token ids [n, folds] int32 -> one [n, 1] column per fold (the embedding lookup's gather indices). */
+export function tokenIds(x: tf.Tensor2D): tf.Tensor2D[] {
+  return tf.split(x, x.shape[1], 1) as tf.Tensor2D[];
+}
 
 export class BioModel {
   readonly weights: tf.Variable<tf.Rank.R2>[];
@@ -72,8 +86,8 @@ export class BioModel {
     }
   }
 
-  /** The forward pass of an uploaded split (token ids prepared once, see train/data.ts). */
-  forwardSplit(s: Pick<SplitTensors, 'x' | 'tokens'>): tf.Tensor2D {
+  /** The forward pass of uploaded inputs (an uploaded split: token ids prepared once). */
+  forwardSplit(s: ModelInputs): tf.Tensor2D {
     return tf.tidy(() => {
       const L = this.weights.length;
       let h = this.firstLayer(s, ...this.layer(0));
@@ -95,7 +109,7 @@ export class BioModel {
   }
 
   /** Layer 0's pre-activations [n, N_1] from the inputs. */
-  private firstLayer(s: Pick<SplitTensors, 'x' | 'tokens'>, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
+  private firstLayer(s: ModelInputs, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
     if (!this.embedding) return linear(tf.gather(s.x, this.inIndex, 1), w, b);
     // Position j of fold f reads dimension inPerm[j] of token f's embedding, i.e. the inputs are
     // the folds' rows of E P side by side; embeddedLinear multiplies them into W0 without
@@ -150,21 +164,6 @@ export class BioModel {
     tf.dispose(this.variables());
     this.disposePermutations();
   }
-}
-
-/** Arrays in the order of `BioModel.variables()` (weights, biases, embedding) viewed as Params. */
-export function paramsFromList(arch: Architecture, list: readonly Float32Array[]): Params {
-  const L = arch.widths.length - 1;
-  return {
-    weights: list.slice(0, L),
-    biases: list.slice(L, 2 * L),
-    ...(arch.embedding ? { embedding: list[2 * L] } : {}),
-  };
-}
-
-/** The inverse of `paramsFromList`. */
-export function listFromParams(p: Params): Float32Array[] {
-  return [...p.weights, ...p.biases, ...(p.embedding ? [p.embedding] : [])];
 }
 
 /** An n x n 0/1 matrix with a one at `at(i)` for each i. */

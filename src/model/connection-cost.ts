@@ -1,15 +1,15 @@
 /**
- * The connection cost (BIMT-SPEC "Connection cost"), in its one home:
+ * The connection cost (docs/DESIGN.md, "Connection cost"), in its one home:
  *
  *     cost = AGG_l |W_l| * (A_l * D_l + l0)  +  [bias] AGG_l |b_l| * l0  +  [embedding] AGG |E| * l0
  *
  * Everything that depends on geometry and settings is folded into per-entry coefficients computed
  * once (`costCoefficients`), so the differentiable tfjs cost is one weighted L1 per tensor and
- * the host-side cost, the swap search and the metrics all read the same numbers.
+ * the host-side cost, the swap search and the metrics all read the same numbers. The tfjs twin,
+ * differentiated by the tfjs engine, is connection-cost-tfjs.ts: kept apart so that what trains
+ * without tfjs never loads it.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { HostGrads } from './host-mlp.js';
-import { absSignGrad } from './ops.js';
 import { distance, type Geometry } from './geometry.js';
 import { numWeightLayers, type Architecture, type Network, type Params } from './network.js';
 
@@ -72,34 +72,10 @@ export function networkCost(net: Network, spec: CostSpec, includeBias: boolean):
   return connectionCost(net.params, costCoefficients(net.arch, net.geometry, spec), includeBias);
 }
 
-/** Tensors of the trainable parameters, in the layout of `Params` ([in, out] weights). */
-export interface ParamTensors {
-  readonly weights: readonly tf.Tensor2D[];
-  readonly biases: readonly tf.Tensor1D[];
-  readonly embedding?: tf.Tensor2D;
-}
-
-/**
- * The differentiable cost: a scalar tensor. `coefTensors` are `coef.weights` uploaded once (see
- * `uploadCoefficients`). The gradient of |w| at exactly 0 is 0 (see ops.ts `absSignGrad`).
- */
-export function connectionCostTensor(
-  p: ParamTensors,
-  coef: CostCoefficients,
-  coefTensors: readonly tf.Tensor2D[],
-  includeBias: boolean,
-): tf.Scalar {
-  return tf.tidy(() => {
-    const terms: tf.Scalar[] = p.weights.map((w, l) => tf.sum(tf.mul(absSignGrad(w), coefTensors[l])));
-    if (includeBias) p.biases.forEach((b, l) => terms.push(tf.mul(tf.sum(absSignGrad(b)), coef.bias[l])));
-    if (p.embedding && coef.embedding !== 0) terms.push(tf.mul(tf.sum(absSignGrad(p.embedding)), coef.embedding));
-    return tf.addN(terms);
-  });
-}
-
 /**
  * Adds `scale` times the cost's gradient to host gradients: coefficient * sign(w), with sign(0) = 0
- * as `absSignGrad` gives on tfjs. The twin of `connectionCostTensor` for the typed-array path.
+ * as `absSignGrad` gives on tfjs. The twin of `connectionCostTensor` (connection-cost-tfjs.ts)
+ * for the typed-array path.
  */
 export function addCostGradient(
   params: Params,
@@ -120,10 +96,6 @@ export function addCostGradient(
 /** g += c * sign(x). */
 function addSign(x: Float32Array, c: number, g: Float64Array): void {
   for (let n = 0; n < x.length; n++) g[n] += c * Math.sign(x[n]);
-}
-
-export function uploadCoefficients(arch: Architecture, coef: CostCoefficients): tf.Tensor2D[] {
-  return coef.weights.map((c, l) => tf.tensor2d(c, [arch.widths[l], arch.widths[l + 1]]));
 }
 
 function sumAbs(a: Float32Array): number {

@@ -1,5 +1,5 @@
 /**
- * Neuron coordinates (BIMT-SPEC "Geometry"). Positions are fixed; swapping moves weights between
+ * Neuron coordinates (docs/DESIGN.md, "Geometry"). Positions are fixed; swapping moves weights between
  * positions, never positions. Distances are L1, which in 1-D is |x_out - x_in| and in 2-D the
  * Manhattan distance the MNIST variant uses.
  */

@@ -2,7 +2,7 @@
  * The BioMLP's forward and backward pass on typed arrays, for networks so small that a tfjs step
  * is mostly kernel-dispatch overhead (two moons, the symbolic formulas: a few hundred thousand
  * multiply-adds per step). It computes exactly what `BioModel.forwardSplit` followed by
- * `taskLoss` computes (BIMT-SPEC "Model": linear layers, SiLU between them; MSE or mean
+ * `taskLoss` computes (docs/DESIGN.md, "Model": linear layers, SiLU between them; MSE or mean
  * cross-entropy), with float64 arithmetic over float32 parameters; test/host-mlp.test.ts holds it
  * to tfjs's gradients.
  *

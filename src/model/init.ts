@@ -1,5 +1,5 @@
 /**
- * A fresh BioMLP as PyTorch would make it (BIMT-SPEC "Model"): W and b uniform in
+ * A fresh BioMLP as PyTorch would make it (docs/DESIGN.md, "Model"): W and b uniform in
  * (-1/sqrt(fan_in), 1/sqrt(fan_in)), a token embedding N(0, 1), identity permutations.
  * Drawn on the host from a seeded generator so the same seed gives the same network on every
  * backend.

@@ -68,3 +68,21 @@ export function cloneParams(p: Params): Params {
     ...(p.embedding ? { embedding: p.embedding.slice() } : {}),
   };
 }
+
+/**
+ * Arrays in one fixed order, weights, biases, embedding (the order of `BioModel.variables()` and
+ * of the workers engine's shared buffers), viewed as Params.
+ */
+export function paramsFromList(arch: Architecture, list: readonly Float32Array[]): Params {
+  const L = arch.widths.length - 1;
+  return {
+    weights: list.slice(0, L),
+    biases: list.slice(L, 2 * L),
+    ...(arch.embedding ? { embedding: list[2 * L] } : {}),
+  };
+}
+
+/** The inverse of `paramsFromList`. */
+export function listFromParams(p: Params): Float32Array[] {
+  return [...p.weights, ...p.biases, ...(p.embedding ? [p.embedding] : [])];
+}

@@ -10,8 +10,9 @@
  *   scatterND; tf.gather's gradient (UnsortedSegmentSum) is missing on wasm.
  * - `silu`: x sigmoid(x) with its derivative s (1 + x (1 - s)) in one expression instead of the
  *   chain rule through mul and sigmoid.
- * - `absSignGrad`: |x| with gradient sign(x), i.e. 0 at exactly 0 as PyTorch gives (BIMT-SPEC
- *   "Connection cost"); tf.abs's own gradient is -1 there, which would push pruned weights off 0.
+ * - `absSignGrad`: |x| with gradient sign(x), i.e. 0 at exactly 0 as PyTorch gives
+ *   (docs/DESIGN.md, "Connection cost"); tf.abs's own gradient is -1 there, which would push
+ *   pruned weights off 0.
  */
 import * as tf from '@tensorflow/tfjs';
 

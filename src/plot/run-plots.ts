@@ -31,13 +31,11 @@ import { evaluateNetwork, predictNetwork } from '../train/evaluate.js';
 import { animatedNetworkSvg, type NetworkFrame } from './animate.js';
 import { shortNumber } from './axes.js';
 import { curvesSvg, type Phase } from './curves.js';
+import { PLOT_KINDS, type PlotKind } from './kinds.js';
 import { networkBody, networkSvg } from './network.js';
 import { pca2 } from './pca.js';
 import { textWidth } from './svg.js';
 import { decisionBoundarySvg, embeddingSvg, gridCentres, predictedVsTrueSvg, type EmbeddingPoint } from './task.js';
-
-export const PLOT_KINDS = ['network', 'curves', 'task'] as const;
-export type PlotKind = (typeof PLOT_KINDS)[number];
 
 export interface PlotOptions {
   /** Which pictures; each kind once, in this order. */

@@ -5,7 +5,7 @@
  */
 import { embeddingGroups, type NetworkGraph } from '../bimt/graph.js';
 import type { Network } from '../model/network.js';
-import type { Evaluation } from '../train/evaluate.js';
+import type { Evaluation } from '../tasks/task.js';
 import {
   atLeast,
   atMost,

@@ -9,7 +9,7 @@ import { loadConfig } from '../config/load.js';
 import { BimtError } from '../errors.js';
 import { plotRun } from '../plot/run-plots.js';
 import { openCheckpoint } from '../runs/open.js';
-import { pruneAndSave } from '../runs/pruned.js';
+import { pruneAndSave } from '../train/prune-run.js';
 import { runTraining } from '../train/run.js';
 import type { ClaimResult } from './claims.js';
 import type { FigureSpec } from './figures.js';

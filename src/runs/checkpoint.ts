@@ -1,6 +1,6 @@
 /**
  * Checkpoints: safetensors files named and laid out like the reference PyTorch BioMLP, so a
- * PyTorch user can `load_file` them directly (ARCHITECTURE.md "Checkpoints are interoperable"):
+ * PyTorch user can `load_file` them directly (docs/DESIGN.md, "Checkpoint format"):
  *
  *   linears.<l>.linear.weight  F32 [N_{l+1}, N_l]   (PyTorch's [out, in]; tfjs holds [in, out])
  *   linears.<l>.linear.bias    F32 [N_{l+1}]

@@ -6,7 +6,7 @@
  * in-memory type gains).
  */
 import type { GraphEdge, GraphModule, GraphNeuron, NetworkGraph } from '../bimt/graph.js';
-import type { Evaluation } from '../train/evaluate.js';
+import type { Evaluation } from '../tasks/task.js';
 
 export interface GraphRecord {
   readonly threshold: number;

@@ -1,5 +1,5 @@
 /**
- * The run-directory layout, in one place (ARCHITECTURE.md "Run directories are the database"):
+ * The run-directory layout, in one place (docs/DESIGN.md, "Run directory"):
  *
  *   <runs>/<name>/config.yaml        resolved config (after --set overrides), its source in comments
  *                 meta.json          versions, command, backend, seed, times, status, resumes, checksums
@@ -63,6 +63,11 @@ export interface RunMeta {
   /** Commit of the bimt checkout that trained the run, when it is a git checkout. */
   git_commit?: string;
   host?: HostRecord;
+  /**
+   * Milliseconds from the start of the process that trained (or last resumed) the run until its
+   * first training step was done: the start-up cost `npm run bench` reports.
+   */
+  first_step_ms?: number;
 }
 
 export interface ResumeRecord {

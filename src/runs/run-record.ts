@@ -8,7 +8,7 @@ import { realpathSync } from 'node:fs';
 import { cpus, hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { version as tfjsVersions } from '@tensorflow/tfjs';
+import { createRequire } from 'node:module';
 import { configToYaml, type ResolvedConfig } from '../config/resolve.js';
 import type { RunMeta } from './run-dir.js';
 
@@ -24,10 +24,18 @@ export function provenance(): Required<Pick<RunMeta, 'command' | 'node_version' 
   return {
     command: commandLine(),
     node_version: process.version,
-    tfjs_version: tfjsVersions.tfjs,
+    tfjs_version: installedTfjsVersion(),
     ...(commit ? { git_commit: commit } : {}),
     host: { name: hostname(), platform: `${process.platform}-${process.arch}`, cpus: cpus().length },
   };
+}
+
+/**
+ * The installed tfjs's version, read from its package.json rather than by importing tfjs: a
+ * host-engine run loads no tfjs at all, and importing it only for this would cost a second.
+ */
+function installedTfjsVersion(): string {
+  return (createRequire(import.meta.url)('@tensorflow/tfjs/package.json') as { version: string }).version;
 }
 
 /** `bimt` and the arguments this process was given. */

@@ -1,5 +1,5 @@
 /**
- * Modular addition (BIMT-SPEC "Modular addition", paper section 3.3, Figure 5): every pair (a, b)
+ * Modular addition (docs/DESIGN.md, "Modular addition", paper section 3.3, Figure 5): every pair (a, b)
  * of residues mod p, labelled (a + b) mod p, split at random into train and test. The network
  * sees the pair through one embedding shared by both operands (in_fold 2, see
  * src/model/architecture.ts), so the input labels name embedding dimensions, not features.
@@ -29,7 +29,7 @@ export interface ModularSplit {
 
 /**
  * All p^2 pairs in a seeded random order; the first floor(fraction * p^2) train, the rest test.
- * Floor, as the notebook's int(0.8 * p^2): 2784 of 3481 pairs for p = 59 (BIMT-SPEC table).
+ * Floor, as the notebook's int(0.8 * p^2): 2784 of 3481 pairs for p = 59 (docs/DESIGN.md, "Experiments" table).
  * x is Int32Array [n, 2] of (a, b), y the residue (a + b) mod p.
  */
 export function makeModularAddition(p: number, trainFraction: number, rng: Rng): ModularSplit {

@@ -1,5 +1,5 @@
 /**
- * What every task provides (ARCHITECTURE.md, src/tasks/): data from a seed, the loss, and human
+ * What every task provides (docs/DESIGN.md, "Data flow"): data from a seed, the loss, and human
  * names for inputs and outputs. One file per task implements `TaskDefinition`.
  */
 import type { z } from 'zod';
@@ -22,6 +22,15 @@ export interface Split {
   readonly n: number;
   readonly x: Float32Array | Int32Array;
   readonly y: Float32Array | Int32Array;
+}
+
+/** A model's task losses and accuracies on both splits. */
+export interface Evaluation {
+  readonly trainLoss: number;
+  readonly testLoss: number;
+  /** null for regression tasks. */
+  readonly trainAcc: number | null;
+  readonly testAcc: number | null;
 }
 
 export interface TaskInstance {

@@ -4,6 +4,7 @@
  * once here rather than every step).
  */
 import * as tf from '@tensorflow/tfjs';
+import { tokenIds } from '../model/bio-model.js';
 import type { Split, TargetSpec, TaskInstance } from '../tasks/task.js';
 
 export interface SplitTensors {
@@ -34,11 +35,6 @@ function uploadSplit(task: TaskInstance, s: Split): SplitTensors {
   }
   const x = tf.tensor2d(s.x, [s.n, inputs.count], 'int32');
   return { n: s.n, x, tokens: tokenIds(x), ...targets(task.targets, s) };
-}
-
-/** Token ids [n, folds] int32 -> one [n, 1] column per fold. */
-export function tokenIds(x: tf.Tensor2D): tf.Tensor2D[] {
-  return tf.split(x, x.shape[1], 1) as tf.Tensor2D[];
 }
 
 function targets(spec: TargetSpec, s: Split): { y: tf.Tensor2D; labels?: tf.Tensor1D } {

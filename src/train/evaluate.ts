@@ -6,9 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BioModel } from '../model/bio-model.js';
 import { softmaxCrossEntropy } from '../model/ops.js';
 import type { Network } from '../model/network.js';
-import { HostMlp } from '../model/host-mlp.js';
-import type { OutputLosses } from '../runs/metrics.js';
-import type { Split, TargetSpec, TaskInstance } from '../tasks/task.js';
+import type { Evaluation, TargetSpec, TaskInstance } from '../tasks/task.js';
 import { disposeData, uploadData, type DataTensors, type SplitTensors } from './data.js';
 
 /** Scalar task loss of predictions [n, out] against a split's targets. */
@@ -16,14 +14,6 @@ export function taskLoss(targets: TargetSpec, pred: tf.Tensor2D, s: SplitTensors
   return targets.kind === 'classes'
     ? softmaxCrossEntropy(s.y, pred)
     : tf.losses.meanSquaredError(s.y, pred);
-}
-
-export interface Evaluation {
-  readonly trainLoss: number;
-  readonly testLoss: number;
-  /** null for regression tasks. */
-  readonly trainAcc: number | null;
-  readonly testAcc: number | null;
 }
 
 /** Losses and accuracies on both splits, in one read-back from the backend. */
@@ -68,28 +58,5 @@ export function predictNetwork(net: Network, task: TaskInstance, split: 'train' 
   } finally {
     model.dispose();
     disposeData(data);
-  }
-}
-
-/**
- * Mean squared error of each output of a regression task on both splits, for metrics rows. It
- * runs HostMlp's float64 forward pass on the host network (which the loop has just synchronised):
- * every engine's run gets the same numbers, at a fraction of a millisecond for these networks.
- */
-export class OutputLossMeter {
-  private mlp: HostMlp | undefined;
-
-  constructor(private readonly task: TaskInstance) {}
-
-  /** Per-output MSE [outputs] on train and test, outputs in the task's order. */
-  measure(net: Network): OutputLosses {
-    const { task } = this;
-    this.mlp ??= new HostMlp(net.arch, task.targets, Math.max(task.train.n, task.test.n));
-    const mlp = this.mlp;
-    const per = (s: Split) => {
-      if (!(s.x instanceof Float32Array)) throw new Error('per-output losses need feature inputs');
-      return mlp.run(net.params, net.inPerm, net.outPerm, { n: s.n, x: s.x, y: s.y }, undefined).perOutput!;
-    };
-    return { train: per(task.train), test: per(task.test) };
   }
 }

@@ -6,7 +6,8 @@
 import { workerData, parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../backend.js';
-import { BioModel, paramsFromList } from '../model/bio-model.js';
+import { BioModel } from '../model/bio-model.js';
+import { paramsFromList } from '../model/network.js';
 import type { TaskInstance } from '../tasks/task.js';
 import { uploadData } from './data.js';
 import { evaluate, taskLoss } from './evaluate.js';

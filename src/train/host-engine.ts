@@ -11,19 +11,8 @@ import { cloneParams, type Params } from '../model/network.js';
 import type { OptimizerState } from '../runs/checkpoint.js';
 import type { TaskInstance } from '../tasks/task.js';
 import { adamUpdateHost, type AdamSettings } from './adam.js';
-import type { EngineName, EngineSetup, TrainingEngine } from './engine.js';
-import type { Evaluation } from './evaluate.js';
-
-/** Where a host-side optimizer gets its task-loss gradients. */
-export interface GradientSource {
-  /** Writes the gradient of the mean task loss of `params` on `rows` of the training split (all when absent) into `grads`. */
-  gradient(params: Params, rows: Int32Array | undefined, grads: HostGrads): Promise<void>;
-  /** Losses and accuracies of `params` on both splits. */
-  evaluate(params: Params): Promise<Evaluation>;
-  /** The permutations the next calls use (after relocation). */
-  setPermutations(inPerm: Int32Array, outPerm: Int32Array): void;
-  dispose(): void;
-}
+import type { EngineName, EngineSetup, GradientSource, TrainingEngine } from './engine.js';
+import type { Evaluation } from '../tasks/task.js';
 
 export class HostEngine implements TrainingEngine {
   private params: Params;

@@ -1,5 +1,5 @@
 /**
- * The training loop (ARCHITECTURE.md "Trainer"), visible in one place:
+ * The training loop (docs/DESIGN.md, "Optimizer and training loop"), visible in one place:
  *
  *   for each step: task loss + lambda(step) * connection cost -> Adam update     (an engine: engine.ts)
  *   every swap.every:          relocate on host arrays, write back, move Adam's moments along
@@ -9,21 +9,22 @@
  *
  * It knows nothing of files: what to do with rows and checkpoints is the caller's (src/train/run.ts).
  */
-import * as tf from '@tensorflow/tfjs';
 import { relocate } from '../bimt/relocate.js';
 import { swapParams, type Swap } from '../bimt/swap.js';
+import { activeBackend } from '../backend.js';
 import { biasPenaltyOn, lambdaAt, type ResolvedConfig } from '../config/resolve.js';
 import { architectureFor } from '../model/architecture.js';
-import { listFromParams } from '../model/bio-model.js';
 import { connectionCost, costCoefficients, type CostSpec } from '../model/connection-cost.js';
 import { initNetwork } from '../model/init.js';
-import { cloneNetwork, type Network } from '../model/network.js';
+import { cloneNetwork, listFromParams, type Network } from '../model/network.js';
 import type { OptimizerState } from '../runs/checkpoint.js';
 import { lossOutputs, type MetricsRow } from '../runs/metrics.js';
 import type { TaskInstance } from '../tasks/task.js';
 import { EpochSampler, type SamplerState } from './batches.js';
-import { adamSettingsOf, batchRowsOf, chooseEngine, createEngine, type EngineName, type TrainingEngine } from './engine.js';
-import { OutputLossMeter } from './evaluate.js';
+import { adamSettingsOf, batchRowsOf, chooseEngine } from './choose-engine.js';
+import { createEngine } from './create-engine.js';
+import type { EngineName, TrainingEngine } from './engine.js';
+import { OutputLossMeter } from './output-losses.js';
 
 /** Everything a resumed run needs to continue exactly as if it had not stopped. */
 export interface TrainingState {
@@ -92,7 +93,7 @@ export async function trainLoop(cfg: ResolvedConfig, task: TaskInstance, cb: Loo
   const net = resume ? cloneNetwork(resume.net) : initNetwork(arch, cfg.model.seed ?? cfg.seed);
   const costCoef = costCoefficients(arch, net.geometry, trainingCostSpec(cfg));
   const swapCoef = costCoefficients(arch, net.geometry, swapCostSpec(cfg));
-  const backend = tf.getBackend();
+  const backend = activeBackend();
   const engine = await createEngine(opts.engine ?? chooseEngine(cfg, task, backend).name, {
     net,
     task,

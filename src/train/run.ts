@@ -8,7 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { BackendChoice } from '../backend.js';
+import type { RunBackend } from '../backend.js';
 import { networkGraph } from '../bimt/graph.js';
 import { loadConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/resolve.js';
@@ -26,7 +26,7 @@ import { buildTask } from '../tasks/registry.js';
 import type { TaskInstance } from '../tasks/task.js';
 import { VERSION } from '../version.js';
 import type { SamplerState } from './batches.js';
-import { chooseEngine, type EngineChoice } from './engine.js';
+import { chooseEngine, type EngineChoice } from './choose-engine.js';
 import { trainLoop, type LoopStatus, type TrainingState } from './loop.js';
 import { createProgress } from './progress.js';
 
@@ -35,7 +35,7 @@ export interface RunOptions {
   /** Run name prefix (config name), or the exact directory name when `exactName`. */
   readonly name: string;
   readonly exactName: boolean;
-  readonly backend: BackendChoice;
+  readonly backend: RunBackend;
   /** Overrides output.runs_dir. */
   readonly runsDir?: string;
   readonly progressStream?: NodeJS.WriteStream;
@@ -86,7 +86,7 @@ export async function runTraining(opts: RunOptions): Promise<RunOutcome> {
 }
 
 export interface ResumeOptions {
-  readonly backend: BackendChoice;
+  readonly backend: RunBackend;
   readonly progressStream?: NodeJS.WriteStream;
   readonly stopAfter?: number;
 }
@@ -120,6 +120,7 @@ export async function resumeTraining(dir: string, opts: ResumeOptions): Promise<
   Object.assign(meta, { status: 'running', backend: opts.backend.name, engine: engine.name, steps_done: from, pid: process.pid });
   delete meta.ended;
   delete meta.message;
+  delete meta.first_step_ms;
   if (point.kind === 'start-over') {
     meta.checkpoints = {};
     writeMeta(paths, meta);
@@ -206,6 +207,8 @@ async function drive(
           writeMeta(paths, meta);
         },
         onStep: (step, row) => {
+          // performance.now() counts from the process's start, module loading included.
+          meta.first_step_ms ??= Math.round(performance.now());
           stepNow = step;
           if (!stopRequested) progress.update(step, row);
         },

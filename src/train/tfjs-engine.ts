@@ -3,15 +3,17 @@
  * backend; one step is task loss + lambda * connection cost differentiated by tfjs.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BioModel, listFromParams, paramsFromList } from '../model/bio-model.js';
-import { connectionCostTensor, uploadCoefficients, type CostCoefficients } from '../model/connection-cost.js';
-import type { Params } from '../model/network.js';
+import { BioModel } from '../model/bio-model.js';
+import type { CostCoefficients } from '../model/connection-cost.js';
+import { connectionCostTensor, uploadCoefficients } from '../model/connection-cost-tfjs.js';
+import { listFromParams, paramsFromList, type Params } from '../model/network.js';
 import type { OptimizerState } from '../runs/checkpoint.js';
 import type { TargetSpec } from '../tasks/task.js';
-import { Adam } from './adam.js';
+import { Adam } from './adam-tfjs.js';
 import { disposeData, disposeSplit, takeRows, uploadData, type DataTensors, type SplitTensors } from './data.js';
 import type { EngineSetup, TrainingEngine } from './engine.js';
-import { evaluate, taskLoss, type Evaluation } from './evaluate.js';
+import type { Evaluation } from '../tasks/task.js';
+import { evaluate, taskLoss } from './evaluate.js';
 
 export class TfjsEngine implements TrainingEngine {
   readonly name = 'tfjs';

@@ -10,13 +10,11 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { BimtError } from '../errors.js';
-import { listFromParams } from '../model/bio-model.js';
 import type { HostGrads } from '../model/host-mlp.js';
-import type { Params } from '../model/network.js';
+import { listFromParams, type Params } from '../model/network.js';
 import type { Split, TaskInstance } from '../tasks/task.js';
-import type { EngineSetup } from './engine.js';
-import type { Evaluation } from './evaluate.js';
-import type { GradientSource } from './host-engine.js';
+import type { EngineSetup, GradientSource } from './engine.js';
+import type { Evaluation } from '../tasks/task.js';
 import {
   CMD,
   Command,
@@ -25,6 +23,7 @@ import {
   PERM_VERSION,
   SCALARS,
   SEQ,
+  SHARDS,
   STATUS,
   Status,
   paramSizes,
@@ -32,7 +31,6 @@ import {
   type WorkerInit,
 } from './worker-protocol.js';
 
-export const SHARDS = 2;
 /** Longest the main thread blocks at a time while waiting for a worker. */
 const WAIT_SLICE_MS = 20;
 

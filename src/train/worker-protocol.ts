@@ -10,6 +10,12 @@ import type { MessagePort } from 'node:worker_threads';
 import type { Architecture } from '../model/network.js';
 import type { InputSpec, Split, TargetSpec } from '../tasks/task.js';
 
+/**
+ * Workers, each with its share of the rows. Fixed (not the number of cores) so that a run computes
+ * the same numbers on every machine.
+ */
+export const SHARDS = 2;
+
 /** Slots of a worker's Int32 control array. */
 export const SEQ = 0;
 export const CMD = 1;

@@ -7,12 +7,13 @@
 import type { NetworkGraph } from '../bimt/graph.js';
 import { pruneNetwork } from '../bimt/prune.js';
 import type { Network } from '../model/network.js';
-import { evaluateNetwork, type Evaluation } from '../train/evaluate.js';
-import { writeOutputFile } from './atomic.js';
-import { encodeCheckpoint } from './checkpoint.js';
-import { prunedGraphRecord } from './graph-record.js';
-import type { OpenedCheckpoint } from './open.js';
-import { prunedPaths } from './run-dir.js';
+import { writeOutputFile } from '../runs/atomic.js';
+import { encodeCheckpoint } from '../runs/checkpoint.js';
+import { prunedGraphRecord } from '../runs/graph-record.js';
+import type { OpenedCheckpoint } from '../runs/open.js';
+import { prunedPaths } from '../runs/run-dir.js';
+import type { Evaluation } from '../tasks/task.js';
+import { evaluateNetwork } from './evaluate.js';
 
 export interface SavedPrune {
   readonly net: Network;

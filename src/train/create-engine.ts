@@ -1,0 +1,26 @@
+/**
+ * Making the engine chooseEngine picked. Each engine's module is imported only when that engine
+ * is made: the host engine's run never loads tfjs, the tfjs engine's never starts a worker.
+ */
+import type { EngineName, EngineSetup, TrainingEngine } from './engine.js';
+import { isCpuBackend } from './choose-engine.js';
+
+/** Makes engine `name`; `backend` is the active tfjs backend (the workers engine's threads load it too). */
+export async function createEngine(name: EngineName, setup: EngineSetup, backend: string): Promise<TrainingEngine> {
+  switch (name) {
+    case 'host': {
+      const { HostEngine, MlpGradients } = await import('./host-engine.js');
+      return new HostEngine('host', setup, new MlpGradients(setup));
+    }
+    case 'tfjs': {
+      const { TfjsEngine } = await import('./tfjs-engine.js');
+      return new TfjsEngine(setup);
+    }
+    case 'workers': {
+      // chooseEngine refuses this with a BimtError naming the key; here it is a programming error.
+      if (!isCpuBackend(backend)) throw new Error(`the workers engine needs the wasm or cpu backend, not ${backend}`);
+      const [{ HostEngine }, { WorkerGradients }] = await Promise.all([import('./host-engine.js'), import('./worker-gradients.js')]);
+      return new HostEngine('workers', setup, await WorkerGradients.start(setup, backend));
+    }
+  }
+}
