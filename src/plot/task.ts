@@ -3,7 +3,7 @@
  * embedding drawn in two dimensions with its tokens named (modular addition, S4), and predicted
  * against true values per output (symbolic formulas).
  */
-import { axesFrame, clipRect, finite, leftRoom, LABEL_FONT, shortNumber, valueScale, X_AXIS_ROOM, type AxisScale } from './axes.js';
+import { axesFrame, clipRect, crowdedNearZero, finite, leftRoom, LABEL_FONT, shortNumber, valueScale, X_AXIS_ROOM, type AxisScale } from './axes.js';
 import { categorical, cyclic, INK, lighten, MUTED } from './palette.js';
 import { el, fmt, svgDocument, text, textWidth, translate } from './svg.js';
 
@@ -220,14 +220,15 @@ export interface PredictionSeries {
 
 /**
  * One small panel per output: predicted against true value, with the y = x diagonal a perfect
- * model would lie on, and the test MSE.
+ * model would lie on, and the test MSE. Axes are linear unless the values crowd near zero on
+ * them (crowdedNearZero), so errors keep their true size wherever they are.
  */
 export function predictedVsTrueSvg(series: readonly PredictionSeries[], opts: { title?: string } = {}): string {
   const P = 220;
   const columns = Math.min(3, Math.max(1, series.length));
   const panels: { body: string; left: number }[] = series.map((s, k) => {
     const vals = finite([...s.true, ...s.pred]);
-    const scaleOpts = { pad: true, ticks: 4 } as const;
+    const scaleOpts = { pad: true, ticks: 4, log: crowdedNearZero(vals) } as const;
     const x = valueScale(vals, 0, P, scaleOpts);
     const y = valueScale(vals, P, 0, scaleOpts);
     const d0 = Math.max(x.domain[0], y.domain[0]);
@@ -246,7 +247,7 @@ export function predictedVsTrueSvg(series: readonly PredictionSeries[], opts: { 
     const clipId = `clip-pred-${k}`;
     const body = el(
       'g',
-      { class: 'panel' },
+      { class: 'panel', 'data-scale': x.log ? 'log' : 'linear' },
       clipRect(clipId, P, P),
       axesFrame(x, y, P, P, { xLabel: 'true', yLabel: 'predicted', grid: true }),
       el('line', { x1: x.map(d0), y1: y.map(d0), x2: x.map(d1), y2: y.map(d1), stroke: MUTED, 'stroke-dasharray': '5,3', class: 'diagonal' }),
