@@ -229,6 +229,11 @@ export function shortNumber(v: number): string {
   return Math.abs(m) === 1 ? sign + powerLabel(k) : `${m}·${powerLabel(k)}`;
 }
 
+/** A threshold as written in configs (0.01, not the 10⁻² of shortNumber): it is what --threshold takes. */
+export function thresholdText(x: number): string {
+  return String(Number(x.toPrecision(3)));
+}
+
 /** Step counts as 0, 500, 5k, 12.5k, 1M: compact, and "0" stays "0". */
 export function stepLabel(v: number): string {
   const a = Math.abs(v);

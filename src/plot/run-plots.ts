@@ -15,7 +15,7 @@
  * never overwrites one with another; curves and the animation cover the whole run.
  */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { dirname, extname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { embeddingGroups, type NetworkGraph } from '../bimt/graph.js';
 import { pruneNetwork } from '../bimt/prune.js';
@@ -32,7 +32,7 @@ import { readVerifiedCheckpoint, type OpenedCheckpoint } from '../runs/open.js';
 import { checkpointPath, listCheckpoints } from '../runs/run-dir.js';
 import { evaluateNetwork, predictNetwork } from '../train/evaluate.js';
 import { animatedNetworkSvg, type NetworkFrame } from './animate.js';
-import { shortNumber } from './axes.js';
+import { shortNumber, thresholdText } from './axes.js';
 import { curvesSvg, type Phase } from './curves.js';
 import { networkBody, networkSvg } from './network.js';
 import { pca2 } from './pca.js';
@@ -106,19 +106,23 @@ function stepTag(step: number): string {
   return checkpointFileName(step).replace(/\.safetensors$/, '');
 }
 
-function prunedNote(threshold: number): string {
-  return `pruned at |w| ≤ ${num(threshold)}`;
+/**
+ * The run's own name (its directory: `--name`, or the config's name and a timestamp), which tells
+ * two runs of one config apart; titles lead with it.
+ */
+function runName(opened: OpenedCheckpoint): string {
+  return basename(opened.paths.root);
 }
 
-/** A threshold as written (0.01, not the 10⁻² of shortNumber): it is what --threshold takes. */
-function num(x: number): string {
-  return String(Number(x.toPrecision(3)));
+function prunedNote(threshold: number): string {
+  return `pruned at |w| ≤ ${thresholdText(threshold)}`;
 }
+
 
 /** The network of the checkpoint, or with `pruned` its pruned graph with modules tinted and listed. */
 export function networkFigure(opened: OpenedCheckpoint, pruned: PrunedNetwork | undefined): Figure {
   const { step, net } = opened.checkpoint;
-  const parts = [opened.config.name, `step ${step}`];
+  const parts = [runName(opened), `step ${step}`];
   if (pruned) parts.push(`${prunedNote(pruned.threshold)}, ${pruned.graph.weightsKept} of ${pruned.graph.weightsTotal} weights`);
   const svg = pruned
     ? networkSvg(pruned.net, opened.labels, { pruned: pruned.graph, title: parts.join(' · ') })
@@ -131,8 +135,9 @@ export function curvesFigure(opened: OpenedCheckpoint): Figure {
   const rows = readMetrics(opened.paths.metrics);
   // From the config rather than from the rows: a change between two evaluations is drawn at its
   // exact step, and a change that sets lambda to its current value is still shown.
-  const phases: Phase[] = lambdaPhases(opened.config).map((p) => ({ step: p.step, label: `λ = ${shortNumber(p.lambda)}` }));
-  return { name: 'curves.svg', svg: curvesSvg(rows, { title: `${opened.config.name} · training`, phases }) };
+  const phases: Phase[] = lambdaPhases(opened.config).map((p) => ({ step: p.step, label: `λ = ${shortNumber(p.lambda)}`, lambda: p.lambda }));
+  const threshold = opened.config.output.snapshot_threshold;
+  return { name: 'curves.svg', svg: curvesSvg(rows, { title: `${runName(opened)} · training`, phases, threshold }) };
 }
 
 /** The task's own picture(s) of the checkpoint (of its pruned network with `pruned`). */
@@ -140,8 +145,8 @@ export function taskFigures(opened: OpenedCheckpoint, pruned: PrunedNetwork | un
   const { config, task, checkpoint } = opened;
   const net = pruned?.net ?? checkpoint.net;
   const name = `task${pruned ? '-pruned' : ''}-${stepTag(checkpoint.step)}`;
-  const head = [config.name, `step ${checkpoint.step}`];
-  const prunedAt = pruned ? [`pruned at ${num(pruned.threshold)}`] : [];
+  const head = [runName(opened), `step ${checkpoint.step}`];
+  const prunedAt = pruned ? [`pruned at ${thresholdText(pruned.threshold)}`] : [];
   const kind = config.task.kind;
   switch (kind) {
     case 'two-moons':

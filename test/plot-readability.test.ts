@@ -1,0 +1,238 @@
+/**
+ * The pictures read as a paper's figures should: titles name the run, linear axes for values that
+ * do not need a log scale, a key for what line width and colour mean, module tint that does not
+ * make weak weights look strong, training curves that end at the run's last step, turn lambda at
+ * its phase line, say at which |w| weights count as kept, and show the swaps.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../src/backend.js';
+import { networkGraph, type Labels } from '../src/bimt/graph.js';
+import { loadConfig } from '../src/config/load.js';
+import { lineGeometry } from '../src/model/geometry.js';
+import { identity } from '../src/model/init.js';
+import type { Architecture, Network } from '../src/model/network.js';
+import { curvesSvg } from '../src/plot/curves.js';
+import { networkSvg } from '../src/plot/network.js';
+import { NEGATIVE, POSITIVE } from '../src/plot/palette.js';
+import { curvesFigure, networkFigure, taskFigures } from '../src/plot/run-plots.js';
+import { predictedVsTrueSvg } from '../src/plot/task.js';
+import type { MetricsRow } from '../src/runs/metrics.js';
+import { openCheckpoint, type OpenedCheckpoint } from '../src/runs/open.js';
+import { runTraining } from '../src/train/run.js';
+
+// ---- reading an SVG back -------------------------------------------------------------------
+
+/** An element with its attributes, its own text and the classes of the groups around it. */
+interface SvgNode {
+  readonly tag: string;
+  readonly attrs: Record<string, string>;
+  readonly text: string;
+  readonly within: readonly string[];
+  readonly kids: readonly SvgNode[];
+}
+
+function svgTree(svg: string): SvgNode {
+  expect(XMLValidator.validate(svg)).toBe(true);
+  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', preserveOrder: true, trimValues: false }).parse(svg) as Record<string, unknown>[];
+  const node = (o: Record<string, unknown>, within: string[]): SvgNode[] => {
+    const tag = Object.keys(o).find((k) => k !== ':@')!;
+    if (tag === '#text' || tag === '?xml') return [];
+    const attrs = (o[':@'] ?? {}) as Record<string, string>;
+    const body = o[tag] as Record<string, unknown>[];
+    const inner = attrs.class !== undefined ? [...within, attrs.class] : within;
+    return [{ tag, attrs, within, text: body.map((b) => String(b['#text'] ?? '')).join(''), kids: body.flatMap((b) => node(b, inner)) }];
+  };
+  return doc.flatMap((o) => node(o, [])).find((n) => n.tag === 'svg')!;
+}
+
+/** Every element under `n` (itself included) that satisfies `pred`. */
+function find(n: SvgNode, pred: (m: SvgNode) => boolean): SvgNode[] {
+  return [...(pred(n) ? [n] : []), ...n.kids.flatMap((k) => find(k, pred))];
+}
+
+/** The figure's title as the <title> element carries it. */
+const titleOf = (svg: string) => find(svgTree(svg), (m) => m.tag === 'title')[0]?.text;
+
+/**
+ * The points where an SVG path's pen stands after each command (M, L, H and V, absolute), so a
+ * test can ask where a staircase turns.
+ */
+function penPoints(d: string): [number, number][] {
+  const out: [number, number][] = [];
+  let [x, y] = [0, 0];
+  for (const m of d.matchAll(/([MLHV])([-\d.]+)(?:,([-\d.]+))?/g)) {
+    if (m[1] === 'H') x = Number(m[2]);
+    else if (m[1] === 'V') y = Number(m[2]);
+    else [x, y] = [Number(m[2]), Number(m[3])];
+    out.push([x, y]);
+  }
+  return out;
+}
+
+/** A panel of the training curves by its label. */
+const panel = (root: SvgNode, label: string) => find(root, (m) => m.attrs.class === 'panel' && m.attrs['data-label'] === label)[0];
+const seriesPath = (p: SvgNode, name: string) => find(p, (m) => m.tag === 'path' && m.attrs['data-name'] === name)[0].attrs.d;
+
+// ---- a real short run ----------------------------------------------------------------------
+
+const quiet = new Writable({ write: (_c, _e, done) => done() }) as unknown as NodeJS.WriteStream;
+
+describe('pictures of a real run', () => {
+  let opened: OpenedCheckpoint;
+
+  beforeAll(async () => {
+    // 1001 steps, as the paper's two-moons run has 10001: a rounded axis would run on to 1200.
+    // The lambda change at 555 falls between two evaluations (500 and 600).
+    const { config } = loadConfig('configs/two-moons.yaml', [
+      'train.steps=1001',
+      'lambda.changes.0.at=555',
+      'output.checkpoint_every=500',
+      'output.snapshot_threshold=0.02',
+    ]);
+    const runsDir = mkdtempSync(join(tmpdir(), 'bimt-readable-'));
+    const out = await runTraining({ config, name: 'my-moons', exactName: true, backend: await selectBackend(), runsDir, progressStream: quiet });
+    expect(out.status).toBe('completed');
+    opened = openCheckpoint(out.paths.root);
+  });
+
+  it('titles name the run, not the config it came from', () => {
+    expect(opened.config.name).toBe('two-moons');
+    expect(titleOf(networkFigure(opened, undefined).svg)).toMatch(/^my-moons · step 1001/);
+    expect(titleOf(curvesFigure(opened).svg)).toMatch(/^my-moons · /);
+    expect(titleOf(taskFigures(opened, undefined)[0].svg)).toMatch(/^my-moons · step 1001/);
+  });
+
+  it('curves end at the last step and lambda turns on its phase line', () => {
+    const root = svgTree(curvesFigure(opened).svg);
+    const lambda = panel(root, 'λ');
+    const frame = find(lambda, (m) => m.tag === 'rect' && m.within.includes('axes'))[0];
+    const pen = penPoints(seriesPath(lambda, 'λ'));
+    // The last row (step 1001) sits on the right edge of the plot area.
+    expect(pen[pen.length - 1][0]).toBeCloseTo(Number(frame.attrs.width), 1);
+    // The one change of lambda happens at the x of the dashed phase line.
+    const turns = pen.filter((p, i) => i > 0 && p[1] !== pen[i - 1][1]);
+    expect(turns).toHaveLength(1);
+    const phase = find(lambda, (m) => m.tag === 'line' && m.attrs.class === 'phase');
+    expect(phase).toHaveLength(1);
+    expect(turns[0][0]).toBeCloseTo(Number(phase[0].attrs.x1), 1);
+  });
+
+  it('says at which |w| weights count as kept, from the run config', () => {
+    const root = svgTree(curvesFigure(opened).svg);
+    const kept = find(root, (m) => m.attrs.class === 'panel' && /weights/.test(m.attrs['data-label'] ?? ''));
+    expect(kept).toHaveLength(1);
+    expect(find(kept[0], (m) => m.tag === 'text').map((t) => t.text)).toContain('weights |w|>0.02');
+  });
+});
+
+// ---- curves from hand-made rows ------------------------------------------------------------
+
+function rows(swaps: readonly number[]): MetricsRow[] {
+  return swaps.map((s, i) => ({
+    step: i * 100,
+    lambda: 1e-3,
+    train_loss: 1 / (i + 1),
+    test_loss: 1 / (i + 1),
+    train_acc: null,
+    test_acc: null,
+    connection_cost: 10 - i,
+    weights_above_threshold: 100 - i,
+    swaps: s,
+  }));
+}
+
+describe('curvesSvg', () => {
+  it('draws the swaps as a running total from zero', () => {
+    const root = svgTree(curvesSvg(rows([0, 3, 0, 4])));
+    const swaps = panel(root, 'swaps, total');
+    expect(swaps).toBeDefined();
+    const frame = find(swaps, (m) => m.tag === 'rect' && m.within.includes('axes'))[0];
+    const bottom = Number(frame.attrs.height);
+    const heights = penPoints(seriesPath(swaps, 'swaps')).map(([, y]) => bottom - y);
+    expect(heights[0]).toBeCloseTo(0, 1);
+    // Totals 0, 3, 3, 7 on a linear axis from zero.
+    expect(heights[1]).toBeCloseTo(heights[2], 1);
+    expect(heights[1] / heights[3]).toBeCloseTo(3 / 7, 2);
+  });
+});
+
+// ---- predicted against true ----------------------------------------------------------------
+
+describe('predictedVsTrueSvg', () => {
+  const tickTexts = (p: SvgNode) => find(p, (m) => m.tag === 'text' && m.within.includes('axes')).map((t) => t.text);
+
+  it('uses linear axes for values in [0, 1], even when a few lie decades below the rest', () => {
+    // x^2 of x in [-1, 1] without 0: 10⁻⁴ .. 1, most of it between 0.1 and 1.
+    const x = Array.from({ length: 100 }, (_, i) => -0.99 + i * 0.02);
+    const t = Float32Array.from(x, (v) => v * v);
+    const root = svgTree(predictedVsTrueSvg([{ name: 'x1^2', true: t, pred: t.map((v) => v * 1.01) }]));
+    const p = find(root, (m) => m.attrs.class === 'panel')[0];
+    expect(p.attrs['data-scale']).toBe('linear');
+    expect(tickTexts(p).some((s) => s.includes('10⁻'))).toBe(false);
+    expect(tickTexts(p)).toContain('0.4');
+  });
+
+  it('keeps log axes where the values are spread over decades', () => {
+    const t = Float32Array.from({ length: 100 }, (_, i) => 10 ** (-3 + (5 * i) / 99));
+    const root = svgTree(predictedVsTrueSvg([{ name: 'exp', true: t, pred: t }]));
+    const p = find(root, (m) => m.attrs.class === 'panel')[0];
+    expect(p.attrs['data-scale']).toBe('log');
+    expect(tickTexts(p)).toContain('10⁻³');
+  });
+});
+
+// ---- the network picture -------------------------------------------------------------------
+
+function handNetwork(arch: Architecture, weights: number[][]): Network {
+  return {
+    arch,
+    geometry: lineGeometry(arch.widths, arch.inFold),
+    params: { weights: weights.map((w) => Float32Array.from(w)), biases: arch.widths.slice(1).map((n) => new Float32Array(n)) },
+    inPerm: identity(arch.widths[0] / arch.inFold),
+    outPerm: identity(arch.widths[arch.widths.length - 1]),
+  };
+}
+
+describe('networkSvg', () => {
+  const labels: Labels = { inputs: ['a', 'b'], outputs: ['ya', 'yb'] };
+  // a -> h0 -> ya strong, b -> h1 -> yb strong, and a weak a -> h1 that joins both into one module.
+  const net = handNetwork({ widths: [2, 2, 2], inFold: 1 }, [
+    [2, 0.15, 0, -2],
+    [1, 0, 0, -100],
+  ]);
+
+  it('tints modules in the neurons only: a weak weight is drawn as thin as it is', () => {
+    const graph = networkGraph(net, labels, 0.1);
+    const root = svgTree(networkSvg(net, labels, { pruned: graph }));
+    const lines = find(root, (m) => m.tag === 'line' && !m.within.includes('weight-key'));
+    // Nothing but the weights themselves, each once.
+    expect(lines).toHaveLength(graph.edges.length);
+    expect(lines.every((m) => m.within.includes('edges'))).toBe(true);
+    const widths = lines.map((m) => Number(m.attrs['stroke-width'])).sort((a, b) => a - b);
+    expect(widths[0]).toBeLessThan(widths[widths.length - 1] / 10);
+  });
+
+  it('has a key for colour and width, with the largest |w| of each layer', () => {
+    const root = svgTree(networkSvg(net, labels));
+    const key = find(root, (m) => m.tag === 'g' && m.attrs.class === 'weight-key');
+    expect(key).toHaveLength(1);
+    const samples = find(key[0], (m) => m.tag === 'line');
+    expect(samples.map((m) => m.attrs.stroke)).toEqual(expect.arrayContaining([POSITIVE, NEGATIVE]));
+    const widths = samples.filter((m) => m.attrs.stroke === POSITIVE).map((m) => Number(m.attrs['stroke-width']));
+    expect(new Set(widths).size).toBeGreaterThanOrEqual(3);
+    const words = find(key[0], (m) => m.tag === 'text').map((t) => t.text).join(' ');
+    expect(words).toContain('w > 0');
+    expect(words).toContain('w < 0');
+    expect(words).toContain('2, 100');
+  });
+
+  it('leaves the key out where legends are off (the animation frames)', () => {
+    const root = svgTree(networkSvg(net, labels, { legend: false }));
+    expect(find(root, (m) => m.attrs.class === 'weight-key')).toHaveLength(0);
+  });
+});
