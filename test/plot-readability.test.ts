@@ -20,7 +20,8 @@ import { curvesSvg } from '../src/plot/curves.js';
 import { networkSvg } from '../src/plot/network.js';
 import { NEGATIVE, POSITIVE } from '../src/plot/palette.js';
 import { curvesFigure, networkFigure, taskFigures } from '../src/plot/run-plots.js';
-import { predictedVsTrueSvg } from '../src/plot/task.js';
+import { textWidth } from '../src/plot/svg.js';
+import { embeddingSvg, predictedVsTrueSvg } from '../src/plot/task.js';
 import type { MetricsRow } from '../src/runs/metrics.js';
 import { openCheckpoint, type OpenedCheckpoint } from '../src/runs/open.js';
 import { runTraining } from '../src/train/run.js';
@@ -234,5 +235,29 @@ describe('networkSvg', () => {
   it('leaves the key out where legends are off (the animation frames)', () => {
     const root = svgTree(networkSvg(net, labels, { legend: false }));
     expect(find(root, (m) => m.attrs.class === 'weight-key')).toHaveLength(0);
+  });
+});
+
+// ---- embedding pictures --------------------------------------------------------------------
+
+describe('embeddingSvg', () => {
+  it('leaves out labels that would overlap, says so, and shows its caption', () => {
+    // 20 points in a clump the size of a label, and one far away.
+    const pts = Array.from({ length: 20 }, (_, i) => ({ x: 0.001 * (i % 5), y: 0.001 * Math.floor(i / 5), label: `r${i}` }));
+    pts.push({ x: 1, y: 1, label: 'far' });
+    const root = svgTree(embeddingSvg(pts, { title: 'run · group 1 of 2', caption: ['embedding dims e1, e2'] }));
+    const labels = find(root, (m) => m.tag === 'text' && m.within.includes('labels'));
+    expect(labels.length).toBeLessThan(pts.length);
+    expect(labels.map((t) => t.text)).toContain('far');
+    const caption = find(root, (m) => m.attrs.class === 'caption').map((t) => t.text);
+    expect(caption).toEqual(['embedding dims e1, e2', `${pts.length - labels.length} of ${pts.length} labels left out where they would overlap`]);
+    // Every point is still drawn.
+    expect(find(root, (m) => m.tag === 'circle' && m.within.includes('points'))).toHaveLength(pts.length);
+  });
+
+  it('widens to a long title instead of cutting it', () => {
+    const title = 'a-run-name-with-its-timestamp-20261125-153245 · step 20000 · pruned embedding';
+    const root = svgTree(embeddingSvg([{ x: 0, y: 0, label: '0' }, { x: 1, y: 1, label: '1' }], { title }));
+    expect(Number(root.attrs.width)).toBeGreaterThanOrEqual(textWidth(title, 14));
   });
 });

@@ -155,20 +155,24 @@ export function taskFigures(opened: OpenedCheckpoint, pruned: PrunedNetwork | un
       return [{ name: `${name}.svg`, svg: predictionFigure(net, opened, [...head, ...prunedAt]) }];
     case 'modular-addition': {
       const all = [...Array(task.inputLabels.length).keys()];
-      const figs = [{ name: `${name}.svg`, svg: embeddingFigure(net, all, [...head, pruned ? 'pruned embedding' : 'embedding']) }];
       // One picture per group of embedding dimensions that the pruned network combines before
       // its output layer: BIMT's groups each hold a circle of their own frequency (paper Fig. 5).
       // Not the graph's modules: the output layer reads every group, which joins them all into one.
       const groups = pruned ? embeddingGroups(net, pruned.graph).filter((dims) => dims.length >= 2) : [];
-      if (groups.length >= 2) {
-        groups.forEach((dims, k) => {
-          const names = dims.map((d) => task.inputLabels[d]);
-          const list = names.length <= 6 ? names.join(', ') : `${names.slice(0, 5).join(', ')}, … (${names.length})`;
-          // Name and step are in the file name and the whole-embedding picture; the title keeps
-          // to what tells the groups apart.
-          figs.push({ name: `${name}-group-${k + 1}.svg`, svg: embeddingFigure(net, dims, [`step ${checkpoint.step}`, `group ${k + 1}: ${list}`]) });
-        });
-      }
+      const shown = groups.length >= 2 ? groups : [];
+      const whole = [`all ${all.length} embedding dims`, ...prunedAt];
+      if (shown.length > 0) whole.push(`${shown.length} groups, one picture each (${name}-group-K.svg)`);
+      const figs = [{ name: `${name}.svg`, svg: embeddingFigure(net, all, [...head, pruned ? 'pruned embedding' : 'embedding'].join(' · '), [whole.join('; ')]) }];
+      shown.forEach((dims, k) => {
+        const names = dims.map((d) => task.inputLabels[d]);
+        const list = names.length <= 10 ? names.join(', ') : `${names.slice(0, 9).join(', ')}, …`;
+        const caption = [
+          `embedding dims ${list} (${dims.length} of ${all.length})`,
+          `a group: the dims the network pruned at ${thresholdText(pruned!.threshold)} links through its hidden layers`,
+          '(the output layer, which reads every group, left out)',
+        ];
+        figs.push({ name: `${name}-group-${k + 1}.svg`, svg: embeddingFigure(net, dims, [...head, `group ${k + 1} of ${shown.length}`].join(' · '), caption) });
+      });
       return figs;
     }
     default: {
@@ -219,27 +223,18 @@ function decisionFigure(net: Network, opened: OpenedCheckpoint, head: string[]):
   }
   const acc = evaluateNetwork(net, task).testAcc;
   const accuracy = acc !== null ? [`test accuracy ${percent(acc)}`] : [];
-  const title = fitTitle([[...head, ...accuracy], [...head.slice(1), ...accuracy]], 530);
+  const title = [...head, ...accuracy].join(' · ');
   return decisionBoundarySvg(
     { grid: { ...box, prob }, points: { x: task.test.x as Float32Array, y: task.test.y as Int32Array } },
     { title, classNames: task.outputLabels, xLabel: task.inputLabels[0], yLabel: task.inputLabels[1] },
   );
 }
 
-/** The first of the candidate titles (parts joined by " · ") that fits `width` px at 14 px, else the last. */
-function fitTitle(candidates: readonly (readonly string[])[], width: number): string {
-  const titles = candidates.map((c) => c.join(' · '));
-  return titles.find((t) => textWidth(t, 14) <= width) ?? titles[titles.length - 1];
-}
-
 function percent(x: number): string {
   return `${Number((100 * x).toFixed(1))}%`;
 }
 
-/**
- * Symbolic formulas: predicted against true value of each output on the test set. `head` is
- * [name, step, ...]; a one-output figure is too narrow for all of it.
- */
+/** Symbolic formulas: predicted against true value of each output on the test set. */
 function predictionFigure(net: Network, opened: OpenedCheckpoint, head: string[]): string {
   const { task } = opened;
   const pred = predictNetwork(net, task, 'test');
@@ -247,11 +242,7 @@ function predictionFigure(net: Network, opened: OpenedCheckpoint, head: string[]
   const k = task.outputLabels.length;
   const column = (a: Float32Array, j: number) => Float32Array.from({ length: task.test.n }, (_, i) => a[i * k + j]);
   const series = task.outputLabels.map((name, j) => ({ name, true: column(truth, j), pred: column(pred, j) }));
-  // The figure is as wide as its panels (about 290 px each, up to 3 a row): a title wider than
-  // that would be cut off, so the trailing parts go first.
-  const [, step, ...rest] = head;
-  const candidates = [[...head, 'test set'], head, [step, ...rest]];
-  return predictedVsTrueSvg(series, { title: fitTitle(candidates, 290 * Math.min(3, series.length) - 20) });
+  return predictedVsTrueSvg(series, { title: [...head, 'test set'].join(' · ') });
 }
 
 /**
@@ -259,7 +250,7 @@ function predictionFigure(net: Network, opened: OpenedCheckpoint, head: string[]
  * principal components. Residues are coloured around the hue circle in the order k·r mod p of the
  * frequency k that best explains the picture, so a learned circle reads as one smooth rainbow.
  */
-function embeddingFigure(net: Network, dims: readonly number[], head: string[]): string {
+function embeddingFigure(net: Network, dims: readonly number[], title: string, caption: readonly string[]): string {
   const { vocab, dim } = net.arch.embedding!;
   const emb = net.params.embedding!;
   // A zero column makes a 1-D embedding drawable (pca2 needs two), without adding variance.
@@ -276,7 +267,8 @@ function embeddingFigure(net: Network, dims: readonly number[], head: string[]):
   }
   const pct = (v: number) => `${Math.round((100 * v) / (total || 1))}%`;
   return embeddingSvg(points, {
-    title: head.join(' · '),
+    title,
+    caption,
     xLabel: `PC 1 (${pct(pc.variance[0])} of variance) · colour: ${k === 1 ? 'r' : `${k}·r mod ${vocab}`}`,
     yLabel: `PC 2 (${pct(pc.variance[1])})`,
   });

@@ -174,11 +174,16 @@ export interface EmbeddingOptions {
    * residues a * k mod p reads as a loop; 'none' draws them all alike.
    */
   readonly color?: 'order' | 'none';
+  /** Lines under the title: what the picture shows and where its points come from. */
+  readonly caption?: readonly string[];
 }
 
 /**
  * A 2-D scatter of named points with equal scales on both axes (a circle stays a circle), each
- * label placed outward from the centre of the cloud so labels of a ring do not cross it.
+ * label placed outward from the centre of the cloud so labels of a ring do not cross it. Where a
+ * label would overlap one already placed (points in a clump rather than a ring) it is left out,
+ * earlier points first, and the caption says how many are missing: the colours still give the
+ * order.
  */
 export function embeddingSvg(points: readonly EmbeddingPoint[], opts: EmbeddingOptions = {}): string {
   const pts = points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
@@ -195,6 +200,7 @@ export function embeddingSvg(points: readonly EmbeddingPoint[], opts: EmbeddingO
   const my = ys.reduce((a, b) => a + b, 0) / Math.max(1, ys.length);
   const dots: string[] = [];
   const labels: string[] = [];
+  const placed: Rect[] = [];
   pts.forEach((p, i) => {
     const color = opts.color === 'none' ? INK : cyclic(i / Math.max(1, pts.length));
     const px = x.map(p.x);
@@ -206,10 +212,27 @@ export function embeddingSvg(points: readonly EmbeddingPoint[], opts: EmbeddingO
     const len = Math.hypot(ux, uy);
     [ux, uy] = len > 1e-6 ? [ux / len, uy / len] : [1, 0];
     const anchor = ux > 0.35 ? 'start' : ux < -0.35 ? 'end' : 'middle';
-    labels.push(text(p.label, { x: px + ux * 7, y: py + uy * 7 + 3.5, 'text-anchor': anchor, 'font-size': 10, fill: color }));
+    const [tx, ty] = [px + ux * 7, py + uy * 7 + 3.5];
+    const w = textWidth(p.label, EMBEDDING_FONT);
+    const x0 = anchor === 'start' ? tx : anchor === 'end' ? tx - w : tx - w / 2;
+    const box: Rect = [x0, ty - EMBEDDING_FONT * 0.8, x0 + w, ty + EMBEDDING_FONT * 0.2];
+    if (placed.some((b) => overlaps(b, box))) return;
+    placed.push(box);
+    labels.push(text(p.label, { x: tx, y: ty, 'text-anchor': anchor, 'font-size': EMBEDDING_FONT, fill: color }));
   });
-  const axes = { title: opts.title, xLabel: opts.xLabel ?? 'PC 1', yLabel: opts.yLabel ?? 'PC 2' };
+  const missing = pts.length - labels.length;
+  const caption = [...(opts.caption ?? []), ...(missing > 0 ? [`${missing} of ${pts.length} labels left out where they would overlap`] : [])];
+  const axes = { title: opts.title, caption, xLabel: opts.xLabel ?? 'PC 1', yLabel: opts.yLabel ?? 'PC 2' };
   return chart(S, S, x, y, axes, [el('g', { class: 'points' }, ...dots), el('g', { class: 'labels' }, ...labels)], []);
+}
+
+const EMBEDDING_FONT = 10;
+
+/** [x0, y0, x1, y1] in pixels. */
+type Rect = [number, number, number, number];
+
+function overlaps(a: Rect, b: Rect): boolean {
+  return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
 }
 
 export interface PredictionSeries {
@@ -261,13 +284,36 @@ export function predictedVsTrueSvg(series: readonly PredictionSeries[], opts: { 
   const titleW = Math.max(0, ...series.map((s) => textWidth(s.name, LABEL_FONT))) - P;
   const cellW = left + P + 24 + Math.max(0, titleW);
   const cellH = 28 + P + X_AXIS_ROOM + 10;
-  const top = opts.title !== undefined ? 30 : 4;
+  const head = heading(columns * cellW + 10, opts.title);
+  const top = head.height + (opts.title !== undefined ? 8 : 4);
   const rows = Math.ceil(series.length / columns);
-  const width = columns * cellW + 10;
-  const parts = panels.map((p, k) => translate(10 + (k % columns) * cellW + left + Math.max(0, titleW) / 2, top + Math.floor(k / columns) * cellH + 28, p.body));
-  if (opts.title !== undefined) parts.push(text(opts.title, { x: width / 2, y: 20, 'text-anchor': 'middle', 'font-size': 14, 'font-weight': 'bold', fill: INK }));
-  return svgDocument(width, top + rows * cellH, parts, opts.title);
+  const parts = panels.map((p, k) => translate(head.shift + 10 + (k % columns) * cellW + left + Math.max(0, titleW) / 2, top + Math.floor(k / columns) * cellH + 28, p.body));
+  return svgDocument(head.width, top + rows * cellH, [...parts, ...head.parts], opts.title);
 }
+
+/**
+ * The title, and caption lines under it, over content `contentW` wide: the figure widens to a
+ * longer title rather than cutting it (the run's name leads it), and the content then moves to
+ * the middle by `shift`. `height` is the room the heading takes at the top.
+ */
+function heading(contentW: number, title: string | undefined, caption: readonly string[] = []): { width: number; shift: number; height: number; parts: string[] } {
+  if (title === undefined && caption.length === 0) return { width: contentW, shift: 0, height: 0, parts: [] };
+  const lines = [...(title !== undefined ? [textWidth(title, 14)] : []), ...caption.map((c) => textWidth(c, CAPTION_FONT))];
+  const width = Math.max(contentW, Math.max(...lines) + 24);
+  const parts: string[] = [];
+  let y = 0;
+  if (title !== undefined) {
+    y += 22;
+    parts.push(text(title, { x: width / 2, y, 'text-anchor': 'middle', 'font-size': 14, 'font-weight': 'bold', fill: INK }));
+  }
+  for (const c of caption) {
+    y += CAPTION_FONT + 4;
+    parts.push(text(c, { x: width / 2, y, 'text-anchor': 'middle', 'font-size': CAPTION_FONT, fill: MUTED, class: 'caption' }));
+  }
+  return { width, shift: (width - contentW) / 2, height: y, parts };
+}
+
+const CAPTION_FONT = 11;
 
 /**
  * A single plot area of w x h with axes, clipped content, optional class legend to the right and
@@ -278,12 +324,11 @@ function chart(
   h: number,
   x: AxisScale,
   y: AxisScale,
-  opts: { title?: string; xLabel?: string; yLabel?: string },
+  opts: { title?: string; caption?: readonly string[]; xLabel?: string; yLabel?: string },
   content: string[],
   legend: readonly { name: string; color: string }[],
 ): string {
   const left = leftRoom(y) + 6;
-  const top = opts.title !== undefined ? 34 : 12;
   const legendW = legend.length ? 24 + Math.max(...legend.map((l) => textWidth(l.name, 11))) + 12 : 0;
   const parts = [
     clipRect('clip-chart', w, h),
@@ -294,8 +339,7 @@ function chart(
     parts.push(el('circle', { cx: w + 18, cy: 10 + i * 18, r: 4, fill: l.color }));
     parts.push(text(l.name, { x: w + 28, y: 14 + i * 18, 'font-size': 11, fill: INK }));
   });
-  const width = left + w + 16 + legendW;
-  const body = [translate(left, top, ...parts)];
-  if (opts.title !== undefined) body.push(text(opts.title, { x: left + w / 2, y: 22, 'text-anchor': 'middle', 'font-size': 14, 'font-weight': 'bold', fill: INK }));
-  return svgDocument(width, top + h + X_AXIS_ROOM, body, opts.title);
+  const head = heading(left + w + 16 + legendW, opts.title, opts.caption);
+  const top = head.height + 12;
+  return svgDocument(head.width, top + h + X_AXIS_ROOM, [translate(head.shift + left, top, ...parts), ...head.parts], opts.title);
 }
