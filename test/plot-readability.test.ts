@@ -13,10 +13,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend.js';
 import { networkGraph, type Labels } from '../src/bimt/graph.js';
 import { loadConfig } from '../src/config/load.js';
+import { architectureFor } from '../src/model/architecture.js';
 import { lineGeometry } from '../src/model/geometry.js';
 import { identity } from '../src/model/init.js';
 import type { Architecture, Network } from '../src/model/network.js';
 import { curvesSvg } from '../src/plot/curves.js';
+import { frequencyPlanes } from '../src/plot/frequency.js';
 import { networkSvg } from '../src/plot/network.js';
 import { NEGATIVE, POSITIVE } from '../src/plot/palette.js';
 import { curvesFigure, networkFigure, taskFigures } from '../src/plot/run-plots.js';
@@ -24,6 +26,8 @@ import { textWidth } from '../src/plot/svg.js';
 import { embeddingSvg, predictedVsTrueSvg } from '../src/plot/task.js';
 import type { MetricsRow } from '../src/runs/metrics.js';
 import { openCheckpoint, type OpenedCheckpoint } from '../src/runs/open.js';
+import { runPaths } from '../src/runs/run-dir.js';
+import { buildTask } from '../src/tasks/registry.js';
 import { runTraining } from '../src/train/run.js';
 
 // ---- reading an SVG back -------------------------------------------------------------------
@@ -259,5 +263,97 @@ describe('embeddingSvg', () => {
     const title = 'a-run-name-with-its-timestamp-20261125-153245 · step 20000 · pruned embedding';
     const root = svgTree(embeddingSvg([{ x: 0, y: 0, label: '0' }, { x: 1, y: 1, label: '1' }], { title }));
     expect(Number(root.attrs.width)).toBeGreaterThanOrEqual(textWidth(title, 14));
+  });
+});
+
+// ---- modular addition: frequencies and groups ----------------------------------------------
+
+/** An embedding [p, dim] with a circle of frequency k_i and radius r_i in dims (2i, 2i+1). */
+function circles(p: number, dim: number, rings: readonly { k: number; radius: number; at: number }[]): Float32Array {
+  const e = new Float32Array(p * dim);
+  for (const { k, radius, at } of rings) {
+    for (let r = 0; r < p; r++) {
+      e[r * dim + at] = radius * Math.cos((2 * Math.PI * k * r) / p);
+      e[r * dim + at + 1] = radius * Math.sin((2 * Math.PI * k * r) / p);
+    }
+  }
+  return e;
+}
+
+describe('frequencyPlanes', () => {
+  it('finds each circle of an embedding in its own plane, with its share of the variance', () => {
+    const planes = frequencyPlanes(circles(59, 4, [{ k: 17, radius: 1, at: 0 }, { k: 5, radius: 0.75, at: 2 }]), 59, 4);
+    expect(planes.slice(0, 2).map((pl) => pl.k)).toEqual([17, 5]);
+    expect(planes[0].share).toBeCloseTo(1 / (1 + 0.75 ** 2), 5);
+    expect(planes[1].share).toBeCloseTo(0.75 ** 2 / (1 + 0.75 ** 2), 5);
+    expect(planes.reduce((s, pl) => s + pl.share, 0)).toBeCloseTo(1, 5);
+    // Residue r at angle 2 pi k r / p on a circle of the ring's radius.
+    for (const [pl, radius] of [[planes[0], 1], [planes[1], 0.75]] as const) {
+      for (let r = 0; r < 59; r++) {
+        expect(Math.hypot(pl.points[2 * r], pl.points[2 * r + 1])).toBeCloseTo(radius, 4);
+        const angle = Math.atan2(pl.points[2 * r + 1], pl.points[2 * r]);
+        const want = (2 * Math.PI * ((pl.k * r) % 59)) / 59;
+        expect(Math.cos(angle - want)).toBeCloseTo(1, 4);
+      }
+    }
+  });
+});
+
+describe('modular-addition group pictures', () => {
+  it('draw each frequency of a group on its own plane and say which dims they show and why', () => {
+    const { config } = loadConfig('configs/modular-addition.yaml');
+    const task = buildTask(config);
+    const arch = architectureFor(config.model, task);
+    const [w0, w1, w2, w3] = arch.widths; // 64 = 2 folds x 32 dims, 50, 50, 59
+    const nf = w0 / arch.inFold;
+    // Dims 0, 1 feed hidden 0; dims 2-5 feed hidden 1; each hidden neuron one of the next layer;
+    // those two reach every output. Two groups below the output layer.
+    const l0 = new Float32Array(w0 * w1);
+    for (let fold = 0; fold < arch.inFold; fold++) for (let d = 0; d < 6; d++) l0[(fold * nf + d) * w1 + (d < 2 ? 0 : 1)] = 1;
+    const l1 = new Float32Array(w1 * w2);
+    l1[0 * w2 + 0] = 1;
+    l1[1 * w2 + 1] = 1;
+    const l2 = new Float32Array(w2 * w3);
+    for (let o = 0; o < w3; o++) l2[0 * w3 + o] = l2[1 * w3 + o] = 1;
+    const net: Network = {
+      arch,
+      geometry: lineGeometry(arch.widths, arch.inFold),
+      params: {
+        weights: [l0, l1, l2],
+        biases: arch.widths.slice(1).map((n) => new Float32Array(n)),
+        embedding: circles(59, 32, [{ k: 2, radius: 1, at: 0 }, { k: 17, radius: 1, at: 2 }, { k: 5, radius: 0.7, at: 4 }]),
+      },
+      inPerm: identity(nf),
+      outPerm: identity(w3),
+    };
+    const labels: Labels = { inputs: task.inputLabels, outputs: task.outputLabels };
+    const graph = networkGraph(net, labels, 0.01);
+    // Hand-made: only the fields the task pictures read.
+    const opened = { paths: runPaths('/runs/my-addition'), config, task, labels, checkpoint: { step: 700, net } } as unknown as OpenedCheckpoint;
+    const figs = taskFigures(opened, { net, graph, threshold: 0.01 });
+    expect(figs.map((f) => f.name)).toEqual(['task-pruned-step-000700.svg', 'task-pruned-step-000700-group-1.svg', 'task-pruned-step-000700-group-2.svg']);
+
+    const whole = svgTree(figs[0].svg);
+    expect(find(whole, (m) => m.attrs.class === 'caption').map((t) => t.text).join(' ')).toContain('2 groups');
+
+    const group2 = svgTree(figs[2].svg);
+    expect(titleOf(figs[2].svg)).toBe('my-addition · step 700 · group 2 of 2');
+    const caption = find(group2, (m) => m.attrs.class === 'caption').map((t) => t.text).join(' ');
+    expect(caption).toContain('embedding dims e2, e3, e4, e5 (4 of 32)');
+    expect(caption).toContain('hidden layers');
+    const panels = find(group2, (m) => m.attrs.class === 'embedding-panel');
+    expect(panels.map((p) => find(p, (m) => m.attrs.class === 'panel-title')[0].text)).toEqual([
+      "frequency 17: 67% of the group's variance",
+      "frequency 5: 33% of the group's variance",
+    ]);
+    // Each panel is a clean circle: every dot as far from the dots' centre as the others.
+    for (const p of panels) {
+      const dots = find(p, (m) => m.tag === 'circle').map((c) => [Number(c.attrs.cx), Number(c.attrs.cy)]);
+      expect(dots).toHaveLength(59);
+      const cx = dots.reduce((s, d) => s + d[0], 0) / dots.length;
+      const cy = dots.reduce((s, d) => s + d[1], 0) / dots.length;
+      const radii = dots.map(([x, y]) => Math.hypot(x - cx, y - cy));
+      expect(Math.max(...radii) - Math.min(...radii)).toBeLessThan(1);
+    }
   });
 });

@@ -34,10 +34,11 @@ import { evaluateNetwork, predictNetwork } from '../train/evaluate.js';
 import { animatedNetworkSvg, type NetworkFrame } from './animate.js';
 import { shortNumber, thresholdText } from './axes.js';
 import { curvesSvg, type Phase } from './curves.js';
+import { frequencyPlanes } from './frequency.js';
 import { networkBody, networkSvg } from './network.js';
 import { pca2 } from './pca.js';
 import { textWidth } from './svg.js';
-import { decisionBoundarySvg, embeddingSvg, gridCentres, predictedVsTrueSvg, type EmbeddingPoint } from './task.js';
+import { decisionBoundarySvg, embeddingPanelsSvg, embeddingSvg, gridCentres, predictedVsTrueSvg, type EmbeddingPoint } from './task.js';
 
 export const PLOT_KINDS = ['network', 'curves', 'task'] as const;
 export type PlotKind = (typeof PLOT_KINDS)[number];
@@ -167,11 +168,10 @@ export function taskFigures(opened: OpenedCheckpoint, pruned: PrunedNetwork | un
         const names = dims.map((d) => task.inputLabels[d]);
         const list = names.length <= 10 ? names.join(', ') : `${names.slice(0, 9).join(', ')}, …`;
         const caption = [
-          `embedding dims ${list} (${dims.length} of ${all.length})`,
-          `a group: the dims the network pruned at ${thresholdText(pruned!.threshold)} links through its hidden layers`,
-          '(the output layer, which reads every group, left out)',
+          `group ${k + 1}: embedding dims ${list} (${dims.length} of ${all.length}), the dims linked`,
+          `through the hidden layers of the network pruned at ${thresholdText(pruned!.threshold)} (output layer left out)`,
         ];
-        figs.push({ name: `${name}-group-${k + 1}.svg`, svg: embeddingFigure(net, dims, [...head, `group ${k + 1} of ${shown.length}`].join(' · '), caption) });
+        figs.push({ name: `${name}-group-${k + 1}.svg`, svg: groupFigure(net, dims, [...head, `group ${k + 1} of ${shown.length}`].join(' · '), caption) });
       });
       return figs;
     }
@@ -245,32 +245,50 @@ function predictionFigure(net: Network, opened: OpenedCheckpoint, head: string[]
   return predictedVsTrueSvg(series, { title: [...head, 'test set'].join(' · ') });
 }
 
-/**
- * Modular addition: the embedding rows (one per residue) restricted to `dims`, on their top two
- * principal components. Residues are coloured around the hue circle in the order k·r mod p of the
- * frequency k that best explains the picture, so a learned circle reads as one smooth rainbow.
- */
-function embeddingFigure(net: Network, dims: readonly number[], title: string, caption: readonly string[]): string {
+/** The embedding rows (one per residue) restricted to `dims`: [vocab, max(2, dims)]. */
+function embeddingColumns(net: Network, dims: readonly number[]): { sub: Float32Array; vocab: number; cols: number } {
   const { vocab, dim } = net.arch.embedding!;
   const emb = net.params.embedding!;
   // A zero column makes a 1-D embedding drawable (pca2 needs two), without adding variance.
   const cols = Math.max(2, dims.length);
   const sub = new Float32Array(vocab * cols);
   for (let r = 0; r < vocab; r++) dims.forEach((d, j) => (sub[r * cols + j] = emb[r * dim + d]));
+  return { sub, vocab, cols };
+}
+
+/**
+ * Residues in the order k·r mod p (ties, where k shares a factor with p, by r), with their points
+ * [p, 2]: coloured around the hue circle in this order, a learned circle of frequency k reads as
+ * one smooth rainbow.
+ */
+function residuesInOrder(k: number, p: number, points: ArrayLike<number>): EmbeddingPoint[] {
+  const order = [...Array(p).keys()].sort((a, b) => ((k * a) % p) - ((k * b) % p) || a - b);
+  return order.map((r) => ({ x: points[2 * r], y: points[2 * r + 1], label: String(r) }));
+}
+
+/** "r" or "k·r mod p": what the colours follow. */
+function colourOrder(k: number, p: number): string {
+  return k === 1 ? 'r' : `${k}·r mod ${p}`;
+}
+
+function percentOf(part: number, whole: number): string {
+  return `${Math.round((100 * part) / (whole || 1))}%`;
+}
+
+/**
+ * Modular addition, the whole embedding: its rows on their top two principal components, coloured
+ * in the order of the frequency strongest in that plane.
+ */
+function embeddingFigure(net: Network, dims: readonly number[], title: string, caption: readonly string[]): string {
+  const { sub, vocab, cols } = embeddingColumns(net, dims);
   const pc = pca2(sub, vocab, cols);
   const total = totalVariance(sub, vocab, cols);
-  const k = bestFrequency(pc.points, vocab);
-  const points: EmbeddingPoint[] = [];
-  for (let m = 0; m < vocab; m++) {
-    const r = (m * inverseMod(k, vocab)) % vocab; // the residue with k·r ≡ m (mod p)
-    points.push({ x: pc.points[2 * r], y: pc.points[2 * r + 1], label: String(r) });
-  }
-  const pct = (v: number) => `${Math.round((100 * v) / (total || 1))}%`;
-  return embeddingSvg(points, {
+  const k = frequencyPlanes(pc.points, vocab, 2)[0]?.k ?? 1;
+  return embeddingSvg(residuesInOrder(k, vocab, pc.points), {
     title,
     caption,
-    xLabel: `PC 1 (${pct(pc.variance[0])} of variance) · colour: ${k === 1 ? 'r' : `${k}·r mod ${vocab}`}`,
-    yLabel: `PC 2 (${pct(pc.variance[1])})`,
+    xLabel: `PC 1 (${percentOf(pc.variance[0], total)} of variance) · colour: ${colourOrder(k, vocab)}`,
+    yLabel: `PC 2 (${percentOf(pc.variance[1], total)})`,
   });
 }
 
@@ -284,44 +302,27 @@ function totalVariance(data: Float32Array, rows: number, cols: number): number {
   return t;
 }
 
+/** Frequencies drawn for a group besides its strongest: those with at least this share. */
+const GROUP_MIN_SHARE = 0.15;
+const GROUP_MAX_PANELS = 3;
+
 /**
- * The k in 1..p-1 (coprime to p) whose Fourier coefficient sum_r z_r e^(-2 pi i k r / p) of the
- * points z_r = PC1 + i PC2 is largest: a circle traversed in the order k·r. Of k and p - k (the
- * same loop, either way round) the smaller. 1 when p < 3.
+ * Modular addition, one group of embedding dimensions: a panel per frequency the group holds (its
+ * strongest, and up to two more with a fair share of the variance), each the plane in which that
+ * frequency is a circle. A group can hold two circles; its top two principal components would
+ * mix them into a scatter.
  */
-function bestFrequency(points: Float64Array, p: number): number {
-  let best = 1;
-  let bestMag = -1;
-  for (let k = 1; k < p; k++) {
-    if (gcd(k, p) !== 1) continue;
-    let re = 0;
-    let im = 0;
-    for (let r = 0; r < p; r++) {
-      const a = (-2 * Math.PI * ((k * r) % p)) / p;
-      re += points[2 * r] * Math.cos(a) - points[2 * r + 1] * Math.sin(a);
-      im += points[2 * r] * Math.sin(a) + points[2 * r + 1] * Math.cos(a);
-    }
-    const mag = Math.hypot(re, im);
-    if (mag > bestMag * (1 + 1e-9)) [best, bestMag] = [k, mag];
-  }
-  // k and p - k give the same loop, run the other way: name the smaller.
-  return Math.min(best, p - best);
-}
-
-function gcd(a: number, b: number): number {
-  while (b) [a, b] = [b, a % b];
-  return a;
-}
-
-/** k^-1 mod p for gcd(k, p) = 1 (extended Euclid). */
-function inverseMod(k: number, p: number): number {
-  let [r0, r1, s0, s1] = [p, k % p, 0, 1];
-  while (r1 !== 0) {
-    const q = Math.floor(r0 / r1);
-    [r0, r1] = [r1, r0 - q * r1];
-    [s0, s1] = [s1, s0 - q * s1];
-  }
-  return ((s0 % p) + p) % p;
+function groupFigure(net: Network, dims: readonly number[], title: string, caption: readonly string[]): string {
+  const { sub, vocab, cols } = embeddingColumns(net, dims);
+  const planes = frequencyPlanes(sub, vocab, cols).filter((pl, i) => i === 0 || pl.share >= GROUP_MIN_SHARE).slice(0, GROUP_MAX_PANELS);
+  const panels = planes.map((pl) => ({
+    points: residuesInOrder(pl.k, vocab, pl.points),
+    title: `frequency ${pl.k}: ${percentOf(pl.share, 1)} of the group's variance`,
+    xLabel: `cos part · colour: ${colourOrder(pl.k, vocab)}`,
+    yLabel: 'sin part',
+  }));
+  const how = `each panel: the plane where frequency k is a circle, residue r at angle 2π·k·r/${vocab}`;
+  return embeddingPanelsSvg(panels, { title, caption: [...caption, how] });
 }
 
 /**
