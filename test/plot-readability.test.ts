@@ -16,7 +16,7 @@ import { loadConfig } from '../src/config/load.js';
 import { architectureFor } from '../src/model/architecture.js';
 import { lineGeometry } from '../src/model/geometry.js';
 import { identity } from '../src/model/init.js';
-import type { Architecture, Network } from '../src/model/network.js';
+import type { Network } from '../src/model/network.js';
 import { curvesSvg } from '../src/plot/curves.js';
 import { frequencyPlanes } from '../src/plot/frequency.js';
 import { networkSvg } from '../src/plot/network.js';
@@ -29,6 +29,7 @@ import { openCheckpoint, type OpenedCheckpoint } from '../src/runs/open.js';
 import { runPaths } from '../src/runs/run-dir.js';
 import { buildTask } from '../src/tasks/registry.js';
 import { runTraining } from '../src/train/run.js';
+import { randomNetwork } from './helpers.js';
 
 // ---- reading an SVG back -------------------------------------------------------------------
 
@@ -193,23 +194,11 @@ describe('predictedVsTrueSvg', () => {
 
 // ---- the network picture -------------------------------------------------------------------
 
-function handNetwork(arch: Architecture, weights: number[][]): Network {
-  return {
-    arch,
-    geometry: lineGeometry(arch.widths, arch.inFold),
-    params: { weights: weights.map((w) => Float32Array.from(w)), biases: arch.widths.slice(1).map((n) => new Float32Array(n)) },
-    inPerm: identity(arch.widths[0] / arch.inFold),
-    outPerm: identity(arch.widths[arch.widths.length - 1]),
-  };
-}
-
 describe('networkSvg', () => {
   const labels: Labels = { inputs: ['a', 'b'], outputs: ['ya', 'yb'] };
   // a -> h0 -> ya strong, b -> h1 -> yb strong, and a weak a -> h1 that joins both into one module.
-  const net = handNetwork({ widths: [2, 2, 2], inFold: 1 }, [
-    [2, 0.15, 0, -2],
-    [1, 0, 0, -100],
-  ]);
+  const base = randomNetwork({ widths: [2, 2, 2], inFold: 1 }, 0, false);
+  const net: Network = { ...base, params: { ...base.params, weights: [Float32Array.of(2, 0.15, 0, -2), Float32Array.of(1, 0, 0, -100)] } };
 
   it('tints modules in the neurons only: a weak weight is drawn as thin as it is', () => {
     const graph = networkGraph(net, labels, 0.1);
