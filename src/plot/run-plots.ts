@@ -119,7 +119,6 @@ function prunedNote(threshold: number): string {
   return `pruned at |w| ≤ ${thresholdText(threshold)}`;
 }
 
-
 /** The network of the checkpoint, or with `pruned` its pruned graph with modules tinted and listed. */
 export function networkFigure(opened: OpenedCheckpoint, pruned: PrunedNetwork | undefined): Figure {
   const { step, net } = opened.checkpoint;
@@ -169,7 +168,7 @@ export function taskFigures(opened: OpenedCheckpoint, pruned: PrunedNetwork | un
         const list = names.length <= 10 ? names.join(', ') : `${names.slice(0, 9).join(', ')}, …`;
         const caption = [
           `group ${k + 1}: embedding dims ${list} (${dims.length} of ${all.length}), the dims linked`,
-          `through the hidden layers of the network pruned at ${thresholdText(pruned!.threshold)} (output layer left out)`,
+          `through the hidden layers of the network ${prunedAt.join('')} (output layer left out)`,
         ];
         figs.push({ name: `${name}-group-${k + 1}.svg`, svg: groupFigure(net, dims, [...head, `group ${k + 1} of ${shown.length}`].join(' · '), caption) });
       });
