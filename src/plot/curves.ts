@@ -87,8 +87,8 @@ function panels(rows: readonly MetricsRow[], phases: readonly Phase[], threshold
     });
   }
   out.push({ yLabel: 'connection cost', series: [{ name: 'cost', values: col('connection_cost'), color: categorical(2) }] });
-  // Each row counts the swaps since the row before, which alternates with swap.every between
-  // rows: the running total shows when swapping happens and when it stops.
+  // A row counts the swaps since the row before: 0, n, 0, n... when swaps come every other
+  // evaluation. The running total reads smoothly and shows when swapping stops.
   let total = 0;
   out.push({ yLabel: 'swaps, total', zero: true, series: [{ name: 'swaps', values: rows.map((r) => (total += r.swaps)), color: categorical(5) }] });
   const kept = threshold !== undefined ? `weights |w|>${thresholdText(threshold)}` : 'weights kept';
