@@ -270,7 +270,8 @@ function embeddingArea(points: readonly EmbeddingPoint[], S: number, colour: 'or
     const [tx, ty] = [px + ux * 7, py + uy * 7 + 3.5];
     const w = textWidth(p.label, EMBEDDING_FONT);
     const x0 = anchor === 'start' ? tx : anchor === 'end' ? tx - w : tx - w / 2;
-    const box: Rect = [x0, ty - EMBEDDING_FONT * 0.8, x0 + w, ty + EMBEDDING_FONT * 0.2];
+    // A pixel of room each side, so neighbouring numbers do not run together ("13" "20" as "1320").
+    const box: Rect = [x0 - 1, ty - EMBEDDING_FONT * 0.8, x0 + w + 1, ty + EMBEDDING_FONT * 0.2];
     if (placed.some((b) => overlaps(b, box)) || dotBoxes.some((b, j) => j !== i && overlaps(b, box))) return;
     placed.push(box);
     labels.push(text(p.label, { x: tx, y: ty, 'text-anchor': anchor, 'font-size': EMBEDDING_FONT, fill: color }));
