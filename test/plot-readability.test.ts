@@ -324,6 +324,9 @@ describe('modular-addition group pictures', () => {
 
     const whole = svgTree(figs[0].svg);
     expect(find(whole, (m) => m.attrs.class === 'caption').map((t) => t.text).join(' ')).toContain('2 groups');
+    // The whole embedding: all three circles, each in its own panel.
+    const wholeTitles = find(whole, (m) => m.attrs.class === 'panel-title').map((t) => Number(/frequency (\d+)/.exec(t.text)?.[1]));
+    expect(wholeTitles.sort((a, b) => a - b)).toEqual([2, 5, 17]);
 
     const group2 = svgTree(figs[2].svg);
     expect(titleOf(figs[2].svg)).toBe('my-addition · step 700 · group 2 of 2');
@@ -332,8 +335,8 @@ describe('modular-addition group pictures', () => {
     expect(caption).toContain('hidden layers');
     const panels = find(group2, (m) => m.attrs.class === 'embedding-panel');
     expect(panels.map((p) => find(p, (m) => m.attrs.class === 'panel-title')[0].text)).toEqual([
-      "frequency 17: 67% of the group's variance",
-      "frequency 5: 33% of the group's variance",
+      'frequency 17: 67% of the variance',
+      'frequency 5: 33% of the variance',
     ]);
     // Each panel is a clean circle: every dot as far from the dots' centre as the others.
     for (const p of panels) {

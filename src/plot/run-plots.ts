@@ -36,9 +36,8 @@ import { shortNumber, thresholdText } from './axes.js';
 import { curvesSvg, type Phase } from './curves.js';
 import { frequencyPlanes } from './frequency.js';
 import { networkBody, networkSvg } from './network.js';
-import { pca2 } from './pca.js';
 import { textWidth } from './svg.js';
-import { decisionBoundarySvg, embeddingPanelsSvg, embeddingSvg, gridCentres, predictedVsTrueSvg, type EmbeddingPoint } from './task.js';
+import { decisionBoundarySvg, embeddingPanelsSvg, gridCentres, predictedVsTrueSvg } from './task.js';
 
 export const PLOT_KINDS = ['network', 'curves', 'task'] as const;
 export type PlotKind = (typeof PLOT_KINDS)[number];
@@ -170,7 +169,7 @@ export function taskFigures(opened: OpenedCheckpoint, pruned: PrunedNetwork | un
           `group ${k + 1}: embedding dims ${list} (${dims.length} of ${all.length}), the dims linked`,
           `through the hidden layers of the network ${prunedAt.join('')} (output layer left out)`,
         ];
-        figs.push({ name: `${name}-group-${k + 1}.svg`, svg: groupFigure(net, dims, [...head, `group ${k + 1} of ${shown.length}`].join(' · '), caption) });
+        figs.push({ name: `${name}-group-${k + 1}.svg`, svg: embeddingFigure(net, dims, [...head, `group ${k + 1} of ${shown.length}`].join(' · '), caption) });
       });
       return figs;
     }
@@ -244,85 +243,35 @@ function predictionFigure(net: Network, opened: OpenedCheckpoint, head: string[]
   return predictedVsTrueSvg(series, { title: [...head, 'test set'].join(' · ') });
 }
 
-/** The embedding rows (one per residue) restricted to `dims`: [vocab, max(2, dims)]. */
-function embeddingColumns(net: Network, dims: readonly number[]): { sub: Float32Array; vocab: number; cols: number } {
-  const { vocab, dim } = net.arch.embedding!;
-  const emb = net.params.embedding!;
-  // A zero column makes a 1-D embedding drawable (pca2 needs two), without adding variance.
-  const cols = Math.max(2, dims.length);
-  const sub = new Float32Array(vocab * cols);
-  for (let r = 0; r < vocab; r++) dims.forEach((d, j) => (sub[r * cols + j] = emb[r * dim + d]));
-  return { sub, vocab, cols };
-}
-
 /**
- * Residues in the order k·r mod p (ties, where k shares a factor with p, by r), with their points
- * [p, 2]: coloured around the hue circle in this order, a learned circle of frequency k reads as
- * one smooth rainbow.
- */
-function residuesInOrder(k: number, p: number, points: ArrayLike<number>): EmbeddingPoint[] {
-  const order = [...Array(p).keys()].sort((a, b) => ((k * a) % p) - ((k * b) % p) || a - b);
-  return order.map((r) => ({ x: points[2 * r], y: points[2 * r + 1], label: String(r) }));
-}
-
-/** "r" or "k·r mod p": what the colours follow. */
-function colourOrder(k: number, p: number): string {
-  return k === 1 ? 'r' : `${k}·r mod ${p}`;
-}
-
-function percentOf(part: number, whole: number): string {
-  return `${Math.round((100 * part) / (whole || 1))}%`;
-}
-
-/**
- * Modular addition, the whole embedding: its rows on their top two principal components, coloured
- * in the order of the frequency strongest in that plane.
+ * Modular addition: the embedding rows (one per residue) restricted to `dims`, a panel per
+ * frequency k they hold (the strongest, and up to two more with a fair share of the variance),
+ * each the plane in which that frequency is a circle, residues coloured in the order k·r mod p so
+ * a circle reads as one smooth rainbow. A trained embedding holds several circles of similar
+ * power; its top two principal components mix them into an unreadable scatter.
  */
 function embeddingFigure(net: Network, dims: readonly number[], title: string, caption: readonly string[]): string {
-  const { sub, vocab, cols } = embeddingColumns(net, dims);
-  const pc = pca2(sub, vocab, cols);
-  const total = totalVariance(sub, vocab, cols);
-  const k = frequencyPlanes(pc.points, vocab, 2)[0]?.k ?? 1;
-  return embeddingSvg(residuesInOrder(k, vocab, pc.points), {
-    title,
-    caption,
-    xLabel: `PC 1 (${percentOf(pc.variance[0], total)} of variance) · colour: ${colourOrder(k, vocab)}`,
-    yLabel: `PC 2 (${percentOf(pc.variance[1], total)})`,
+  const { vocab: p, dim } = net.arch.embedding!;
+  const emb = net.params.embedding!;
+  const sub = new Float32Array(p * dims.length);
+  for (let r = 0; r < p; r++) dims.forEach((d, j) => (sub[r * dims.length + j] = emb[r * dim + d]));
+  const planes = frequencyPlanes(sub, p, dims.length).filter((pl, i) => i === 0 || pl.share >= MIN_SHARE).slice(0, MAX_PANELS);
+  const panels = planes.map((pl) => {
+    const order = [...Array(p).keys()].sort((a, b) => ((pl.k * a) % p) - ((pl.k * b) % p) || a - b);
+    return {
+      points: order.map((r) => ({ x: pl.points[2 * r], y: pl.points[2 * r + 1], label: String(r) })),
+      title: `frequency ${pl.k}: ${Math.round(100 * pl.share)}% of the variance`,
+      xLabel: `cos part · colour: ${pl.k === 1 ? 'r' : `${pl.k}·r mod ${p}`}`,
+      yLabel: 'sin part',
+    };
   });
-}
-
-function totalVariance(data: Float32Array, rows: number, cols: number): number {
-  let t = 0;
-  for (let c = 0; c < cols; c++) {
-    let mean = 0;
-    for (let r = 0; r < rows; r++) mean += data[r * cols + c] / rows;
-    for (let r = 0; r < rows; r++) t += (data[r * cols + c] - mean) ** 2 / Math.max(1, rows - 1);
-  }
-  return t;
-}
-
-/** Frequencies drawn for a group besides its strongest: those with at least this share. */
-const GROUP_MIN_SHARE = 0.15;
-const GROUP_MAX_PANELS = 3;
-
-/**
- * Modular addition, one group of embedding dimensions: a panel per frequency the group holds (its
- * strongest, and up to two more with a fair share of the variance), each the plane in which that
- * frequency is a circle. A group can hold two circles; its top two principal components would
- * mix them into a scatter.
- */
-function groupFigure(net: Network, dims: readonly number[], title: string, caption: readonly string[]): string {
-  const { sub, vocab, cols } = embeddingColumns(net, dims);
-  const planes = frequencyPlanes(sub, vocab, cols).filter((pl, i) => i === 0 || pl.share >= GROUP_MIN_SHARE).slice(0, GROUP_MAX_PANELS);
-  const panels = planes.map((pl) => ({
-    points: residuesInOrder(pl.k, vocab, pl.points),
-    title: `frequency ${pl.k}: ${percentOf(pl.share, 1)} of the group's variance`,
-    xLabel: `cos part · colour: ${colourOrder(pl.k, vocab)}`,
-    yLabel: 'sin part',
-  }));
-  const how = `each panel: the plane where frequency k is a circle, residue r at angle 2π·k·r/${vocab}`;
+  const how = `each panel: the plane where frequency k is a circle, residue r at angle 2π·k·r/${p}`;
   return embeddingPanelsSvg(panels, { title, caption: [...caption, how] });
 }
+
+/** Frequencies drawn besides the strongest: those with at least this share, at most 3 panels. */
+const MIN_SHARE = 0.15;
+const MAX_PANELS = 3;
 
 /**
  * The network through every checkpoint of the run, each read and checked against meta.json as
