@@ -195,7 +195,8 @@ describe('networkSvg', () => {
     expect(edgeLines(root)).toHaveLength(graph.edges.length);
     const fills = new Set(all(root, (m) => m.tag === 'circle').map((m) => m.attrs.fill));
     expect(fills.size).toBe(2);
-    expect(all(root, (m) => m.tag === 'line' && inGroup('halos')(m))).toHaveLength(4);
+    // Modules are tinted in the neurons only: no band under the edges.
+    expect(all(root, (m) => m.tag === 'line' && inGroup('halos')(m))).toHaveLength(0);
     expect(all(root, (m) => m.tag === 'text' && inGroup('legend')(m))).toHaveLength(2);
   });
 

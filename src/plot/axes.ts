@@ -43,6 +43,19 @@ export function spansDecades(values: readonly number[]): boolean {
   return Math.log10(hi / lo) > LOG_DECADES;
 }
 
+/**
+ * Whether a scatter of `values` needs a log axis: positive, spanning decades, and with half the
+ * points in the bottom tenth of a linear axis. Values spread over [0, 1] (a square of U[-1, 1])
+ * span decades only through the few near zero; a log axis would stretch those few across most of
+ * the picture and make their small absolute errors look like the model's main failure.
+ */
+export function crowdedNearZero(values: readonly number[]): boolean {
+  if (!spansDecades(values)) return false;
+  const sorted = [...values].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)];
+  return median < sorted[sorted.length - 1] / 10;
+}
+
 const SUPERSCRIPT: Record<string, string> = { '-': '⁻', '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹' };
 
 /** 10^k as "10⁻³", the way papers label log axes. */
@@ -214,6 +227,11 @@ export function shortNumber(v: number): string {
   if (k >= -1 && k < 4) return String(Number(v.toPrecision(3)));
   const sign = v < 0 ? '-' : '';
   return Math.abs(m) === 1 ? sign + powerLabel(k) : `${m}·${powerLabel(k)}`;
+}
+
+/** A threshold as written in configs (0.01, not the 10⁻² of shortNumber): it is what --threshold takes. */
+export function thresholdText(x: number): string {
+  return String(Number(x.toPrecision(3)));
 }
 
 /** Step counts as 0, 500, 5k, 12.5k, 1M: compact, and "0" stays "0". */

@@ -1,28 +1,37 @@
 /**
  * Training curves of a run: stacked panels sharing the step axis (loss, accuracy, connection
- * cost, weights kept, lambda), with dashed lines where the lambda schedule changes phase, so the
- * effect of each phase on loss and cost can be read straight down the figure.
+ * cost, swaps so far, weights kept, lambda), with dashed lines where the lambda schedule changes
+ * phase, so the effect of each phase on loss and cost can be read straight down the figure.
  */
 import { BimtError } from '../errors.js';
 import type { MetricsRow } from '../runs/metrics.js';
-import { axesFrame, clipRect, finite, leftRoom, shortNumber, stepLabel, valueScale, X_AXIS_ROOM, type AxisScale } from './axes.js';
+import { axesFrame, clipRect, finite, leftRoom, shortNumber, stepLabel, thresholdText, valueScale, X_AXIS_ROOM, type AxisScale } from './axes.js';
 import { categorical, INK, MUTED } from './palette.js';
 import { el, fmt, svgDocument, text, textWidth, translate } from './svg.js';
 
 export interface Phase {
   readonly step: number;
   readonly label: string;
+  /**
+   * Lambda from `step` on, when known from the schedule: the lambda curve then turns at the phase
+   * line itself, not at the first evaluation after it.
+   */
+  readonly lambda?: number;
 }
 
 export interface CurvesOptions {
   readonly title?: string;
   /** Lambda schedule phases; detected from the rows when absent. */
   readonly phases?: readonly Phase[];
+  /** The |w| above which metrics.csv counted a weight as kept (output.snapshot_threshold). */
+  readonly threshold?: number;
 }
 
 interface Series {
   readonly name: string;
   readonly values: readonly number[];
+  /** Steps of the values, when they are not the rows' steps. */
+  readonly at?: readonly number[];
   readonly color: string;
   readonly dashed?: boolean;
   /** Lambda is piecewise constant between rows: draw it as steps, not slopes. */
@@ -52,7 +61,7 @@ export function lambdaPhases(rows: readonly MetricsRow[]): Phase[] {
   return phases;
 }
 
-function panels(rows: readonly MetricsRow[]): Panel[] {
+function panels(rows: readonly MetricsRow[], phases: readonly Phase[], threshold: number | undefined): Panel[] {
   const col = <K extends keyof MetricsRow>(k: K) => rows.map((r) => r[k]);
   const train = categorical(0);
   const test = categorical(1);
@@ -78,16 +87,38 @@ function panels(rows: readonly MetricsRow[]): Panel[] {
     });
   }
   out.push({ yLabel: 'connection cost', series: [{ name: 'cost', values: col('connection_cost'), color: categorical(2) }] });
-  out.push({ yLabel: 'weights kept', zero: true, series: [{ name: 'weights', values: col('weights_above_threshold'), color: categorical(4) }] });
-  out.push({ yLabel: 'λ', series: [{ name: 'λ', values: col('lambda'), color: INK, steps: true }] });
+  // A row counts the swaps since the row before: 0, n, 0, n... when swaps come every other
+  // evaluation. The running total reads smoothly and shows when swapping stops.
+  let total = 0;
+  out.push({ yLabel: 'swaps, total', zero: true, series: [{ name: 'swaps', values: rows.map((r) => (total += r.swaps)), color: categorical(5) }] });
+  const kept = threshold !== undefined ? `weights |w|>${thresholdText(threshold)}` : 'weights kept';
+  out.push({ yLabel: kept, zero: true, series: [{ name: 'weights', values: col('weights_above_threshold'), color: categorical(4) }] });
+  out.push({ yLabel: 'λ', series: [lambdaSeries(rows, phases)] });
   return out;
+}
+
+/**
+ * Lambda as a staircase through the rows, turning at each phase of the schedule whose value is
+ * known. A row holds the lambda of the update before it, so without the schedule a change would
+ * show only at the first evaluation after its step.
+ */
+function lambdaSeries(rows: readonly MetricsRow[], phases: readonly Phase[]): Series {
+  const points = rows.map((r) => ({ step: r.step, lambda: r.lambda }));
+  for (const p of phases) {
+    if (p.lambda === undefined) continue;
+    // After every row at the phase's step, which still holds the old value.
+    const i = points.findIndex((q) => q.step > p.step);
+    points.splice(i < 0 ? points.length : i, 0, { step: p.step, lambda: p.lambda });
+  }
+  return { name: 'λ', values: points.map((q) => q.lambda), at: points.map((q) => q.step), color: INK, steps: true };
 }
 
 /**
  * Path through the finite points (and positive ones on a log axis); a skipped value breaks the
  * line rather than joining its neighbours across the gap.
  */
-function seriesPath(steps: readonly number[], s: Series, x: AxisScale, y: AxisScale): string {
+function seriesPath(rowSteps: readonly number[], s: Series, x: AxisScale, y: AxisScale): string {
+  const steps = s.at ?? rowSteps;
   let d = '';
   let open = false;
   for (let i = 0; i < steps.length; i++) {
@@ -141,7 +172,9 @@ function legendBox(series: readonly Series[], pts: readonly [number, number][]):
 export function curvesSvg(rows: readonly MetricsRow[], opts: CurvesOptions = {}): string {
   if (rows.length === 0) throw new BimtError('no metrics rows to plot (metrics.csv is empty)');
   const steps = rows.map((r) => r.step);
-  const x = valueScale(finite(steps), 0, PANEL_W, { label: stepLabel, ticks: 6 });
+  // Exactly the run's steps: a rounded-out axis would run past the last step (12k for a
+  // 10001-step run) as if the run had stopped early.
+  const x = valueScale(finite([0, ...steps]), 0, PANEL_W, { label: stepLabel, ticks: 6, exact: true });
   const phases = (opts.phases ?? lambdaPhases(rows)).filter((p) => Number.isFinite(p.step) && p.step >= x.domain[0] && p.step <= x.domain[1]);
 
   // Phase labels sit above the first panel; a label that would overlap its left neighbour moves
@@ -158,7 +191,7 @@ export function curvesSvg(rows: readonly MetricsRow[], opts: CurvesOptions = {})
   const phaseRoom = phases.length ? (Math.max(...phaseRows) + 1) * (PHASE_FONT + 4) + 4 : 0;
   const top = (opts.title !== undefined ? 30 : 10) + phaseRoom;
 
-  const ps = panels(rows);
+  const ps = panels(rows, phases, opts.threshold);
   const ys = ps.map((p) => valueScale(p.domain ? [...p.domain] : p.series.flatMap((s) => finite(s.values)), PANEL_H, 0, { zero: p.zero, exact: p.domain !== undefined, ticks: 4, pad: true }));
   const LEFT = Math.max(...ys.map(leftRoom)) + 6;
   const parts: string[] = [];
@@ -185,12 +218,12 @@ export function curvesSvg(rows: readonly MetricsRow[], opts: CurvesOptions = {})
     );
     // Few points (a short or just-started run) are invisible as a line alone: mark them.
     const marks = p.series.flatMap((s) => {
-      const at = s.values.flatMap((v, i) => (Number.isFinite(v) && (!y.log || v > 0) ? [el('circle', { cx: x.map(steps[i]), cy: y.map(v), r: 2.5, fill: s.color })] : []));
+      const at = s.values.flatMap((v, i) => (Number.isFinite(v) && (!y.log || v > 0) ? [el('circle', { cx: x.map((s.at ?? steps)[i]), cy: y.map(v), r: 2.5, fill: s.color })] : []));
       return at.length <= 40 ? at : [];
     });
     inner.push(el('g', { 'clip-path': `url(#${clipId})` }, ...lines, ...marks));
     const pts: [number, number][] = [];
-    for (const s of p.series) s.values.forEach((v, i) => Number.isFinite(v) && (!y.log || v > 0) && pts.push([x.map(steps[i]), y.map(v)]));
+    for (const s of p.series) s.values.forEach((v, i) => Number.isFinite(v) && (!y.log || v > 0) && pts.push([x.map((s.at ?? steps)[i]), y.map(v)]));
     inner.push(legendBox(p.series, pts));
     parts.push(el('g', { class: 'panel', 'data-y-scale': y.log ? 'log' : 'linear', 'data-label': p.yLabel, transform: `translate(${LEFT},${fmt(top + k * (PANEL_H + PANEL_GAP))})` }, ...inner));
   });

@@ -15,8 +15,9 @@
 import { BimtError } from '../errors.js';
 import { inputLabel, outputLabel, type GraphEdge, type Labels, type NetworkGraph } from '../bimt/graph.js';
 import { numWeightLayers, type Network } from '../model/network.js';
-import { INK, lighten, moduleColour, MUTED, NEGATIVE, POSITIVE } from './palette.js';
-import { el, fmt, svgDocument, text, textWidth, translate } from './svg.js';
+import { shortNumber } from './axes.js';
+import { INK, moduleColour, MUTED, NEGATIVE, POSITIVE } from './palette.js';
+import { el, fmt, svgDocument, type Attrs, text, textWidth, translate } from './svg.js';
 
 export interface NetworkPlotOptions {
   /** Draw only this graph's edges and alive neurons, neurons tinted by module. */
@@ -27,7 +28,7 @@ export interface NetworkPlotOptions {
    * thinner than a hundredth of a pixel and only make the file large. Default 1e-3.
    */
   readonly skipBelow?: number;
-  /** Module legend under the picture (pruned only). Default true. */
+  /** Keys under the picture: what line colour and width mean, and (pruned) the modules. Default true. */
   readonly legend?: boolean;
 }
 
@@ -174,24 +175,12 @@ export function networkBody(net: Network, labels: Labels, opts: NetworkPlotOptio
   // Thin lines first so strong weights are drawn on top of weak ones.
   shown.sort((a, b) => Math.abs(a.weight) / maxAbs[a.layer] - Math.abs(b.weight) / maxAbs[b.layer]);
 
-  const halos: string[] = [];
+  // Modules show in the neurons' fill only: a band in the module's colour along each edge would
+  // be as wide under a near-zero weight as under the strongest, and so hide which weights matter.
   const lines: string[] = [];
   for (const e of shown) {
     const rel = Math.abs(e.weight) / maxAbs[e.layer];
-    const coords = { x1: lay.x(e.layer, e.from), y1: lay.y(e.layer), x2: lay.x(e.layer + 1, e.to), y2: lay.y(e.layer + 1) };
-    const mod = moduleOf.get(`${e.layer}:${e.from}`);
-    if (mod !== undefined) {
-      // A wide pale band in the module's colour under each edge makes modules read as regions.
-      halos.push(el('line', { ...coords, stroke: lighten(moduleColour(mod), 0.7), 'stroke-width': 6, 'stroke-linecap': 'round' }));
-    }
-    lines.push(
-      el('line', {
-        ...coords,
-        stroke: e.weight >= 0 ? POSITIVE : NEGATIVE,
-        'stroke-width': Math.max(0.01, MAX_STROKE * rel),
-        'stroke-opacity': fmt(0.35 + 0.65 * rel),
-      }),
-    );
+    lines.push(el('line', { x1: lay.x(e.layer, e.from), y1: lay.y(e.layer), x2: lay.x(e.layer + 1, e.to), y2: lay.y(e.layer + 1), ...edgeStyle(e.weight, rel) }));
   }
 
   const neurons: string[] = [];
@@ -221,7 +210,10 @@ export function networkBody(net: Network, labels: Labels, opts: NetworkPlotOptio
     extra.push(text(note, { x: lay.plotW / 2, y: yCap, 'text-anchor': 'middle', 'font-size': 11, fill: MUTED, class: 'fold-note' }));
     box.add(lay.plotW / 2 - textWidth(note, 11) / 2, yCap - 12, lay.plotW / 2 + textWidth(note, 11) / 2, yCap + 4);
   }
-  if (pruned && (opts.legend ?? true) && pruned.modules.length > 0) extra.push(legend(pruned, box));
+  if (opts.legend ?? true) {
+    extra.push(weightKey(maxAbs, box));
+    if (pruned && pruned.modules.length > 0) extra.push(legend(pruned, box));
+  }
   if (opts.title !== undefined) {
     const ty = box.y0 - 10;
     extra.push(text(opts.title, { x: lay.plotW / 2, y: ty, 'text-anchor': 'middle', 'font-size': 14, 'font-weight': 'bold', fill: INK }));
@@ -231,13 +223,52 @@ export function networkBody(net: Network, labels: Labels, opts: NetworkPlotOptio
   const body = translate(
     PAD - box.x0,
     PAD - box.y0,
-    el('g', { class: 'halos' }, ...halos),
     el('g', { class: 'edges', 'stroke-linecap': 'round' }, ...lines),
     el('g', { class: 'neurons' }, ...neurons),
     el('g', { class: 'labels' }, ...texts),
     ...extra,
   );
   return { width: box.x1 - box.x0 + 2 * PAD, height: box.y1 - box.y0 + 2 * PAD, body };
+}
+
+/**
+ * How a weight is drawn, `rel` being |w| over the largest |w| of its layer: colour by sign, width
+ * by rel, and fainter as well as thinner so that many weak weights do not add up to a dark mesh.
+ */
+function edgeStyle(weight: number, rel: number): Attrs {
+  return { stroke: weight >= 0 ? POSITIVE : NEGATIVE, 'stroke-width': Math.max(0.01, MAX_STROKE * rel), 'stroke-opacity': fmt(0.35 + 0.65 * rel) };
+}
+
+/** Relative sizes the width key shows. */
+const KEY_SIZES: readonly [number, string][] = [
+  [1, 'max'],
+  [0.5, 'max/2'],
+  [0.1, 'max/10'],
+];
+
+/**
+ * Under the picture: sample lines for each sign and for a few widths, and the largest |w| of each
+ * weight layer (widths are relative to it, so equal widths in two layers are not equal weights).
+ */
+function weightKey(maxAbs: Float64Array, box: Box): string {
+  const items: string[] = [];
+  const y = box.y1 + 22;
+  let x = box.x0;
+  const sample = (weight: number, rel: number, caption: string) => {
+    items.push(el('line', { x1: x, x2: x + 22, y1: y - 4, y2: y - 4, 'stroke-linecap': 'round', ...edgeStyle(weight, rel) }));
+    items.push(text(caption, { x: x + 28, y, 'font-size': 11, fill: INK }));
+    x += 28 + textWidth(caption, 11) + 14;
+  };
+  sample(1, 1, 'w > 0');
+  sample(-1, 1, 'w < 0');
+  const head = 'width ∝ |w|:';
+  items.push(text(head, { x, y, 'font-size': 11, fill: INK }));
+  x += textWidth(head, 11) + 8;
+  KEY_SIZES.forEach(([rel, caption]) => sample(1, rel, caption));
+  const layerMax = `max = largest |w| in the line's layer: ${Array.from(maxAbs, (m) => shortNumber(m)).join(', ')} (input → output)`;
+  items.push(text(layerMax, { x: box.x0, y: y + 16, 'font-size': 11, fill: MUTED }));
+  box.add(box.x0, y - 11, Math.max(x, box.x0 + textWidth(layerMax, 11)), y + 20);
+  return el('g', { class: 'weight-key' }, ...items);
 }
 
 const LEGEND_MAX_MODULES = 8;

@@ -23,7 +23,7 @@ export function cyclic(t: number): string {
   return `hsl(${h.toFixed(1)},70%,45%)`;
 }
 
-/** Mix `hex` with white; amount 0 = hex, 1 = white. For light region and module tints. */
+/** Mix `hex` with white; amount 0 = hex, 1 = white. For light region tints. */
 export function lighten(hex: string, amount: number): string {
   const n = parseInt(hex.slice(1), 16);
   const mix = (c: number) => Math.round(c + (255 - c) * amount);

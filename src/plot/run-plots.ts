@@ -14,7 +14,7 @@
  * Pictures of one checkpoint are named by its step, so plotting several checkpoints of a run
  * never overwrites one with another; curves and the animation cover the whole run.
  */
-import { extname, join } from 'node:path';
+import { basename, extname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { embeddingGroups, type NetworkGraph } from '../bimt/graph.js';
 import { pruneNetwork } from '../bimt/prune.js';
@@ -29,13 +29,13 @@ import { readVerifiedCheckpoint, type OpenedCheckpoint } from '../runs/open.js';
 import { checkpointPath, listCheckpoints } from '../runs/run-dir.js';
 import { evaluateNetwork, predictNetwork } from '../train/evaluate.js';
 import { animatedNetworkSvg, type NetworkFrame } from './animate.js';
-import { shortNumber } from './axes.js';
+import { shortNumber, thresholdText } from './axes.js';
 import { curvesSvg, type Phase } from './curves.js';
+import { frequencyPlanes } from './frequency.js';
 import { PLOT_KINDS, type PlotKind } from './kinds.js';
 import { networkBody, networkSvg } from './network.js';
-import { pca2 } from './pca.js';
 import { textWidth } from './svg.js';
-import { decisionBoundarySvg, embeddingSvg, gridCentres, predictedVsTrueSvg, type EmbeddingPoint } from './task.js';
+import { decisionBoundarySvg, embeddingPanelsSvg, gridCentres, predictedVsTrueSvg } from './task.js';
 
 export interface PlotOptions {
   /** Which pictures; each kind once, in this order. */
@@ -96,19 +96,22 @@ export interface PrunedNetwork {
   readonly threshold: number;
 }
 
-function prunedNote(threshold: number): string {
-  return `pruned at |w| ≤ ${num(threshold)}`;
+/**
+ * The run's own name (its directory: `--name`, or the config's name and a timestamp), which tells
+ * two runs of one config apart; titles lead with it.
+ */
+function runName(opened: OpenedCheckpoint): string {
+  return basename(opened.paths.root);
 }
 
-/** A threshold as written (0.01, not the 10⁻² of shortNumber): it is what --threshold takes. */
-function num(x: number): string {
-  return String(Number(x.toPrecision(3)));
+function prunedNote(threshold: number): string {
+  return `pruned at |w| ≤ ${thresholdText(threshold)}`;
 }
 
 /** The network of the checkpoint, or with `pruned` its pruned graph with modules tinted and listed. */
 export function networkFigure(opened: OpenedCheckpoint, pruned: PrunedNetwork | undefined): Figure {
   const { step, net } = opened.checkpoint;
-  const parts = [opened.config.name, `step ${step}`];
+  const parts = [runName(opened), `step ${step}`];
   if (pruned) parts.push(`${prunedNote(pruned.threshold)}, ${pruned.graph.weightsKept} of ${pruned.graph.weightsTotal} weights`);
   const svg = pruned
     ? networkSvg(pruned.net, opened.labels, { pruned: pruned.graph, title: parts.join(' · ') })
@@ -126,10 +129,11 @@ export function curvesFigure(opened: OpenedCheckpoint): Figure {
   const rows = readMetrics(opened.paths.metrics);
   // From the config rather than from the rows: a change between two evaluations is drawn at its
   // exact step, and a change that sets lambda to its current value is still shown.
-  const phases: Phase[] = lambdaPhases(opened.config).map((p) => ({ step: p.step, label: `λ = ${shortNumber(p.lambda)}` }));
+  const phases: Phase[] = lambdaPhases(opened.config).map((p) => ({ step: p.step, label: `λ = ${shortNumber(p.lambda)}`, lambda: p.lambda }));
   if (opened.chosen) phases.push({ step: opened.checkpoint.step, label: `this checkpoint: step ${opened.checkpoint.step}` });
   const name = opened.chosen ? `curves-${opened.tag}.svg` : 'curves.svg';
-  return { name, svg: curvesSvg(rows, { title: `${opened.config.name} · training`, phases }) };
+  const threshold = opened.config.output.snapshot_threshold;
+  return { name, svg: curvesSvg(rows, { title: `${runName(opened)} · training`, phases, threshold }) };
 }
 
 /** The task's own picture(s) of the checkpoint (of its pruned network with `pruned`). */
@@ -137,8 +141,8 @@ export function taskFigures(opened: OpenedCheckpoint, pruned: PrunedNetwork | un
   const { config, task, checkpoint } = opened;
   const net = pruned?.net ?? checkpoint.net;
   const name = `task${pruned ? '-pruned' : ''}-${opened.tag}`;
-  const head = [config.name, `step ${checkpoint.step}`];
-  const prunedAt = pruned ? [`pruned at ${num(pruned.threshold)}`] : [];
+  const head = [runName(opened), `step ${checkpoint.step}`];
+  const prunedAt = pruned ? [`pruned at ${thresholdText(pruned.threshold)}`] : [];
   const kind = config.task.kind;
   switch (kind) {
     case 'two-moons':
@@ -147,20 +151,23 @@ export function taskFigures(opened: OpenedCheckpoint, pruned: PrunedNetwork | un
       return [{ name: `${name}.svg`, svg: predictionFigure(net, opened, [...head, ...prunedAt]) }];
     case 'modular-addition': {
       const all = [...Array(task.inputLabels.length).keys()];
-      const figs = [{ name: `${name}.svg`, svg: embeddingFigure(net, all, [...head, pruned ? 'pruned embedding' : 'embedding']) }];
       // One picture per group of embedding dimensions that the pruned network combines before
       // its output layer: BIMT's groups each hold a circle of their own frequency (paper Fig. 5).
       // Not the graph's modules: the output layer reads every group, which joins them all into one.
       const groups = pruned ? embeddingGroups(net, pruned.graph).filter((dims) => dims.length >= 2) : [];
-      if (groups.length >= 2) {
-        groups.forEach((dims, k) => {
-          const names = dims.map((d) => task.inputLabels[d]);
-          const list = names.length <= 6 ? names.join(', ') : `${names.slice(0, 5).join(', ')}, … (${names.length})`;
-          // Name and step are in the file name and the whole-embedding picture; the title keeps
-          // to what tells the groups apart.
-          figs.push({ name: `${name}-group-${k + 1}.svg`, svg: embeddingFigure(net, dims, [`step ${checkpoint.step}`, `group ${k + 1}: ${list}`]) });
-        });
-      }
+      const shown = groups.length >= 2 ? groups : [];
+      const whole = [`all ${all.length} embedding dims`, ...prunedAt];
+      if (shown.length > 0) whole.push(`${shown.length} groups, one picture each (${name}-group-K.svg)`);
+      const figs = [{ name: `${name}.svg`, svg: embeddingFigure(net, all, [...head, pruned ? 'pruned embedding' : 'embedding'].join(' · '), [whole.join('; ')]) }];
+      shown.forEach((dims, k) => {
+        const names = dims.map((d) => task.inputLabels[d]);
+        const list = names.length <= 10 ? names.join(', ') : `${names.slice(0, 9).join(', ')}, …`;
+        const caption = [
+          `group ${k + 1}: embedding dims ${list} (${dims.length} of ${all.length}), the dims linked`,
+          `through the hidden layers of the network ${prunedAt.join('')} (output layer left out)`,
+        ];
+        figs.push({ name: `${name}-group-${k + 1}.svg`, svg: embeddingFigure(net, dims, [...head, `group ${k + 1} of ${shown.length}`].join(' · '), caption) });
+      });
       return figs;
     }
     default: {
@@ -211,27 +218,18 @@ function decisionFigure(net: Network, opened: OpenedCheckpoint, head: string[]):
   }
   const acc = evaluateNetwork(net, task).testAcc;
   const accuracy = acc !== null ? [`test accuracy ${percent(acc)}`] : [];
-  const title = fitTitle([[...head, ...accuracy], [...head.slice(1), ...accuracy]], 530);
+  const title = [...head, ...accuracy].join(' · ');
   return decisionBoundarySvg(
     { grid: { ...box, prob }, points: { x: task.test.x as Float32Array, y: task.test.y as Int32Array } },
     { title, classNames: task.outputLabels, xLabel: task.inputLabels[0], yLabel: task.inputLabels[1] },
   );
 }
 
-/** The first of the candidate titles (parts joined by " · ") that fits `width` px at 14 px, else the last. */
-function fitTitle(candidates: readonly (readonly string[])[], width: number): string {
-  const titles = candidates.map((c) => c.join(' · '));
-  return titles.find((t) => textWidth(t, 14) <= width) ?? titles[titles.length - 1];
-}
-
 function percent(x: number): string {
   return `${Number((100 * x).toFixed(1))}%`;
 }
 
-/**
- * Symbolic formulas: predicted against true value of each output on the test set. `head` is
- * [name, step, ...]; a one-output figure is too narrow for all of it.
- */
+/** Symbolic formulas: predicted against true value of each output on the test set. */
 function predictionFigure(net: Network, opened: OpenedCheckpoint, head: string[]): string {
   const { task } = opened;
   const pred = predictNetwork(net, task, 'test');
@@ -239,90 +237,38 @@ function predictionFigure(net: Network, opened: OpenedCheckpoint, head: string[]
   const k = task.outputLabels.length;
   const column = (a: Float32Array, j: number) => Float32Array.from({ length: task.test.n }, (_, i) => a[i * k + j]);
   const series = task.outputLabels.map((name, j) => ({ name, true: column(truth, j), pred: column(pred, j) }));
-  // The figure is as wide as its panels (about 290 px each, up to 3 a row): a title wider than
-  // that would be cut off, so the trailing parts go first.
-  const [, step, ...rest] = head;
-  const candidates = [[...head, 'test set'], head, [step, ...rest]];
-  return predictedVsTrueSvg(series, { title: fitTitle(candidates, 290 * Math.min(3, series.length) - 20) });
+  return predictedVsTrueSvg(series, { title: [...head, 'test set'].join(' · ') });
 }
 
 /**
- * Modular addition: the embedding rows (one per residue) restricted to `dims`, on their top two
- * principal components. Residues are coloured around the hue circle in the order k·r mod p of the
- * frequency k that best explains the picture, so a learned circle reads as one smooth rainbow.
+ * Modular addition: the embedding rows (one per residue) restricted to `dims`, a panel per
+ * frequency k they hold (the strongest, and up to two more with a fair share of the variance),
+ * each the plane in which that frequency is a circle, residues coloured in the order k·r mod p so
+ * a circle reads as one smooth rainbow. A trained embedding holds several circles of similar
+ * power; its top two principal components mix them into an unreadable scatter.
  */
-function embeddingFigure(net: Network, dims: readonly number[], head: string[]): string {
-  const { vocab, dim } = net.arch.embedding!;
+function embeddingFigure(net: Network, dims: readonly number[], title: string, caption: readonly string[]): string {
+  const { vocab: p, dim } = net.arch.embedding!;
   const emb = net.params.embedding!;
-  // A zero column makes a 1-D embedding drawable (pca2 needs two), without adding variance.
-  const cols = Math.max(2, dims.length);
-  const sub = new Float32Array(vocab * cols);
-  for (let r = 0; r < vocab; r++) dims.forEach((d, j) => (sub[r * cols + j] = emb[r * dim + d]));
-  const pc = pca2(sub, vocab, cols);
-  const total = totalVariance(sub, vocab, cols);
-  const k = bestFrequency(pc.points, vocab);
-  const points: EmbeddingPoint[] = [];
-  for (let m = 0; m < vocab; m++) {
-    const r = (m * inverseMod(k, vocab)) % vocab; // the residue with k·r ≡ m (mod p)
-    points.push({ x: pc.points[2 * r], y: pc.points[2 * r + 1], label: String(r) });
-  }
-  const pct = (v: number) => `${Math.round((100 * v) / (total || 1))}%`;
-  return embeddingSvg(points, {
-    title: head.join(' · '),
-    xLabel: `PC 1 (${pct(pc.variance[0])} of variance) · colour: ${k === 1 ? 'r' : `${k}·r mod ${vocab}`}`,
-    yLabel: `PC 2 (${pct(pc.variance[1])})`,
+  const sub = new Float32Array(p * dims.length);
+  for (let r = 0; r < p; r++) dims.forEach((d, j) => (sub[r * dims.length + j] = emb[r * dim + d]));
+  const planes = frequencyPlanes(sub, p, dims.length).filter((pl, i) => i === 0 || pl.share >= MIN_SHARE).slice(0, MAX_PANELS);
+  const panels = planes.map((pl) => {
+    const order = [...Array(p).keys()].sort((a, b) => ((pl.k * a) % p) - ((pl.k * b) % p) || a - b);
+    return {
+      points: order.map((r) => ({ x: pl.points[2 * r], y: pl.points[2 * r + 1], label: String(r) })),
+      title: `frequency ${pl.k}: ${Math.round(100 * pl.share)}% of the variance`,
+      xLabel: `cos part · colour: ${pl.k === 1 ? 'r' : `${pl.k}·r mod ${p}`}`,
+      yLabel: 'sin part',
+    };
   });
+  const how = `each panel: the plane where frequency k is a circle, residue r at angle 2π·k·r/${p}`;
+  return embeddingPanelsSvg(panels, { title, caption: [...caption, how] });
 }
 
-function totalVariance(data: Float32Array, rows: number, cols: number): number {
-  let t = 0;
-  for (let c = 0; c < cols; c++) {
-    let mean = 0;
-    for (let r = 0; r < rows; r++) mean += data[r * cols + c] / rows;
-    for (let r = 0; r < rows; r++) t += (data[r * cols + c] - mean) ** 2 / Math.max(1, rows - 1);
-  }
-  return t;
-}
-
-/**
- * The k in 1..p-1 (coprime to p) whose Fourier coefficient sum_r z_r e^(-2 pi i k r / p) of the
- * points z_r = PC1 + i PC2 is largest: a circle traversed in the order k·r. Of k and p - k (the
- * same loop, either way round) the smaller. 1 when p < 3.
- */
-function bestFrequency(points: Float64Array, p: number): number {
-  let best = 1;
-  let bestMag = -1;
-  for (let k = 1; k < p; k++) {
-    if (gcd(k, p) !== 1) continue;
-    let re = 0;
-    let im = 0;
-    for (let r = 0; r < p; r++) {
-      const a = (-2 * Math.PI * ((k * r) % p)) / p;
-      re += points[2 * r] * Math.cos(a) - points[2 * r + 1] * Math.sin(a);
-      im += points[2 * r] * Math.sin(a) + points[2 * r + 1] * Math.cos(a);
-    }
-    const mag = Math.hypot(re, im);
-    if (mag > bestMag * (1 + 1e-9)) [best, bestMag] = [k, mag];
-  }
-  // k and p - k give the same loop, run the other way: name the smaller.
-  return Math.min(best, p - best);
-}
-
-function gcd(a: number, b: number): number {
-  while (b) [a, b] = [b, a % b];
-  return a;
-}
-
-/** k^-1 mod p for gcd(k, p) = 1 (extended Euclid). */
-function inverseMod(k: number, p: number): number {
-  let [r0, r1, s0, s1] = [p, k % p, 0, 1];
-  while (r1 !== 0) {
-    const q = Math.floor(r0 / r1);
-    [r0, r1] = [r1, r0 - q * r1];
-    [s0, s1] = [s1, s0 - q * s1];
-  }
-  return ((s0 % p) + p) % p;
-}
+/** Frequencies drawn besides the strongest: those with at least this share, at most 3 panels. */
+const MIN_SHARE = 0.15;
+const MAX_PANELS = 3;
 
 /**
  * The network through every checkpoint of the run, each read and checked against meta.json as
@@ -343,8 +289,8 @@ export function animationFigure(opened: OpenedCheckpoint, pruned: boolean, thres
   // threshold in the title only where it fits.
   const last = frames[frames.length - 1];
   const width = last ? networkBody(last.net, labels, { legend: false }).width : Infinity;
-  const long = `${config.name} · ${prunedNote(threshold)}`;
-  const title = pruned && textWidth(`${long} · step ${last?.step ?? 0}`, 14) <= width - 30 ? long : config.name;
+  const long = `${runName(opened)} · ${prunedNote(threshold)}`;
+  const title = pruned && textWidth(`${long} · step ${last?.step ?? 0}`, 14) <= width - 30 ? long : runName(opened);
   return { name: 'animation.svg', svg: animatedNetworkSvg(frames, labels, { title }) };
 }
 

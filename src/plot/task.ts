@@ -3,7 +3,7 @@
  * embedding drawn in two dimensions with its tokens named (modular addition, S4), and predicted
  * against true values per output (symbolic formulas).
  */
-import { axesFrame, clipRect, finite, leftRoom, LABEL_FONT, shortNumber, valueScale, X_AXIS_ROOM, type AxisScale } from './axes.js';
+import { axesFrame, clipRect, crowdedNearZero, finite, leftRoom, LABEL_FONT, shortNumber, valueScale, X_AXIS_ROOM, type AxisScale } from './axes.js';
 import { categorical, cyclic, INK, lighten, MUTED } from './palette.js';
 import { el, fmt, svgDocument, text, textWidth, translate } from './svg.js';
 
@@ -174,13 +174,72 @@ export interface EmbeddingOptions {
    * residues a * k mod p reads as a loop; 'none' draws them all alike.
    */
   readonly color?: 'order' | 'none';
+  /** Lines under the title: what the picture shows and where its points come from. */
+  readonly caption?: readonly string[];
 }
 
 /**
  * A 2-D scatter of named points with equal scales on both axes (a circle stays a circle), each
- * label placed outward from the centre of the cloud so labels of a ring do not cross it.
+ * label placed outward from the centre of the cloud so labels of a ring do not cross it. Where a
+ * label would overlap one already placed or another point (points in a clump rather than a ring)
+ * it is left out, earlier points first, and the caption says how many are missing: the colours
+ * still give the order.
  */
 export function embeddingSvg(points: readonly EmbeddingPoint[], opts: EmbeddingOptions = {}): string {
+  const S = 420;
+  const area = embeddingArea(points, S, opts.color);
+  const axes = { title: opts.title, caption: [...(opts.caption ?? []), ...missingNote(area)], xLabel: opts.xLabel ?? 'PC 1', yLabel: opts.yLabel ?? 'PC 2' };
+  return chart(S, S, area.x, area.y, axes, area.content, []);
+}
+
+/** One plot area of an embedding picture side by side with others. */
+export interface EmbeddingPanel {
+  readonly points: readonly EmbeddingPoint[];
+  readonly title: string;
+  readonly xLabel: string;
+  readonly yLabel: string;
+}
+
+/**
+ * Several embedding scatters in a row, as `embeddingSvg` draws one, each with its own title and
+ * axes (e.g. one plane per frequency of a group of embedding dimensions).
+ */
+export function embeddingPanelsSvg(panels: readonly EmbeddingPanel[], opts: { title?: string; caption?: readonly string[] } = {}): string {
+  const S = panels.length > 1 ? 320 : 420;
+  const areas = panels.map((p) => embeddingArea(p.points, S, 'order'));
+  const lefts = areas.map((a) => leftRoom(a.y) + 6);
+  const cells = lefts.map((l) => l + S + 16);
+  const head = heading(cells.reduce((a, b) => a + b, 0), opts.title, [...(opts.caption ?? []), ...missingNote(...areas)]);
+  const top = head.height + 12 + LABEL_FONT + 14;
+  let x0 = head.shift;
+  const parts = panels.map((p, k) => {
+    const a = areas[k];
+    const id = `clip-embedding-${k}`;
+    const body = translate(
+      x0 + lefts[k],
+      top,
+      clipRect(id, S, S),
+      el('g', { 'clip-path': `url(#${id})` }, ...a.content),
+      axesFrame(a.x, a.y, S, S, { xLabel: p.xLabel, yLabel: p.yLabel }),
+      text(p.title, { x: S / 2, y: -8, 'text-anchor': 'middle', 'font-size': LABEL_FONT, 'font-weight': 'bold', fill: INK, class: 'panel-title' }),
+    );
+    x0 += cells[k];
+    return el('g', { class: 'embedding-panel' }, body);
+  });
+  return svgDocument(head.width, top + S + X_AXIS_ROOM, [...parts, ...head.parts], opts.title);
+}
+
+interface EmbeddingArea {
+  readonly x: AxisScale;
+  readonly y: AxisScale;
+  /** The dots and the labels that fit, in plot-area pixels. */
+  readonly content: string[];
+  readonly shown: number;
+  readonly labelled: number;
+}
+
+/** Scales, dots and non-overlapping labels of one S x S embedding scatter (see embeddingSvg). */
+function embeddingArea(points: readonly EmbeddingPoint[], S: number, colour: 'order' | 'none' = 'order'): EmbeddingArea {
   const pts = points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
   const xs = pts.map((p) => p.x);
   const ys = pts.map((p) => p.y);
@@ -188,28 +247,52 @@ export function embeddingSvg(points: readonly EmbeddingPoint[], opts: EmbeddingO
   const cx = xs.length ? (Math.min(...xs) + Math.max(...xs)) / 2 : 0;
   const cy = ys.length ? (Math.min(...ys) + Math.max(...ys)) / 2 : 0;
   const half = Math.max(1e-12, ...xs.map((v) => Math.abs(v - cx)), ...ys.map((v) => Math.abs(v - cy))) * 1.15;
-  const S = 420;
   const x = valueScale([cx - half, cx + half], 0, S, { exact: true });
   const y = valueScale([cy - half, cy + half], S, 0, { exact: true });
   const mx = xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   const my = ys.reduce((a, b) => a + b, 0) / Math.max(1, ys.length);
   const dots: string[] = [];
   const labels: string[] = [];
+  const placed: Rect[] = [];
+  const R = 3.5;
+  const dotBoxes: Rect[] = pts.map((p) => [x.map(p.x) - R, y.map(p.y) - R, x.map(p.x) + R, y.map(p.y) + R]);
   pts.forEach((p, i) => {
-    const color = opts.color === 'none' ? INK : cyclic(i / Math.max(1, pts.length));
+    const color = colour === 'none' ? INK : cyclic(i / Math.max(1, pts.length));
     const px = x.map(p.x);
     const py = y.map(p.y);
-    dots.push(el('circle', { cx: px, cy: py, r: 3.5, fill: color }));
+    dots.push(el('circle', { cx: px, cy: py, r: R, fill: color }));
     // Outward unit direction in pixels (y flipped); points at the centre get labels to the right.
     let ux = x.map(p.x) - x.map(mx);
     let uy = y.map(p.y) - y.map(my);
     const len = Math.hypot(ux, uy);
     [ux, uy] = len > 1e-6 ? [ux / len, uy / len] : [1, 0];
     const anchor = ux > 0.35 ? 'start' : ux < -0.35 ? 'end' : 'middle';
-    labels.push(text(p.label, { x: px + ux * 7, y: py + uy * 7 + 3.5, 'text-anchor': anchor, 'font-size': 10, fill: color }));
+    const [tx, ty] = [px + ux * 7, py + uy * 7 + 3.5];
+    const w = textWidth(p.label, EMBEDDING_FONT);
+    const x0 = anchor === 'start' ? tx : anchor === 'end' ? tx - w : tx - w / 2;
+    // A pixel of room each side, so neighbouring numbers do not run together ("13" "20" as "1320").
+    const box: Rect = [x0 - 1, ty - EMBEDDING_FONT * 0.8, x0 + w + 1, ty + EMBEDDING_FONT * 0.2];
+    if (placed.some((b) => overlaps(b, box)) || dotBoxes.some((b, j) => j !== i && overlaps(b, box))) return;
+    placed.push(box);
+    labels.push(text(p.label, { x: tx, y: ty, 'text-anchor': anchor, 'font-size': EMBEDDING_FONT, fill: color }));
   });
-  const axes = { title: opts.title, xLabel: opts.xLabel ?? 'PC 1', yLabel: opts.yLabel ?? 'PC 2' };
-  return chart(S, S, x, y, axes, [el('g', { class: 'points' }, ...dots), el('g', { class: 'labels' }, ...labels)], []);
+  return { x, y, content: [el('g', { class: 'points' }, ...dots), el('g', { class: 'labels' }, ...labels)], shown: pts.length, labelled: labels.length };
+}
+
+/** The caption line that counts the labels left out, if any. */
+function missingNote(...areas: readonly EmbeddingArea[]): string[] {
+  const shown = areas.reduce((n, a) => n + a.shown, 0);
+  const missing = shown - areas.reduce((n, a) => n + a.labelled, 0);
+  return missing > 0 ? [`${missing} of ${shown} labels left out where they would overlap`] : [];
+}
+
+const EMBEDDING_FONT = 10;
+
+/** [x0, y0, x1, y1] in pixels. */
+type Rect = [number, number, number, number];
+
+function overlaps(a: Rect, b: Rect): boolean {
+  return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
 }
 
 export interface PredictionSeries {
@@ -220,14 +303,15 @@ export interface PredictionSeries {
 
 /**
  * One small panel per output: predicted against true value, with the y = x diagonal a perfect
- * model would lie on, and the test MSE.
+ * model would lie on, and the test MSE. Axes are linear unless the values crowd near zero on
+ * them (crowdedNearZero), so errors keep their true size wherever they are.
  */
 export function predictedVsTrueSvg(series: readonly PredictionSeries[], opts: { title?: string } = {}): string {
   const P = 220;
   const columns = Math.min(3, Math.max(1, series.length));
   const panels: { body: string; left: number }[] = series.map((s, k) => {
     const vals = finite([...s.true, ...s.pred]);
-    const scaleOpts = { pad: true, ticks: 4 } as const;
+    const scaleOpts = { pad: true, ticks: 4, log: crowdedNearZero(vals) } as const;
     const x = valueScale(vals, 0, P, scaleOpts);
     const y = valueScale(vals, P, 0, scaleOpts);
     const d0 = Math.max(x.domain[0], y.domain[0]);
@@ -246,7 +330,7 @@ export function predictedVsTrueSvg(series: readonly PredictionSeries[], opts: { 
     const clipId = `clip-pred-${k}`;
     const body = el(
       'g',
-      { class: 'panel' },
+      { class: 'panel', 'data-scale': x.log ? 'log' : 'linear' },
       clipRect(clipId, P, P),
       axesFrame(x, y, P, P, { xLabel: 'true', yLabel: 'predicted', grid: true }),
       el('line', { x1: x.map(d0), y1: y.map(d0), x2: x.map(d1), y2: y.map(d1), stroke: MUTED, 'stroke-dasharray': '5,3', class: 'diagonal' }),
@@ -260,13 +344,36 @@ export function predictedVsTrueSvg(series: readonly PredictionSeries[], opts: { 
   const titleW = Math.max(0, ...series.map((s) => textWidth(s.name, LABEL_FONT))) - P;
   const cellW = left + P + 24 + Math.max(0, titleW);
   const cellH = 28 + P + X_AXIS_ROOM + 10;
-  const top = opts.title !== undefined ? 30 : 4;
+  const head = heading(columns * cellW + 10, opts.title);
+  const top = head.height + (opts.title !== undefined ? 8 : 4);
   const rows = Math.ceil(series.length / columns);
-  const width = columns * cellW + 10;
-  const parts = panels.map((p, k) => translate(10 + (k % columns) * cellW + left + Math.max(0, titleW) / 2, top + Math.floor(k / columns) * cellH + 28, p.body));
-  if (opts.title !== undefined) parts.push(text(opts.title, { x: width / 2, y: 20, 'text-anchor': 'middle', 'font-size': 14, 'font-weight': 'bold', fill: INK }));
-  return svgDocument(width, top + rows * cellH, parts, opts.title);
+  const parts = panels.map((p, k) => translate(head.shift + 10 + (k % columns) * cellW + left + Math.max(0, titleW) / 2, top + Math.floor(k / columns) * cellH + 28, p.body));
+  return svgDocument(head.width, top + rows * cellH, [...parts, ...head.parts], opts.title);
 }
+
+/**
+ * The title, and caption lines under it, over content `contentW` wide: the figure widens to a
+ * longer title rather than cutting it (the run's name leads it), and the content then moves to
+ * the middle by `shift`. `height` is the room the heading takes at the top.
+ */
+function heading(contentW: number, title: string | undefined, caption: readonly string[] = []): { width: number; shift: number; height: number; parts: string[] } {
+  if (title === undefined && caption.length === 0) return { width: contentW, shift: 0, height: 0, parts: [] };
+  const lines = [...(title !== undefined ? [textWidth(title, 14)] : []), ...caption.map((c) => textWidth(c, CAPTION_FONT))];
+  const width = Math.max(contentW, Math.max(...lines) + 24);
+  const parts: string[] = [];
+  let y = 0;
+  if (title !== undefined) {
+    y += 22;
+    parts.push(text(title, { x: width / 2, y, 'text-anchor': 'middle', 'font-size': 14, 'font-weight': 'bold', fill: INK }));
+  }
+  for (const c of caption) {
+    y += CAPTION_FONT + 4;
+    parts.push(text(c, { x: width / 2, y, 'text-anchor': 'middle', 'font-size': CAPTION_FONT, fill: MUTED, class: 'caption' }));
+  }
+  return { width, shift: (width - contentW) / 2, height: y, parts };
+}
+
+const CAPTION_FONT = 11;
 
 /**
  * A single plot area of w x h with axes, clipped content, optional class legend to the right and
@@ -277,12 +384,11 @@ function chart(
   h: number,
   x: AxisScale,
   y: AxisScale,
-  opts: { title?: string; xLabel?: string; yLabel?: string },
+  opts: { title?: string; caption?: readonly string[]; xLabel?: string; yLabel?: string },
   content: string[],
   legend: readonly { name: string; color: string }[],
 ): string {
   const left = leftRoom(y) + 6;
-  const top = opts.title !== undefined ? 34 : 12;
   const legendW = legend.length ? 24 + Math.max(...legend.map((l) => textWidth(l.name, 11))) + 12 : 0;
   const parts = [
     clipRect('clip-chart', w, h),
@@ -293,8 +399,7 @@ function chart(
     parts.push(el('circle', { cx: w + 18, cy: 10 + i * 18, r: 4, fill: l.color }));
     parts.push(text(l.name, { x: w + 28, y: 14 + i * 18, 'font-size': 11, fill: INK }));
   });
-  const width = left + w + 16 + legendW;
-  const body = [translate(left, top, ...parts)];
-  if (opts.title !== undefined) body.push(text(opts.title, { x: left + w / 2, y: 22, 'text-anchor': 'middle', 'font-size': 14, 'font-weight': 'bold', fill: INK }));
-  return svgDocument(width, top + h + X_AXIS_ROOM, body, opts.title);
+  const head = heading(left + w + 16 + legendW, opts.title, opts.caption);
+  const top = head.height + 12;
+  return svgDocument(head.width, top + h + X_AXIS_ROOM, [translate(head.shift + left, top, ...parts), ...head.parts], opts.title);
 }
