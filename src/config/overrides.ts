@@ -5,6 +5,7 @@
  */
 import { parse } from 'yaml';
 import { BimtError } from '../errors.js';
+import { getOwn, isPlainObject, setOwn } from './plain.js';
 
 export interface Override {
   /** The argument as given, for error messages. */
@@ -31,9 +32,13 @@ export function parseOverride(text: string): Override {
   return { text, path: parts.map((p) => (/^\d+$/.test(p) ? Number(p) : p)), value };
 }
 
-/** Applies overrides in order to a plain object from YAML, creating missing sections. */
+/**
+ * Applies overrides in order to a plain object from YAML, creating missing sections. Keys are
+ * written as own properties (./plain.ts), so `--set __proto__.x=1` makes a key `__proto__` that
+ * validation reports as unknown, rather than changing Object.prototype.
+ */
 export function applyOverrides(doc: unknown, overrides: readonly Override[]): Record<string, unknown> {
-  const root: Record<string, unknown> = isRecord(doc) ? doc : {};
+  const root: Record<string, unknown> = isPlainObject(doc) ? doc : {};
   for (const o of overrides) {
     let node: unknown = root;
     o.path.forEach((part, i) => {
@@ -46,17 +51,14 @@ export function applyOverrides(doc: unknown, overrides: readonly Override[]): Re
         else node = node[part] ??= {};
         return;
       }
-      if (!isRecord(node)) throw new BimtError(`--set ${o.text}: ${where} is not a section`);
-      if (last) node[part] = o.value;
+      if (!isPlainObject(node)) throw new BimtError(`--set ${o.text}: ${where} is not a section`);
+      if (last) setOwn(node, part, o.value);
       else {
-        if (node[part] === undefined || node[part] === null) node[part] = {};
-        node = node[part];
+        const child = getOwn(node, part);
+        if (child === undefined || child === null) setOwn(node, part, {});
+        node = getOwn(node, part);
       }
     });
   }
   return root;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
