@@ -34,7 +34,7 @@ describe('bad config files and --set values', () => {
   const cases: [string, string, RegExp][] = [
     ['empty file', '', /empty\.yaml: the config file is empty/],
     ['invalid YAML', moons.replace('  top_k: 10', '  top_k: [10'), /invalid YAML/],
-    ['wrong type', moons.replace('lr: 0.002', 'lr: fast'), /two\.yaml:\d+:\d+: train\.lr: .*expected number/],
+    ['wrong type', moons.replace('lr: 0.002', 'lr: fast'), /two\.yaml:\d+:\d+: train\.lr: must be a positive number \(got "fast"\)/],
     ['zero size', moons.replace('widths: [2, 20, 20, 2]', 'widths: [2, 0, 20, 2]'), /model\.widths\.1: .*(>0|positive)/i],
     ['negative steps', moons.replace('steps: 10001', 'steps: -3'), /train\.steps/],
     ['unknown task', moons.replace('kind: two-moons', 'kind: three-moons'), /task\.kind: unknown task "three-moons"/],
