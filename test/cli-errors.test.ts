@@ -39,7 +39,7 @@ describe('bad config files and --set values', () => {
     ['negative steps', moons.replace('steps: 10001', 'steps: -3'), /train\.steps/],
     ['unknown task', moons.replace('kind: two-moons', 'kind: three-moons'), /task\.kind: unknown task "three-moons"/],
     ['unknown activation', moons.replace('  seed: 2', '  seed: 2\n  activation: relu'), /model\.activation: .*silu/],
-    ['schedule beyond the run', moons.replace('at: 5000', 'at: 50000'), /lambda\.changes\.0\.at: step 50000 is beyond train\.steps/],
+    ['schedule beyond the run', moons.replace('at: "50%"', 'at: 50000'), /lambda\.changes\.0\.at: step 50000 is beyond train\.steps/],
     ['NaN', moons.replace('lr: 0.002', 'lr: .nan'), /train\.lr: .*finite/],
     ['infinite', moons.replace('l0: 0.2', 'l0: .inf'), /cost\.l0: .*finite/],
     ['unknown key', moons.replace('  top_k: 10', '  top_k: 10\n  topk: 3'), /swap\.topk: unknown key \(allowed: every, top_k/],
