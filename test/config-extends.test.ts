@@ -9,7 +9,7 @@ import { parse } from 'yaml';
 import { loadConfig } from '../src/config/load.js';
 import { MAX_EXTENDS_DEPTH } from '../src/config/layers.js';
 import { configToYaml } from '../src/config/resolve.js';
-import { BimtError } from '../src/errors.js';
+import { usageErrorOf } from './config-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bimt-extends-'));
 const bimt = (...a: string[]) => spawnSync(process.execPath, ['bin/bimt.js', ...a], { encoding: 'utf8', timeout: 120_000 });
@@ -40,16 +40,7 @@ train:
 `;
 write('base.yaml', base);
 
-function errorOf(file: string, sets: string[] = []): string {
-  try {
-    loadConfig(file, sets);
-  } catch (e) {
-    expect(e).toBeInstanceOf(BimtError);
-    expect((e as Error).message).not.toContain('\n');
-    return (e as Error).message;
-  }
-  throw new Error('config was accepted');
-}
+const errorOf = (file: string, sets: string[] = []) => usageErrorOf(() => loadConfig(file, sets));
 
 describe('extends', () => {
   it('merges mappings key by key and replaces lists whole', () => {

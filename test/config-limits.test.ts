@@ -5,23 +5,15 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BimtError } from '../src/errors.js';
 import { MAX_EXPRESSION_DEPTH, MAX_EXPRESSION_LENGTH, parseExpression } from '../src/tasks/expression.js';
+import { usageErrorOf } from './config-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bimt-limits-'));
 const bimt = (...a: string[]) => spawnSync(process.execPath, ['bin/bimt.js', ...a], { encoding: 'utf8', timeout: 60_000 });
 const moons = readFileSync('configs/two-moons.yaml', 'utf8');
 const symbolic = (outputs: string) => moons.replace(/task:\n(  .*\n)+/, `task:\n  kind: symbolic\n  inputs: 2\n  outputs: [${outputs}]\n`).replace('widths: [2, 20, 20, 2]', 'widths: [2, 20, 20, 1]');
 
-function errorOf(src: string): string {
-  try {
-    parseExpression(src, 2);
-  } catch (e) {
-    expect(e).toBeInstanceOf(BimtError);
-    return (e as Error).message;
-  }
-  throw new Error('expression was accepted');
-}
+const errorOf = (src: string) => usageErrorOf(() => parseExpression(src, 2));
 
 function expectOneShortLine(r: ReturnType<typeof bimt>, message: RegExp) {
   expect(r.signal).toBeNull();

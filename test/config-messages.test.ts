@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';
-import { BimtError } from '../src/errors.js';
+import { usageErrorOf } from './config-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bimt-messages-'));
 const bimt = (...a: string[]) => spawnSync(process.execPath, ['bin/bimt.js', ...a], { encoding: 'utf8', timeout: 60_000 });
@@ -14,17 +14,7 @@ const moons = readFileSync('configs/two-moons.yaml', 'utf8');
 const modular = readFileSync('configs/modular-addition.yaml', 'utf8');
 const lineOf = (text: string, needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
 
-function errorOf(text: string, sets: string[] = []): string {
-  try {
-    parseConfig(text, 'c.yaml', sets);
-  } catch (e) {
-    expect(e).toBeInstanceOf(BimtError);
-    expect((e as BimtError).exitCode).toBe(2);
-    expect((e as Error).message).not.toContain('\n');
-    return (e as Error).message;
-  }
-  throw new Error('config was accepted');
-}
+const errorOf = (text: string, sets: string[] = []) => usageErrorOf(() => parseConfig(text, 'c.yaml', sets));
 
 describe('values that do not fit the task, at their line', () => {
   it('widths[0] that does not match the task inputs', () => {

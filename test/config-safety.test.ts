@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';
-import { BimtError } from '../src/errors.js';
+import { usageErrorOf } from './config-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bimt-safety-'));
 // The timeout only keeps a regression (a read that never ends) from hanging the suite.
@@ -21,15 +21,7 @@ function expectUsageError(r: ReturnType<typeof bimt>, message: RegExp) {
   expect(lines[0]).toMatch(message);
 }
 
-function errorOf(text: string, sets: string[] = []): string {
-  try {
-    parseConfig(text, 'c.yaml', sets);
-  } catch (e) {
-    expect(e).toBeInstanceOf(BimtError);
-    return (e as Error).message;
-  }
-  throw new Error('config was accepted');
-}
+const errorOf = (text: string, sets: string[] = []) => usageErrorOf(() => parseConfig(text, 'c.yaml', sets));
 
 describe('keys that name Object.prototype', () => {
   const cases: [set: string, key: string][] = [
