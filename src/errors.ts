@@ -12,3 +12,20 @@ export class BimtError extends Error {
     this.name = 'BimtError';
   }
 }
+
+/**
+ * A config value that passed the schema but does not fit what it describes (widths that do not
+ * match the task, a formula that is not finite on its inputs). It carries the key path so that
+ * config loading can name the file and line the value came from; elsewhere its message reads
+ * `model.widths: ...`.
+ */
+export class ConfigValueError extends BimtError {
+  constructor(
+    readonly path: readonly (string | number)[],
+    readonly detail: string,
+    message = `${path.join('.')}: ${detail}`,
+  ) {
+    super(message);
+    this.name = 'ConfigValueError';
+  }
+}

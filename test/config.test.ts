@@ -47,7 +47,7 @@ describe('config loading', () => {
 
   it('names the key and the expected type for a wrong type', () => {
     const msg = errorOf(minimal.replace('lr: 0.01', 'lr: fast'));
-    expect(msg).toMatch(/^c\.yaml:8:3: train\.lr: .*expected number.*got "fast"/);
+    expect(msg).toMatch(/^c\.yaml:8:3: train\.lr: must be a positive number \(got "fast"\)/);
   });
 
   it('reports invalid YAML with its line', () => {
@@ -94,7 +94,7 @@ describe('config loading', () => {
     expect(errorOf(minimal, ['train.lrr=1'])).toBe(
       '--set train.lrr=1: train.lrr: unknown key (allowed: steps, lr, batch, beta1, beta2, eps, weight_decay, engine)',
     );
-    expect(errorOf(minimal, ['train.lr=abc'])).toMatch(/^--set train\.lr=abc: train\.lr: .*expected number/);
+    expect(errorOf(minimal, ['train.lr=abc'])).toMatch(/^--set train\.lr=abc: train\.lr: must be a positive number \(got "abc"\)/);
     expect(errorOf(minimal, ['oops'])).toContain('--set oops: expected key.path=value');
   });
 

@@ -51,6 +51,7 @@ export function trainCommand(): Command {
       } else {
         if (file === undefined) throw new BimtError('missing config file: bimt train <config.yaml> (or --resume <run dir>)');
         const loaded = loadConfig(file, flags.set);
+        for (const w of loaded.warnings) process.stderr.write(`bimt: warning: ${w}\n`);
         // Everything a user can get wrong is checked before the backend line is printed.
         const needed = needsBackend(loaded.config);
         ensureRunsDir(flags.runsDir ?? loaded.config.output.runs_dir);

@@ -1,18 +1,22 @@
 /**
- * Loading a config file: YAML -> `--set` overrides -> schema validation -> resolution. Every
- * problem becomes one BimtError line that names the file, the line:column of the offending key,
- * the key path and what is allowed, e.g.
+ * Loading a config file: YAML (with the files it extends) -> `--set` overrides -> schema
+ * validation -> resolution -> a check against its task. Every problem becomes one BimtError line
+ * that names the file, the line:column of the offending key, the key path and what is allowed, e.g.
  *
  *   configs/x.yaml:14:3: train.stepz: unknown key (allowed: steps, lr, batch, beta1, beta2, eps)
  *
- * A problem in a value given by `--set` names that argument instead of a line.
+ * A key inherited through `extends` is named at its line in the base file. A problem in a value
+ * given by `--set` names that argument instead of a line.
  */
 import { basename, extname } from 'node:path';
-import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import { z } from 'zod';
-import { BimtError } from '../errors.js';
+import { ConfigValueError, BimtError } from '../errors.js';
+import { architectureFor } from '../model/architecture.js';
+import { buildTask } from '../tasks/registry.js';
 import { MAX_CONFIG_BYTES, readRegularFile } from '../util/files.js';
+import { allowedKeys, describeIssue, pickIssue } from './issues.js';
+import { locate, mergeLayers, readLayers, type Layer } from './layers.js';
 import { applyOverrides, parseOverride, type Override } from './overrides.js';
+import { getOwn, isPlainObject, type PlainObject } from './plain.js';
 import { isResolveIssue, resolveConfig, type ResolvedConfig } from './resolve.js';
 import { configSchema } from './schema.js';
 
@@ -20,65 +24,78 @@ export interface LoadedConfig {
   readonly config: ResolvedConfig;
   /** The file it came from. */
   readonly file: string;
+  /** Things the user should know that do not stop the run, one line each (printed by the CLI). */
+  readonly warnings: readonly string[];
 }
 
 export function loadConfig(file: string, sets: readonly string[] = []): LoadedConfig {
-  return { config: parseConfig(readConfigText(file), file, sets), file };
+  const text = readRegularFile(file, 'config file', MAX_CONFIG_BYTES).toString('utf8');
+  return { ...readConfig(text, file, sets), file };
 }
 
-function readConfigText(file: string): string {
-  return readRegularFile(file, 'config file', MAX_CONFIG_BYTES).toString('utf8');
-}
-
-/** Parses config text; `file` is used for messages and the default run name. */
+/** Parses config text; `file` is used for messages, the default run name and `extends` paths. */
 export function parseConfig(text: string, file: string, sets: readonly string[] = []): ResolvedConfig {
-  if (text.trim() === '' || /^(\s*#.*\n?)*\s*$/.test(text)) {
-    throw new BimtError(`${file}: the config file is empty (see configs/two-moons.yaml for an example)`);
-  }
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const where = (offset: number) => {
-    const p = lines.linePos(offset);
-    return `${file}:${p.line}:${p.col}`;
-  };
-  const yamlError = doc.errors[0];
-  if (yamlError) {
-    throw new BimtError(`${where(yamlError.pos[0])}: invalid YAML: ${yamlError.message.split('\n')[0]}`);
-  }
-  const plain: unknown = doc.toJS();
-  if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
-    throw new BimtError(`${file}:1:1: the config must be a mapping of sections (task, model, lambda, train, ...)`);
-  }
+  return readConfig(text, file, sets).config;
+}
+
+function readConfig(text: string, file: string, sets: readonly string[]): Omit<LoadedConfig, 'file'> {
+  const layers = readLayers(text, file);
+  const fromFiles = mergeLayers(layers);
   const overrides = sets.map(parseOverride);
-  const merged = applyOverrides(plain, overrides);
+  const warnings = pinnedSeedWarnings(fromFiles, overrides, layers);
+  const merged = applyOverrides(fromFiles, overrides);
 
   const located = (path: readonly (string | number)[], message: string, unknownKey?: string): BimtError => {
     const full = unknownKey === undefined ? path : [...path, unknownKey];
     const o = overrideFor(overrides, full);
     const key = full.join('.') || '(top level)';
-    if (o) return new BimtError(`--set ${o.text}: ${key}: ${message}`);
-    return new BimtError(`${where(offsetOf(doc, path, unknownKey))}: ${key}: ${message}`);
+    if (o) return new BimtError(`${o.label}: ${key}: ${message}`);
+    return new BimtError(`${locate(layers, full)}: ${key}: ${message}`);
   };
 
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
-    // A misspelt key also makes its correct spelling "missing"; the unknown key says more.
-    const issues = parsed.error.issues;
-    const issue = issues.find((i) => i.code === 'unrecognized_keys') ?? issues[0]!;
+    const issue = pickIssue(parsed.error.issues);
     const path = issue.path as (string | number)[];
     if (issue.code === 'unrecognized_keys') {
       const allowed = allowedKeys(path, merged);
       throw located(path, `unknown key${allowed ? ` (allowed: ${allowed.join(', ')})` : ''}`, issue.keys[0]);
     }
-    throw located(path, describe(issue, path, merged));
+    throw located(path, describeIssue(issue, path, merged));
   }
   const fallbackName = basename(file, extname(file));
   const resolved = resolveConfig(parsed.data, fallbackName);
   if (isResolveIssue(resolved)) {
     const steps = overrideFor(overrides, ['train', 'steps']);
-    throw located(resolved.path, resolved.message + (steps ? ` (train.steps comes from --set ${steps.text})` : ''));
+    throw located(resolved.path, resolved.message + (steps ? ` (train.steps comes from ${steps.label})` : ''));
   }
-  return resolved;
+  try {
+    // Widths against the task's inputs and outputs, formulas against their data: building the
+    // task here (it is small) reports these at the config's lines rather than later, unlocated.
+    architectureFor(resolved.model, buildTask(resolved));
+  } catch (e) {
+    if (e instanceof ConfigValueError) throw located(e.path, e.detail);
+    throw e;
+  }
+  return { config: resolved, warnings };
+}
+
+/**
+ * A master seed from `--set` does not reach task.seed or model.seed where the config pins them
+ * (two-moons pins both to follow its notebook): say so, rather than leave the run unchanged.
+ */
+function pinnedSeedWarnings(fromFiles: PlainObject, overrides: readonly Override[], layers: readonly Layer[]): string[] {
+  const seed = overrideFor(overrides, ['seed']);
+  if (!seed) return [];
+  const warnings: string[] = [];
+  for (const section of ['task', 'model']) {
+    const values = getOwn(fromFiles, section);
+    const pinned = isPlainObject(values) ? getOwn(values, 'seed') : undefined;
+    if (pinned === undefined || overrideFor(overrides, [section, 'seed'])) continue;
+    const where = locate(layers, [section, 'seed']);
+    warnings.push(`${seed.label} does not change ${section}.seed, pinned to ${JSON.stringify(pinned)} at ${where} (set it too: --set ${section}.seed=...)`);
+  }
+  return warnings;
 }
 
 /** The override that set this path (or one of its parents), if any: the last one wins. */
@@ -88,73 +105,3 @@ function overrideFor(overrides: readonly Override[], path: readonly (string | nu
   return [...overrides].reverse().find((o) => (path.length > 0 && prefix(o.path, path)) || (path.length > 0 && prefix(path, o.path)));
 }
 
-/** Source offset of a key path: the key itself when it exists, else its nearest existing parent. */
-function offsetOf(doc: Document, path: readonly (string | number)[], unknownKey?: string): number {
-  const target = unknownKey === undefined ? path : [...path, unknownKey];
-  for (let n = target.length; n > 0; n--) {
-    const parent = n === 1 ? doc.contents : (doc.getIn(target.slice(0, n - 1), true) as Node | undefined);
-    const last = target[n - 1];
-    if (isMap(parent)) {
-      const pair = parent.items.find((it) => isPair(it) && isScalar(it.key) && String(it.key.value) === String(last));
-      const k = pair?.key as Node | undefined;
-      if (k?.range) return k.range[0];
-    }
-    const node = doc.getIn(target.slice(0, n), true) as Node | undefined;
-    if (node && typeof node === 'object' && 'range' in node && node.range) return node.range[0];
-  }
-  return 0;
-}
-
-/** A zod issue in words, with the allowed values where the schema knows them. */
-function describe(issue: z.core.$ZodIssue, path: (string | number)[], config: unknown): string {
-  const got = valueAt(config, path);
-  if (got === undefined && issue.code === 'invalid_type') return `missing (required: ${issue.expected})`;
-  if (path.length === 2 && path[0] === 'task' && path[1] === 'kind') return `unknown task ${JSON.stringify(got)}`;
-  if (issue.code === 'invalid_union' && path.length === 1 && path[0] === 'task') {
-    return `unknown task kind ${JSON.stringify(valueAt(config, ['task', 'kind']))} (allowed: ${taskKinds().join(', ')})`;
-  }
-  if (typeof got === 'number' && !Number.isFinite(got)) return `${got} is not allowed (a finite number is required)`;
-  return `${issue.message} (got ${JSON.stringify(got)})`;
-}
-
-function taskKinds(): string[] {
-  const task = configSchema.shape.task as unknown as { options: { shape: { kind: { value: string } } }[] };
-  return task.options.map((o) => o.shape.kind.value);
-}
-
-function valueAt(v: unknown, path: readonly (string | number)[]): unknown {
-  let node = v;
-  for (const p of path) {
-    if (typeof node !== 'object' || node === null) return undefined;
-    node = (node as Record<string | number, unknown>)[p];
-  }
-  return node;
-}
-
-/** Keys the schema allows for the object at `path` (the task section: for its kind). */
-function allowedKeys(path: readonly (string | number)[], config: unknown): string[] | undefined {
-  let schema: unknown = configSchema;
-  for (const [i, p] of path.entries()) {
-    const obj = objectOf(schema, valueAt(config, path.slice(0, i)));
-    if (!obj) return undefined;
-    schema = obj.shape[String(p)];
-  }
-  const obj = objectOf(schema, valueAt(config, path));
-  return obj ? Object.keys(obj.shape) : undefined;
-}
-
-/** The object schema inside defaults/optionals/unions (picking the union member for `value.kind`). */
-function objectOf(schema: unknown, value: unknown): z.ZodObject | undefined {
-  let s = schema as z.ZodType | undefined;
-  for (let guard = 0; s && guard < 10; guard++) {
-    if (s instanceof z.ZodObject) return s;
-    const def = (s as unknown as { _zod: { def: { innerType?: z.ZodType; options?: z.ZodType[] } } })._zod.def;
-    if (def.innerType) s = def.innerType;
-    else if (def.options) {
-      const objects = def.options.filter((o): o is z.ZodObject => o instanceof z.ZodObject);
-      const kind = (value as { kind?: unknown } | undefined)?.kind;
-      s = objects.find((o) => (o.shape.kind as { value?: unknown } | undefined)?.value === kind) ?? objects[0];
-    } else return undefined;
-  }
-  return undefined;
-}

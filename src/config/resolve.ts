@@ -8,9 +8,15 @@ import type { Config, CostConfig, StepRef } from './schema.js';
 
 export type LambdaChange = { readonly at: number; readonly set: number } | { readonly at: number; readonly multiply: number };
 
-export type ResolvedConfig = Omit<Config, 'lambda' | 'cost' | 'name'> & {
+export type ResolvedConfig = Omit<Config, 'lambda' | 'cost' | 'name' | 'task' | 'model'> & {
   /** Run name prefix: the config's `name`, or its file name. */
   readonly name: string;
+  /**
+   * The seeds actually used, written out: the master seed where the config gives none. A run's
+   * config.yaml then shows a pinned sub-seed that a changed master seed does not reach.
+   */
+  readonly task: Config['task'] & { readonly seed: number };
+  readonly model: Config['model'] & { readonly seed: number };
   readonly lambda: { readonly initial: number; readonly changes: readonly LambdaChange[] };
   /** bias: true/false, or the first step from which biases are penalised. */
   readonly cost: Omit<CostConfig, 'bias'> & { readonly bias: boolean | number };
@@ -25,7 +31,10 @@ export interface ResolveIssue {
 export function resolveConfig(cfg: Config, fallbackName: string): ResolvedConfig | ResolveIssue {
   const { steps } = cfg.train;
   const step = (ref: StepRef, path: (string | number)[]): number | ResolveIssue => {
-    const s = typeof ref === 'number' ? ref : Math.round((steps * Number(ref.slice(0, -1))) / 100);
+    // Rounded down, so a percentage never lands after the step it names: "50%" of the two-moons
+    // notebook's 10001 steps is its step 5000. The epsilon keeps 2000 * 16.15% (322.99999999999994 in floats) from losing a step
+    // to float error.
+    const s = typeof ref === 'number' ? ref : Math.floor((steps * Number(ref.slice(0, -1))) / 100 + 1e-9);
     if (s > steps) return { path, message: `step ${ref} is beyond train.steps (${steps})` };
     return s;
   };
@@ -46,7 +55,14 @@ export function resolveConfig(cfg: Config, fallbackName: string): ResolvedConfig
     bias = at;
   }
   const { name, ...rest } = cfg;
-  return { ...rest, name: name ?? fallbackName, lambda: { initial: cfg.lambda.initial, changes }, cost: { ...cfg.cost, bias } };
+  return {
+    ...rest,
+    name: name ?? fallbackName,
+    task: { ...cfg.task, seed: cfg.task.seed ?? cfg.seed },
+    model: { ...cfg.model, seed: cfg.model.seed ?? cfg.seed },
+    lambda: { initial: cfg.lambda.initial, changes },
+    cost: { ...cfg.cost, bias },
+  };
 }
 
 export function isResolveIssue(r: ResolvedConfig | ResolveIssue): r is ResolveIssue {

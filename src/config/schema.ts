@@ -16,7 +16,7 @@ const nonNegative = finite.nonnegative();
  */
 export const stepRef = z.union([
   z.number().int().nonnegative(),
-  z.string().regex(/^\d+(\.\d+)?%$/, 'a step number or a percentage such as "25%"'),
+  z.string().regex(/^\d+(\.\d+)?%$/, 'a percentage of train.steps such as "25%"'),
 ]);
 export type StepRef = z.infer<typeof stepRef>;
 

@@ -13,8 +13,14 @@
  *     unary   = ("-" | "+") unary | power
  *     power   = atom ("^" unary)?
  *     atom    = number | x1..xn | pi | e | function "(" sum ")" | "(" sum ")"
+ *
+ * Sums and products are evaluated in a loop over their terms, so a long flat formula costs no
+ * stack; only nesting (parentheses, functions, signs, powers) recurses, and it is bounded by
+ * MAX_EXPRESSION_DEPTH, as the length is by MAX_EXPRESSION_LENGTH, so no formula a config can
+ * hold overflows the stack.
  */
 import { BimtError } from '../errors.js';
+import { quote } from '../util/excerpt.js';
 
 export interface CompiledExpression {
   /** The text as given. */
@@ -51,6 +57,11 @@ const NUMBER = /^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
 const OPERATORS = '+-*/^()';
 
+/** Longest formula accepted; the paper's are under 40 characters. */
+export const MAX_EXPRESSION_LENGTH = 10_000;
+/** Deepest nesting accepted (parentheses, function calls, signs and powers inside each other). */
+export const MAX_EXPRESSION_DEPTH = 100;
+
 /**
  * Parses `src` over inputs x1..x`nVars`. Throws a BimtError naming the problem and its column,
  * e.g. `expression "x1 + * x2": unexpected "*" at column 6`.
@@ -64,12 +75,16 @@ export function parseExpression(src: string, nVars: number): CompiledExpression 
 class Parser {
   private readonly tokens: Token[];
   private pos = 0;
+  private depth = 0;
   readonly used = new Set<number>();
 
   constructor(
     private readonly src: string,
     private readonly nVars: number,
   ) {
+    if (src.length > MAX_EXPRESSION_LENGTH) {
+      this.fail(`${src.length} characters is too long (at most ${MAX_EXPRESSION_LENGTH})`);
+    }
     this.tokens = this.tokenize();
   }
 
@@ -85,35 +100,56 @@ class Parser {
   }
 
   private sum(): Evaluator {
-    let left = this.product();
+    const first = this.product();
+    const terms: Evaluator[] = [];
+    const signs: number[] = [];
     for (let t = this.peek(); t.kind === 'op' && (t.text === '+' || t.text === '-'); t = this.peek()) {
       this.pos++;
-      const a = left;
-      const b = this.product();
-      left = t.text === '+' ? (x) => a(x) + b(x) : (x) => a(x) - b(x);
+      terms.push(this.product());
+      signs.push(t.text === '+' ? 1 : -1);
     }
-    return left;
+    if (terms.length === 0) return first;
+    return (x) => {
+      let v = first(x);
+      for (let i = 0; i < terms.length; i++) v = signs[i] > 0 ? v + terms[i](x) : v - terms[i](x);
+      return v;
+    };
   }
 
   private product(): Evaluator {
-    let left = this.unary();
+    const first = this.unary();
+    const factors: Evaluator[] = [];
+    const divides: boolean[] = [];
     for (let t = this.peek(); t.kind === 'op' && (t.text === '*' || t.text === '/'); t = this.peek()) {
       this.pos++;
-      const a = left;
-      const b = this.unary();
-      left = t.text === '*' ? (x) => a(x) * b(x) : (x) => a(x) / b(x);
+      factors.push(this.unary());
+      divides.push(t.text === '/');
     }
-    return left;
+    if (factors.length === 0) return first;
+    return (x) => {
+      let v = first(x);
+      for (let i = 0; i < factors.length; i++) v = divides[i] ? v / factors[i](x) : v * factors[i](x);
+      return v;
+    };
   }
 
+  // Every nesting passes through here (a parenthesis or function argument starts a sum, a sign
+  // or exponent is a unary), so this is where depth is counted.
   private unary(): Evaluator {
     const t = this.peek();
-    if (t.kind === 'op' && (t.text === '-' || t.text === '+')) {
-      this.pos++;
-      const a = this.unary();
-      return t.text === '-' ? (x) => -a(x) : a;
+    if (++this.depth > MAX_EXPRESSION_DEPTH) {
+      this.fail(`nested more than ${MAX_EXPRESSION_DEPTH} levels deep at column ${t.column}`);
     }
-    return this.power();
+    try {
+      if (t.kind === 'op' && (t.text === '-' || t.text === '+')) {
+        this.pos++;
+        const a = this.unary();
+        return t.text === '-' ? (x) => -a(x) : a;
+      }
+      return this.power();
+    } finally {
+      this.depth--;
+    }
   }
 
   private power(): Evaluator {
@@ -217,7 +253,7 @@ class Parser {
   }
 
   private fail(message: string): never {
-    throw new BimtError(`expression "${this.src}": ${message}`);
+    throw new BimtError(`expression ${quote(this.src)}: ${message}`);
   }
 }
 

@@ -5,7 +5,7 @@
  * src/model/architecture.ts), so the input labels name embedding dimensions, not features.
  */
 import { z } from 'zod';
-import { BimtError } from '../errors.js';
+import { ConfigValueError } from '../errors.js';
 import { Rng } from '../util/random.js';
 import type { Split, TaskDefinition } from './task.js';
 
@@ -37,7 +37,7 @@ export function makeModularAddition(p: number, trainFraction: number, rng: Rng):
   // The small epsilon keeps fractions like 0.29 * 100 = 28.999999999999996 from losing a pair.
   const nTrain = Math.floor(trainFraction * total + 1e-9);
   if (nTrain < 1 || nTrain >= total) {
-    throw new BimtError(`task.train_fraction ${trainFraction} leaves an empty train or test set for p = ${p} (${total} pairs)`);
+    throw new ConfigValueError(['task', 'train_fraction'], `${trainFraction} leaves an empty train or test set for p = ${p} (${total} pairs)`);
   }
   const order = rng.shuffle(Int32Array.from({ length: total }, (_, k) => k));
   const take = (from: number, to: number): Split => {

@@ -8,7 +8,8 @@
  *     task: { kind: symbolic, inputs: 2, outputs: ["x1*x2", "sin(pi*x1)"] }
  */
 import { z } from 'zod';
-import { BimtError } from '../errors.js';
+import { BimtError, ConfigValueError } from '../errors.js';
+import { quote } from '../util/excerpt.js';
 import { Rng } from '../util/random.js';
 import { parseExpression, type CompiledExpression } from './expression.js';
 import type { Split, TaskDefinition } from './task.js';
@@ -101,7 +102,8 @@ export function makeSymbolic(outputs: readonly CompiledExpression[], nVars: numb
       const v = f.evaluate(row);
       if (!Number.isFinite(v)) {
         const at = Array.from(row, (r) => r.toFixed(4)).join(', ');
-        throw new BimtError(`task.outputs[${o}] "${f.source}" is ${v} at x = (${at}); outputs must be finite on [-1, 1]^${nVars}`);
+        const detail = `${quote(f.source)} is ${v} at x = (${at}); outputs must be finite on [-1, 1]^${nVars}`;
+        throw new ConfigValueError(['task', 'outputs', o], detail, `task.outputs[${o}] ${detail}`);
       }
       y[i * nOut + o] = v;
     });
