@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { selectBackend, type BackendName } from '../backend.js';
 import { loadConfig } from '../config/load.js';
 import { BimtError } from '../errors.js';
+import { checkRunName } from '../runs/names.js';
 import { ensureRunsDir } from '../runs/run-dir.js';
 import { buildTask } from '../tasks/registry.js';
 import { validateEngine } from '../train/engine.js';
@@ -36,6 +37,7 @@ export function trainCommand(): Command {
         outcome = await resumeTraining(flags.resume, { backend });
       } else {
         if (file === undefined) throw new BimtError('missing config file: bimt train <config.yaml> (or --resume <run dir>)');
+        if (flags.name !== undefined) checkRunName(flags.name, '--name');
         const loaded = loadConfig(file, flags.set);
         // Everything a user can get wrong is checked before the backend line is printed.
         validateEngine(loaded.config, buildTask(loaded.config));

@@ -11,6 +11,7 @@ import { basename, extname } from 'node:path';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { z } from 'zod';
 import { BimtError } from '../errors.js';
+import { runNameFromFileName } from '../runs/names.js';
 import { MAX_CONFIG_BYTES, readRegularFile } from '../util/files.js';
 import { applyOverrides, parseOverride, type Override } from './overrides.js';
 import { isResolveIssue, resolveConfig, type ResolvedConfig } from './resolve.js';
@@ -72,7 +73,7 @@ export function parseConfig(text: string, file: string, sets: readonly string[] 
     }
     throw located(path, describe(issue, path, merged));
   }
-  const fallbackName = basename(file, extname(file));
+  const fallbackName = runNameFromFileName(basename(file, extname(file)));
   const resolved = resolveConfig(parsed.data, fallbackName);
   if (isResolveIssue(resolved)) {
     const steps = overrideFor(overrides, ['train', 'steps']);

@@ -4,6 +4,7 @@
  * written from this file; keep the two in step.
  */
 import { z } from 'zod';
+import { isRunName, RUN_NAME_RULE } from '../runs/names.js';
 import { taskSchema } from '../tasks/registry.js';
 
 const positiveInt = z.number().int().positive();
@@ -113,7 +114,7 @@ export const outputSchema = z.strictObject({
 
 export const configSchema = z.strictObject({
   /** Prefix of run directory names; defaults to the config file's name. */
-  name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-"').optional(),
+  name: z.string().refine(isRunName, `not a valid run name (${RUN_NAME_RULE})`).optional(),
   /** Master seed: drives data, initialisation and batching unless task.seed / model.seed say otherwise. */
   seed: z.number().int().nonnegative().default(0),
   task: taskSchema,
