@@ -24,6 +24,7 @@ import { initNetwork } from '../model/init.js';
 import { buildTask } from '../tasks/registry.js';
 import { adamSettingsOf, batchRowsOf, chooseEngine, createEngine, enginesFor, WORKERS_MIN_ROWS } from '../train/engine.js';
 import { swapCostSpec, trainingCostSpec, trainLoop } from '../train/loop.js';
+import { packagePath } from '../util/package-files.js';
 import { randomWeights } from './random-network.js';
 
 const PAPER = ['fig3a', 'fig3b', 'fig3c', 'fig4', 'fig5'];
@@ -50,8 +51,7 @@ async function main(argv: string[]): Promise<void> {
   const quick = argv.includes('--quick');
   const rows: TaskRow[] = [];
   for (const id of PAPER) {
-    const file = `configs/paper/${id}.yaml`;
-    const { config } = loadConfig(file);
+    const { config } = loadConfig(packagePath(`configs/paper/${id}.yaml`));
     const task = buildTask(config);
     const arch = architectureFor(config.model, task);
     const auto = chooseEngine(config, task, backend.name).name;

@@ -7,13 +7,13 @@
  * on every machine.
  */
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { BimtError } from '../errors.js';
 import { listFromParams } from '../model/bio-model.js';
 import type { HostGrads } from '../model/host-mlp.js';
 import type { Params } from '../model/network.js';
 import type { Split, TaskInstance } from '../tasks/task.js';
+import { packagePath } from '../util/package-files.js';
 import type { EngineSetup } from './engine.js';
 import type { Evaluation } from './evaluate.js';
 import type { GradientSource } from './host-engine.js';
@@ -68,7 +68,7 @@ export class WorkerGradients implements GradientSource {
   static async start(setup: EngineSetup, backend: 'wasm' | 'cpu'): Promise<WorkerGradients> {
     const { net, task } = setup;
     const { arch } = net;
-    const script = fileURLToPath(new URL('../../dist/train/gradient-worker.js', import.meta.url));
+    const script = packagePath('dist/train/gradient-worker.js');
     if (!existsSync(script)) throw new BimtError(`${script} is missing; build bimt first (npm run build)`, 1);
     const sizes = paramSizes(arch);
     const total = sizes.reduce((a, b) => a + b, 0);
