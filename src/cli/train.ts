@@ -1,12 +1,13 @@
 /** `bimt train <config>` and `bimt train --resume <run>`: argument parsing only; the work is in src/train/run.ts. */
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { selectBackend, type BackendName } from '../backend.js';
 import { loadConfig } from '../config/load.js';
 import { BimtError } from '../errors.js';
 import { checkRunName } from '../runs/names.js';
-import { ensureRunsDir } from '../runs/run-dir.js';
+import { ensureRunsDir, openRunDir } from '../runs/run-dir.js';
 import { buildTask } from '../tasks/registry.js';
 import { validateEngine } from '../train/engine.js';
+import { checkMemory, defaultMemoryLimit, parseSize, type MemoryLimit } from '../train/memory.js';
 import { summary } from '../train/progress.js';
 import { resumeTraining, runTraining, type RunOutcome } from '../train/run.js';
 import { backendOption } from './options.js';
@@ -17,6 +18,7 @@ interface TrainFlags {
   backend?: BackendName;
   runsDir?: string;
   resume?: string;
+  maxMemory?: number;
 }
 
 export function trainCommand(): Command {
@@ -28,11 +30,15 @@ export function trainCommand(): Command {
     .addOption(backendOption())
     .option('--runs-dir <dir>', 'where run directories go (default: output.runs_dir of the config)')
     .option('--resume <run dir>', 'continue an interrupted run from its last checkpoint')
+    .option('--max-memory <size>', "refuse a config whose training needs more memory than this, e.g. 8G or 512M (default: half of this machine's memory)", parseMemory)
     .action(async (file: string | undefined, flags: TrainFlags) => {
       let outcome: RunOutcome;
+      const memory: MemoryLimit = flags.maxMemory === undefined ? defaultMemoryLimit() : { bytes: flags.maxMemory, source: '--max-memory' };
       if (flags.resume !== undefined) {
         if (file !== undefined) throw new BimtError('give either a config file or --resume <run dir>, not both');
         if (flags.set.length > 0 || flags.name || flags.runsDir) throw new BimtError('--resume continues a run as it was configured; --set, --name and --runs-dir cannot be used with it');
+        const { config } = loadConfig(openRunDir(flags.resume).config);
+        checkMemory(config, buildTask(config), memory);
         const backend = await announce(flags.backend);
         outcome = await resumeTraining(flags.resume, { backend });
       } else {
@@ -40,7 +46,9 @@ export function trainCommand(): Command {
         if (flags.name !== undefined) checkRunName(flags.name, '--name');
         const loaded = loadConfig(file, flags.set);
         // Everything a user can get wrong is checked before the backend line is printed.
-        validateEngine(loaded.config, buildTask(loaded.config));
+        const task = buildTask(loaded.config);
+        validateEngine(loaded.config, task);
+        checkMemory(loaded.config, task, memory);
         ensureRunsDir(flags.runsDir ?? loaded.config.output.runs_dir);
         const backend = await announce(flags.backend);
         outcome = await runTraining({
@@ -69,6 +77,12 @@ async function announce(forced: BackendName | undefined) {
   const skipped = backend.skipped.length ? ` (skipped ${backend.skipped.map((s) => s.split(':')[0]).join(', ')})` : '';
   process.stderr.write(`bimt: backend ${backend.name}${skipped}\n`);
   return backend;
+}
+
+function parseMemory(value: string): number {
+  const bytes = parseSize(value);
+  if (bytes === undefined) throw new InvalidArgumentError('--max-memory must be a size such as 8G, 512M or 1.5G');
+  return bytes;
 }
 
 function collect(value: string, previous: string[]): string[] {
