@@ -26,7 +26,7 @@ export function trainCommand(): Command {
     .description('train a BIMT network from a YAML config and write a run directory (or continue one with --resume)')
     .argument('[config]', 'YAML config file (see configs/)')
     .option('--set <key=value>', 'override a config key, e.g. --set train.steps=2000 (repeatable)', collect, [])
-    .option('--name <name>', 'exact run directory name (default: <config name>-<timestamp>)')
+    .option('--name <name>', 'exact run directory name: letters, digits, ".", "_", "-" (default: <config name>-<timestamp>)')
     .addOption(backendOption())
     .option('--runs-dir <dir>', 'where run directories go (default: output.runs_dir of the config)')
     .option('--resume <run dir>', 'continue an interrupted run from its last checkpoint')
