@@ -2,10 +2,11 @@
 // from another working directory, twice into one --out. Two cheap figures (fig4, fig3a: a few
 // seconds of training each).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { saveRecord, writeReport } from '../src/reproduce/report.js';
 
 const BIN = resolve('bin/bimt.js');
 const cwd = mkdtempSync(join(tmpdir(), 'bimt-reproduce-'));
@@ -44,5 +45,24 @@ describe('bimt reproduce --out', () => {
   it('says what --out is in its help', () => {
     const help = bimt('reproduce', '--help');
     expect(help.stdout.replace(/\s+/g, ' ')).toMatch(/--out <dir> directory of REPORT\.md and of one run directory per figure/);
+  });
+});
+
+describe('REPORT.md', () => {
+  it('is written from every figure recorded in the directory, in the paper order; a bad record is named', () => {
+    const out = mkdtempSync(join(tmpdir(), 'bimt-report-'));
+    for (const id of ['fig5', 'fig3b', 'fig4']) mkdirSync(join(out, id));
+    const claim = (pass: boolean) => ({ claim: 'test accuracy', reference: '>= 0.99', measured: pass ? '1.00' : '0.50', pass });
+    saveRecord(out, { figure: 'fig5', backend: 'cpu', seconds: 150, claims: [claim(true)], plots: ['plots/curves.svg'] });
+    saveRecord(out, { figure: 'fig3b', backend: 'wasm', seconds: 3, claims: [claim(true)], plots: [] });
+    writeFileSync(join(out, 'fig4', 'reproduce.json'), '{"figure": "fig4"}');
+    const report = readFileSync(writeReport(out), 'utf8');
+    expect(report).toMatch(/Backend: wasm, cpu\. Overall: \*\*some claims FAIL\*\*/);
+    const order = ['## Figure 3b', '## Figure 4', '## Figure 5'].map((h) => report.indexOf(h));
+    expect(order.every((i, k) => i > 0 && (k === 0 || i > order[k - 1]))).toBe(true);
+    expect(report).toMatch(/fig4\/reproduce\.json cannot be read \(not a record written by bimt reproduce\)/);
+    expect(report).toMatch(/run `fig5`, backend cpu, 150 s/);
+    expect(report).toMatch(/\]\(fig5\/plots\/curves\.svg\)/);
+    expect(report).not.toMatch(/Figure 3a|Figure 3c/);
   });
 });

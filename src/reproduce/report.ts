@@ -51,7 +51,7 @@ export function writeReport(outDir: string): string {
     if (!existsSync(file)) continue;
     let record: FigureRecord;
     try {
-      record = JSON.parse(readRegularFile(file, 'reproduce record', MAX_RECORD_BYTES).toString('utf8')) as FigureRecord;
+      record = parseRecord(readRegularFile(file, 'reproduce record', MAX_RECORD_BYTES).toString('utf8'));
     } catch (e) {
       all = false;
       sections.push(`## ${fig.title}`, '', `${relative(outDir, file)} cannot be read (${e instanceof Error ? e.message : describeFsError(e)}).`, '');
@@ -72,6 +72,13 @@ export function writeReport(outDir: string): string {
   const path = reportPath(outDir);
   writeFileAtomic(path, text);
   return path;
+}
+
+function parseRecord(text: string): FigureRecord {
+  const r = JSON.parse(text) as Partial<FigureRecord> | null;
+  const ok = typeof r?.backend === 'string' && typeof r.seconds === 'number' && Array.isArray(r.claims) && Array.isArray(r.plots);
+  if (!ok) throw new Error('not a record written by bimt reproduce');
+  return r as FigureRecord;
 }
 
 function figureSection(outDir: string, fig: FigureSpec, r: FigureRecord): string[] {

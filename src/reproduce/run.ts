@@ -13,7 +13,6 @@ import { openCheckpoint } from '../runs/open.js';
 import { pruneAndSave } from '../runs/pruned.js';
 import { runTraining } from '../train/run.js';
 import { packagePath } from '../util/package-files.js';
-import type { ClaimResult } from './claims.js';
 import type { FigureSpec } from './figures.js';
 import { figureRunDir, saveRecord, type FigureRecord } from './report.js';
 
@@ -59,7 +58,11 @@ export function checkFiguresNew(outDir: string, figures: readonly FigureSpec[]):
   const done = figures.filter((f) => existsSync(figureRunDir(outDir, f)));
   if (done.length === 0) return;
   const dirs = done.map((f) => figureRunDir(outDir, f)).join(', ');
-  throw new BimtError(`${dirs} already ${done.length === 1 ? 'exists' : 'exist'}: ${done.map((f) => f.id).join(', ')} was reproduced into ${outDir} before; remove ${done.length === 1 ? 'it' : 'them'} or give another --out`);
+  const one = done.length === 1;
+  throw new BimtError(
+    `${dirs} already ${one ? 'exists' : 'exist'}: ${done.map((f) => f.id).join(', ')} ${one ? 'was' : 'were'} reproduced into ${outDir} before; ` +
+      `remove ${one ? 'it' : 'them'} or give another --out`,
+  );
 }
 
 /** The console table: one line per claim. */
