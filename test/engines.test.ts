@@ -4,7 +4,7 @@
 // which the test setup builds first (test/global-setup.ts).
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
-import { architectureFor } from '../src/model/architecture.js';
+import { architectureFor } from '../src/config/architecture.js';
 import { costCoefficients } from '../src/model/connection-cost.js';
 import { initNetwork } from '../src/model/init.js';
 import { listFromParams, type Architecture, type Network, type Params } from '../src/model/network.js';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { applySwap } from '../src/bimt/swap.js';
 import { modelSchema } from '../src/config/schema.js';
 import { BimtError } from '../src/errors.js';
-import { architectureFor } from '../src/model/architecture.js';
+import { architectureFor } from '../src/config/architecture.js';
 import { BioModel } from '../src/model/bio-model.js';
 import {
   connectionCost,

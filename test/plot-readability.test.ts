@@ -13,7 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend.js';
 import { networkGraph, type Labels } from '../src/bimt/graph.js';
 import { loadConfig } from '../src/config/load.js';
-import { architectureFor } from '../src/model/architecture.js';
+import { architectureFor } from '../src/config/architecture.js';
 import { lineGeometry } from '../src/model/geometry.js';
 import { identity } from '../src/model/init.js';
 import type { Network } from '../src/model/network.js';

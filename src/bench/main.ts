@@ -20,13 +20,14 @@ import * as tf from '@tensorflow/tfjs';
 import { isBackendName, selectBackend } from '../backend.js';
 import { relocate } from '../bimt/relocate.js';
 import { loadConfig } from '../config/load.js';
-import { architectureFor } from '../model/architecture.js';
+import { architectureFor } from '../config/architecture.js';
 import { costCoefficients } from '../model/connection-cost.js';
 import { initNetwork } from '../model/init.js';
 import { buildTask } from '../tasks/registry.js';
 import { adamSettingsOf, batchRowsOf, chooseEngine, enginesFor, WORKERS_MIN_ROWS } from '../train/choose-engine.js';
 import { createEngine } from '../train/create-engine.js';
 import { swapCostSpec, trainingCostSpec, trainLoop } from '../train/loop.js';
+import { packagePath } from '../util/package-files.js';
 import { randomWeights } from './random-network.js';
 import { measureStartup } from './startup.js';
 
@@ -57,8 +58,7 @@ async function main(argv: string[]): Promise<void> {
   process.stderr.write('startup done\n');
   const rows: TaskRow[] = [];
   for (const id of PAPER) {
-    const file = `configs/paper/${id}.yaml`;
-    const { config } = loadConfig(file);
+    const { config } = loadConfig(packagePath(`configs/paper/${id}.yaml`));
     const task = buildTask(config);
     const arch = architectureFor(config.model, task);
     const auto = chooseEngine(config, task, backend.name).name;

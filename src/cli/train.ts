@@ -3,10 +3,12 @@
  * src/train/run.ts. Its modules are imported when the command runs, not when the CLI starts (see
  * main.ts), and a run of the host engine loads no tfjs backend at all: it computes without one.
  */
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { NO_BACKEND, selectBackend, type BackendName, type RunBackend } from '../backend.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { BimtError } from '../errors.js';
+import { checkRunName } from '../config/run-name.js';
+import { checkMemory, defaultMemoryLimit, parseSize, type MemoryLimit } from '../train/memory.js';
 import type { RunOutcome } from '../train/run.js';
 import { backendOption } from './options.js';
 
@@ -16,6 +18,7 @@ interface TrainFlags {
   backend?: BackendName;
   runsDir?: string;
   resume?: string;
+  maxMemory?: number;
 }
 
 export function trainCommand(): Command {
@@ -23,10 +26,11 @@ export function trainCommand(): Command {
     .description('train a BIMT network from a YAML config and write a run directory (or continue one with --resume)')
     .argument('[config]', 'YAML config file (see configs/)')
     .option('--set <key=value>', 'override a config key, e.g. --set train.steps=2000 (repeatable)', collect, [])
-    .option('--name <name>', 'exact run directory name (default: <config name>-<timestamp>)')
+    .option('--name <name>', 'exact run directory name: letters, digits, ".", "_", "-" (default: <config name>-<timestamp>)')
     .addOption(backendOption())
     .option('--runs-dir <dir>', 'where run directories go (default: output.runs_dir of the config)')
     .option('--resume <run dir>', 'continue an interrupted run from its last checkpoint')
+    .option('--max-memory <size>', "refuse a config whose training needs more memory than this, e.g. 8G or 512M (default: half of this machine's memory)", parseMemory)
     .action(async (file: string | undefined, flags: TrainFlags) => {
       const [{ loadConfig }, { readMetrics }, { ensureRunsDir, openRunDir }, { buildTask }, { engineWithoutBackend }, { resumeTraining, runTraining }, { explosionWarning, summaryLines }] = await Promise.all([
         import('../config/load.js'),
@@ -42,18 +46,23 @@ export function trainCommand(): Command {
       const needsBackend = (config: ResolvedConfig) => engineWithoutBackend(config, buildTask(config)) === undefined;
       let outcome: RunOutcome;
       let totalSteps: number;
+      const memory: MemoryLimit = flags.maxMemory === undefined ? defaultMemoryLimit() : { bytes: flags.maxMemory, source: '--max-memory' };
       if (flags.resume !== undefined) {
         if (file !== undefined) throw new BimtError('give either a config file or --resume <run dir>, not both');
         if (flags.set.length > 0 || flags.name || flags.runsDir) throw new BimtError('--resume continues a run as it was configured; --set, --name and --runs-dir cannot be used with it');
-        const backend = await announce(needsBackend(loadConfig(openRunDir(flags.resume).config).config), flags.backend);
+        const { config } = loadConfig(openRunDir(flags.resume).config);
+        checkMemory(config, buildTask(config), memory);
+        const backend = await announce(needsBackend(config), flags.backend);
         outcome = await resumeTraining(flags.resume, { backend });
         totalSteps = loadConfig(outcome.paths.config).config.train.steps;
       } else {
         if (file === undefined) throw new BimtError('missing config file: bimt train <config.yaml> (or --resume <run dir>)');
+        if (flags.name !== undefined) checkRunName(flags.name, '--name');
         const loaded = loadConfig(file, flags.set);
         for (const w of loaded.warnings) process.stderr.write(`bimt: warning: ${w}\n`);
         // Everything a user can get wrong is checked before the backend line is printed.
         const needed = needsBackend(loaded.config);
+        checkMemory(loaded.config, buildTask(loaded.config), memory);
         ensureRunsDir(flags.runsDir ?? loaded.config.output.runs_dir);
         const backend = await announce(needed, flags.backend);
         outcome = await runTraining({
@@ -91,6 +100,12 @@ async function announce(needed: boolean, forced: BackendName | undefined): Promi
   const skipped = backend.skipped.length ? ` (skipped ${backend.skipped.map((s) => s.split(':')[0]).join(', ')})` : '';
   process.stderr.write(`bimt: backend ${backend.name}${skipped}\n`);
   return backend;
+}
+
+function parseMemory(value: string): number {
+  const bytes = parseSize(value);
+  if (bytes === undefined) throw new InvalidArgumentError('--max-memory must be a size such as 8G, 512M or 1.5G');
+  return bytes;
 }
 
 function collect(value: string, previous: string[]): string[] {

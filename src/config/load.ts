@@ -10,8 +10,9 @@
  */
 import { basename, extname } from 'node:path';
 import { ConfigValueError, BimtError } from '../errors.js';
-import { architectureFor } from '../model/architecture.js';
+import { architectureFor } from './architecture.js';
 import { buildTask } from '../tasks/registry.js';
+import { runNameFromFileName } from './run-name.js';
 import { MAX_CONFIG_BYTES, readRegularFile } from '../util/files.js';
 import { allowedKeys, describeIssue, pickIssue } from './issues.js';
 import { locate, mergeLayers, readLayers, type Layer } from './layers.js';
@@ -63,7 +64,7 @@ function readConfig(text: string, file: string, sets: readonly string[]): Omit<L
     }
     throw located(path, describeIssue(issue, path, merged));
   }
-  const fallbackName = basename(file, extname(file));
+  const fallbackName = runNameFromFileName(basename(file, extname(file)));
   const resolved = resolveConfig(parsed.data, fallbackName);
   if (isResolveIssue(resolved)) {
     const steps = overrideFor(overrides, ['train', 'steps']);

@@ -4,6 +4,7 @@
  * written from this file; keep the two in step.
  */
 import { z } from 'zod';
+import { isRunName, RUN_NAME_RULE } from './run-name.js';
 import { taskSchema } from '../tasks/registry.js';
 
 const positiveInt = z.number().int().positive();
@@ -26,9 +27,15 @@ const lambdaChange = z.union([
   z.strictObject({ at: stepRef, multiply: nonNegative }),
 ]);
 
+/**
+ * Largest layer a config may ask for. Whether a network fits is the memory check's business
+ * (src/train/memory.ts); this bound only keeps absurd widths (1e8, 1e300) out of its arithmetic.
+ */
+export const MAX_WIDTH = 1_000_000;
+
 export const modelSchema = z.strictObject({
   /** Neurons per layer, input first. With an embedding, widths[0] = in_fold * embedding dim. */
-  widths: z.array(positiveInt).min(2),
+  widths: z.array(positiveInt.max(MAX_WIDTH, `at most ${MAX_WIDTH} neurons per layer`)).min(2),
   /** Copies of the input positions (2 when the input is two concatenated token embeddings). */
   in_fold: positiveInt.default(1),
   activation: z.enum(['silu']).default('silu'),
@@ -113,7 +120,7 @@ export const outputSchema = z.strictObject({
 
 export const configSchema = z.strictObject({
   /** Prefix of run directory names; defaults to the config file's name. */
-  name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-"').optional(),
+  name: z.string().refine(isRunName, `not a valid run name (${RUN_NAME_RULE})`).optional(),
   /** Master seed: drives data, initialisation and batching unless task.seed / model.seed say otherwise. */
   seed: z.number().int().nonnegative().default(0),
   task: taskSchema,

@@ -20,7 +20,7 @@ import { embeddingGroups, type NetworkGraph } from '../bimt/graph.js';
 import { pruneNetwork } from '../bimt/prune.js';
 import { lambdaPhases } from '../config/resolve.js';
 import { BimtError } from '../errors.js';
-import { architectureFor } from '../model/architecture.js';
+import { architectureFor } from '../config/architecture.js';
 import { BioModel } from '../model/bio-model.js';
 import type { Network } from '../model/network.js';
 import { writeOutputFile } from '../runs/atomic.js';

@@ -1,9 +1,10 @@
 /**
  * `bimt reproduce`: for each figure, train its paper config into <out>/<figure>/, prune the final
- * checkpoint, draw the plots, evaluate the claims, and write REPORT.md with every figure beside
- * its numbers. Training, pruning and plotting are the same code the commands use.
+ * checkpoint, draw the plots and evaluate the claims (REPORT.md: report.ts). Training, pruning
+ * and plotting are the same code the commands use.
  */
-import { join, relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { relative } from 'node:path';
 import type { BackendChoice } from '../backend.js';
 import { loadConfig } from '../config/load.js';
 import { BimtError } from '../errors.js';
@@ -11,20 +12,20 @@ import { plotRun } from '../plot/run-plots.js';
 import { openCheckpoint } from '../runs/open.js';
 import { pruneAndSave } from '../train/prune-run.js';
 import { runTraining } from '../train/run.js';
-import type { ClaimResult } from './claims.js';
+import { packagePath } from '../util/package-files.js';
 import type { FigureSpec } from './figures.js';
+import { figureRunDir, saveRecord, type FigureRecord } from './report.js';
 
 export interface FigureOutcome {
   readonly figure: FigureSpec;
-  readonly runDir: string;
-  readonly claims: ClaimResult[];
-  readonly plots: string[];
-  readonly seconds: number;
+  /** What REPORT.md shows of it (src/reproduce/report.ts). */
+  readonly record: FigureRecord;
 }
 
+/** Reproduces a figure into figureRunDir(outDir, fig), which must not exist yet, and saves its record there. */
 export async function reproduceFigure(fig: FigureSpec, outDir: string, backend: BackendChoice, log: (s: string) => void): Promise<FigureOutcome> {
   const started = Date.now();
-  const { config } = loadConfig(fig.config);
+  const { config } = loadConfig(packagePath(fig.config));
   log(`${fig.id}: training ${fig.config} (${config.train.steps} steps)`);
   const run = await runTraining({ config, name: fig.id, exactName: true, backend, runsDir: outDir });
   if (run.status !== 'completed') throw new BimtError(`${fig.id}: training ${run.status}`, 1);
@@ -38,42 +39,38 @@ export async function reproduceFigure(fig: FigureSpec, outDir: string, backend: 
     ...plotRun(opened, { kinds: ['network', 'task'], pruned: true, threshold }),
   ];
   const claims = fig.claims({ trained: saved.before, pruned: { net: saved.net, graph: saved.graph, evaluation: saved.after } });
-  return { figure: fig, runDir: run.paths.root, claims, plots, seconds: (Date.now() - started) / 1000 };
+  const record: FigureRecord = {
+    figure: fig.id,
+    backend: backend.name,
+    seconds: (Date.now() - started) / 1000,
+    claims,
+    plots: plots.map((p) => relative(opened.paths.root, p)),
+  };
+  saveRecord(outDir, record);
+  return { figure: fig, record };
+}
+
+/**
+ * Refuses, before anything runs, an output directory where one of the figures was reproduced
+ * already: its run directory would collide, and its REPORT.md section would no longer match it.
+ */
+export function checkFiguresNew(outDir: string, figures: readonly FigureSpec[]): void {
+  const done = figures.filter((f) => existsSync(figureRunDir(outDir, f)));
+  if (done.length === 0) return;
+  const dirs = done.map((f) => figureRunDir(outDir, f)).join(', ');
+  const one = done.length === 1;
+  throw new BimtError(
+    `${dirs} already ${one ? 'exists' : 'exist'}: ${done.map((f) => f.id).join(', ')} ${one ? 'was' : 'were'} reproduced into ${outDir} before; ` +
+      `remove ${one ? 'it' : 'them'} or give another --out`,
+  );
 }
 
 /** The console table: one line per claim. */
 export function claimsTable(outcomes: readonly FigureOutcome[]): string {
   const rows = [['figure', 'claim', 'reference', 'this run', 'result']];
-  for (const o of outcomes) for (const c of o.claims) rows.push([o.figure.id, c.claim, c.reference, c.measured, c.pass ? 'pass' : 'FAIL']);
+  for (const o of outcomes) for (const c of o.record.claims) rows.push([o.figure.id, c.claim, c.reference, c.measured, c.pass ? 'pass' : 'FAIL']);
   const clip = (s: string) => (s.length > 70 ? `${s.slice(0, 67)}...` : s);
   const cells = rows.map((r) => r.map(clip));
   const widths = cells[0].map((_, c) => Math.max(...cells.map((r) => r[c].length)));
   return cells.map((r) => r.map((x, c) => x.padEnd(widths[c])).join('  ').trimEnd()).join('\n') + '\n';
-}
-
-export function reportMarkdown(outcomes: readonly FigureOutcome[], reportDir: string, backend: string): string {
-  const all = outcomes.every((o) => o.claims.every((c) => c.pass));
-  const lines = [
-    '# bimt reproduce: the paper\'s figures, checked by number',
-    '',
-    `Liu, Gan & Tegmark (2023), "Seeing is Believing" (arXiv 2305.08746). Backend: ${backend}. ` +
-      `Overall: **${all ? 'every claim passes' : 'some claims FAIL'}**.`,
-    '',
-  ];
-  const esc = (s: string) => s.replace(/\|/g, '\\|');
-  for (const o of outcomes) {
-    lines.push(`## ${o.figure.title}`, '', `> ${o.figure.paper}`, '');
-    if (o.figure.note) lines.push(o.figure.note, '');
-    lines.push(`Config \`${o.figure.config}\`, run \`${relative(reportDir, o.runDir)}\`, ${o.seconds.toFixed(0)} s.`, '');
-    lines.push('| claim | reference | this run | result |', '|---|---|---|---|');
-    for (const c of o.claims) lines.push(`| ${esc(c.claim)} | ${esc(c.reference)} | ${esc(c.measured)} | ${c.pass ? 'pass' : '**FAIL**'} |`);
-    lines.push('');
-    for (const p of o.plots) lines.push(`![${p.split('/').pop()}](${relative(reportDir, p)})`);
-    lines.push('');
-  }
-  return lines.join('\n');
-}
-
-export function reportPath(dir: string): string {
-  return join(dir, 'REPORT.md');
 }

@@ -14,7 +14,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { BimtError } from '../errors.js';
-import { architectureFor } from '../model/architecture.js';
+import { architectureFor } from '../config/architecture.js';
 import type { Architecture } from '../model/network.js';
 import { buildTask } from '../tasks/registry.js';
 import type { TaskInstance } from '../tasks/task.js';

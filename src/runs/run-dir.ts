@@ -16,6 +16,7 @@ import { join, resolve } from 'node:path';
 import { BimtError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
 import { checkpointFileName, stepOfFileName } from './checkpoint.js';
+import { checkRunName } from '../config/run-name.js';
 
 export interface RunPaths {
   readonly root: string;
@@ -136,6 +137,7 @@ export function prunedPaths(p: RunPaths, tag: string, threshold: number): { dir:
  * runs start within the same second), or exactly `name` when `exact`, which must not exist yet.
  */
 export function createRunDir(runsDir: string, name: string, opts: { exact: boolean; now?: Date }): RunPaths {
+  checkRunName(name, 'run name'); // the commands check first, naming the source; this keeps every caller inside runsDir
   ensureRunsDir(runsDir);
   const candidates = opts.exact ? [name] : timestamped(name, opts.now ?? new Date());
   for (const dir of candidates) {

@@ -6,7 +6,7 @@
 import { NO_BACKEND, type BackendName } from '../backend.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { BimtError } from '../errors.js';
-import { architectureFor } from '../model/architecture.js';
+import { architectureFor } from '../config/architecture.js';
 import type { Architecture } from '../model/network.js';
 import type { TaskInstance } from '../tasks/task.js';
 import type { AdamSettings } from './adam.js';

@@ -13,7 +13,7 @@ import { relocate } from '../bimt/relocate.js';
 import { swapParams, type Swap } from '../bimt/swap.js';
 import { activeBackend } from '../backend.js';
 import { biasPenaltyOn, lambdaAt, type ResolvedConfig } from '../config/resolve.js';
-import { architectureFor } from '../model/architecture.js';
+import { architectureFor } from '../config/architecture.js';
 import { connectionCost, costCoefficients, type CostSpec } from '../model/connection-cost.js';
 import { initNetwork } from '../model/init.js';
 import { cloneNetwork, listFromParams, type Network } from '../model/network.js';

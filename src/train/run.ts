@@ -13,7 +13,7 @@ import { networkGraph } from '../bimt/graph.js';
 import { loadConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { BimtError } from '../errors.js';
-import { architectureFor } from '../model/architecture.js';
+import { architectureFor } from '../config/architecture.js';
 import { writeFileAtomic } from '../runs/atomic.js';
 import { writeCheckpoint } from '../runs/checkpoint.js';
 import { snapshotRecord } from '../runs/graph-record.js';

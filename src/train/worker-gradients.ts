@@ -7,12 +7,12 @@
  * on every machine.
  */
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { BimtError } from '../errors.js';
 import type { HostGrads } from '../model/host-mlp.js';
 import { listFromParams, type Params } from '../model/network.js';
 import type { Split, TaskInstance } from '../tasks/task.js';
+import { packagePath } from '../util/package-files.js';
 import type { EngineSetup, GradientSource } from './engine.js';
 import type { Evaluation } from '../tasks/task.js';
 import {
@@ -66,7 +66,7 @@ export class WorkerGradients implements GradientSource {
   static async start(setup: EngineSetup, backend: 'wasm' | 'cpu'): Promise<WorkerGradients> {
     const { net, task } = setup;
     const { arch } = net;
-    const script = fileURLToPath(new URL('../../dist/train/gradient-worker.js', import.meta.url));
+    const script = packagePath('dist/train/gradient-worker.js');
     if (!existsSync(script)) throw new BimtError(`${script} is missing; build bimt first (npm run build)`, 1);
     const sizes = paramSizes(arch);
     const total = sizes.reduce((a, b) => a + b, 0);

@@ -3,10 +3,10 @@
  * task's input and output sizes so a mismatch is a clear config error, not a tensor shape error.
  * The errors carry the key path, so config loading names the line of the offending key.
  */
-import type { ModelConfig } from '../config/schema.js';
+import type { ModelConfig } from './schema.js';
 import { ConfigValueError } from '../errors.js';
 import type { TaskInstance } from '../tasks/task.js';
-import type { Architecture } from './network.js';
+import type { Architecture } from '../model/network.js';
 
 export function architectureFor(model: ModelConfig, task: TaskInstance): Architecture {
   const { widths, in_fold: inFold } = model;

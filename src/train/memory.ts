@@ -1,0 +1,149 @@
+/**
+ * How much memory training a config takes, estimated from its shapes before anything is
+ * allocated, so that `model.widths: [2, 20000, 20000, 2]` is refused in a line instead of running
+ * for minutes until the machine swaps or the process is killed.
+ *
+ * The estimate counts what the engines keep (src/train/host-engine.ts, tfjs-engine.ts,
+ * worker-gradients.ts and the loop around them) in units of one float32 copy of the parameters
+ * (4 bytes x P), plus activations and data. It is meant to be right within a factor of about two,
+ * which is all a refusal needs: the configs it is for are off by orders of magnitude.
+ */
+import { totalmem } from 'node:os';
+import type { ResolvedConfig } from '../config/resolve.js';
+import { BimtError } from '../errors.js';
+import { architectureFor } from '../config/architecture.js';
+import type { Architecture } from '../model/network.js';
+import type { Split, TaskInstance } from '../tasks/task.js';
+import { batchRowsOf, chooseEngine } from './choose-engine.js';
+import type { EngineName } from './engine.js';
+
+export interface MemoryEstimate {
+  /** Parameters and Adam's two moments. */
+  readonly parameters: number;
+  /** Gradients, the engine's working copies and the copies a checkpoint makes. */
+  readonly copies: number;
+  /** Node, tfjs and its wasm module. */
+  readonly runtime: number;
+  readonly activations: number;
+  /** The task's splits, on the host and where the engine computes. */
+  readonly data: number;
+  readonly total: number;
+}
+
+/**
+ * Float32 copies of the parameters each engine holds at its peak, Adam's m and v included. What
+ * they are:
+ * - every engine: the values and Adam's m and v (3); the loop's host network and two sets of cost
+ *   coefficients, training and swap search (3); at a checkpoint a copy of the network, of m and v,
+ *   and the encoded state and model files (7);
+ * - host: float64 gradients (2) and HostMlp's float64 W and W^T (4);
+ * - tfjs: the cost coefficients as tensors, the gradients, Adam's temporaries and the cost's
+ *   gradient, and the wasm backend's heap, which grows by doubling and keeps its high-water mark
+ *   (it holds about twice the tensors at once);
+ * - workers: float64 gradients, the shared parameters, each shard's gradients, and each worker
+ *   thread's own tfjs heap with its variables, gradients and temporaries.
+ * The counts are peak resident memory, less the runtime and activations, measured on the wasm
+ * backend for two-moons runs that write checkpoints: [2, 2000, 2000, 2] on each engine, and
+ * [2, 4000, 4000, 2] on tfjs (33 and 34 copies); the list above accounts for most of each.
+ */
+const COPIES: Record<EngineName, number> = { host: 21, tfjs: 34, workers: 35 };
+
+/**
+ * Node, tfjs and its wasm module before any tensor (the peak of a [2, 20, 2] run), with another
+ * tfjs in each of the workers engine's two threads.
+ */
+const RUNTIME_BYTES: Record<EngineName, number> = { host: 128 * 2 ** 20, tfjs: 128 * 2 ** 20, workers: 224 * 2 ** 20 };
+
+/**
+ * Bytes per row and neuron for one pass: HostMlp keeps five float64 arrays per layer (h, h^T,
+ * sigmoid, dz, dz^T); tfjs keeps about six float32 values for the forward and backward pass.
+ */
+const ACTIVATION_BYTES: Record<EngineName, number> = { host: 40, tfjs: 24, workers: 24 };
+
+/** Trainable parameters of an architecture. */
+export function parameterCount(arch: Architecture): number {
+  const w = arch.widths;
+  let n = 0;
+  for (let l = 0; l + 1 < w.length; l++) n += w[l] * w[l + 1] + w[l + 1];
+  return n + (arch.embedding ? arch.embedding.vocab * arch.embedding.dim : 0);
+}
+
+/** The memory one engine needs to train the config. */
+export function estimateMemory(cfg: ResolvedConfig, task: TaskInstance, engine: EngineName): MemoryEstimate {
+  const arch = architectureFor(cfg.model, task);
+  const copy = 4 * parameterCount(arch);
+  const parameters = 3 * copy;
+  const copies = (COPIES[engine] - 3) * copy;
+  const neurons = arch.widths.reduce((a, b) => a + b, 0);
+  const batch = batchRowsOf(cfg, task);
+  // HostMlp sizes its buffers for the largest pass; tfjs evaluates both splits in one go.
+  const rows = engine === 'host' ? Math.max(batch, task.train.n, task.test.n) : Math.max(batch, task.train.n + task.test.n);
+  const activations = rows * neurons * ACTIVATION_BYTES[engine];
+  const host = splitBytes(task.train) + splitBytes(task.test);
+  const oneHot = task.targets.kind === 'classes' ? 4 * task.targets.count * (task.train.n + task.test.n) : 0;
+  const data = engine === 'host' ? host : 2 * host + oneHot;
+  const runtime = RUNTIME_BYTES[engine];
+  return { parameters, copies, activations, data, runtime, total: parameters + copies + activations + data + runtime };
+}
+
+function splitBytes(s: Split): number {
+  return s.x.byteLength + s.y.byteLength;
+}
+
+/** Where the memory limit came from, for the message. */
+export interface MemoryLimit {
+  readonly bytes: number;
+  readonly source: string;
+}
+
+/** The default limit: half of this machine's memory, leaving the rest to everything else. */
+export function defaultMemoryLimit(): MemoryLimit {
+  return { bytes: totalmem() / 2, source: "half of this machine's memory" };
+}
+
+/**
+ * Refuses a config whose training would need more than the limit, naming the widths, the estimate
+ * and its parts. It runs before the backend is chosen, so for `train.engine: auto` the larger
+ * estimate of what auto picks on a CPU backend (wasm, cpu) and on the others counts.
+ */
+export function checkMemory(cfg: ResolvedConfig, task: TaskInstance, limit: MemoryLimit): void {
+  const forced = cfg.train.engine;
+  const engines = forced === 'auto' ? (['wasm', 'tensorflow'] as const).map((b) => chooseEngine(cfg, task, b).name) : [forced];
+  const est = engines.map((e) => estimateMemory(cfg, task, e)).reduce((a, b) => (b.total > a.total ? b : a));
+  if (est.total <= limit.bytes) return;
+  const parts = [
+    `parameters and Adam's moments ${formatBytes(est.parameters)}`,
+    `gradients and working copies ${formatBytes(est.copies)}`,
+    `activations ${formatBytes(est.activations)}`,
+    `data ${formatBytes(est.data)}`,
+    `runtime ${formatBytes(est.runtime)}`,
+  ];
+  throw new BimtError(
+    `model.widths [${cfg.model.widths.join(', ')}]: about ${formatBytes(est.total)} to train (${parts.join(', ')}), ` +
+      `above the limit of ${formatBytes(limit.bytes)} (${limit.source}); lower the widths or pass --max-memory`,
+  );
+}
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+
+export function formatBytes(bytes: number): string {
+  let u = 0;
+  let x = bytes;
+  while (x >= 1024 && u < UNITS.length - 1) {
+    x /= 1024;
+    u++;
+  }
+  return `${u === 0 ? x.toFixed(0) : x < 10 ? x.toFixed(1) : x.toFixed(0)} ${UNITS[u]}`;
+}
+
+/**
+ * A size as a user writes it: a number with an optional unit K, M, G or T (powers of 1024, as
+ * for most memory flags; "8G", "512M", "1.5GiB", "4096"); undefined if it is not one.
+ */
+export function parseSize(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(?:([kmgt])(?:i?b)?|b)?\s*$/i.exec(text);
+  if (!m) return undefined;
+  const power = m[2] ? 'kmgt'.indexOf(m[2].toLowerCase()) + 1 : 0;
+  const bytes = Number(m[1]) * 1024 ** power;
+  return bytes > 0 && Number.isFinite(bytes) ? bytes : undefined;
+}

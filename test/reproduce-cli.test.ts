@@ -1,0 +1,68 @@
+// `bimt reproduce` run as a user outside the bimt folder would: by the full path of bin/bimt.js
+// from another working directory, twice into one --out. Two cheap figures (fig4, fig3a: a few
+// seconds of training each).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { saveRecord, writeReport } from '../src/reproduce/report.js';
+
+const BIN = resolve('bin/bimt.js');
+const cwd = mkdtempSync(join(tmpdir(), 'bimt-reproduce-'));
+const bimt = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
+
+describe('bimt reproduce --out', () => {
+  it('works from any directory, keeps earlier figures in REPORT.md and refuses a figure already there', () => {
+    const first = bimt('reproduce', 'fig4', '--out', 'out');
+    expect(first.stderr).not.toMatch(/no such config file/);
+    expect(first.status).toBe(0);
+    expect(first.stdout).toMatch(/report: out\/REPORT\.md/);
+
+    const second = bimt('reproduce', 'fig3a', '--out', 'out');
+    expect(second.status).not.toBe(2);
+    expect(second.stdout).toMatch(/^fig3a /m);
+    expect(second.stdout).not.toMatch(/^fig4 /m); // the table is this invocation's
+
+    const report = readFileSync(join(cwd, 'out', 'REPORT.md'), 'utf8');
+    // Both figures, in the paper's order, each with its claims and its plots.
+    expect(report.indexOf('## Figure 3a: independence')).toBeGreaterThan(0);
+    expect(report.indexOf('## Figure 4: two moons')).toBeGreaterThan(report.indexOf('## Figure 3a'));
+    expect(report).toMatch(/\| test accuracy \| >= 0\.98/);
+    expect(report).toMatch(/\| test MSE \| <= 1\.50e-2/);
+    for (const [, img] of report.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)) expect(existsSync(join(cwd, 'out', img))).toBe(true);
+    expect(report).toMatch(/\]\(fig4\/plots\/curves\.svg\)/);
+    expect(report).toMatch(/\]\(fig3a\/plots\/curves\.svg\)/);
+
+    const again = bimt('reproduce', 'fig4', '--out', 'out');
+    expect(again.status).toBe(2);
+    expect(again.stderr.trim().split('\n')).toEqual(['bimt: out/fig4 already exists: fig4 was reproduced into out before; remove it or give another --out']);
+    expect(again.stderr).not.toMatch(/--name/);
+    expect(readFileSync(join(cwd, 'out', 'REPORT.md'), 'utf8')).toBe(report);
+    expect(readdirSync(join(cwd, 'out')).sort()).toEqual(['REPORT.md', 'fig3a', 'fig4']);
+  }, 600_000);
+
+  it('says what --out is in its help', () => {
+    const help = bimt('reproduce', '--help');
+    expect(help.stdout.replace(/\s+/g, ' ')).toMatch(/--out <dir> directory of REPORT\.md and of one run directory per figure/);
+  });
+});
+
+describe('REPORT.md', () => {
+  it('is written from every figure recorded in the directory, in the paper order; a bad record is named', () => {
+    const out = mkdtempSync(join(tmpdir(), 'bimt-report-'));
+    for (const id of ['fig5', 'fig3b', 'fig4']) mkdirSync(join(out, id));
+    const claim = (pass: boolean) => ({ claim: 'test accuracy', reference: '>= 0.99', measured: pass ? '1.00' : '0.50', pass });
+    saveRecord(out, { figure: 'fig5', backend: 'cpu', seconds: 150, claims: [claim(true)], plots: ['plots/curves.svg'] });
+    saveRecord(out, { figure: 'fig3b', backend: 'wasm', seconds: 3, claims: [claim(true)], plots: [] });
+    writeFileSync(join(out, 'fig4', 'reproduce.json'), '{"figure": "fig4"}');
+    const report = readFileSync(writeReport(out), 'utf8');
+    expect(report).toMatch(/Backend: wasm, cpu\. Overall: \*\*some claims FAIL\*\*/);
+    const order = ['## Figure 3b', '## Figure 4', '## Figure 5'].map((h) => report.indexOf(h));
+    expect(order.every((i, k) => i > 0 && (k === 0 || i > order[k - 1]))).toBe(true);
+    expect(report).toMatch(/fig4\/reproduce\.json cannot be read \(not a record written by bimt reproduce\)/);
+    expect(report).toMatch(/run `fig5`, backend cpu, 150 s/);
+    expect(report).toMatch(/\]\(fig5\/plots\/curves\.svg\)/);
+    expect(report).not.toMatch(/Figure 3a|Figure 3c/);
+  });
+});
