@@ -5,6 +5,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { sha256 } from '../src/runs/open.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bimt-bad-'));
 const bimt = (...a: string[]) => spawnSync(process.execPath, ['bin/bimt.js', ...a], { encoding: 'utf8' });
@@ -79,14 +80,22 @@ describe('bad run directories, checkpoints and arguments', () => {
   it('a threshold below 0', () => {
     expectUsageError(bimt('prune', run, '--threshold', '-1'), /--threshold must be >= 0/);
   });
-  it('a truncated checkpoint', () => {
-    const ck = join(run, 'checkpoints', 'step-000010.safetensors');
-    const bytes = readFileSync(ck);
-    const copy = join(dir, 'trunc');
+  // The checksum in meta.json would catch a truncated file first; these copies of the run record
+  // the truncated file's own checksum, or none, so the safetensors reader must notice the cut.
+  it.each([
+    ['in the tensor data, checksum recorded', 7, 'recorded', /step-000010\.safetensors: not a valid safetensors file: tensor \S+ bytes \d+\.\.\d+ do not match shape \[[\d,]+\] within \d+ data bytes \(truncated\?\)$/],
+    ['in the header, no checksum recorded', -20, 'none', /step-000010\.safetensors: not a valid safetensors file: header of \d+ bytes does not fit in 20 bytes \(truncated\?\)$/],
+  ] as const)('a checkpoint truncated %s', (_where, cut, checksum, message) => {
+    const bytes = readFileSync(join(run, 'checkpoints', 'step-000010.safetensors'));
+    const copy = join(dir, `trunc-${checksum}`);
     mkdirSync(join(copy, 'checkpoints'), { recursive: true });
-    for (const f of ['config.yaml', 'meta.json']) copyFileSync(join(run, f), join(copy, f));
-    writeFileSync(join(copy, 'checkpoints', 'step-000010.safetensors'), bytes.subarray(0, bytes.length - 7));
-    expectUsageError(bimt('prune', copy), /checksum does not match|truncated/);
+    const file = join(copy, 'checkpoints', 'step-000010.safetensors');
+    writeFileSync(file, cut > 0 ? bytes.subarray(0, bytes.length - cut) : bytes.subarray(0, -cut));
+    copyFileSync(join(run, 'config.yaml'), join(copy, 'config.yaml'));
+    const meta = JSON.parse(readFileSync(join(run, 'meta.json'), 'utf8'));
+    meta.checkpoints = checksum === 'recorded' ? { 'step-000010.safetensors': sha256(file) } : {};
+    writeFileSync(join(copy, 'meta.json'), JSON.stringify(meta));
+    expectUsageError(bimt('prune', copy), message);
   });
   it('a corrupted checkpoint (checksum from meta.json)', () => {
     const ck = join(run, 'checkpoints', 'step-000020.safetensors');

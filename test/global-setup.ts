@@ -1,10 +1,13 @@
-// Before any test file: compile src/ to dist/ (and type-check). The CLI tests spawn bin/bimt.js
-// and the workers engine starts dist/train/gradient-worker.js, so both must match the sources
-// under test, however vitest was started.
+// Before any test file: compile src/ to dist/ and type-check src/ and test/ together. The CLI
+// tests spawn bin/bimt.js and the workers engine starts dist/train/gradient-worker.js, so both
+// must match the sources under test, however vitest was started; vitest itself strips types
+// without checking them, so a type error in a test would otherwise go unnoticed.
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 
 export default function setup(): void {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { stdio: 'inherit' });
+  for (const project of ['tsconfig.json', 'tsconfig.test.json']) {
+    execFileSync(process.execPath, [tsc, '-p', project], { stdio: 'inherit' });
+  }
 }

@@ -1,5 +1,6 @@
 /** Small builders shared by the tests: random networks of any shape, on the real code paths. */
 import { lineGeometry } from '../src/model/geometry.js';
+import type { HostSplit } from '../src/model/host-mlp.js';
 import { identity } from '../src/model/init.js';
 import { inputPositions, type Architecture, type Network } from '../src/model/network.js';
 import type { TargetSpec, TaskInstance } from '../src/tasks/task.js';
@@ -29,8 +30,14 @@ export function randomNetwork(arch: Architecture, seed: number, shufflePerms = t
   };
 }
 
+/** A task whose splits hold features, so the host code paths take them as they are. */
+export interface FeatureTask extends TaskInstance {
+  readonly train: HostSplit;
+  readonly test: HostSplit;
+}
+
 /** A task with random features and targets of the given kind (the engines only read the data). */
-export function randomTask(arch: Architecture, targets: TargetSpec, n: number, seed: number): TaskInstance {
+export function randomTask(arch: Architecture, targets: TargetSpec, n: number, seed: number): FeatureTask {
   const rng = new Rng(seed, 'host-mlp-test');
   const k = arch.widths[arch.widths.length - 1];
   const split = () => ({

@@ -96,13 +96,40 @@ describe('relocate', () => {
     const arch = { widths: [2, 20, 20, 2], inFold: 1 };
     const net = randomNetwork(arch, 5);
     const coef = costCoefficients(arch, net.geometry, specs[0]);
-    let before = connectionCost(net.params, coef, true);
-    for (let pass = 0; pass < 5; pass++) {
-      relocate(net, coef, { topK: 10, swapInputs: true });
+    const topK = 10;
+    const start = connectionCost(net.params, coef, true);
+    // A pass can change which swaps pay in the layers before the one it moved, so repeat
+    // relocation until a pass makes no swap; each pass must lower the cost or leave it.
+    const passes: number[] = [];
+    let before = start;
+    for (let pass = 0; pass < 100; pass++) {
+      const swaps = relocate(net, coef, { topK, swapInputs: true });
       const after = connectionCost(net.params, coef, true);
       expect(after).toBeLessThanOrEqual(before + 1e-9);
       before = after;
+      passes.push(swaps.length);
+      if (swaps.length === 0) break;
     }
+    expect(passes.at(-1)).toBe(0);
+    expect(passes[0]).toBeGreaterThan(0); // the first pass really moved neurons...
+    expect(before).toBeLessThan(0.99 * start); // ...and saved cost
+    // Nothing to gain: by brute force (the whole cost recomputed), no swap of a top position with
+    // any position of its layer lowers the cost.
+    let tried = 0;
+    for (let layer = 0; layer <= numWeightLayers(arch); layer++) {
+      const n = swappablePositions(arch, layer);
+      const score = Array.from({ length: n }, (_, j) => neuronScore(net, layer, j));
+      const top = Array.from({ length: n }, (_, j) => j).sort((a, b) => score[b] - score[a] || a - b).slice(0, topK);
+      for (const j of top) {
+        for (let k = 0; k < n; k++) {
+          const trial = cloneNetwork(net);
+          applySwap(trial, { layer, a: j, b: k });
+          expect(connectionCost(trial.params, coef, true)).toBeGreaterThanOrEqual(before - 1e-12 * before);
+          tried++;
+        }
+      }
+    }
+    expect(tried).toBe(2 * 2 + 10 * 20 + 10 * 20 + 2 * 2);
   });
 });
 

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,8 +9,18 @@ import { selectBackend } from '../src/backend.js';
 import { loadConfig } from '../src/config/load.js';
 import { readCheckpoint } from '../src/runs/checkpoint.js';
 import { readMetrics } from '../src/runs/metrics.js';
-import { readMeta } from '../src/runs/run-dir.js';
+import { readMeta, runPaths } from '../src/runs/run-dir.js';
 import { runTraining } from '../src/train/run.js';
+
+/** Whether an optional package can be found from here, as bimt's own import would look for it. */
+function installed(pkg: string): boolean {
+  try {
+    createRequire(import.meta.url).resolve(pkg);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const quiet = new Writable({ write: (_c, _e, done) => done() }) as unknown as NodeJS.WriteStream;
 
@@ -79,12 +90,34 @@ describe('bimt train (command line)', () => {
     expect(missing.stderr.trim()).toBe('bimt: nope.yaml: no such config file');
   });
 
-  it('fails clearly when a forced backend cannot load', () => {
-    const r = bimt('train', 'configs/two-moons.yaml', '--backend', 'tensorflow-gpu', '--runs-dir', mkdtempSync(join(tmpdir(), 'bimt-')));
-    // Where tfjs-node-gpu is installed and works this run would train; here it must be refused.
-    if (r.status !== 0) {
+  it('runs on a forced backend, says so and records it in meta.json', () => {
+    const runs = mkdtempSync(join(tmpdir(), 'bimt-cpu-'));
+    const r = bimt('train', 'configs/two-moons.yaml', '--backend', 'cpu', '--set', 'train.steps=20', '--set', 'lambda.changes=[]', '--runs-dir', runs, '--name', 'cpu');
+    expect(r.status).toBe(0);
+    // wasm loads here and would be chosen without --backend, so this line proves the flag was obeyed.
+    expect(r.stderr.split('\n')[0]).toBe('bimt: backend cpu');
+    expect(readMeta(runPaths(join(runs, 'cpu'))).backend).toBe('cpu');
+  });
+
+  // tfjs-node(-gpu) is not installed here nor in CI: forcing it must be refused, never fall back.
+  // Where a package is installed the run must happen on that backend or be refused the same way.
+  it.each([
+    ['tensorflow', '@tensorflow/tfjs-node'],
+    ['tensorflow-gpu', '@tensorflow/tfjs-node-gpu'],
+  ])('never falls back from a forced --backend %s', (backend, pkg) => {
+    const runs = mkdtempSync(join(tmpdir(), 'bimt-forced-'));
+    const r = bimt('train', 'configs/two-moons.yaml', '--backend', backend, '--set', 'train.steps=20', '--set', 'lambda.changes=[]', '--runs-dir', runs, '--name', 'forced');
+    if (r.status === 0) {
+      expect(installed(pkg)).toBe(true);
+      expect(r.stderr.split('\n')[0]).toBe(`bimt: backend ${backend}`);
+      expect(readMeta(runPaths(join(runs, 'forced'))).backend).toBe(backend);
+    } else {
       expect(r.status).toBe(2);
-      expect(r.stderr).toMatch(/backend tensorflow-gpu/);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(new RegExp(`^bimt: --backend ${backend} cannot be loaded: ${backend}: `));
+      if (!installed(pkg)) expect(lines[0]).toContain(`Cannot find package '${pkg}'`);
+      expect(readdirSync(runs)).toEqual([]); // refused before any run directory was made
     }
   });
 
