@@ -14,7 +14,7 @@
  * Pictures of one checkpoint are named by its step, so plotting several checkpoints of a run
  * never overwrites one with another; curves and the animation cover the whole run.
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { embeddingGroups, type NetworkGraph } from '../bimt/graph.js';
@@ -376,15 +376,7 @@ function writeFigures(figs: readonly Figure[], plotsDir: string, opts: { outDir?
       throw new BimtError(`cannot write ${file}: ${describeFsError(e)}`);
     }
   }
-  figs.forEach((f, i) => {
-    // Checked first: writeFileAtomic's rename onto a directory would fail after the temporary
-    // file is written, and leave it behind.
-    if (existsSync(targets[i]) && statSync(targets[i]).isDirectory()) throw new BimtError(`cannot write ${targets[i]}: it is a directory`);
-    try {
-      writeFileAtomic(targets[i], f.svg);
-    } catch (e) {
-      throw new BimtError(`cannot write ${targets[i]}: ${describeFsError(e)}`);
-    }
-  });
+  // writeFileAtomic refuses a directory, device, FIFO or link in the way and names the file.
+  figs.forEach((f, i) => writeFileAtomic(targets[i], f.svg));
   return targets;
 }

@@ -1,11 +1,12 @@
 /**
- * metrics.csv: one row per evaluation, written through csv-writer. Each row is appended whole
- * and flushed before training goes on, so an interrupted run keeps every row it reported and
- * never a partial one (resume truncates to the checkpoint's step, see src/runs/resume.ts).
+ * metrics.csv: one row per evaluation, formatted by csv-writer. Each row is appended whole before
+ * training goes on, and a row whose write fails (a full disk) is cut back, so an interrupted or
+ * failed run keeps every row it reported and never a partial one (resume truncates to the
+ * checkpoint's step).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { writeFileAtomic } from './atomic.js';
-import { createObjectCsvWriter } from 'csv-writer';
+import { createObjectCsvStringifier } from 'csv-writer';
+import { appendWhole, writeFileAtomic } from './atomic.js';
 import { BimtError } from '../errors.js';
 
 export interface MetricsRow {
@@ -36,21 +37,20 @@ export const METRICS_COLUMNS = [
 ] as const satisfies readonly (keyof MetricsRow)[];
 
 export class MetricsWriter {
-  private readonly writer;
+  private readonly csv = createObjectCsvStringifier({ header: METRICS_COLUMNS.map((id) => ({ id, title: id })) });
 
   /** `append` continues an existing file (resume) instead of starting one with a header. */
-  constructor(path: string, append = false) {
-    this.writer = createObjectCsvWriter({
-      path,
-      header: METRICS_COLUMNS.map((id) => ({ id, title: id })),
-      append: append && existsSync(path),
-    });
+  constructor(
+    private readonly path: string,
+    append = false,
+  ) {
+    if (!append || !existsSync(path)) writeFileAtomic(path, this.csv.getHeaderString() ?? '');
   }
 
-  async append(row: MetricsRow): Promise<void> {
+  append(row: MetricsRow): void {
     const cells: Record<string, string | number> = {};
     for (const c of METRICS_COLUMNS) cells[c] = formatCell(row[c]);
-    await this.writer.writeRecords([cells]);
+    appendWhole(this.path, this.csv.stringifyRecords([cells]));
   }
 }
 
