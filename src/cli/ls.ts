@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { BimtError } from '../errors.js';
 import { readMetrics } from '../runs/metrics.js';
-import { liveStatus, readMeta, runPaths } from '../runs/run-dir.js';
+import { liveStatus } from '../runs/lock.js';
+import { readMeta, runPaths } from '../runs/run-dir.js';
 
 export function lsCommand(): Command {
   return new Command('ls')
@@ -18,7 +19,7 @@ export function lsCommand(): Command {
         if (!existsSync(paths.meta)) continue;
         try {
           const meta = readMeta(paths);
-          rows.push([name, liveStatus(meta), meta.task, `${meta.steps_done}/${meta.total_steps}`, finalMetric(paths.metrics)]);
+          rows.push([name, liveStatus(paths, meta), meta.task, `${meta.steps_done}/${meta.total_steps}`, finalMetric(paths.metrics)]);
         } catch {
           rows.push([name, 'unreadable', '-', '-', '-']);
         }

@@ -8,6 +8,7 @@ import { buildTask } from '../tasks/registry.js';
 import { validateEngine } from '../train/engine.js';
 import { summary } from '../train/progress.js';
 import { resumeTraining, runTraining, type RunOutcome } from '../train/run.js';
+import { catchStopSignals } from '../train/stop-signals.js';
 import { backendOption } from './options.js';
 
 interface TrainFlags {
@@ -28,12 +29,15 @@ export function trainCommand(): Command {
     .option('--runs-dir <dir>', 'where run directories go (default: output.runs_dir of the config)')
     .option('--resume <run dir>', 'continue an interrupted run from its last checkpoint')
     .action(async (file: string | undefined, flags: TrainFlags) => {
+      // First of all: a signal at any moment ends the command as interrupted (exit 130), never
+      // halfway through writing the run.
+      const stop = catchStopSignals();
       let outcome: RunOutcome;
       if (flags.resume !== undefined) {
         if (file !== undefined) throw new BimtError('give either a config file or --resume <run dir>, not both');
         if (flags.set.length > 0 || flags.name || flags.runsDir) throw new BimtError('--resume continues a run as it was configured; --set, --name and --runs-dir cannot be used with it');
         const backend = await announce(flags.backend);
-        outcome = await resumeTraining(flags.resume, { backend });
+        outcome = await resumeTraining(flags.resume, { backend, stop });
       } else {
         if (file === undefined) throw new BimtError('missing config file: bimt train <config.yaml> (or --resume <run dir>)');
         const loaded = loadConfig(file, flags.set);
@@ -46,6 +50,7 @@ export function trainCommand(): Command {
           name: flags.name ?? loaded.config.name,
           exactName: flags.name !== undefined,
           backend,
+          stop,
           ...(flags.runsDir ? { runsDir: flags.runsDir } : {}),
         });
       }

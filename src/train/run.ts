@@ -3,10 +3,10 @@
  * to metrics.csv, and at every checkpoint step writes the checkpoint, the training state needed
  * to resume, and a pruned-graph snapshot. SIGINT/SIGTERM finish the current step, checkpoint and
  * mark the run `interrupted`; `resumeTraining` continues such a run (or one killed outright) from
- * its last state and produces the same metrics.csv an uninterrupted run would.
+ * its last state and produces the same metrics.csv an uninterrupted run would. While it writes a
+ * run, the process holds the run's lock (src/runs/lock.ts): one writer per run.
  * The loop itself is in loop.ts; the directory layout in src/runs/.
  */
-import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { BackendChoice } from '../backend.js';
 import { networkGraph } from '../bimt/graph.js';
@@ -16,6 +16,7 @@ import { BimtError } from '../errors.js';
 import { architectureFor } from '../model/architecture.js';
 import { writeFileAtomic } from '../runs/atomic.js';
 import { writeCheckpoint } from '../runs/checkpoint.js';
+import { acquireRunLock } from '../runs/lock.js';
 import { MetricsWriter, truncateMetrics, type MetricsRow } from '../runs/metrics.js';
 import { readVerifiedCheckpoint, sha256 } from '../runs/open.js';
 import {
@@ -32,11 +33,13 @@ import {
 } from '../runs/run-dir.js';
 import { buildTask } from '../tasks/registry.js';
 import type { TaskInstance } from '../tasks/task.js';
+import { asUserError } from '../util/files.js';
 import { VERSION } from '../version.js';
 import type { SamplerState } from './batches.js';
 import { chooseEngine, type EngineChoice } from './engine.js';
 import { trainLoop, type LoopStatus, type TrainingState } from './loop.js';
 import { createProgress } from './progress.js';
+import { catchStopSignals, type StopSignals } from './stop-signals.js';
 
 export interface RunOptions {
   readonly config: ResolvedConfig;
@@ -49,6 +52,8 @@ export interface RunOptions {
   readonly progressStream?: NodeJS.WriteStream;
   /** Stop after this many steps as if interrupted (tests of resume). */
   readonly stopAfter?: number;
+  /** The command's signal handling; without it, signals are caught only while the run is written. */
+  readonly stop?: StopSignals;
 }
 
 export interface RunOutcome {
@@ -62,6 +67,12 @@ export async function runTraining(opts: RunOptions): Promise<RunOutcome> {
   const task = buildTask(config);
   const engine = chooseEngine(config, task, opts.backend.name); // config errors before a directory is made
   const paths = createRunDir(opts.runsDir ?? config.output.runs_dir, opts.name, { exact: opts.exactName });
+  return owning(paths, opts.stop, (stop) => startOwned(paths, opts, task, engine, stop));
+}
+
+/** runTraining once the new run directory is this process's. */
+async function startOwned(paths: RunPaths, opts: RunOptions, task: TaskInstance, engine: EngineChoice, stop: StopSignals): Promise<RunOutcome> {
+  const { config } = opts;
   writeFileAtomic(paths.config, configToYaml(config));
   const meta: RunMeta = {
     bimt_version: VERSION,
@@ -75,21 +86,26 @@ export async function runTraining(opts: RunOptions): Promise<RunOutcome> {
     config_name: opts.name,
     engine: engine.name,
     checkpoints: {},
-    pid: process.pid,
   };
   writeMeta(paths, meta);
-  return drive(paths, meta, config, task, engine, new MetricsWriter(paths.metrics), undefined, opts);
+  return drive(paths, meta, config, task, engine, new MetricsWriter(paths.metrics), undefined, opts, stop);
 }
 
 export interface ResumeOptions {
   readonly backend: BackendChoice;
   readonly progressStream?: NodeJS.WriteStream;
   readonly stopAfter?: number;
+  readonly stop?: StopSignals;
 }
 
 /** Continues a run from its last saved training state. */
 export async function resumeTraining(dir: string, opts: ResumeOptions): Promise<RunOutcome> {
   const paths = openRunDir(dir);
+  return owning(paths, opts.stop, (stop) => resumeOwned(paths, dir, opts, stop));
+}
+
+/** resumeTraining once the run is this process's: what it reads cannot change under it. */
+async function resumeOwned(paths: RunPaths, dir: string, opts: ResumeOptions, stop: StopSignals): Promise<RunOutcome> {
   const meta = readMeta(paths);
   if (meta.status === 'completed') throw new BimtError(`${dir}: the run is already complete (${meta.steps_done} steps)`);
   const { config } = loadConfig(paths.config);
@@ -99,9 +115,9 @@ export async function resumeTraining(dir: string, opts: ResumeOptions): Promise<
   const steps = listStates(paths);
   if (steps.length === 0) {
     // Killed before its first checkpoint: nothing to continue from, so start over in place.
-    Object.assign(meta, { status: 'running', backend: opts.backend.name, engine: engine.name, steps_done: 0, checkpoints: {}, pid: process.pid });
+    Object.assign(meta, { status: 'running', backend: opts.backend.name, engine: engine.name, steps_done: 0, checkpoints: {} });
     writeMeta(paths, meta);
-    return drive(paths, meta, config, task, engine, new MetricsWriter(paths.metrics), undefined, opts);
+    return drive(paths, meta, config, task, engine, new MetricsWriter(paths.metrics), undefined, opts, stop);
   }
   const step = steps[steps.length - 1];
   const file = statePath(paths, step);
@@ -120,13 +136,32 @@ export async function resumeTraining(dir: string, opts: ResumeOptions): Promise<
   if (meta.backend !== opts.backend.name) {
     process.stderr.write(`bimt: note: the run started on ${meta.backend} and resumes on ${opts.backend.name}; numbers may differ from an uninterrupted run\n`);
   }
-  Object.assign(meta, { status: 'running', backend: opts.backend.name, engine: engine.name, pid: process.pid });
+  Object.assign(meta, { status: 'running', backend: opts.backend.name, engine: engine.name });
   delete meta.ended;
   writeMeta(paths, meta);
-  return drive(paths, meta, config, task, engine, new MetricsWriter(paths.metrics, true), state, opts);
+  return drive(paths, meta, config, task, engine, new MetricsWriter(paths.metrics, true), state, opts, stop);
 }
 
-/** Runs the loop with the run directory as its sink, and signal handling around it. */
+/**
+ * Runs `work` holding the run's lock, with signals stopping training instead of the process, and
+ * lets go of both on every way out. A file-system error becomes one line naming the path.
+ */
+async function owning(paths: RunPaths, given: StopSignals | undefined, work: (stop: StopSignals) => Promise<RunOutcome>): Promise<RunOutcome> {
+  const lock = acquireRunLock(paths);
+  const stop = given ?? catchStopSignals();
+  stop.arm();
+  try {
+    return await work(stop);
+  } catch (e) {
+    throw asUserError(e);
+  } finally {
+    stop.finish();
+    if (!given) stop.dispose();
+    lock.release();
+  }
+}
+
+/** Runs the loop with the run directory as its sink; a run that fails is marked `failed`. */
 async function drive(
   paths: RunPaths,
   meta: RunMeta,
@@ -136,19 +171,12 @@ async function drive(
   metrics: MetricsWriter,
   resume: TrainingState | undefined,
   opts: { progressStream?: NodeJS.WriteStream; stopAfter?: number },
+  stop: StopSignals,
 ): Promise<RunOutcome> {
   process.stderr.write(`bimt: engine ${engine.name} (${engine.why})\n`);
   const progress = createProgress(config.train.steps, opts.progressStream, resume?.step ?? 0);
   const labels = { inputs: task.inputLabels, outputs: task.outputLabels };
-  let stopRequested = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopRequested) return;
-    stopRequested = true;
-    progress.stop();
-    process.stderr.write(`\nbimt: ${signal}: finishing the current step and saving a checkpoint...\n`);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  stop.onStop = () => progress.stop();
   let stepNow = resume?.step ?? 0;
   try {
     const result = await trainLoop(
@@ -176,13 +204,13 @@ async function drive(
         },
         onStep: (step, row) => {
           stepNow = step;
-          if (!stopRequested) progress.update(step, row);
+          if (stop.received === undefined) progress.update(step, row);
         },
       },
       {
         ...(resume ? { resume } : {}),
         engine: engine.name,
-        shouldStop: () => stopRequested || (opts.stopAfter !== undefined && stepNow >= opts.stopAfter),
+        shouldStop: () => stop.received !== undefined || (opts.stopAfter !== undefined && stepNow >= opts.stopAfter),
       },
     );
     progress.stop();
@@ -192,11 +220,14 @@ async function drive(
     return { paths, status: result.status, lastRow: result.lastRow };
   } catch (e) {
     progress.stop();
-    Object.assign(meta, { status: 'failed', ended: new Date().toISOString(), message: e instanceof Error ? e.message : String(e) });
-    if (existsSync(paths.root)) writeMeta(paths, meta);
-    throw e;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    const failure = asUserError(e);
+    Object.assign(meta, { status: 'failed', ended: new Date().toISOString(), message: failure instanceof Error ? failure.message : String(failure) });
+    try {
+      writeMeta(paths, meta);
+    } catch {
+      // The disk that failed the run may fail this too: meta.json then still says `running`, and
+      // with the lock released the run reads as killed, which --resume continues all the same.
+    }
+    throw failure;
   }
 }
