@@ -10,9 +10,11 @@
  *                 plots/             SVGs from `bimt plot`
  *                 pruned/step-NNNNNN-t<threshold>/checkpoint.safetensors, graph.json   from `bimt prune`
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { z } from 'zod';
 import { BimtError } from '../errors.js';
+import { describeFsError, readRegularFile } from '../util/files.js';
 import { writeFileAtomic } from './atomic.js';
 import { checkpointFileName, stepOfFileName } from './checkpoint.js';
 
@@ -26,7 +28,8 @@ export interface RunPaths {
   readonly plots: string;
 }
 
-export type RunStatus = 'running' | 'completed' | 'diverged' | 'interrupted' | 'failed';
+export const RUN_STATUSES = ['running', 'completed', 'diverged', 'interrupted', 'failed'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export interface RunMeta {
   bimt_version: string;
@@ -44,11 +47,33 @@ export interface RunMeta {
   config_name: string;
   /** sha256 of each checkpoint file by name, checked before a checkpoint is trusted. */
   checkpoints: Record<string, string>;
-  /** Process that is (or was) training the run, to tell a live run from a killed one. */
-  pid?: number;
   /** Why the run stopped, when it did not complete. */
   message?: string;
 }
+
+/**
+ * What readMeta checks of a meta.json: the fields above, with their types. Fields it does not know
+ * (written by a newer bimt, or `pid` by an older one) are kept as they are. The annotation makes
+ * the type checker ask for every field added to RunMeta to be added here too.
+ */
+const runMetaSchema: z.ZodType<RunMeta> = z.looseObject({
+  bimt_version: z.string(),
+  backend: z.string(),
+  engine: z.string().optional(),
+  seed: z.number(),
+  task: z.string(),
+  started: z.string(),
+  ended: z.string().optional(),
+  status: z.enum(RUN_STATUSES),
+  steps_done: z.number().int().nonnegative(),
+  total_steps: z.number().int().nonnegative(),
+  config_name: z.string(),
+  checkpoints: z.record(z.string(), z.string()),
+  message: z.string().optional(),
+});
+
+/** Largest meta.json read (a real one is a few kilobytes, plus ~100 bytes per checkpoint). */
+const MAX_META_BYTES = 16 << 20;
 
 export function runPaths(root: string): RunPaths {
   return {
@@ -106,11 +131,15 @@ export function createRunDir(runsDir: string, name: string, opts: { exact: boole
         if (opts.exact) throw new BimtError(`run directory ${root} already exists; choose another --name`);
         continue;
       }
-      throw new BimtError(`cannot create run directory ${root}: ${(e as Error).message}`);
+      throw new BimtError(`cannot create run directory ${root}: ${describeFsError(e)}`, 1);
     }
     const paths = runPaths(root);
-    mkdirSync(paths.checkpoints);
-    mkdirSync(paths.snapshots);
+    try {
+      mkdirSync(paths.checkpoints);
+      mkdirSync(paths.snapshots);
+    } catch (e) {
+      throw new BimtError(`cannot create run directory ${root}: ${describeFsError(e)}`, 1);
+    }
     return paths;
   }
   throw new BimtError(`could not find a free run directory name for ${name} in ${runsDir}`);
@@ -121,7 +150,7 @@ export function ensureRunsDir(runsDir: string): void {
   try {
     mkdirSync(runsDir, { recursive: true });
   } catch (e) {
-    throw new BimtError(`cannot create runs directory ${runsDir}: ${(e as Error).message}`);
+    throw new BimtError(`cannot create runs directory ${runsDir}: ${describeFsError(e)}`);
   }
 }
 
@@ -148,23 +177,28 @@ export function writeMeta(p: RunPaths, meta: RunMeta): void {
   writeFileAtomic(p.meta, `${JSON.stringify(meta, null, 2)}\n`);
 }
 
-/** The status to show: a `running` run whose process is gone was killed. */
-export function liveStatus(meta: RunMeta): RunStatus | 'killed' {
-  if (meta.status !== 'running' || meta.pid === undefined) return meta.status;
-  try {
-    process.kill(meta.pid, 0);
-    return 'running';
-  } catch {
-    return 'killed';
-  }
-}
-
+/** The run's meta.json, checked field by field; a one-line BimtError names the file and the field. */
 export function readMeta(p: RunPaths): RunMeta {
+  const text = readRegularFile(p.meta, 'run metadata file', MAX_META_BYTES).toString('utf8');
+  let json: unknown;
   try {
-    return JSON.parse(readFileSync(p.meta, 'utf8')) as RunMeta;
+    json = JSON.parse(text);
   } catch (e) {
     throw new BimtError(`${p.meta}: unreadable run metadata (${(e as Error).message})`);
   }
+  const parsed = runMetaSchema.safeParse(json);
+  if (!parsed.success) throw new BimtError(`${p.meta}: unreadable run metadata: ${metaProblem(json, parsed.error.issues[0])}`);
+  return parsed.data;
+}
+
+function metaProblem(json: unknown, issue: z.core.$ZodIssue | undefined): string {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return 'expected a JSON object';
+  if (!issue) return 'invalid';
+  const field = issue.path.join('.');
+  const value = issue.path.reduce<unknown>((v, k) => (typeof v === 'object' && v !== null ? (v as Record<PropertyKey, unknown>)[k] : undefined), json);
+  if (value === undefined) return `field ${field} is missing`;
+  const shown = JSON.stringify(value);
+  return `field ${field} is ${shown.length > 40 ? `${shown.slice(0, 37)}...` : shown}; ${issue.message.replace(/^Invalid (input|option): /, '')}`;
 }
 
 /** Steps of the checkpoints present, ascending. */
