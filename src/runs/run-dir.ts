@@ -52,11 +52,12 @@ export interface RunMeta {
 }
 
 /**
- * What readMeta checks of a meta.json: the fields above, with their types. Fields it does not know
- * (written by a newer bimt, or `pid` by an older one) are kept as they are. The annotation makes
- * the type checker ask for every field added to RunMeta to be added here too.
+ * What readMeta checks of a meta.json: every field of RunMeta, with its type (`satisfies` makes a
+ * field added to RunMeta without a check here a compile error, and the annotation below checks the
+ * types). Fields it does not know (written by a newer bimt, or `pid` by an older one) are kept as
+ * they are.
  */
-const runMetaSchema: z.ZodType<RunMeta> = z.looseObject({
+const runMetaShape = {
   bimt_version: z.string(),
   backend: z.string(),
   engine: z.string().optional(),
@@ -70,7 +71,8 @@ const runMetaSchema: z.ZodType<RunMeta> = z.looseObject({
   config_name: z.string(),
   checkpoints: z.record(z.string(), z.string()),
   message: z.string().optional(),
-});
+} satisfies Record<keyof RunMeta, z.ZodType>;
+const runMetaSchema: z.ZodType<RunMeta> = z.looseObject(runMetaShape);
 
 /** Largest meta.json read (a real one is a few kilobytes, plus ~100 bytes per checkpoint). */
 const MAX_META_BYTES = 16 << 20;
