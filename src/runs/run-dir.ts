@@ -9,6 +9,7 @@
  *                 snapshots/step-NNNNNN.json   pruned graph at that step
  *                 plots/             SVGs from `bimt plot`
  *                 pruned/step-NNNNNN-t<threshold>/checkpoint.safetensors, graph.json   from `bimt prune`
+ *                 lock               while a process writes the run (src/runs/lock.ts)
  */
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
