@@ -1,26 +1,42 @@
-/** `bimt ls [runs dir]`: one line per run: name, status, task, steps, final test metric. */
+/**
+ * `bimt ls [runs dir]`: one line per run, runs nested in reproduce or sweep directories included:
+ *
+ *   run  status  task  steps  checkpoint  test metric
+ *
+ * `steps` is the run's progress (the newest step its files record, of the total), `checkpoint` the
+ * step a resume continues from, and the metric is the newest metrics row's, whose step is named
+ * only when it is not the progress step. A run whose meta.json cannot be read is listed as
+ * `unreadable`, with the reason on stderr, and the others are listed as usual.
+ */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { Command } from 'commander';
 import { BimtError } from '../errors.js';
-import { readMetrics } from '../runs/metrics.js';
-import { liveStatus, readMeta, runPaths } from '../runs/run-dir.js';
+import { liveStatus } from '../runs/lock.js';
+import { readMetrics, type MetricsRow } from '../runs/metrics.js';
+import { readMeta, runPaths, type RunPaths } from '../runs/run-dir.js';
+
+/** How deep below the runs directory runs are looked for (runs/reproduce-<stamp>/fig4 is 2). */
+const MAX_DEPTH = 4;
 
 export function lsCommand(): Command {
   return new Command('ls')
-    .description('list the runs in a runs directory with status, task, steps done and final test metric')
+    .description('list the runs in a runs directory (and in reproduce or sweep directories inside it) with status, task, progress and newest test metric')
     .argument('[runs dir]', 'directory holding run directories', 'runs')
     .action((dir: string) => {
       if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new BimtError(`${dir}: no such runs directory`);
-      const rows = [['run', 'status', 'task', 'steps', 'test metric']];
-      for (const name of readdirSync(dir).sort()) {
-        const paths = runPaths(join(dir, name));
-        if (!existsSync(paths.meta)) continue;
+      const rows = [['run', 'status', 'task', 'steps', 'checkpoint', 'test metric']];
+      for (const paths of findRuns(dir, 1)) {
+        const name = relative(dir, paths.root);
         try {
           const meta = readMeta(paths);
-          rows.push([name, liveStatus(meta), meta.task, `${meta.steps_done}/${meta.total_steps}`, finalMetric(paths.metrics)]);
-        } catch {
-          rows.push([name, 'unreadable', '-', '-', '-']);
+          const last = lastRow(paths.metrics);
+          const progress = Math.max(last?.step ?? 0, meta.steps_done);
+          const metric = last === undefined ? '-' : `${headline(last)}${last.step === progress ? '' : ` (step ${last.step})`}`;
+          rows.push([name, liveStatus(paths, meta), meta.task, `${progress}/${meta.total_steps}`, meta.steps_done > 0 ? String(meta.steps_done) : '-', metric]);
+        } catch (e) {
+          rows.push([name, 'unreadable', '-', '-', '-', '-']);
+          process.stderr.write(`bimt: ${e instanceof Error ? e.message : String(e)}\n`);
         }
       }
       if (rows.length === 1) {
@@ -32,13 +48,41 @@ export function lsCommand(): Command {
     });
 }
 
-function finalMetric(metricsFile: string): string {
-  if (!existsSync(metricsFile)) return '-';
+/**
+ * Run directories (those with a meta.json) under `dir`, in name order; directories that are not
+ * runs are searched in turn, down to MAX_DEPTH (which also ends any loop of symbolic links).
+ */
+function findRuns(dir: string, depth: number): RunPaths[] {
+  const found: RunPaths[] = [];
+  let names: string[];
   try {
-    const last = readMetrics(metricsFile).at(-1);
-    if (!last) return '-';
-    return last.test_acc !== null ? `acc ${last.test_acc.toFixed(4)} (step ${last.step})` : `loss ${last.test_loss.toExponential(3)} (step ${last.step})`;
+    names = readdirSync(dir).sort();
   } catch {
-    return '-';
+    return found; // unreadable subdirectory: not a run of ours
   }
+  for (const name of names) {
+    const sub = join(dir, name);
+    try {
+      if (!statSync(sub).isDirectory()) continue;
+    } catch {
+      continue;
+    }
+    const paths = runPaths(sub);
+    if (existsSync(paths.meta)) found.push(paths);
+    else if (depth < MAX_DEPTH && !existsSync(paths.config)) found.push(...findRuns(sub, depth + 1));
+  }
+  return found;
+}
+
+function lastRow(metricsFile: string): MetricsRow | undefined {
+  if (!existsSync(metricsFile)) return undefined;
+  try {
+    return readMetrics(metricsFile).at(-1);
+  } catch {
+    return undefined;
+  }
+}
+
+function headline(row: MetricsRow): string {
+  return row.test_acc !== null ? `acc ${row.test_acc.toFixed(4)}` : `loss ${row.test_loss.toExponential(3)}`;
 }

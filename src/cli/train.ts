@@ -10,6 +10,7 @@ import { BimtError } from '../errors.js';
 import { checkRunName } from '../config/run-name.js';
 import { checkMemory, defaultMemoryLimit, parseSize, type MemoryLimit } from '../train/memory.js';
 import type { RunOutcome } from '../train/run.js';
+import { catchStopSignals } from '../train/stop-signals.js';
 import { backendOption } from './options.js';
 
 interface TrainFlags {
@@ -32,6 +33,9 @@ export function trainCommand(): Command {
     .option('--resume <run dir>', 'continue an interrupted run from its last checkpoint')
     .option('--max-memory <size>', "refuse a config whose training needs more memory than this, e.g. 8G or 512M (default: half of this machine's memory)", parseMemory)
     .action(async (file: string | undefined, flags: TrainFlags) => {
+      // First of all: a signal at any moment ends the command as interrupted (exit 130), never
+      // halfway through writing the run.
+      const stop = catchStopSignals();
       const [{ loadConfig }, { readMetrics }, { ensureRunsDir, openRunDir }, { buildTask }, { engineWithoutBackend }, { resumeTraining, runTraining }, { explosionWarning, summaryLines }] = await Promise.all([
         import('../config/load.js'),
         import('../runs/metrics.js'),
@@ -53,7 +57,7 @@ export function trainCommand(): Command {
         const { config } = loadConfig(openRunDir(flags.resume).config);
         checkMemory(config, buildTask(config), memory);
         const backend = await announce(needsBackend(config), flags.backend);
-        outcome = await resumeTraining(flags.resume, { backend });
+        outcome = await resumeTraining(flags.resume, { backend, stop });
         totalSteps = loadConfig(outcome.paths.config).config.train.steps;
       } else {
         if (file === undefined) throw new BimtError('missing config file: bimt train <config.yaml> (or --resume <run dir>)');
@@ -70,6 +74,7 @@ export function trainCommand(): Command {
           name: flags.name ?? loaded.config.name,
           exactName: flags.name !== undefined,
           backend,
+          stop,
           ...(flags.runsDir ? { runsDir: flags.runsDir } : {}),
           source: { file, sets: flags.set },
         });

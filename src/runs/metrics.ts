@@ -1,14 +1,16 @@
 /**
- * metrics.csv: one row per evaluation, written through csv-writer. Each row is appended whole
- * and flushed before training goes on, so an interrupted run keeps every row it reported and
- * never a partial one (a resume checks the rows and cuts them back to its state: resume-check.ts).
+ * metrics.csv: one row per evaluation, formatted by csv-writer. Each row is appended whole before
+ * training goes on, and a row whose write fails (a full disk) is cut back, so an interrupted or
+ * failed run keeps every row it reported and never a partial one (a resume checks the rows and
+ * cuts them back to its state: resume-check.ts).
  *
  * The first nine columns are the same for every task. A regression task with k > 1 outputs adds
  * the mean squared error of each output, `train_loss_1..k` then `test_loss_1..k` (outputs in the
  * task's order), so an output that collapsed to a constant shows in the numbers, not only in a plot.
  */
 import { existsSync } from 'node:fs';
-import { createObjectCsvWriter } from 'csv-writer';
+import { createObjectCsvStringifier } from 'csv-writer';
+import { appendWhole, writeFileAtomic } from './atomic.js';
 import { BimtError } from '../errors.js';
 import type { TaskInstance } from '../tasks/task.js';
 import { readRegularFile } from '../util/files.js';
@@ -67,27 +69,28 @@ export function metricsColumns(outputs: number): string[] {
 }
 
 export class MetricsWriter {
-  private readonly writer;
-  private readonly outputs: number;
+  private readonly columns: string[];
+  private readonly csv;
 
   /**
    * `outputs`: per-output loss pairs (`lossOutputs`); `append` continues an existing file (resume)
    * instead of starting one with a header.
    */
-  constructor(path: string, outputs = 0, append = false) {
-    this.outputs = outputs;
-    this.writer = createObjectCsvWriter({
-      path,
-      header: metricsColumns(outputs).map((id) => ({ id, title: id })),
-      append: append && existsSync(path),
-    });
+  constructor(
+    private readonly path: string,
+    private readonly outputs = 0,
+    append = false,
+  ) {
+    this.columns = metricsColumns(outputs);
+    this.csv = createObjectCsvStringifier({ header: this.columns.map((id) => ({ id, title: id })) });
+    if (!append || !existsSync(path)) writeFileAtomic(path, this.csv.getHeaderString() ?? '');
   }
 
-  async append(row: MetricsRow): Promise<void> {
+  append(row: MetricsRow): void {
     const cells = formatRow(row, this.outputs);
     const record: Record<string, string> = {};
-    metricsColumns(this.outputs).forEach((c, i) => (record[c] = cells[i]!));
-    await this.writer.writeRecords([record]);
+    this.columns.forEach((c, i) => (record[c] = cells[i]!));
+    appendWhole(this.path, this.csv.stringifyRecords([record]));
   }
 }
 

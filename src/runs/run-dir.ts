@@ -10,10 +10,13 @@
  *                 plots/             SVGs from `bimt plot`
  *                 pruned/step-NNNNNN-t<threshold>/checkpoint.safetensors, graph.json   from `bimt prune`
  *                        (<name>-t<threshold>/ when it pruned another checkpoint file of the run)
+ *                 lock               while a process writes the run (src/runs/lock.ts)
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { z } from 'zod';
 import { BimtError } from '../errors.js';
+import { describeFsError, readRegularFile } from '../util/files.js';
 import { writeFileAtomic } from './atomic.js';
 import { checkpointFileName, stepOfFileName } from './checkpoint.js';
 import { checkRunName } from '../config/run-name.js';
@@ -28,7 +31,8 @@ export interface RunPaths {
   readonly plots: string;
 }
 
-export type RunStatus = 'running' | 'completed' | 'diverged' | 'interrupted' | 'failed';
+export const RUN_STATUSES = ['running', 'completed', 'diverged', 'interrupted', 'failed'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export interface RunMeta {
   bimt_version: string;
@@ -46,8 +50,6 @@ export interface RunMeta {
   config_name: string;
   /** sha256 of each checkpoint file by name, checked before a checkpoint is trusted. */
   checkpoints: Record<string, string>;
-  /** Process that is (or was) training the run, to tell a live run from a killed one. */
-  pid?: number;
   /** Why the run stopped, when it did not complete. */
   message?: string;
   /** sha256 of config.yaml as written at the start; a resume refuses a config edited since. */
@@ -88,6 +90,52 @@ export interface HostRecord {
   platform: string;
   cpus: number;
 }
+
+/**
+ * What readMeta checks of a meta.json: every field of RunMeta, with its type (`satisfies` makes a
+ * field added to RunMeta without a check here a compile error, and the annotation below checks the
+ * types). Fields it does not know (written by a newer bimt, or `pid` by an older one) are kept as
+ * they are.
+ */
+const runMetaShape = {
+  bimt_version: z.string(),
+  backend: z.string(),
+  engine: z.string().optional(),
+  seed: z.number(),
+  task: z.string(),
+  started: z.string(),
+  ended: z.string().optional(),
+  status: z.enum(RUN_STATUSES),
+  steps_done: z.number().int().nonnegative(),
+  total_steps: z.number().int().nonnegative(),
+  config_name: z.string(),
+  checkpoints: z.record(z.string(), z.string()),
+  message: z.string().optional(),
+  config_sha256: z.string().optional(),
+  command: z.array(z.string()).optional(),
+  duration_s: z.number().nonnegative().optional(),
+  resumes: z
+    .array(
+      z.looseObject({
+        at: z.string(),
+        from_step: z.number().int().nonnegative(),
+        backend: z.string(),
+        engine: z.string(),
+        command: z.array(z.string()),
+        repairs: z.array(z.string()),
+      }),
+    )
+    .optional(),
+  node_version: z.string().optional(),
+  tfjs_version: z.string().optional(),
+  git_commit: z.string().optional(),
+  host: z.looseObject({ name: z.string(), platform: z.string(), cpus: z.number() }).optional(),
+  first_step_ms: z.number().nonnegative().optional(),
+} satisfies Record<keyof RunMeta, z.ZodType>;
+const runMetaSchema: z.ZodType<RunMeta> = z.looseObject(runMetaShape);
+
+/** Largest meta.json read (a real one is a few kilobytes, plus ~100 bytes per checkpoint). */
+const MAX_META_BYTES = 16 << 20;
 
 export function runPaths(root: string): RunPaths {
   return {
@@ -149,11 +197,15 @@ export function createRunDir(runsDir: string, name: string, opts: { exact: boole
         if (opts.exact) throw new BimtError(`run directory ${root} already exists; choose another --name`);
         continue;
       }
-      throw new BimtError(`cannot create run directory ${root}: ${(e as Error).message}`);
+      throw new BimtError(`cannot create run directory ${root}: ${describeFsError(e)}`, 1);
     }
     const paths = runPaths(root);
-    mkdirSync(paths.checkpoints);
-    mkdirSync(paths.snapshots);
+    try {
+      mkdirSync(paths.checkpoints);
+      mkdirSync(paths.snapshots);
+    } catch (e) {
+      throw new BimtError(`cannot create run directory ${root}: ${describeFsError(e)}`, 1);
+    }
     return paths;
   }
   throw new BimtError(`could not find a free run directory name for ${name} in ${runsDir}`);
@@ -164,7 +216,7 @@ export function ensureRunsDir(runsDir: string): void {
   try {
     mkdirSync(runsDir, { recursive: true });
   } catch (e) {
-    throw new BimtError(`cannot create runs directory ${runsDir}: ${(e as Error).message}`);
+    throw new BimtError(`cannot create runs directory ${runsDir}: ${describeFsError(e)}`);
   }
 }
 
@@ -191,23 +243,28 @@ export function writeMeta(p: RunPaths, meta: RunMeta): void {
   writeFileAtomic(p.meta, `${JSON.stringify(meta, null, 2)}\n`);
 }
 
-/** The status to show: a `running` run whose process is gone was killed. */
-export function liveStatus(meta: RunMeta): RunStatus | 'killed' {
-  if (meta.status !== 'running' || meta.pid === undefined) return meta.status;
-  try {
-    process.kill(meta.pid, 0);
-    return 'running';
-  } catch {
-    return 'killed';
-  }
-}
-
+/** The run's meta.json, checked field by field; a one-line BimtError names the file and the field. */
 export function readMeta(p: RunPaths): RunMeta {
+  const text = readRegularFile(p.meta, 'run metadata file', MAX_META_BYTES).toString('utf8');
+  let json: unknown;
   try {
-    return JSON.parse(readFileSync(p.meta, 'utf8')) as RunMeta;
+    json = JSON.parse(text);
   } catch (e) {
     throw new BimtError(`${p.meta}: unreadable run metadata (${(e as Error).message})`);
   }
+  const parsed = runMetaSchema.safeParse(json);
+  if (!parsed.success) throw new BimtError(`${p.meta}: unreadable run metadata: ${metaProblem(json, parsed.error.issues[0])}`);
+  return parsed.data;
+}
+
+function metaProblem(json: unknown, issue: z.core.$ZodIssue | undefined): string {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return 'expected a JSON object';
+  if (!issue) return 'invalid';
+  const field = issue.path.join('.');
+  const value = issue.path.reduce<unknown>((v, k) => (typeof v === 'object' && v !== null ? (v as Record<PropertyKey, unknown>)[k] : undefined), json);
+  if (value === undefined) return `field ${field} is missing`;
+  const shown = JSON.stringify(value);
+  return `field ${field} is ${shown.length > 40 ? `${shown.slice(0, 37)}...` : shown}; ${issue.message.replace(/^Invalid (input|option): /, '')}`;
 }
 
 /** Steps of the checkpoints present, ascending. */

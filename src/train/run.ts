@@ -3,7 +3,8 @@
  * to metrics.csv, and at every checkpoint step writes the checkpoint, the training state needed
  * to resume, and a pruned-graph snapshot. SIGINT/SIGTERM finish the current step, checkpoint and
  * mark the run `interrupted`; `resumeTraining` continues such a run (or one killed outright) from
- * its last state and produces the same metrics.csv an uninterrupted run would.
+ * its last state and produces the same metrics.csv an uninterrupted run would. While it writes a
+ * run, the process holds the run's lock (src/runs/lock.ts): one writer per run.
  * The loop itself is in loop.ts; the directory layout in src/runs/.
  */
 import { existsSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { architectureFor } from '../config/architecture.js';
 import { writeFileAtomic } from '../runs/atomic.js';
 import { writeCheckpoint } from '../runs/checkpoint.js';
 import { snapshotRecord } from '../runs/graph-record.js';
+import { acquireRunLock } from '../runs/lock.js';
 import { lossOutputs, MetricsWriter, type MetricsRow } from '../runs/metrics.js';
 import { sha256 } from '../runs/open.js';
 import { checkRunFiles, chooseResumePoint, removeStaleTemporaryFiles } from '../runs/resume-check.js';
@@ -24,11 +26,13 @@ import { checkpointPath, createRunDir, openRunDir, readMeta, snapshotPath, state
 import { addSessionTime, commandLine, provenance, runConfigText, type ConfigSource } from '../runs/run-record.js';
 import { buildTask } from '../tasks/registry.js';
 import type { TaskInstance } from '../tasks/task.js';
+import { asUserError } from '../util/files.js';
 import { VERSION } from '../version.js';
 import type { SamplerState } from './batches.js';
 import { chooseEngine, type EngineChoice } from './choose-engine.js';
 import { trainLoop, type LoopStatus, type TrainingState } from './loop.js';
 import { createProgress } from './progress.js';
+import { catchStopSignals, type StopSignals } from './stop-signals.js';
 
 export interface RunOptions {
   readonly config: ResolvedConfig;
@@ -43,6 +47,8 @@ export interface RunOptions {
   readonly stopAfter?: number;
   /** The config file and `--set` overrides the config came from, recorded in config.yaml. */
   readonly source?: ConfigSource;
+  /** The command's signal handling; without it, signals are caught only while the run is written. */
+  readonly stop?: StopSignals;
 }
 
 export interface RunOutcome {
@@ -60,8 +66,14 @@ export async function runTraining(opts: RunOptions): Promise<RunOutcome> {
   const config: ResolvedConfig = { ...opts.config, output: { ...opts.config.output, runs_dir: runsDir } };
   const task = buildTask(config);
   const engine = chooseEngine(config, task, opts.backend.name); // config errors before a directory is made
-  const since = new Date();
   const paths = createRunDir(runsDir, opts.name, { exact: opts.exactName });
+  return owning(paths, opts.stop, (stop) => startOwned(paths, { ...opts, config }, task, engine, stop));
+}
+
+/** runTraining once the new run directory is this process's. */
+async function startOwned(paths: RunPaths, opts: RunOptions, task: TaskInstance, engine: EngineChoice, stop: StopSignals): Promise<RunOutcome> {
+  const since = new Date();
+  const { config } = opts;
   writeFileAtomic(paths.config, runConfigText(config, opts.source));
   const meta: RunMeta = {
     bimt_version: VERSION,
@@ -75,20 +87,20 @@ export async function runTraining(opts: RunOptions): Promise<RunOutcome> {
     config_name: opts.name,
     engine: engine.name,
     checkpoints: {},
-    pid: process.pid,
     config_sha256: sha256(paths.config),
     duration_s: 0,
     resumes: [],
     ...provenance(),
   };
   writeMeta(paths, meta);
-  return timed(paths, meta, since, drive(paths, meta, config, task, engine, new MetricsWriter(paths.metrics, lossOutputs(task)), undefined, opts));
+  return timed(paths, meta, since, drive(paths, meta, config, task, engine, new MetricsWriter(paths.metrics, lossOutputs(task)), undefined, opts, stop));
 }
 
 export interface ResumeOptions {
   readonly backend: RunBackend;
   readonly progressStream?: NodeJS.WriteStream;
   readonly stopAfter?: number;
+  readonly stop?: StopSignals;
 }
 
 /**
@@ -96,8 +108,13 @@ export interface ResumeOptions {
  * be trusted (src/runs/resume-check.ts): what cannot be repaired exactly refuses the resume.
  */
 export async function resumeTraining(dir: string, opts: ResumeOptions): Promise<RunOutcome> {
-  const since = new Date();
   const paths = openRunDir(dir);
+  return owning(paths, opts.stop, (stop) => resumeOwned(paths, dir, opts, stop));
+}
+
+/** resumeTraining once the run is this process's: what it reads cannot change under it. */
+async function resumeOwned(paths: RunPaths, dir: string, opts: ResumeOptions, stop: StopSignals): Promise<RunOutcome> {
+  const since = new Date();
   const meta = readMeta(paths);
   if (meta.status === 'completed') throw new BimtError(`${dir}: the run is already complete (${meta.steps_done} steps)`);
   const repairs = checkRunFiles(paths, meta);
@@ -117,14 +134,14 @@ export async function resumeTraining(dir: string, opts: ResumeOptions): Promise<
     process.stderr.write(`bimt: note: the run started on ${meta.backend} and resumes on ${opts.backend.name}; numbers may differ from an uninterrupted run\n`);
   }
   meta.resumes = [...(meta.resumes ?? []), { at: since.toISOString(), from_step: from, backend: opts.backend.name, engine: engine.name, command: commandLine(), repairs }];
-  Object.assign(meta, { status: 'running', backend: opts.backend.name, engine: engine.name, steps_done: from, pid: process.pid });
+  Object.assign(meta, { status: 'running', backend: opts.backend.name, engine: engine.name, steps_done: from });
   delete meta.ended;
   delete meta.message;
   delete meta.first_step_ms;
   if (point.kind === 'start-over') {
     meta.checkpoints = {};
     writeMeta(paths, meta);
-    return timed(paths, meta, since, drive(paths, meta, config, task, engine, new MetricsWriter(paths.metrics, outputs), undefined, opts));
+    return timed(paths, meta, since, drive(paths, meta, config, task, engine, new MetricsWriter(paths.metrics, outputs), undefined, opts, stop));
   }
   const { saved } = point;
   const loop = (saved.loopState ?? {}) as { sampler?: SamplerState; swapsSinceRow?: number };
@@ -136,7 +153,7 @@ export async function resumeTraining(dir: string, opts: ResumeOptions): Promise<
     swapsSinceRow: loop.swapsSinceRow ?? 0,
   };
   writeMeta(paths, meta);
-  return timed(paths, meta, since, drive(paths, meta, config, task, engine, new MetricsWriter(paths.metrics, point.outputs, true), state, opts));
+  return timed(paths, meta, since, drive(paths, meta, config, task, engine, new MetricsWriter(paths.metrics, point.outputs, true), state, opts, stop));
 }
 
 /**
@@ -153,12 +170,35 @@ async function timed(paths: RunPaths, meta: RunMeta, since: Date, run: Promise<O
     record();
     return { ...outcome, stepsDone: meta.steps_done };
   } catch (e) {
-    record();
+    try {
+      record();
+    } catch {
+      // A disk that failed the run may refuse this too; the failure is what the user must see.
+    }
     throw e;
   }
 }
 
-/** Runs the loop with the run directory as its sink, and signal handling around it. */
+/**
+ * Runs `work` holding the run's lock, with signals stopping training instead of the process, and
+ * lets go of both on every way out. A file-system error becomes one line naming the path.
+ */
+async function owning(paths: RunPaths, given: StopSignals | undefined, work: (stop: StopSignals) => Promise<RunOutcome>): Promise<RunOutcome> {
+  const lock = acquireRunLock(paths);
+  const stop = given ?? catchStopSignals();
+  stop.arm();
+  try {
+    return await work(stop);
+  } catch (e) {
+    throw asUserError(e);
+  } finally {
+    stop.finish();
+    if (!given) stop.dispose();
+    lock.release();
+  }
+}
+
+/** Runs the loop with the run directory as its sink; a run that fails is marked `failed`. */
 async function drive(
   paths: RunPaths,
   meta: RunMeta,
@@ -168,19 +208,12 @@ async function drive(
   metrics: MetricsWriter,
   resume: TrainingState | undefined,
   opts: { progressStream?: NodeJS.WriteStream; stopAfter?: number },
+  stop: StopSignals,
 ): Promise<Omit<RunOutcome, 'stepsDone'>> {
   process.stderr.write(`bimt: engine ${engine.name} (${engine.why})\n`);
   const progress = createProgress(config.train.steps, opts.progressStream, resume?.step ?? 0);
   const labels = { inputs: task.inputLabels, outputs: task.outputLabels };
-  let stopRequested = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopRequested) return;
-    stopRequested = true;
-    progress.stop();
-    process.stderr.write(`\nbimt: ${signal}: finishing the current step and saving a checkpoint...\n`);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  stop.onStop = () => progress.stop();
   let stepNow = resume?.step ?? 0;
   try {
     const result = await trainLoop(
@@ -210,13 +243,13 @@ async function drive(
           // performance.now() counts from the process's start, module loading included.
           meta.first_step_ms ??= Math.round(performance.now());
           stepNow = step;
-          if (!stopRequested) progress.update(step, row);
+          if (stop.received === undefined) progress.update(step, row);
         },
       },
       {
         ...(resume ? { resume } : {}),
         engine: engine.name,
-        shouldStop: () => stopRequested || (opts.stopAfter !== undefined && stepNow >= opts.stopAfter),
+        shouldStop: () => stop.received !== undefined || (opts.stopAfter !== undefined && stepNow >= opts.stopAfter),
       },
     );
     progress.stop();
@@ -226,11 +259,14 @@ async function drive(
     return { paths, status: result.status, lastRow: result.lastRow };
   } catch (e) {
     progress.stop();
-    Object.assign(meta, { status: 'failed', ended: new Date().toISOString(), message: e instanceof Error ? e.message : String(e) });
-    if (existsSync(paths.root)) writeMeta(paths, meta);
-    throw e;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    const failure = asUserError(e);
+    Object.assign(meta, { status: 'failed', ended: new Date().toISOString(), message: failure instanceof Error ? failure.message : String(failure) });
+    try {
+      writeMeta(paths, meta);
+    } catch {
+      // The disk that failed the run may fail this too: meta.json then still says `running`, and
+      // with the lock released the run reads as killed, which --resume continues all the same.
+    }
+    throw failure;
   }
 }

@@ -67,3 +67,13 @@ export function describeFsError(e: unknown): string {
       return (e instanceof Error ? e.message : String(e)).split('\n')[0];
   }
 }
+
+/**
+ * A file-system error (with the path node names) as the one-line BimtError it is for a user; any
+ * other error is returned as it is (a BimtError already is one line, anything else is a bug).
+ */
+export function asUserError(e: unknown): unknown {
+  const err = e as NodeJS.ErrnoException;
+  if (e instanceof BimtError || !(e instanceof Error) || typeof err.code !== 'string' || typeof err.path !== 'string') return e;
+  return new BimtError(`${err.path}: ${describeFsError(e)}`, 1);
+}
