@@ -318,7 +318,7 @@ describe('modular-addition group pictures', () => {
     const labels: Labels = { inputs: task.inputLabels, outputs: task.outputLabels };
     const graph = networkGraph(net, labels, 0.01);
     // Hand-made: only the fields the task pictures read.
-    const opened = { paths: runPaths('/runs/my-addition'), config, task, labels, checkpoint: { step: 700, net } } as unknown as OpenedCheckpoint;
+    const opened = { paths: runPaths('/runs/my-addition'), config, task, labels, checkpoint: { step: 700, net }, tag: 'step-000700', chosen: false } as unknown as OpenedCheckpoint;
     const figs = taskFigures(opened, { net, graph, threshold: 0.01 });
     expect(figs.map((f) => f.name)).toEqual(['task-pruned-step-000700.svg', 'task-pruned-step-000700-group-1.svg', 'task-pruned-step-000700-group-2.svg']);
 

@@ -20,6 +20,14 @@ const run = join(runs, 'moons');
 
 type GraphJson = NetworkGraph & { step: number; source: string; before: Evaluation; after: Evaluation };
 
+/** graph.json, its snake_case record keys read back into the names the code uses. */
+function readGraph(file: string): GraphJson {
+  type Record = { train_loss: number; test_loss: number; train_acc: number | null; test_acc: number | null };
+  const g = JSON.parse(readFileSync(file, 'utf8'));
+  const ev = (e: Record): Evaluation => ({ trainLoss: e.train_loss, testLoss: e.test_loss, trainAcc: e.train_acc, testAcc: e.test_acc });
+  return { ...g, weightsKept: g.weights_kept, weightsTotal: g.weights_total, before: ev(g.before), after: ev(g.after) };
+}
+
 /** The number after `label` in the printed report: the first column, or the second with `after`. */
 function printed(out: string, label: string, after = false): string {
   const m = out.match(new RegExp(`^  ${label} +(\\S+) +(\\S+)$`, 'm'));
@@ -48,7 +56,7 @@ describe('bimt prune (command line)', () => {
     expect(out).toContain(`pruned step 1200 at |w| <= 0.01\n`);
     expect(out).toContain(`wrote ${join(dir, 'checkpoint.safetensors')}\n      ${join(dir, 'graph.json')}\n`);
 
-    const graph = JSON.parse(readFileSync(join(dir, 'graph.json'), 'utf8')) as GraphJson;
+    const graph = readGraph(join(dir, 'graph.json'));
     expect(graph.step).toBe(1200);
     expect(graph.source).toBe(join(run, 'checkpoints', 'step-001200.safetensors'));
     expect(out).toMatch(new RegExp(`^  weights kept +${graph.weightsKept} / ${graph.weightsTotal}$`, 'm'));
@@ -95,7 +103,7 @@ describe('bimt prune (command line)', () => {
     const r = bimt('prune', run, '--threshold', '0.1', '--step', '600');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('pruned step 600 at |w| <= 0.1\n');
-    const graph = JSON.parse(readFileSync(join(run, 'pruned', 'step-000600-t0.1', 'graph.json'), 'utf8')) as GraphJson;
+    const graph = readGraph(join(run, 'pruned', 'step-000600-t0.1', 'graph.json'));
     expect(graph.source).toBe(join(run, 'checkpoints', 'step-000600.safetensors'));
     expect(r.stdout).toMatch(new RegExp(`^  weights kept +${graph.weightsKept} / 480$`, 'm'));
     const net = readCheckpoint(graph.source).net;

@@ -48,10 +48,11 @@ describe('shipped configs', () => {
 
     const want = loadConfig(file, sets).config;
     expect(readMeta(paths)).toMatchObject({ status: 'completed', steps_done: steps, task: want.task.kind });
-    // The run recorded the config it was given (the name aside: it defaults to the file's).
+    // The run recorded the config it was given (the name aside: it defaults to the file's;
+    // and output.runs_dir, which records the directory the run actually went to).
     const { name: _recorded, ...recorded } = loadConfig(paths.config).config;
     const { name: _given, ...given } = want;
-    expect(recorded).toEqual(given);
+    expect(recorded).toEqual({ ...given, output: { ...given.output, runs_dir: runs } });
 
     const rows = readMetrics(paths.metrics);
     expect(rows.at(-1)!.step).toBe(steps);

@@ -31,8 +31,11 @@ export function describeIssue(issue: z.core.$ZodIssue, path: readonly (string | 
   }
   if (got === undefined && issue.code === 'invalid_type') return `missing (required: ${allowedValue(path, config) ?? issue.expected})`;
   // The schema's own message already says what is wrong and quotes what it must.
-  if (issue.code === 'custom') return issue.message;
+  // A custom check's message says what is wrong; it gets the value unless it quotes it already.
+  if (issue.code === 'custom') return got === undefined || issue.message.includes(shown(got)) ? issue.message : `${issue.message} (got ${shown(got)})`;
   if (typeof got === 'number' && !Number.isFinite(got)) return `${got} is not allowed (a finite number is required)`;
+  // A bound with a message of its own (widths: "at most 1000000 neurons per layer") says it best.
+  if (issue.code === 'too_big' && !/^Too big/.test(issue.message)) return `${issue.message} (got ${shown(got)})`;
   const allowed = allowedValue(path, config);
   if (allowed) return `must be ${allowed} (got ${shown(got)})`;
   if (issue.code === 'invalid_value') return `must be one of ${issue.values.map((v) => String(v)).join(', ')} (got ${shown(got)})`;
@@ -63,17 +66,18 @@ function article(noun: string): string {
  * to 4096", `"full" or a positive whole number`); undefined where words are not known.
  */
 function allowedValue(path: readonly (string | number)[], config: unknown): string | undefined {
-  return allowedBy(schemaAt(path, config));
+  return allowedBy(schemaAt(path, config), valueAt(config, path));
 }
 
-function allowedBy(schema: unknown): string | undefined {
+/** `got`: the value that failed, so that a bound it keeps (a width's maximum for a 0) goes unsaid. */
+function allowedBy(schema: unknown, got?: unknown): string | undefined {
   const s = unwrap(schema);
-  if (s instanceof z.ZodNumber) return numberRule(s);
+  if (s instanceof z.ZodNumber) return numberRule(s, got);
   if (s instanceof z.ZodBoolean) return 'true or false';
   if (s instanceof z.ZodLiteral) return s.values.size === 1 ? JSON.stringify([...s.values][0]) : undefined;
   if (s instanceof z.ZodString) return patternRule(s);
   if (s instanceof z.ZodUnion) {
-    const words = (s.options as unknown[]).map(allowedBy);
+    const words = (s.options as unknown[]).map((o) => allowedBy(o, got));
     return words.every((w) => w !== undefined) ? words.join(' or ') : undefined;
   }
   return undefined;
@@ -88,7 +92,7 @@ function patternRule(s: z.ZodString): string | undefined {
   return issue?.code === 'invalid_format' ? issue.message : undefined;
 }
 
-function numberRule(number: z.ZodNumber): string {
+function numberRule(number: z.ZodNumber, got?: unknown): string {
   let low: { value: number; inclusive: boolean } | undefined;
   let high: { value: number; inclusive: boolean } | undefined;
   let whole = false;
@@ -98,6 +102,8 @@ function numberRule(number: z.ZodNumber): string {
     if (def.check === 'greater_than') low = { value: def.value!, inclusive: def.inclusive! };
     if (def.check === 'less_than') high = { value: def.value!, inclusive: def.inclusive! };
   }
+  // "A positive whole number" for a 0 or a 2.5, though the widths' maximum is part of the rule.
+  if (high && low && !low.inclusive && typeof got === 'number' && got < high.value) high = undefined;
   const noun = whole ? 'whole number' : 'number';
   if (low && !high && low.value === 0) return low.inclusive ? `a non-negative ${noun}` : `a positive ${noun}`;
   if (low?.inclusive && high?.inclusive) return `a ${noun} from ${low.value} to ${high.value}`;
