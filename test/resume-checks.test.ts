@@ -116,7 +116,8 @@ describe('resume checks the run directory', () => {
     const meta = readJson(join(dir, 'meta.json'));
     delete meta.checkpoints;
     writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
-    expectRefused(bimt('train', '--resume', dir), /meta\.json: has no "checkpoints" record of checksums/);
+    // readMeta checks every field, so the run is refused before anything trusts a missing record.
+    expectRefused(bimt('train', '--resume', dir), /meta\.json: unreadable run metadata: field checkpoints is missing$/);
   });
 
   it('refuses a config.yaml edited after the run started', () => {

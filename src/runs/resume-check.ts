@@ -57,9 +57,6 @@ export function checkRunFiles(paths: RunPaths, meta: RunMeta): string[] {
     if (st?.isSymbolicLink()) throw new BimtError(`${file}: is a symbolic link; a run's files must be its own (copy the file into the run instead)`);
     if (st && !st.isFile()) throw new BimtError(`${file}: not a regular file`);
   }
-  if (typeof meta.checkpoints !== 'object' || meta.checkpoints === null || Array.isArray(meta.checkpoints)) {
-    throw new BimtError(`${paths.meta}: has no "checkpoints" record of checksums, so no saved state can be verified`);
-  }
   const configSha = sha256(paths.config);
   if (meta.config_sha256 === undefined) {
     repairs.push(`${paths.meta}: no checksum of config.yaml (a run from an older bimt); config.yaml is taken as it is`);
