@@ -98,6 +98,8 @@ describe('run lock', () => {
       const r = bimt('train', '--resume', dir);
       expect(r.status).toBe(1);
       expect(refusal(r)).toMatch(new RegExp(`^bimt: .*live: in use by another bimt \\(pid ${child.pid}, since .*\\); wait for it to finish or stop it with kill -INT ${child.pid}$`));
+      // Refused before any backend was loaded: a second writer is turned away at once.
+      expect(r.stderr).not.toMatch(/^bimt: backend /m);
       expect(bimt('ls', runs).stdout).toMatch(/\nlive\s+running\s+two-moons/);
     } finally {
       child.kill('SIGCONT');

@@ -36,10 +36,11 @@ export function trainCommand(): Command {
       // First of all: a signal at any moment ends the command as interrupted (exit 130), never
       // halfway through writing the run.
       const stop = catchStopSignals();
-      const [{ loadConfig }, { readMetrics }, { ensureRunsDir, openRunDir }, { buildTask }, { engineWithoutBackend }, { resumeTraining, runTraining }, { explosionWarning, summaryLines }] = await Promise.all([
+      const [{ loadConfig }, { readMetrics }, { ensureRunsDir, openRunDir }, { checkRunFree }, { buildTask }, { engineWithoutBackend }, { resumeTraining, runTraining }, { explosionWarning, summaryLines }] = await Promise.all([
         import('../config/load.js'),
         import('../runs/metrics.js'),
         import('../runs/run-dir.js'),
+        import('../runs/lock.js'),
         import('../tasks/registry.js'),
         import('../train/choose-engine.js'),
         import('../train/run.js'),
@@ -54,7 +55,9 @@ export function trainCommand(): Command {
       if (flags.resume !== undefined) {
         if (file !== undefined) throw new BimtError('give either a config file or --resume <run dir>, not both');
         if (flags.set.length > 0 || flags.name || flags.runsDir) throw new BimtError('--resume continues a run as it was configured; --set, --name and --runs-dir cannot be used with it');
-        const { config } = loadConfig(openRunDir(flags.resume).config);
+        const resumed = openRunDir(flags.resume);
+        checkRunFree(resumed); // before seconds of loading a backend, not after
+        const { config } = loadConfig(resumed.config);
         checkMemory(config, buildTask(config), memory);
         const backend = await announce(needsBackend(config), flags.backend);
         outcome = await resumeTraining(flags.resume, { backend, stop });

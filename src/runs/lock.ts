@@ -79,13 +79,8 @@ export function acquireRunLock(p: RunPaths): RunLock {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new BimtError(`cannot lock ${p.root}: ${describeFsError(e)}`, 1);
       }
       const state = inspectRunLock(p);
-      if (state.kind === 'live') {
-        const o = state.owner;
-        throw new BimtError(`${p.root}: in use by another bimt (pid ${o.pid}, since ${o.since}); wait for it to finish or stop it with kill -INT ${o.pid}`, 1);
-      }
-      if (state.kind === 'unverifiable') {
-        throw new BimtError(`${p.root}: locked, and ${state.why}; if no bimt is writing this run, remove ${file}`, 1);
-      }
+      const held = heldRefusal(p, state);
+      if (held) throw held;
       if (state.kind === 'stale' && removeStale(file, state.owner.token)) {
         process.stderr.write(`bimt: note: replaced the stale lock of ${p.root} (${state.why})\n`);
       }
@@ -97,6 +92,26 @@ export function acquireRunLock(p: RunPaths): RunLock {
 }
 
 /** Who holds the run's lock, if anyone, and whether that holder is still alive. */
+/**
+ * Refuses, in the words acquireRunLock would use, a run another process holds: `bimt train
+ * --resume` asks before it loads a backend, so a second writer is turned away at once rather than
+ * after seconds of start-up. (The lock itself is still taken atomically by acquireRunLock.)
+ */
+export function checkRunFree(p: RunPaths): void {
+  const held = heldRefusal(p, inspectRunLock(p));
+  if (held) throw held;
+}
+
+/** The one-line refusal for a lock that is live or cannot be checked; undefined when it may be taken. */
+function heldRefusal(p: RunPaths, state: LockState): BimtError | undefined {
+  if (state.kind === 'live') {
+    const o = state.owner;
+    return new BimtError(`${p.root}: in use by another bimt (pid ${o.pid}, since ${o.since}); wait for it to finish or stop it with kill -INT ${o.pid}`, 1);
+  }
+  if (state.kind === 'unverifiable') return new BimtError(`${p.root}: locked, and ${state.why}; if no bimt is writing this run, remove ${lockPath(p)}`, 1);
+  return undefined;
+}
+
 export function inspectRunLock(p: RunPaths): LockState {
   const file = lockPath(p);
   let text: string;
