@@ -14,7 +14,7 @@ import { Command } from 'commander';
 import { BimtError } from '../errors.js';
 import { liveStatus } from '../runs/lock.js';
 import { readMetrics, type MetricsRow } from '../runs/metrics.js';
-import { readMeta, runPaths, type RunPaths } from '../runs/run-dir.js';
+import { readMeta, resumableStep, runPaths, type RunPaths } from '../runs/run-dir.js';
 
 /** How deep below the runs directory runs are looked for (runs/reproduce-<stamp>/fig4 is 2). */
 const MAX_DEPTH = 4;
@@ -33,7 +33,7 @@ export function lsCommand(): Command {
           const last = lastRow(paths.metrics);
           const progress = Math.max(last?.step ?? 0, meta.steps_done);
           const metric = last === undefined ? '-' : `${headline(last)}${last.step === progress ? '' : ` (step ${last.step})`}`;
-          rows.push([name, liveStatus(paths, meta), meta.task, `${progress}/${meta.total_steps}`, meta.steps_done > 0 ? String(meta.steps_done) : '-', metric]);
+          rows.push([name, liveStatus(paths, meta), meta.task, `${progress}/${meta.total_steps}`, String(resumableStep(paths, meta) ?? '-'), metric]);
         } catch (e) {
           rows.push([name, 'unreadable', '-', '-', '-', '-']);
           process.stderr.write(`bimt: ${e instanceof Error ? e.message : String(e)}\n`);

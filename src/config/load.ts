@@ -48,7 +48,10 @@ function readConfig(text: string, file: string, sets: readonly string[]): Omit<L
 
   const located = (path: readonly (string | number)[], message: string, unknownKey?: string): BimtError => {
     const full = unknownKey === undefined ? path : [...path, unknownKey];
-    const o = overrideFor(overrides, full);
+    // Only an unknown key can be the work of an override below it (`--set model.foo.bar=1` makes
+    // `foo`); any other problem at a path is that path's value, which an override of one of its
+    // entries did not write (a wrong widths[0] from the file, whatever --set model.widths.2 says).
+    const o = overrideFor(overrides, full, unknownKey !== undefined);
     const key = full.join('.') || '(top level)';
     if (o) return new BimtError(`${o.label}: ${key}: ${message}`);
     return new BimtError(`${locate(layers, full)}: ${key}: ${message}`);
@@ -99,10 +102,12 @@ function pinnedSeedWarnings(fromFiles: PlainObject, overrides: readonly Override
   return warnings;
 }
 
-/** The override that set this path (or one of its parents), if any: the last one wins. */
-function overrideFor(overrides: readonly Override[], path: readonly (string | number)[]): Override | undefined {
+/**
+ * The override that set this path (or one of its parents), if any: the last one wins. With
+ * `orBelow`, also one that set something inside it (it created the unknown key at `path`).
+ */
+function overrideFor(overrides: readonly Override[], path: readonly (string | number)[], orBelow = false): Override | undefined {
   const prefix = (a: readonly (string | number)[], b: readonly (string | number)[]) => a.every((p, i) => String(b[i]) === String(p));
-  // An override that set this key or a parent of it, or one that created this (unknown) key.
-  return [...overrides].reverse().find((o) => (path.length > 0 && prefix(o.path, path)) || (path.length > 0 && prefix(path, o.path)));
+  return [...overrides].reverse().find((o) => path.length > 0 && (prefix(o.path, path) || (orBelow && prefix(path, o.path))));
 }
 

@@ -95,7 +95,7 @@ export const trainSchema = z.strictObject({
   /** AdamW's decoupled weight decay (the reference's AdamW uses 0, i.e. Adam). */
   weight_decay: nonNegative.default(0),
   /**
-   * Where the arithmetic runs (src/train/engine.ts): "tfjs" on the selected backend, "host" in
+   * Where the arithmetic runs (src/train/choose-engine.ts): "tfjs" on the selected backend, "host" in
    * plain loops over typed arrays (feature inputs only), "workers" tfjs on worker threads (full
    * batch, wasm or cpu backend), "auto" the fastest for the network's size and the backend.
    */

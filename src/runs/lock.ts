@@ -91,7 +91,6 @@ export function acquireRunLock(p: RunPaths): RunLock {
   }
 }
 
-/** Who holds the run's lock, if anyone, and whether that holder is still alive. */
 /**
  * Refuses, in the words acquireRunLock would use, a run another process holds: `bimt train
  * --resume` asks before it loads a backend, so a second writer is turned away at once rather than
@@ -112,6 +111,7 @@ function heldRefusal(p: RunPaths, state: LockState): BimtError | undefined {
   return undefined;
 }
 
+/** Who holds the run's lock, if anyone, and whether that holder is still alive. */
 export function inspectRunLock(p: RunPaths): LockState {
   const file = lockPath(p);
   let text: string;

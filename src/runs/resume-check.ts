@@ -165,23 +165,14 @@ export function removeStaleTemporaryFiles(paths: RunPaths): string[] {
   for (const dir of [paths.root, paths.checkpoints, paths.snapshots]) {
     for (const name of listDir(dir)) {
       const m = /^\..+\.(\d+)\.\d+\.tmp$/.exec(name);
-      if (!m || isAlive(Number(m[1]))) continue;
+      // Only a process holding the run's lock writes here, and this one holds it now: any other
+      // writer's temporary file is stale, whatever its pid has become since.
+      if (!m || Number(m[1]) === process.pid) continue;
       rmSync(join(dir, name), { force: true });
       n++;
     }
   }
   return n > 0 ? [`removed ${n} temporary file${n > 1 ? 's' : ''} left by a write cut off by a kill`] : [];
-}
-
-/** Whether a process with this id runs (then its temporary files may still be renamed into place). */
-function isAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function listDir(dir: string): string[] {

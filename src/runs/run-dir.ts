@@ -13,7 +13,7 @@
  *                 lock               while a process writes the run (src/runs/lock.ts)
  */
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { BimtError } from '../errors.js';
 import { describeFsError, readRegularFile } from '../util/files.js';
@@ -165,6 +165,16 @@ export function listStates(p: RunPaths): number[] {
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => Number(m[1]))
     .sort((a, b) => a - b);
+}
+
+/**
+ * The step a resume would continue from, as far as `bimt ls` can tell without reading files: the
+ * newest saved state whose checksum meta.json records (resume-check.ts also verifies it).
+ */
+export function resumableStep(p: RunPaths, meta: RunMeta): number | undefined {
+  return listStates(p)
+    .filter((step) => meta.checkpoints[basename(statePath(p, step))] !== undefined)
+    .at(-1);
 }
 
 export function snapshotPath(p: RunPaths, step: number): string {

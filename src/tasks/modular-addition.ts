@@ -2,7 +2,7 @@
  * Modular addition (docs/DESIGN.md, "Modular addition", paper section 3.3, Figure 5): every pair (a, b)
  * of residues mod p, labelled (a + b) mod p, split at random into train and test. The network
  * sees the pair through one embedding shared by both operands (in_fold 2, see
- * src/model/architecture.ts), so the input labels name embedding dimensions, not features.
+ * src/config/architecture.ts), so the input labels name embedding dimensions, not features.
  */
 import { z } from 'zod';
 import { ConfigValueError } from '../errors.js';

@@ -12,7 +12,7 @@ import { BimtError, ConfigValueError } from '../errors.js';
 import { quote } from '../util/excerpt.js';
 import { Rng } from '../util/random.js';
 import { parseExpression, type CompiledExpression } from './expression.js';
-import type { Split, TaskDefinition } from './task.js';
+import { MAX_SAMPLES, type Split, type TaskDefinition } from './task.js';
 
 /** The paper's formulas (a), (b), (c), written in the expression language; the strings are also the output labels. */
 export const NAMED_FORMULAS = {
@@ -40,8 +40,8 @@ const schema = z
     inputs: z.number().int().min(1).max(1000).optional(),
     /** Your own formula: one expression per output, over x1..x`inputs`. */
     outputs: z.array(z.string().min(1)).min(1).optional(),
-    n_train: z.number().int().min(1).default(100),
-    n_test: z.number().int().min(1).default(100),
+    n_train: z.number().int().min(1).max(MAX_SAMPLES, `at most ${MAX_SAMPLES} samples per split`).default(100),
+    n_test: z.number().int().min(1).max(MAX_SAMPLES, `at most ${MAX_SAMPLES} samples per split`).default(100),
     /** Seed of the data; defaults to the config's top-level seed. */
     seed: z.number().int().nonnegative().optional(),
   })

@@ -4,6 +4,13 @@
  */
 import type { z } from 'zod';
 
+/**
+ * Most samples a generated split may have (task.n_train, task.n_test): ten million rows of a few
+ * features are a few hundred megabytes; far beyond that the data alone would exhaust memory while
+ * the config is still being checked, before the memory estimate of src/train/memory.ts can refuse it.
+ */
+export const MAX_SAMPLES = 10_000_000;
+
 /** How a sample's input is given. */
 export type InputSpec =
   /** `dim` real features per sample; x is Float32Array [n, dim]. */

@@ -6,12 +6,12 @@
  */
 import { z } from 'zod';
 import { Rng } from '../util/random.js';
-import type { Split, TaskDefinition } from './task.js';
+import { MAX_SAMPLES, type Split, type TaskDefinition } from './task.js';
 
 const schema = z.strictObject({
   kind: z.literal('two-moons'),
-  n_train: z.number().int().min(2).default(200),
-  n_test: z.number().int().min(2).default(200),
+  n_train: z.number().int().min(2).max(MAX_SAMPLES, `at most ${MAX_SAMPLES} samples per split`).default(200),
+  n_test: z.number().int().min(2).max(MAX_SAMPLES, `at most ${MAX_SAMPLES} samples per split`).default(200),
   noise: z.number().finite().nonnegative().default(0.1),
   /** Seed of the data; defaults to the config's top-level seed. */
   seed: z.number().int().nonnegative().optional(),

@@ -130,8 +130,11 @@ async function resumeOwned(paths: RunPaths, dir: string, opts: ResumeOptions, st
   const from = point.kind === 'state' ? point.saved.step : 0;
   const where = point.kind === 'state' ? ` (${basename(point.file)})` : '';
   process.stderr.write(`bimt: resuming ${paths.root} from step ${from} of ${config.train.steps}${where}\n`);
-  if (meta.backend !== opts.backend.name) {
-    process.stderr.write(`bimt: note: the run started on ${meta.backend} and resumes on ${opts.backend.name}; numbers may differ from an uninterrupted run\n`);
+  // The host engine computes the same on any backend (or none); other engines' numbers depend on both.
+  const before = meta.engine === 'host' ? 'the host engine' : `${meta.engine ?? 'an unrecorded engine'} on ${meta.backend}`;
+  const now = engine.name === 'host' ? 'the host engine' : `${engine.name} on ${opts.backend.name}`;
+  if (before !== now) {
+    process.stderr.write(`bimt: note: the run started with ${before} and resumes with ${now}; numbers may differ from an uninterrupted run\n`);
   }
   meta.resumes = [...(meta.resumes ?? []), { at: since.toISOString(), from_step: from, backend: opts.backend.name, engine: engine.name, command: commandLine(), repairs }];
   Object.assign(meta, { status: 'running', backend: opts.backend.name, engine: engine.name, steps_done: from });
@@ -198,6 +201,9 @@ async function owning(paths: RunPaths, given: StopSignals | undefined, work: (st
   }
 }
 
+/** Whether this process has recorded its start-up in a run already (a later run has none to report). */
+let startupReported = false;
+
 /** Runs the loop with the run directory as its sink; a run that fails is marked `failed`. */
 async function drive(
   paths: RunPaths,
@@ -240,8 +246,12 @@ async function drive(
           writeMeta(paths, meta);
         },
         onStep: (step, row) => {
-          // performance.now() counts from the process's start, module loading included.
-          meta.first_step_ms ??= Math.round(performance.now());
+          // performance.now() counts from the process's start, module loading included; only the
+          // process's first run has a start-up to report (bimt reproduce trains several).
+          if (!startupReported) {
+            meta.first_step_ms = Math.round(performance.now());
+            startupReported = true;
+          }
           stepNow = step;
           if (stop.received === undefined) progress.update(step, row);
         },

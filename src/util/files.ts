@@ -63,6 +63,13 @@ export function describeFsError(e: unknown): string {
       return 'no space left on the device';
     case 'EDQUOT':
       return 'disk quota exceeded';
+    case 'ENOENT':
+      return 'no such file or directory (was it removed meanwhile?)';
+    case 'EIO':
+      return 'input/output error on the device';
+    case 'EMFILE':
+    case 'ENFILE':
+      return 'too many open files';
     default:
       return (e instanceof Error ? e.message : String(e)).split('\n')[0];
   }
