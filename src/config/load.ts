@@ -48,13 +48,15 @@ function readConfig(text: string, file: string, sets: readonly string[]): Omit<L
 
   const located = (path: readonly (string | number)[], message: string, unknownKey?: string): BimtError => {
     const full = unknownKey === undefined ? path : [...path, unknownKey];
-    // Only an unknown key can be the work of an override below it (`--set model.foo.bar=1` makes
-    // `foo`); any other problem at a path is that path's value, which an override of one of its
-    // entries did not write (a wrong widths[0] from the file, whatever --set model.widths.2 says).
+    // Only an unknown key is wholly the work of an override below it (`--set model.foo.bar=1`
+    // makes `foo`); any other value at the path came from the file, with an override of one of
+    // its entries perhaps (the wrong entry may be either's).
     const o = overrideFor(overrides, full, unknownKey !== undefined);
     const key = full.join('.') || '(top level)';
     if (o) return new BimtError(`${o.label}: ${key}: ${message}`);
-    return new BimtError(`${locate(layers, full)}: ${key}: ${message}`);
+    // An override of an entry inside the value had a hand in it, whichever part is wrong: name both.
+    const inside = overrideFor(overrides, full, true);
+    return new BimtError(`${locate(layers, full)}${inside ? ` (with ${inside.label})` : ''}: ${key}: ${message}`);
   };
 
   const parsed = configSchema.safeParse(merged);
