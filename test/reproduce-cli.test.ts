@@ -1,7 +1,7 @@
 // `bimt reproduce` run as a user outside the bimt folder would: by the full path of bin/bimt.js
 // from another working directory, twice into one --out. Two cheap figures (fig4, fig3a: a few
 // seconds of training each).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -41,6 +41,25 @@ describe('bimt reproduce --out', () => {
     expect(readFileSync(join(cwd, 'out', 'REPORT.md'), 'utf8')).toBe(report);
     expect(readdirSync(join(cwd, 'out')).sort()).toEqual(['REPORT.md', 'fig3a', 'fig4']);
   }, 600_000);
+
+  it('stops on Ctrl-C like a training run: exit 130, one line saying how to continue', async () => {
+    const child = spawn(process.execPath, [BIN, 'reproduce', 'fig3a', '--out', 'stopped'], { cwd });
+    let stderr = '';
+    let pressed = false;
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      // Once training has made progress (the plain progress lines), Ctrl-C, once.
+      if (!pressed && /^step \d+\/20000/m.test(stderr)) {
+        pressed = true;
+        child.kill('SIGINT');
+      }
+    });
+    const code = await new Promise<number | null>((done) => child.on('close', done));
+    expect(code, stderr).toBe(130);
+    const last = stderr.trim().split('\n').at(-1);
+    expect(last).toMatch(/^bimt: fig3a: interrupted; continue its training with: bimt train --resume .*stopped\/fig3a$/);
+    expect(stderr).not.toMatch(/internal error|\n\s+at /);
+  });
 
   it('says what --out is in its help', () => {
     const help = bimt('reproduce', '--help');

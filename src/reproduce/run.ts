@@ -28,6 +28,10 @@ export async function reproduceFigure(fig: FigureSpec, outDir: string, backend: 
   const { config } = loadConfig(packagePath(fig.config));
   log(`${fig.id}: training ${fig.config} (${config.train.steps} steps)`);
   const run = await runTraining({ config, name: fig.id, exactName: true, backend, runsDir: outDir });
+  if (run.status === 'interrupted') {
+    // Stopped like any interrupted run (exit 130); REPORT.md already holds the figures finished before.
+    throw new BimtError(`${fig.id}: interrupted; continue its training with: bimt train --resume ${run.paths.root}`, 130);
+  }
   if (run.status !== 'completed') throw new BimtError(`${fig.id}: training ${run.status}`, 1);
 
   const opened = openCheckpoint(run.paths.root);
