@@ -16,6 +16,16 @@ const lineOf = (text: string, needle: string) => text.split('\n').findIndex((l) 
 
 const errorOf = (text: string, sets: string[] = []) => usageErrorOf(() => parseConfig(text, 'c.yaml', sets));
 
+describe('keys that could break the line', () => {
+  it('a key with a newline, or a very long one, is quoted and escaped', () => {
+    expect(errorOf(`${moons}"bad\\nkey": 1\n`)).toMatch(/^c\.yaml:\d+:1: "bad\\nkey": unknown key \(allowed: /);
+    const long = 'k'.repeat(5000);
+    const message = errorOf(`${moons}? ${long}\n: 1\n`); // an explicit key: YAML caps implicit ones at 1024
+    expect(message.length).toBeLessThan(400);
+    expect(message).toContain('(5000 characters): unknown key');
+  });
+});
+
 describe('values that do not fit the task, at their line', () => {
   it('widths[0] that does not match the task inputs', () => {
     const text = moons.replace('widths: [2, 20, 20, 2]', 'widths: [3, 20, 20, 2]');

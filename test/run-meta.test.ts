@@ -89,6 +89,18 @@ describe('a broken meta.json', () => {
 });
 
 describe('bimt ls', () => {
+  it('lists a run killed while it was being created (config.yaml, no meta.json) as unreadable', () => {
+    const runs = mkdtempSync(join(tmpdir(), 'bimt-ls-'));
+    cpSync(good, join(runs, 'fine'), { recursive: true });
+    mkdirSync(join(runs, 'half'));
+    cpSync(join(good, 'config.yaml'), join(runs, 'half', 'config.yaml'));
+    const r = bimt('ls', runs);
+    expect(r.stderr).toMatch(/half\/meta\.json: no such run metadata file/);
+    const rows = lsRows(runs);
+    expect(rows.get('half')?.[0]).toBe('unreadable');
+    expect(rows.get('fine')?.[0]).toBe('completed');
+  });
+
   it('lists runs nested in reproduce and sweep directories by their path', () => {
     const nested = mkdtempSync(join(tmpdir(), 'bimt-ls-'));
     cpSync(good, join(nested, 'top'), { recursive: true });

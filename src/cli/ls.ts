@@ -68,8 +68,9 @@ function findRuns(dir: string, depth: number): RunPaths[] {
       continue;
     }
     const paths = runPaths(sub);
-    if (existsSync(paths.meta)) found.push(paths);
-    else if (depth < MAX_DEPTH && !existsSync(paths.config)) found.push(...findRuns(sub, depth + 1));
+    // config.yaml without meta.json: a run killed while it was being created; listed as unreadable.
+    if (existsSync(paths.meta) || existsSync(paths.config)) found.push(paths);
+    else if (depth < MAX_DEPTH) found.push(...findRuns(sub, depth + 1));
   }
   return found;
 }

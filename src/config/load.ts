@@ -13,6 +13,7 @@ import { ConfigValueError, BimtError } from '../errors.js';
 import { architectureFor } from './architecture.js';
 import { buildTask } from '../tasks/registry.js';
 import { runNameFromFileName } from './run-name.js';
+import { quote } from '../util/excerpt.js';
 import { MAX_CONFIG_BYTES, readRegularFile } from '../util/files.js';
 import { allowedKeys, describeIssue, pickIssue } from './issues.js';
 import { locate, mergeLayers, readLayers, type Layer } from './layers.js';
@@ -52,7 +53,8 @@ function readConfig(text: string, file: string, sets: readonly string[]): Omit<L
     // makes `foo`); any other value at the path came from the file, with an override of one of
     // its entries perhaps (the wrong entry may be either's).
     const o = overrideFor(overrides, full, unknownKey !== undefined);
-    const key = full.join('.') || '(top level)';
+    // A key is printed as written unless it could break the line or flood it (a newline, 10 kB).
+    const key = full.map((k) => (typeof k === 'string' && !/^[\w-]{1,60}$/.test(k) ? quote(k) : String(k))).join('.') || '(top level)';
     if (o) return new BimtError(`${o.label}: ${key}: ${message}`);
     // An override of an entry inside the value had a hand in it, whichever part is wrong: name both.
     const inside = overrideFor(overrides, full, true);
