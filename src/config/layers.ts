@@ -14,6 +14,7 @@
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { BimtError } from '../errors.js';
+import { excerpt } from '../util/excerpt.js';
 import { MAX_CONFIG_BYTES, readRegularFile } from '../util/files.js';
 import { deepMerge, getOwn, isPlainObject, type PlainObject } from './plain.js';
 
@@ -49,7 +50,7 @@ export function readLayers(text: string, file: string): Layer[] {
   for (let child = layers[0]!; child.base !== undefined; child = layers[layers.length - 1]!) {
     const at = `${positionOf(child, keyOffset(child.doc, ['extends']) ?? 0)}: extends`;
     if (typeof child.base !== 'string' || child.base.trim() === '') {
-      throw new BimtError(`${at}: must be the path of a config file, relative to this one (got ${JSON.stringify(child.base)})`);
+      throw new BimtError(`${at}: must be the path of a config file, relative to this one (got ${excerpt(JSON.stringify(child.base) ?? String(child.base))})`);
     }
     const baseFile = isAbsolute(child.base) ? child.base : join(dirname(child.file), child.base);
     if (layers.some((l) => resolve(l.file) === resolve(baseFile))) {
