@@ -3,21 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig } from '../src/config/load.js';
 import { biasPenaltyOn, configToYaml, lambdaAt } from '../src/config/resolve.js';
 import { BimtError } from '../src/errors.js';
+import { usageErrorOf } from './config-helpers.js';
 
 const twoMoons = readFileSync('configs/two-moons.yaml', 'utf8');
 
 /** The one-line message a bad config produces. */
-function errorOf(text: string, sets: string[] = []): string {
-  try {
-    parseConfig(text, 'c.yaml', sets);
-  } catch (e) {
-    expect(e).toBeInstanceOf(BimtError);
-    expect((e as BimtError).exitCode).toBe(2);
-    expect((e as Error).message).not.toContain('\n');
-    return (e as Error).message;
-  }
-  throw new Error('config was accepted');
-}
+const errorOf = (text: string, sets: string[] = []) => usageErrorOf(() => parseConfig(text, 'c.yaml', sets));
 
 const minimal = `
 task: { kind: two-moons }
