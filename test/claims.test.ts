@@ -84,8 +84,8 @@ describe('graph claims', () => {
   });
 
   it('hiddenAliveFraction counts alive hidden neurons', () => {
-    expect(hiddenAliveFraction(split, [4, 2, 2])).toBe(1);
-    expect(hiddenAliveFraction(graphOf([2, 8, 2], [{ layer: 0, from: 0, to: 3 }, { layer: 1, from: 3, to: 1 }], ['a', 'b'], ['A', 'B']), [2, 8, 2])).toBe(1 / 8);
+    expect(hiddenAliveFraction(split)).toBe(1);
+    expect(hiddenAliveFraction(graphOf([2, 8, 2], [{ layer: 0, from: 0, to: 3 }, { layer: 1, from: 3, to: 1 }], ['a', 'b'], ['A', 'B']))).toBe(1 / 8);
   });
 });
 

@@ -7,7 +7,6 @@ import { axesFrame, clipRect, crowdedNearZero, finite, leftRoom, LABEL_FONT, sho
 import { categorical, cyclic, INK, lighten, MUTED } from './palette.js';
 import { el, fmt, svgDocument, text, textWidth, translate } from './svg.js';
 
-export { pca2, type Pca2 } from './pca.js';
 
 /**
  * A model evaluated on a grid of nx x ny cells covering [x0, x1] x [y0, y1]. Cell (i, j) has its

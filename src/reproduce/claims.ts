@@ -93,8 +93,8 @@ export function firstLayerSeparates(claim: string, g: NetworkGraph, a: readonly 
 }
 
 /** Fraction of hidden neurons alive in the pruned graph. */
-export function hiddenAliveFraction(g: NetworkGraph, widths: readonly number[]): number {
-  const hidden = widths.slice(1, -1).reduce((s, w) => s + w, 0);
+export function hiddenAliveFraction(g: NetworkGraph): number {
+  const hidden = g.widths.slice(1, -1).reduce((s, w) => s + w, 0);
   const alive = g.layers.slice(1, -1).reduce((s, l) => s + l.length, 0);
   return alive / hidden;
 }

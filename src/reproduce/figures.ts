@@ -86,7 +86,7 @@ export const FIGURES: readonly FigureSpec[] = [
     config: 'configs/paper/fig4.yaml',
     paper: '"BIMT reaches near-perfect test accuracy with a tiny circuit: a few hidden neurons and a handful of weights survive."',
     claims: (o) => {
-      const frac = hiddenAliveFraction(o.pruned.graph, o.pruned.net.arch.widths);
+      const frac = hiddenAliveFraction(o.pruned.graph);
       const drop = (o.trained.testAcc ?? 0) - (o.pruned.evaluation.testAcc ?? 0);
       return [
         atLeast('test accuracy', o.trained.testAcc ?? 0, 0.98, '~1.0'),
