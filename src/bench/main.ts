@@ -66,14 +66,14 @@ async function main(argv: string[]): Promise<void> {
     const engines = enginesFor(config, task, backend.name).filter((e) => e !== 'workers' || batchRowsOf(config, task) >= WORKERS_MIN_ROWS);
     // Relocation does not depend on the engine: once per config, on a fresh network.
     const net = initNetwork(arch, 1);
-    const coef = costCoefficients(arch, net.geometry, swapCostSpec(config));
+    const coef = costCoefficients(net.graph, swapCostSpec(config));
     const relocationMs = await timeIt(() => relocate(net, coef, { topK: config.swap.top_k, swapInputs: config.swap.inputs }), 200);
     for (const name of engines) {
       // Training steps alone (full batch, the cost on, no swaps), on a started engine.
       const engine = await createEngine(name, {
         net,
         task,
-        costCoef: costCoefficients(arch, net.geometry, trainingCostSpec(config)),
+        costCoef: costCoefficients(net.graph, trainingCostSpec(config)),
         adam: adamSettingsOf(config),
         batchRows: batchRowsOf(config, task),
       }, backend.name);
@@ -107,10 +107,10 @@ async function main(argv: string[]): Promise<void> {
   }
   const scaling = [];
   for (const w of [20, 50, 200, 500]) {
-    const arch = { widths: [w, w, w, w], inFold: 1 };
+    const arch = { kind: 'mlp', widths: [w, w, w, w], inFold: 1 } as const;
     const net = initNetwork(arch, 1);
     randomWeights(net, 2);
-    const coef = costCoefficients(arch, net.geometry, { weightFactor: 1, l0: 0.1, noPenalizeLast: false, aggregate: 'sum' });
+    const coef = costCoefficients(net.graph, { weightFactor: 1, l0: 0.1, noPenalizeLast: false, aggregate: 'sum' });
     scaling.push({ width: w, topK: 10, relocationMs: await timeIt(() => relocate(net, coef, { topK: 10, swapInputs: true }), w >= 500 ? 10 : w >= 200 ? 50 : 200) });
   }
 

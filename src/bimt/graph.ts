@@ -9,7 +9,7 @@
  * Inputs and outputs are always listed (they are the labelled ends), with `connected` saying
  * whether any path touches them.
  */
-import { inputPositions, numWeightLayers, type Network } from '../model/network.js';
+import { inputPositions, mlpChain, type Network } from '../model/network.js';
 
 export interface Labels {
   /** Name of each ORIGINAL input feature (or embedding dimension). */
@@ -65,9 +65,9 @@ export interface NetworkGraph {
 
 /** Label of input neuron n (fold f = n div Nf reads original feature inPerm[n mod Nf]). */
 export function inputLabel(net: Network, labels: Labels, n: number): string {
-  const nf = inputPositions(net.arch);
+  const nf = inputPositions(net.graph.arch);
   const name = labels.inputs[net.inPerm[n % nf]] ?? `in${net.inPerm[n % nf]}`;
-  return net.arch.inFold > 1 ? `${name}·${Math.floor(n / nf) + 1}` : name;
+  return net.inPerm.length < mlpChain(net).widths[0] ? `${name}·${Math.floor(n / nf) + 1}` : name;
 }
 
 export function outputLabel(net: Network, labels: Labels, q: number): string {
@@ -79,8 +79,9 @@ export function outputLabel(net: Network, labels: Labels, q: number): string {
  * which reach an output (`toOutput`), one 0/1 mask per neuron layer.
  */
 export function reachableMasks(net: Network, threshold: number): { fromInput: Uint8Array[]; toOutput: Uint8Array[] } {
-  const { arch, params } = net;
-  const L = numWeightLayers(arch);
+  const params = mlpChain(net);
+  const arch = params;
+  const L = arch.widths.length - 1;
   const kept = (l: number, i: number, o: number) => Math.abs(params.weights[l][i * arch.widths[l + 1] + o]) > threshold;
   const fromInput = arch.widths.map((w, l) => new Uint8Array(w).fill(l === 0 ? 1 : 0));
   for (let l = 0; l < L; l++) {
@@ -98,8 +99,9 @@ export function reachableMasks(net: Network, threshold: number): { fromInput: Ui
 }
 
 export function networkGraph(net: Network, labels: Labels, threshold: number): NetworkGraph {
-  const { arch, params, geometry } = net;
-  const L = numWeightLayers(arch);
+  const params = mlpChain(net);
+  const arch = params;
+  const L = arch.widths.length - 1;
   const kept = (l: number, i: number, o: number) => Math.abs(params.weights[l][i * arch.widths[l + 1] + o]) > threshold;
   const { fromInput, toOutput } = reachableMasks(net, threshold);
   const alive = (l: number, n: number) => fromInput[l][n] === 1 && toOutput[l][n] === 1;
@@ -118,14 +120,14 @@ export function networkGraph(net: Network, labels: Labels, threshold: number): N
 
   const layers = arch.widths.map((w, l) => {
     const list: GraphNeuron[] = [];
-    const g = geometry[l];
+    const g = net.graph.layers[l].geometry;
     for (let n = 0; n < w; n++) {
       const ends = l === 0 || l === L;
       if (!ends && !alive(l, n)) continue;
       const label = l === 0 ? inputLabel(net, labels, n) : l === L ? outputLabel(net, labels, n) : undefined;
       list.push({
         index: n,
-        coords: Array.from(g.coords.subarray(n * g.dims, (n + 1) * g.dims)),
+        coords: Array.from(g.coords.subarray((n % g.coords.length) * g.dims, ((n % g.coords.length) + 1) * g.dims)),
         ...(label !== undefined ? { label } : {}),
         connected: alive(l, n),
       });
@@ -141,7 +143,8 @@ export function networkGraph(net: Network, labels: Labels, threshold: number): N
 function findModules(net: Network, labels: Labels, edges: GraphEdge[]): GraphModule[] {
   const offsets: number[] = [];
   let total = 0;
-  for (const w of net.arch.widths) {
+  const { widths } = mlpChain(net);
+  for (const w of widths) {
     offsets.push(total);
     total += w;
   }
@@ -158,8 +161,8 @@ function findModules(net: Network, labels: Labels, edges: GraphEdge[]): GraphMod
     parent[find(a)] = find(b);
   }
   const byRoot = new Map<number, GraphModule>();
-  const L = net.arch.widths.length - 1;
-  net.arch.widths.forEach((w, l) => {
+  const L = widths.length - 1;
+  widths.forEach((w, l) => {
     for (let n = 0; n < w; n++) {
       const id = offsets[l] + n;
       if (!touched[id]) continue;
@@ -181,9 +184,9 @@ function findModules(net: Network, labels: Labels, edges: GraphEdge[]): GraphMod
  * they read the same embedding column.
  */
 export function embeddingGroups(net: Network, graph: NetworkGraph): number[][] {
-  const { widths } = net.arch;
+  const { widths } = mlpChain(net);
   const L = widths.length - 1;
-  const nf = inputPositions(net.arch);
+  const nf = inputPositions(net.graph.arch);
   const offsets: number[] = [];
   let total = nf; // ids 0..nf-1: input positions, both folds merged
   for (let l = 1; l < L; l++) {

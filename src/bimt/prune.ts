@@ -11,7 +11,7 @@
  * checkpoint of the same architecture and the graph code sees it as dead. Permutations are never
  * thresholded. The embedding, a parameter under the same l0 penalty, is thresholded too.
  */
-import { cloneNetwork, numWeightLayers, type Network } from '../model/network.js';
+import { cloneNetwork, mlpChain, type Network } from '../model/network.js';
 import { networkGraph, reachableMasks, type Labels, type NetworkGraph } from './graph.js';
 
 export interface PruneResult {
@@ -21,14 +21,14 @@ export interface PruneResult {
 
 export function pruneNetwork(source: Network, threshold: number, labels: Labels): PruneResult {
   const net = cloneNetwork(source);
-  const { arch, params } = net;
-  const L = numWeightLayers(arch);
+  const params = mlpChain(net);
+  const arch = params.arch;
+  const L = arch.widths.length - 1;
   const zeroSmall = (a: Float32Array) => {
     for (let i = 0; i < a.length; i++) if (Math.abs(a[i]) <= threshold) a[i] = 0;
   };
-  params.weights.forEach(zeroSmall);
-  params.biases.forEach(zeroSmall);
-  if (params.embedding) zeroSmall(params.embedding);
+  // Every tensor under the cost (weights, biases, the embedding); LayerNorm gains are not.
+  for (const t of net.graph.tensors) if (t.kind !== 'norm') zeroSmall(net.params.get(t.name)!);
 
   // Reachability over the non-zero weights; folding below changes only biases, so it holds after.
   const { fromInput, toOutput } = reachableMasks(net, 0);

@@ -1,59 +1,55 @@
 /**
- * Swapping two neurons of one layer (docs/DESIGN.md, "Neuron swapping"): exchanges their incoming
- * weights and biases and their outgoing weights (in every fold at the input layer), and the
- * permutation entries at the input or output layer. The network's function is unchanged.
+ * Swapping two positions of one neuron layer (docs/DESIGN.md, "Neuron swapping"): exchanges every
+ * slice of every tensor the model graph lists for that layer (incoming and outgoing weights in
+ * each fold, biases, LayerNorm parameters; for a residual stream, every matrix that reads or
+ * writes it), and the permutation entries at the input or output layer. The network's function
+ * is unchanged.
  */
-import { inputPositions, numWeightLayers, type Architecture, type Network, type Params } from '../model/network.js';
+import { layerOf, tensorOf, type ModelGraph, type Params } from '../model/model-graph.js';
+import type { Network } from '../model/network.js';
 
-/** Neuron layer `layer` (0 = input), positions a and b; at the input layer, positions within a fold. */
+/** Positions a and b of the neuron layer named `layer` (at a folded layer: positions within a fold). */
 export interface Swap {
-  readonly layer: number;
+  readonly layer: string;
   readonly a: number;
   readonly b: number;
-}
-
-/** Positions that can be swapped in a neuron layer: per fold at the input, else the width. */
-export function swappablePositions(arch: Architecture, layer: number): number {
-  return layer === 0 ? inputPositions(arch) : arch.widths[layer];
 }
 
 /**
  * Applies a swap to parameter-shaped arrays in place. Used for the weights themselves and for
  * anything laid out like them (Adam's moments), so that both move together.
  */
-export function swapParams(p: Params, arch: Architecture, s: Swap): void {
+export function swapParams(p: Params, g: ModelGraph, s: Swap): void {
   if (s.a === s.b) return;
-  const L = numWeightLayers(arch);
-  if (s.layer > 0) {
-    // Incoming: columns a, b of W_{layer-1} ([in, out] layout) and entries of b_{layer-1}.
-    const w = p.weights[s.layer - 1];
-    const nOut = arch.widths[s.layer];
-    for (let r = 0; r < arch.widths[s.layer - 1]; r++) swapEntries(w, r * nOut + s.a, r * nOut + s.b);
-    swapEntries(p.biases[s.layer - 1], s.a, s.b);
-  }
-  if (s.layer < L) {
-    // Outgoing: rows a, b of W_layer, in every fold copy at the input layer.
-    const w = p.weights[s.layer];
-    const nOut = arch.widths[s.layer + 1];
-    const folds = s.layer === 0 ? arch.inFold : 1;
-    const nf = swappablePositions(arch, s.layer);
-    for (let f = 0; f < folds; f++) {
-      const ra = (f * nf + s.a) * nOut;
-      const rb = (f * nf + s.b) * nOut;
-      for (let o = 0; o < nOut; o++) swapEntries(w, ra + o, rb + o);
+  const size = layerOf(g, s.layer).size;
+  for (const inc of g.incidence.get(s.layer)!) {
+    const t = tensorOf(g, inc.tensor);
+    const data = p.get(inc.tensor)!;
+    const cols = t.shape.length === 2 ? t.shape[1]! : 1;
+    for (let f = 0; f < inc.folds; f++) {
+      const ia = f * size + s.a;
+      const ib = f * size + s.b;
+      if (inc.axis === 1) {
+        // Columns ia, ib of a [rows, cols] weight.
+        for (let r = 0, rows = t.shape[0]; r < rows; r++) swapEntries(data, r * cols + ia, r * cols + ib);
+      } else {
+        // Rows ia, ib (entries of a vector).
+        for (let o = 0; o < cols; o++) swapEntries(data, ia * cols + o, ib * cols + o);
+      }
     }
   }
 }
 
 /** Applies a swap to a whole network: parameters and the input/output permutations. */
 export function applySwap(net: Network, s: Swap): void {
-  swapParams(net.params, net.arch, s);
-  if (s.layer === 0) swapEntries(net.inPerm, s.a, s.b);
-  if (s.layer === numWeightLayers(net.arch)) swapEntries(net.outPerm, s.a, s.b);
+  swapParams(net.params, net.graph, s);
+  const role = layerOf(net.graph, s.layer).role;
+  if (role === 'input') swapEntries(net.inPerm, s.a, s.b);
+  if (role === 'output') swapEntries(net.outPerm, s.a, s.b);
 }
 
 function swapEntries(a: Float32Array | Int32Array, i: number, j: number): void {
-  const t = a[i];
-  a[i] = a[j];
+  const t = a[i]!;
+  a[i] = a[j]!;
   a[j] = t;
 }

@@ -6,9 +6,9 @@
 import type { ModelConfig } from './schema.js';
 import { ConfigValueError } from '../errors.js';
 import type { TaskInstance } from '../tasks/task.js';
-import type { Architecture } from '../model/network.js';
+import type { MlpArchitecture } from '../model/network.js';
 
-export function architectureFor(model: ModelConfig, task: TaskInstance): Architecture {
+export function architectureFor(model: ModelConfig, task: TaskInstance): MlpArchitecture {
   const { widths, in_fold: inFold } = model;
   const nIn = widths[0];
   const nOut = widths[widths.length - 1];
@@ -23,7 +23,7 @@ export function architectureFor(model: ModelConfig, task: TaskInstance): Archite
     if (nIn !== task.inputs.dim) {
       throw new ConfigValueError(['model', 'widths'], `the task has ${task.inputs.dim} inputs but the first width is ${nIn}`);
     }
-    return { widths, inFold };
+    return { kind: 'mlp', widths, inFold };
   }
   // Token inputs: one fold per token, each fold one embedding vector.
   if (inFold !== task.inputs.count) {
@@ -39,5 +39,5 @@ export function architectureFor(model: ModelConfig, task: TaskInstance): Archite
         `in_fold * ${task.inputLabels.length} = ${inFold * task.inputLabels.length}, not ${nIn}`,
     );
   }
-  return { widths, inFold, embedding: { vocab: task.inputs.vocab, dim } };
+  return { kind: 'mlp', widths, inFold, embedding: { vocab: task.inputs.vocab, dim } };
 }

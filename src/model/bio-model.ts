@@ -6,7 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ParamTensors } from './connection-cost-tfjs.js';
 import { embeddedLinear, linear, matMul, silu } from './ops.js';
-import { inputPositions, type Architecture, type Network, type Params } from './network.js';
+import { tensorOf, type MlpArchitecture, type ModelGraph } from './model-graph.js';
+import { inputPositions, type Network, type Params } from './network.js';
 
 /**
  * What the forward pass reads: inputs [n, N_0] float32 features or [n, inFold] int32 token ids,
@@ -24,9 +25,13 @@ export function tokenIds(x: tf.Tensor2D): tf.Tensor2D[] {
 }
 
 export class BioModel {
-  readonly weights: tf.Variable<tf.Rank.R2>[];
-  readonly biases: tf.Variable<tf.Rank.R1>[];
-  readonly embedding?: tf.Variable<tf.Rank.R2>;
+  readonly arch: MlpArchitecture;
+  /** Every tensor of the graph as a variable, by name, in the graph's canonical order. */
+  private readonly vars: Map<string, tf.Variable>;
+  /** Per weight layer l: its weight [N_l, N_{l+1}] and bias variables. */
+  private readonly weights: tf.Variable<tf.Rank.R2>[];
+  private readonly biases: tf.Variable<tf.Rank.R1>[];
+  private readonly embedding?: tf.Variable<tf.Rank.R2>;
   /**
    * Constant tensors derived from the permutations, rebuilt by `load` after relocation: an index
    * for the feature inputs, and permutation matrices where a gradient must flow through the
@@ -40,34 +45,34 @@ export class BioModel {
 
   /** Creates variables holding copies of the parameters; the model keeps no reference to them. */
   constructor(
-    readonly arch: Architecture,
+    readonly graph: ModelGraph,
     params: Params,
     inPerm: Int32Array,
     outPerm: Int32Array,
   ) {
-    const { widths } = arch;
+    if (graph.arch.kind !== 'mlp') throw new Error('BioModel is the MLP; a transformer has its own forward pass');
+    this.arch = graph.arch;
     // Made inside tidy: tf.variable shares its initial tensor's data, and that tensor itself would
     // otherwise stay registered for the process's life.
-    this.weights = tf.tidy(() => params.weights.map((w, l) => tf.variable(tf.tensor2d(w, [widths[l], widths[l + 1]]))));
-    this.biases = tf.tidy(() => params.biases.map((b) => tf.variable(tf.tensor1d(b))));
-    if (arch.embedding) {
-      const { vocab, dim } = arch.embedding;
-      this.embedding = tf.tidy(() => tf.variable(tf.tensor2d(params.embedding!, [vocab, dim])));
-    }
+    this.vars = new Map(graph.tensors.map((t) => [t.name, tf.tidy(() => tf.variable(tf.tensor(params.get(t.name)!, [...t.shape])))]));
+    const L = this.arch.widths.length - 1;
+    this.weights = Array.from({ length: L }, (_, l) => this.vars.get(`linears.${l}.linear.weight`) as tf.Variable<tf.Rank.R2>);
+    this.biases = Array.from({ length: L }, (_, l) => this.vars.get(`linears.${l}.linear.bias`) as tf.Variable<tf.Rank.R1>);
+    this.embedding = this.vars.get('embedding') as tf.Variable<tf.Rank.R2> | undefined;
     [this.inIndex, this.inMatrix, this.outMatrix] = this.permutationTensors(inPerm, outPerm);
   }
 
   static fromNetwork(net: Network): BioModel {
-    return new BioModel(net.arch, net.params, net.inPerm, net.outPerm);
+    return new BioModel(net.graph, net.params, net.inPerm, net.outPerm);
   }
 
-  /** Trainable variables in a fixed order: weights, biases, embedding. */
+  /** Trainable variables in the graph's canonical order. */
   variables(): tf.Variable[] {
-    return [...this.weights, ...this.biases, ...(this.embedding ? [this.embedding] : [])];
+    return [...this.vars.values()];
   }
 
   tensors(): ParamTensors {
-    return { weights: this.weights, biases: this.biases, ...(this.embedding ? { embedding: this.embedding } : {}) };
+    return this.vars;
   }
 
   /**
@@ -119,11 +124,7 @@ export class BioModel {
 
   /** Copies the variables into host arrays shaped like `Params`. */
   readParams(): Params {
-    return {
-      weights: this.weights.map((w) => w.dataSync() as Float32Array).map((a) => a.slice()),
-      biases: this.biases.map((b) => (b.dataSync() as Float32Array).slice()),
-      ...(this.embedding ? { embedding: (this.embedding.dataSync() as Float32Array).slice() } : {}),
-    };
+    return new Map([...this.vars].map(([name, v]) => [name, (v.dataSync() as Float32Array).slice()]));
   }
 
   /** Writes host parameters and permutations back into the variables (after relocation or resume). */
@@ -135,11 +136,8 @@ export class BioModel {
 
   /** Writes host parameters into the variables, permutations unchanged. */
   setParams(params: Params): void {
-    const { widths } = this.arch;
     tf.tidy(() => {
-      params.weights.forEach((w, l) => this.weights[l].assign(tf.tensor2d(w, [widths[l], widths[l + 1]])));
-      params.biases.forEach((b, l) => this.biases[l].assign(tf.tensor1d(b)));
-      if (this.embedding && params.embedding) this.embedding.assign(tf.tensor2d(params.embedding, this.embedding.shape));
+      for (const [name, v] of this.vars) v.assign(tf.tensor(params.get(name)!, [...tensorOf(this.graph, name).shape]));
     });
   }
 

@@ -4,35 +4,37 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { CostCoefficients } from './connection-cost.js';
-import type { Architecture } from './network.js';
+import { tensorOf, type ModelGraph } from './model-graph.js';
 import { absSignGrad } from './ops.js';
 
-/** Tensors of the trainable parameters, in the layout of `Params` ([in, out] weights). */
-export interface ParamTensors {
-  readonly weights: readonly tf.Tensor2D[];
-  readonly biases: readonly tf.Tensor1D[];
-  readonly embedding?: tf.Tensor2D;
-}
+/** The trainable tensors by name, in the layout of `Params`. */
+export type ParamTensors = ReadonlyMap<string, tf.Tensor>;
 
 /**
- * The differentiable cost: a scalar tensor. `coefTensors` are `coef.weights` uploaded once (see
- * `uploadCoefficients`). The gradient of |w| at exactly 0 is 0 (see ops.ts `absSignGrad`).
+ * The differentiable cost: a scalar tensor, summed in the order of `coef`. `coefTensors` are the
+ * per-entry coefficients uploaded once (see `uploadCoefficients`). The gradient of |w| at exactly
+ * 0 is 0 (see ops.ts `absSignGrad`).
  */
 export function connectionCostTensor(
   p: ParamTensors,
   coef: CostCoefficients,
-  coefTensors: readonly tf.Tensor2D[],
+  coefTensors: ReadonlyMap<string, tf.Tensor>,
   includeBias: boolean,
 ): tf.Scalar {
   return tf.tidy(() => {
-    const terms: tf.Scalar[] = p.weights.map((w, l) => tf.sum(tf.mul(absSignGrad(w), coefTensors[l])));
-    if (includeBias) p.biases.forEach((b, l) => terms.push(tf.mul(tf.sum(absSignGrad(b)), coef.bias[l])));
-    if (p.embedding && coef.embedding !== 0) terms.push(tf.mul(tf.sum(absSignGrad(p.embedding)), coef.embedding));
+    const terms: tf.Scalar[] = [];
+    for (const [name, tc] of coef) {
+      const w = p.get(name)!;
+      if (tc.kind === 'entries') terms.push(tf.sum(tf.mul(absSignGrad(w), coefTensors.get(name)!)));
+      else if ((tc.kind === 'uniform' && tc.c !== 0) || (tc.kind === 'bias' && includeBias)) terms.push(tf.mul(tf.sum(absSignGrad(w)), tc.c));
+    }
     return tf.addN(terms);
   });
 }
 
-/** `coef.weights` as [N_l, N_{l+1}] tensors, uploaded once per engine. */
-export function uploadCoefficients(arch: Architecture, coef: CostCoefficients): tf.Tensor2D[] {
-  return coef.weights.map((c, l) => tf.tensor2d(c, [arch.widths[l], arch.widths[l + 1]]));
+/** The per-entry coefficients as tensors shaped like their weights, uploaded once per engine. */
+export function uploadCoefficients(g: ModelGraph, coef: CostCoefficients): Map<string, tf.Tensor> {
+  const out = new Map<string, tf.Tensor>();
+  for (const [name, tc] of coef) if (tc.kind === 'entries') out.set(name, tf.tensor(tc.c, [...tensorOf(g, name).shape]));
+  return out;
 }

@@ -14,7 +14,7 @@
  */
 import type { TargetSpec } from '../tasks/task.js';
 import { gemmNT } from './host-gemm.js';
-import type { Architecture, Params } from './network.js';
+import type { HostGrads, MlpArchitecture, Params } from './model-graph.js';
 
 /** Rows of a feature split, with its targets as the task gives them. */
 export interface HostSplit {
@@ -25,12 +25,7 @@ export interface HostSplit {
   readonly y: Float32Array | Int32Array;
 }
 
-/** Gradients shaped like `Params`, in float64 (HostMlp fills weights and biases only). */
-export interface HostGrads {
-  readonly weights: Float64Array[];
-  readonly biases: Float64Array[];
-  readonly embedding?: Float64Array;
-}
+
 
 /** What a pass over a split reports: the mean loss, and the accuracy for classes. */
 export interface HostLoss {
@@ -55,14 +50,17 @@ export class HostMlp {
   /** Per weight layer: W as float64 [N_l, N_{l+1}] and transposed [N_{l+1}, N_l]. */
   private readonly w: Float64Array[];
   private readonly wT: Float64Array[];
+  /** Tensor names of weight layer l's weight and bias. */
+  private readonly names: { readonly w: string; readonly b: string }[];
 
   /** Work buffers for up to `maxRows` rows at once. */
   constructor(
-    readonly arch: Architecture,
+    readonly arch: MlpArchitecture,
     readonly targets: TargetSpec,
     readonly maxRows: number,
   ) {
     if (arch.embedding) throw new Error('HostMlp takes feature inputs only (this network has an embedding)');
+    this.names = arch.widths.slice(0, -1).map((_, l) => ({ w: `linears.${l}.linear.weight`, b: `linears.${l}.linear.bias` }));
     const widths = arch.widths;
     const perLayer = () => widths.map((n) => new Float64Array(maxRows * n));
     this.h = perLayer();
@@ -105,7 +103,7 @@ export class HostMlp {
     for (let l = 0; l < L; l++) {
       const nIn = widths[l];
       const nOut = widths[l + 1];
-      const W = params.weights[l];
+      const W = params.get(this.names[l].w)!;
       const w = this.w[l];
       const wT = this.wT[l];
       for (let i = 0; i < nIn; i++) {
@@ -117,7 +115,7 @@ export class HostMlp {
       }
       const z = this.h[l + 1];
       gemmNT(this.h[l], wT, z, n, nOut, nIn);
-      const b = params.biases[l];
+      const b = params.get(this.names[l].b)!;
       if (l === L - 1) {
         for (let r = 0; r < n; r++) for (let o = 0; o < nOut; o++) z[r * nOut + o] += b[o];
         break;
@@ -200,8 +198,8 @@ export class HostMlp {
       const dzT = this.dzT[l + 1];
       for (let r = 0; r < n; r++) for (let o = 0; o < nOut; o++) dzT[o * n + r] = dz[r * nOut + o];
       // dW = h^T dz, db = column sums of dz.
-      gemmNT(this.hT[l], dzT, grads.weights[l], nIn, nOut, n);
-      const gb = grads.biases[l];
+      gemmNT(this.hT[l], dzT, grads.get(this.names[l].w)!, nIn, nOut, n);
+      const gb = grads.get(this.names[l].b)!;
       for (let o = 0; o < nOut; o++) {
         let sum = 0;
         for (let r = 0; r < n; r++) sum += dzT[o * n + r];
@@ -218,12 +216,3 @@ export class HostMlp {
   }
 }
 
-/** Zeroed float64 gradient buffers shaped like an architecture's parameters (embedding included). */
-export function gradsFor(arch: Architecture): HostGrads {
-  const w = arch.widths;
-  return {
-    weights: w.slice(0, -1).map((n, l) => new Float64Array(n * w[l + 1])),
-    biases: w.slice(1).map((n) => new Float64Array(n)),
-    ...(arch.embedding ? { embedding: new Float64Array(arch.embedding.vocab * arch.embedding.dim) } : {}),
-  };
-}

@@ -1,88 +1,78 @@
 /**
- * The one host-side representation of a BioMLP: architecture, neuron geometry, parameters and
- * the input/output permutations travel together. Relocation, pruning, graph snapshots,
- * checkpoints and plots all read and write this structure; the tfjs model (`BioModel`) is built
- * from it and written back into it.
- *
- * Layout: weight layer l maps neuron layer l to l+1 and is stored row-major as tfjs uses it,
- * shape [N_l, N_{l+1}] (row = input neuron), i.e. W_l[i * N_{l+1} + o]. Checkpoints transpose to
- * PyTorch's [out, in] (see src/runs/checkpoint.ts).
+ * The one host-side representation of a network: its model graph (architecture, neuron layers,
+ * tensors and incidences: src/model/model-graph.ts), its parameters by name and the input/output
+ * permutations, travelling together. Relocation, pruning, graph snapshots, checkpoints and plots
+ * all read and write this structure; the engines are built from it and written back into it.
  */
-import type { Geometry } from './geometry.js';
+import { BimtError } from '../errors.js';
+import { inputLayer, modelGraph, numel, type Architecture, type MlpArchitecture, type ModelGraph, type Params } from './model-graph.js';
 
-/** Shape of a BioMLP. widths[0] is the input width (after the embedding, if any). */
-export interface Architecture {
-  /** Neurons per layer, input first: [N_0, ..., N_L]. */
-  readonly widths: readonly number[];
-  /** Fold of the input layer: N_0 = inFold * (positions per fold). Hidden/output folds are 1. */
-  readonly inFold: number;
-  /** Token embedding shared by every fold: vocab rows of (N_0 / inFold) values. */
-  readonly embedding?: { readonly vocab: number; readonly dim: number };
-}
-
-/** Trainable tensors, one entry per weight layer (plus the optional embedding). */
-export interface Params {
-  /** weights[l]: Float32Array of N_l * N_{l+1}, row-major [in, out]. */
-  readonly weights: Float32Array[];
-  /** biases[l]: Float32Array of N_{l+1}. */
-  readonly biases: Float32Array[];
-  /** Embedding [vocab, dim] row-major, present iff the architecture has one. */
-  readonly embedding?: Float32Array;
-}
+export type { Architecture, MlpArchitecture, TransformerArchitecture, Params } from './model-graph.js';
 
 export interface Network {
-  readonly arch: Architecture;
-  readonly geometry: Geometry;
+  readonly graph: ModelGraph;
   readonly params: Params;
-  /** Input position j (within a fold) reads original feature / embedding dimension inPerm[j]. */
+  /** Input position j reads original feature / embedding dimension inPerm[j]. */
   readonly inPerm: Int32Array;
   /** Output position q produces original output outPerm[q]. */
   readonly outPerm: Int32Array;
 }
 
-/** Number of weight layers L. */
-export function numWeightLayers(arch: Architecture): number {
-  return arch.widths.length - 1;
-}
-
-/** Positions per fold of the input layer, the length of inPerm. */
+/** Positions of the input layer (per fold), the length of inPerm. */
 export function inputPositions(arch: Architecture): number {
-  return arch.widths[0] / arch.inFold;
+  return inputLayer(modelGraph(arch)).size;
 }
 
 /** Deep copy, so algorithms that mutate (relocate, prune) can be run on a scratch network. */
 export function cloneNetwork(net: Network): Network {
-  return {
-    arch: net.arch,
-    geometry: net.geometry,
-    params: cloneParams(net.params),
-    inPerm: net.inPerm.slice(),
-    outPerm: net.outPerm.slice(),
-  };
+  return { graph: net.graph, params: cloneParams(net.params), inPerm: net.inPerm.slice(), outPerm: net.outPerm.slice() };
 }
 
 export function cloneParams(p: Params): Params {
-  return {
-    weights: p.weights.map((w) => w.slice()),
-    biases: p.biases.map((b) => b.slice()),
-    ...(p.embedding ? { embedding: p.embedding.slice() } : {}),
-  };
+  return new Map([...p].map(([k, v]) => [k, v.slice()]));
+}
+
+/** Zeroed arrays shaped like a graph's parameters (Adam's fresh moments). */
+export function zeroParams(g: ModelGraph): Params {
+  return new Map(g.tensors.map((t) => [t.name, new Float32Array(numel(t))]));
+}
+
+/** The arrays of `list`, in the graph's canonical order, as Params (the inverse of `listFromParams`). */
+export function paramsFromList(g: ModelGraph, list: readonly Float32Array[]): Params {
+  if (list.length !== g.tensors.length) throw new RangeError(`${list.length} arrays for ${g.tensors.length} tensors`);
+  return new Map(g.tensors.map((t, i) => [t.name, list[i]!]));
+}
+
+/** The parameters in the graph's canonical order (tfjs variables, worker buffers, Adam). */
+export function listFromParams(g: ModelGraph, p: Params): Float32Array[] {
+  return g.tensors.map((t) => tensor(p, t.name));
+}
+
+/** A tensor by name; a missing one is a programming error. */
+export function tensor(p: Params, name: string): Float32Array {
+  const a = p.get(name);
+  if (!a) throw new RangeError(`no parameter ${name}`);
+  return a;
 }
 
 /**
- * Arrays in one fixed order, weights, biases, embedding (the order of `BioModel.variables()` and
- * of the workers engine's shared buffers), viewed as Params.
+ * An MLP network seen as its chain of weight layers: widths (input counted with its folds) and,
+ * per weight layer l (neuron layer l to l + 1), its weight [N_l, N_{l+1}] and bias. For the code
+ * that is written for chains only (pruning's constant folding, the graph snapshot and its
+ * drawing, for now); a transformer is refused here, by name.
  */
-export function paramsFromList(arch: Architecture, list: readonly Float32Array[]): Params {
-  const L = arch.widths.length - 1;
-  return {
-    weights: list.slice(0, L),
-    biases: list.slice(L, 2 * L),
-    ...(arch.embedding ? { embedding: list[2 * L] } : {}),
-  };
+export interface MlpChain {
+  readonly arch: MlpArchitecture;
+  readonly widths: readonly number[];
+  readonly weights: readonly Float32Array[];
+  readonly biases: readonly Float32Array[];
 }
 
-/** The inverse of `paramsFromList`. */
-export function listFromParams(p: Params): Float32Array[] {
-  return [...p.weights, ...p.biases, ...(p.embedding ? [p.embedding] : [])];
+export function mlpChain(net: Network): MlpChain {
+  const arch = net.graph.arch;
+  if (arch.kind !== 'mlp') throw new BimtError('this operation is not available for transformers yet');
+  const L = arch.widths.length - 1;
+  const weights = Array.from({ length: L }, (_, l) => tensor(net.params, `linears.${l}.linear.weight`));
+  const biases = Array.from({ length: L }, (_, l) => tensor(net.params, `linears.${l}.linear.bias`));
+  return { arch, widths: arch.widths, weights, biases };
 }

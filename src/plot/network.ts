@@ -14,7 +14,7 @@
  */
 import { BimtError } from '../errors.js';
 import { inputLabel, outputLabel, type GraphEdge, type Labels, type NetworkGraph } from '../bimt/graph.js';
-import { numWeightLayers, type Network } from '../model/network.js';
+import { mlpChain, type Network } from '../model/network.js';
 import { shortNumber } from './axes.js';
 import { INK, moduleColour, MUTED, NEGATIVE, POSITIVE } from './palette.js';
 import { el, fmt, svgDocument, type Attrs, text, textWidth, translate } from './svg.js';
@@ -68,9 +68,11 @@ function labelRow(labels: readonly string[], spacing: number): LabelRow {
 }
 
 function layout(net: Network, inNames: readonly string[], outNames: readonly string[]): Layout {
-  const { widths, inFold } = net.arch;
+  const { widths, arch } = mlpChain(net);
+  const { inFold } = arch;
   const L = widths.length - 1;
-  for (const g of net.geometry) {
+  const geometry = net.graph.layers.map((l) => l.geometry);
+  for (const g of geometry) {
     if (g.dims !== 1) throw new BimtError('the network plot draws 1-D layer geometries only; this network has a 2-D layer');
   }
   const nf = widths[0] / inFold;
@@ -78,7 +80,7 @@ function layout(net: Network, inNames: readonly string[], outNames: readonly str
   const plotW = Math.min(1100, Math.max(360, maxRow * 14));
   const layerGap = Math.min(220, Math.max(120, plotW * 0.3));
   const spacing = widths.map((w) => plotW / w);
-  const coord = (l: number, n: number) => net.geometry[l].coords[n];
+  const coord = (l: number, n: number) => geometry[l].coords[l === 0 ? n % nf : n];
   return {
     plotW,
     layerGap,
@@ -143,9 +145,9 @@ export interface NetworkBody {
 function edgesOf(net: Network, pruned: NetworkGraph | undefined): GraphEdge[] {
   if (pruned) return pruned.edges.slice();
   const edges: GraphEdge[] = [];
-  const { widths } = net.arch;
-  for (let l = 0; l < numWeightLayers(net.arch); l++) {
-    const w = net.params.weights[l];
+  const { widths, weights } = mlpChain(net);
+  for (let l = 0; l < weights.length; l++) {
+    const w = weights[l];
     const nOut = widths[l + 1];
     for (let i = 0; i < widths[l]; i++) for (let o = 0; o < nOut; o++) edges.push({ layer: l, from: i, to: o, weight: w[i * nOut + o] });
   }
@@ -154,7 +156,8 @@ function edgesOf(net: Network, pruned: NetworkGraph | undefined): GraphEdge[] {
 
 /** The picture without the <svg> wrapper; see the file comment. */
 export function networkBody(net: Network, labels: Labels, opts: NetworkPlotOptions = {}): NetworkBody {
-  const { widths, inFold } = net.arch;
+  const { widths, arch } = mlpChain(net);
+  const { inFold } = arch;
   const L = widths.length - 1;
   const inNames = Array.from({ length: widths[0] }, (_, n) => inputLabel(net, labels, n));
   const outNames = Array.from({ length: widths[L] }, (_, q) => outputLabel(net, labels, q));

@@ -22,7 +22,7 @@ import { lambdaPhases } from '../config/resolve.js';
 import { BimtError } from '../errors.js';
 import { architectureFor } from '../config/architecture.js';
 import { BioModel } from '../model/bio-model.js';
-import type { Network } from '../model/network.js';
+import { mlpChain, tensor, type Network } from '../model/network.js';
 import { writeOutputFile } from '../runs/atomic.js';
 import { readMetrics } from '../runs/metrics.js';
 import { readVerifiedCheckpoint, type OpenedCheckpoint } from '../runs/open.js';
@@ -248,8 +248,8 @@ function predictionFigure(net: Network, opened: OpenedCheckpoint, head: string[]
  * power; its top two principal components mix them into an unreadable scatter.
  */
 function embeddingFigure(net: Network, dims: readonly number[], title: string, caption: readonly string[]): string {
-  const { vocab: p, dim } = net.arch.embedding!;
-  const emb = net.params.embedding!;
+  const { vocab: p, dim } = mlpChain(net).arch.embedding!;
+  const emb = tensor(net.params, 'embedding');
   const sub = new Float32Array(p * dims.length);
   for (let r = 0; r < p; r++) dims.forEach((d, j) => (sub[r * dims.length + j] = emb[r * dim + d]));
   const planes = frequencyPlanes(sub, p, dims.length).filter((pl, i) => i === 0 || pl.share >= MIN_SHARE).slice(0, MAX_PANELS);

@@ -117,11 +117,12 @@ export const FIGURES: readonly FigureSpec[] = [
  * network is one component), each with the circle fit of its tokens.
  */
 export function embeddingCircles(net: Network, g: NetworkGraph): ModuleCircle[] {
-  const e = net.arch.embedding;
-  if (!e || !net.params.embedding) return [];
+  const e = net.graph.arch.kind === 'mlp' ? net.graph.arch.embedding : undefined;
+  const table = net.params.get('embedding');
+  if (!e || !table) return [];
   return embeddingGroups(net, g)
     .filter((dims) => dims.length >= 2)
-    .map((dims) => ({ dims, fit: circleFit(projectDims(net.params.embedding!, e.vocab, e.dim, dims), e.vocab) }));
+    .map((dims) => ({ dims, fit: circleFit(projectDims(table, e.vocab, e.dim, dims), e.vocab) }));
 }
 
 export function figureById(id: string): FigureSpec | undefined {

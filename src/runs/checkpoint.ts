@@ -1,8 +1,10 @@
 /**
- * Checkpoints: safetensors files named and laid out like the reference PyTorch BioMLP, so a
- * PyTorch user can `load_file` them directly (docs/DESIGN.md, "Checkpoint format"):
+ * Checkpoints: safetensors files named and laid out like the reference PyTorch modules (BioMLP,
+ * BioTransformer), so a PyTorch user can `load_file` them directly (docs/DESIGN.md, "Checkpoint
+ * format"). Every tensor of the model graph is stored under its name; weights in PyTorch's
+ * [out, in] layout (the host holds [in, out]), e.g. for an MLP:
  *
- *   linears.<l>.linear.weight  F32 [N_{l+1}, N_l]   (PyTorch's [out, in]; tfjs holds [in, out])
+ *   linears.<l>.linear.weight  F32 [N_{l+1}, N_l]
  *   linears.<l>.linear.bias    F32 [N_{l+1}]
  *   embedding                  F32 [vocab, dim]     (token tasks only)
  *   in_perm, out_perm          I64                  (as torch.long)
@@ -11,8 +13,8 @@
  * and the metadata holds the step, the architecture and the generator state.
  */
 import { BimtError } from '../errors.js';
-import { lineGeometry } from '../model/geometry.js';
-import { inputPositions, numWeightLayers, type Architecture, type Network, type Params } from '../model/network.js';
+import { inputLayer, modelGraph, outputLayer, type ModelGraph, type TransformerArchitecture } from '../model/model-graph.js';
+import type { Architecture, Network, Params } from '../model/network.js';
 import { writeFileAtomic } from './atomic.js';
 import { decodeSafetensors, encodeSafetensors, type Tensor } from './safetensors.js';
 import { readRegularFile } from '../util/files.js';
@@ -20,7 +22,8 @@ import { readRegularFile } from '../util/files.js';
 /** Largest checkpoint bimt reads: far above any network it can train, far below what would exhaust memory. */
 const MAX_CHECKPOINT_BYTES = 2 ** 31 - 1;
 
-export const CHECKPOINT_FORMAT = 'bimt-biomlp-1';
+/** The format tag of each architecture's checkpoints (MLP checkpoints keep their first tag). */
+export const CHECKPOINT_FORMATS = { mlp: 'bimt-biomlp-1', transformer: 'bimt-transformer-1' } as const;
 
 /** Adam's state, laid out like the parameters. */
 export interface OptimizerState {
@@ -54,23 +57,27 @@ export function stepOfFileName(name: string): number | undefined {
 }
 
 export function encodeCheckpoint(c: Checkpoint): Uint8Array {
-  const { arch } = c.net;
+  const { graph } = c.net;
+  const { arch } = graph;
   const tensors: Record<string, Tensor> = {
-    ...paramTensors(arch, c.net.params, ''),
+    ...paramTensors(graph, c.net.params, ''),
     in_perm: { dtype: 'I64', shape: [c.net.inPerm.length], data: BigInt64Array.from(c.net.inPerm, BigInt) },
     out_perm: { dtype: 'I64', shape: [c.net.outPerm.length], data: BigInt64Array.from(c.net.outPerm, BigInt) },
   };
   if (c.optimizer) {
-    Object.assign(tensors, paramTensors(arch, c.optimizer.m, 'optimizer.m.'), paramTensors(arch, c.optimizer.v, 'optimizer.v.'));
+    Object.assign(tensors, paramTensors(graph, c.optimizer.m, 'optimizer.m.'), paramTensors(graph, c.optimizer.v, 'optimizer.v.'));
   }
-  const metadata: Record<string, string> = {
-    format: CHECKPOINT_FORMAT,
-    step: String(c.step),
-    widths: JSON.stringify(arch.widths),
-    in_fold: String(arch.inFold),
-    embedding: JSON.stringify(arch.embedding ?? null),
-    geometry: 'line',
-  };
+  const metadata: Record<string, string> =
+    arch.kind === 'mlp'
+      ? {
+          format: CHECKPOINT_FORMATS.mlp,
+          step: String(c.step),
+          widths: JSON.stringify(arch.widths),
+          in_fold: String(arch.inFold),
+          embedding: JSON.stringify(arch.embedding ?? null),
+          geometry: 'line',
+        }
+      : { format: CHECKPOINT_FORMATS.transformer, step: String(c.step), architecture: JSON.stringify(arch), geometry: 'line' };
   if (c.optimizer) metadata.adam_t = String(c.optimizer.t);
   if (c.loopState !== undefined) metadata.loop_state = JSON.stringify(c.loopState);
   return encodeSafetensors({ tensors, metadata });
@@ -89,17 +96,29 @@ export function readCheckpoint(path: string, expect?: Architecture): Checkpoint 
   const file = decodeSafetensors(bytes, path);
   const md = file.metadata;
   const bad = (why: string) => new BimtError(`${path}: not a bimt checkpoint: ${why}`);
-  if (md.format !== CHECKPOINT_FORMAT) throw bad(`format is ${md.format ?? 'missing'}, expected ${CHECKPOINT_FORMAT}`);
   let arch: Architecture;
   try {
-    const widths = JSON.parse(md.widths ?? '') as number[];
-    const embedding = JSON.parse(md.embedding ?? 'null') as Architecture['embedding'] | null;
-    arch = { widths, inFold: Number(md.in_fold), ...(embedding ? { embedding } : {}) };
-  } catch {
+    if (md.format === CHECKPOINT_FORMATS.mlp) {
+      const widths = JSON.parse(md.widths ?? '') as number[];
+      const embedding = JSON.parse(md.embedding ?? 'null') as { vocab: number; dim: number } | null;
+      arch = { kind: 'mlp', widths, inFold: Number(md.in_fold), ...(embedding ? { embedding } : {}) };
+    } else if (md.format === CHECKPOINT_FORMATS.transformer) {
+      arch = { ...(JSON.parse(md.architecture ?? '') as TransformerArchitecture), kind: 'transformer' };
+    } else {
+      throw bad(`format is ${md.format ?? 'missing'}, expected ${Object.values(CHECKPOINT_FORMATS).join(' or ')}`);
+    }
+  } catch (e) {
+    if (e instanceof BimtError) throw e;
     throw bad('unreadable architecture metadata');
   }
   if (expect && !sameArchitecture(arch, expect)) {
-    throw new BimtError(`${path}: checkpoint has widths [${arch.widths}] in_fold ${arch.inFold}, but [${expect.widths}] in_fold ${expect.inFold} was expected`);
+    throw new BimtError(`${path}: checkpoint has ${describeArchitecture(arch)}, but ${describeArchitecture(expect)} was expected`);
+  }
+  let graph: ModelGraph;
+  try {
+    graph = modelGraph(arch);
+  } catch {
+    throw bad(`impossible architecture ${describeArchitecture(arch)}`);
   }
   const f32 = (name: string, shape: number[]): Float32Array => {
     const t = file.tensors[name];
@@ -114,23 +133,19 @@ export function readCheckpoint(path: string, expect?: Architecture): Checkpoint 
     if (!isPermutation(out)) throw bad(`${name} is not a permutation`);
     return out;
   };
-  const readParams = (prefix: string): Params => {
-    const weights: Float32Array[] = [];
-    const biases: Float32Array[] = [];
-    for (let l = 0; l < numWeightLayers(arch); l++) {
-      const [nIn, nOut] = [arch.widths[l]!, arch.widths[l + 1]!];
-      weights.push(transpose(f32(`${prefix}linears.${l}.linear.weight`, [nOut, nIn]), nOut, nIn));
-      biases.push(f32(`${prefix}linears.${l}.linear.bias`, [nOut]).slice());
-    }
-    const e = arch.embedding;
-    return { weights, biases, ...(e ? { embedding: f32(`${prefix}embedding`, [e.vocab, e.dim]).slice() } : {}) };
-  };
+  const readParams = (prefix: string): Params =>
+    new Map(
+      graph.tensors.map((t) => {
+        if (t.kind !== 'weight') return [t.name, f32(prefix + t.name, [...t.shape]).slice()];
+        const [rows, cols] = t.shape;
+        return [t.name, transpose(f32(prefix + t.name, [cols, rows]), cols, rows)];
+      }),
+    );
   const net: Network = {
-    arch,
-    geometry: lineGeometry(arch.widths, arch.inFold),
+    graph,
     params: readParams(''),
-    inPerm: i64('in_perm', inputPositions(arch)),
-    outPerm: i64('out_perm', arch.widths[arch.widths.length - 1]!),
+    inPerm: i64('in_perm', inputLayer(graph).size),
+    outPerm: i64('out_perm', outputLayer(graph).size),
   };
   const step = Number(md.step);
   if (!Number.isInteger(step) || step < 0) throw bad(`bad step "${md.step}"`);
@@ -143,15 +158,14 @@ export function readCheckpoint(path: string, expect?: Architecture): Checkpoint 
   };
 }
 
-function paramTensors(arch: Architecture, p: Params, prefix: string): Record<string, Tensor> {
+function paramTensors(g: ModelGraph, p: Params, prefix: string): Record<string, Tensor> {
   const out: Record<string, Tensor> = {};
-  for (let l = 0; l < numWeightLayers(arch); l++) {
-    const [nIn, nOut] = [arch.widths[l]!, arch.widths[l + 1]!];
-    out[`${prefix}linears.${l}.linear.weight`] = { dtype: 'F32', shape: [nOut, nIn], data: transpose(p.weights[l]!, nIn, nOut) };
-    out[`${prefix}linears.${l}.linear.bias`] = { dtype: 'F32', shape: [nOut], data: p.biases[l]! };
-  }
-  if (arch.embedding && p.embedding) {
-    out[`${prefix}embedding`] = { dtype: 'F32', shape: [arch.embedding.vocab, arch.embedding.dim], data: p.embedding };
+  for (const t of g.tensors) {
+    const data = p.get(t.name)!;
+    if (t.kind === 'weight') {
+      const [rows, cols] = t.shape;
+      out[prefix + t.name] = { dtype: 'F32', shape: [cols, rows], data: transpose(data, rows, cols) };
+    } else out[prefix + t.name] = { dtype: 'F32', shape: [...t.shape], data };
   }
   return out;
 }
@@ -164,10 +178,15 @@ function transpose(a: Float32Array, rows: number, cols: number): Float32Array {
 }
 
 export function sameArchitecture(a: Architecture, b: Architecture): boolean {
+  return describeArchitecture(a) === describeArchitecture(b);
+}
+
+/** The architecture in a line, for messages ("widths [2, 20, 2] in_fold 1"). */
+export function describeArchitecture(a: Architecture): string {
+  if (a.kind === 'mlp') return `widths [${a.widths}] in_fold ${a.inFold}${a.embedding ? ` embedding ${a.embedding.vocab}x${a.embedding.dim}` : ''}`;
   return (
-    a.widths.join(',') === b.widths.join(',') &&
-    a.inFold === b.inFold &&
-    JSON.stringify(a.embedding ?? null) === JSON.stringify(b.embedding ?? null)
+    `a transformer ${a.inDim} -> ${a.outDim}, embed ${a.embed}, ${a.blocks} blocks, ${a.heads} heads, ` +
+    `MLP hidden ${a.mlpHidden}, ${a.seqLen} tokens, layer_norm ${a.layerNorm}`
   );
 }
 

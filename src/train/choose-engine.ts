@@ -7,7 +7,7 @@ import { NO_BACKEND, type BackendName } from '../backend.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { BimtError } from '../errors.js';
 import { architectureFor } from '../config/architecture.js';
-import type { Architecture } from '../model/network.js';
+import { modelGraph, weightSpecs, type Architecture } from '../model/model-graph.js';
 import type { TaskInstance } from '../tasks/task.js';
 import type { AdamSettings } from './adam.js';
 import type { EngineName } from './engine.js';
@@ -57,7 +57,7 @@ export function adamSettingsOf(cfg: ResolvedConfig): AdamSettings {
 export function validateEngine(cfg: ResolvedConfig, task: TaskInstance): Architecture {
   const arch = architectureFor(cfg.model, task);
   const forced = cfg.train.engine;
-  if (forced === 'host' && arch.embedding) throw new BimtError('train.engine: host takes feature inputs only, and this task has token inputs; use auto, tfjs or workers');
+  if (forced === 'host' && !hostCanTrain(arch)) throw new BimtError('train.engine: host takes feature inputs only, and this task has token inputs; use auto, tfjs or workers');
   if (forced === 'workers' && !workersCanSplit(cfg, task)) {
     throw new BimtError(`train.engine: workers splits full batches of at least ${SHARDS} rows in ${SHARDS}, and this config has mini-batches or fewer rows; use auto, tfjs or host`);
   }
@@ -73,13 +73,19 @@ export function engineWithoutBackend(cfg: ResolvedConfig, task: TaskInstance): E
   const arch = validateEngine(cfg, task);
   const forced = cfg.train.engine;
   if (forced === 'host') return { name: 'host', why: 'train.engine: host' };
-  if (forced !== 'auto' || arch.embedding || forwardMacs(cfg, task, arch) > HOST_MAX_FORWARD_MACS) return undefined;
+  if (forced !== 'auto' || !hostCanTrain(arch) || forwardMacs(cfg, task, arch) > HOST_MAX_FORWARD_MACS) return undefined;
   return { name: 'host', why: `typed arrays on the CPU: a small network, ${forwardSize(cfg, task)}` };
 }
 
-/** Multiply-adds of one step's forward pass. */
+/** Whether the host engine has a forward pass for the network: feature-input MLPs. */
+function hostCanTrain(arch: Architecture): boolean {
+  return arch.kind === 'mlp' && !arch.embedding;
+}
+
+/** Multiply-adds of one step's forward pass: every weight once per row (per token of a sequence). */
 function forwardMacs(cfg: ResolvedConfig, task: TaskInstance, arch: Architecture): number {
-  return batchRowsOf(cfg, task) * arch.widths.slice(0, -1).reduce((s, n, l) => s + n * arch.widths[l + 1], 0);
+  const perToken = weightSpecs(modelGraph(arch)).reduce((s, w) => s + w.shape[0] * w.shape[1], 0);
+  return batchRowsOf(cfg, task) * (arch.kind === 'transformer' ? arch.seqLen : 1) * perToken;
 }
 
 function forwardSize(cfg: ResolvedConfig, task: TaskInstance): string {
@@ -90,7 +96,7 @@ function forwardSize(cfg: ResolvedConfig, task: TaskInstance): string {
 export function enginesFor(cfg: ResolvedConfig, task: TaskInstance, backend: string): EngineName[] {
   const arch = architectureFor(cfg.model, task);
   return [
-    ...(arch.embedding ? [] : ['host' as const]),
+    ...(hostCanTrain(arch) ? ['host' as const] : []),
     'tfjs' as const,
     ...(isCpuBackend(backend) && workersCanSplit(cfg, task) ? ['workers' as const] : []),
   ];

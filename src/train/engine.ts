@@ -18,7 +18,7 @@
  * so that no engine imports the module that imports every engine.
  */
 import type { CostCoefficients } from '../model/connection-cost.js';
-import type { HostGrads } from '../model/host-mlp.js';
+import type { HostGrads } from '../model/model-graph.js';
 import type { Network, Params } from '../model/network.js';
 import type { OptimizerState } from '../runs/checkpoint.js';
 import type { TaskInstance } from '../tasks/task.js';

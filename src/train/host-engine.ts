@@ -6,8 +6,9 @@
  * (`MlpGradients`, the host engine) or from tfjs on worker threads (the workers engine).
  */
 import { addCostGradient, type CostCoefficients } from '../model/connection-cost.js';
-import { gradsFor, HostMlp, type HostGrads, type HostSplit } from '../model/host-mlp.js';
-import { cloneParams, type Params } from '../model/network.js';
+import { HostMlp, type HostSplit } from '../model/host-mlp.js';
+import { gradsFor, type HostGrads } from '../model/model-graph.js';
+import { cloneParams, zeroParams, type Params } from '../model/network.js';
 import type { OptimizerState } from '../runs/checkpoint.js';
 import type { TaskInstance } from '../tasks/task.js';
 import { adamUpdateHost, type AdamSettings } from './adam.js';
@@ -30,10 +31,10 @@ export class HostEngine implements TrainingEngine {
   ) {
     const { net } = setup;
     this.params = cloneParams(net.params);
-    this.m = setup.optimizer ? cloneParams(setup.optimizer.m) : zerosLike(net.params);
-    this.v = setup.optimizer ? cloneParams(setup.optimizer.v) : zerosLike(net.params);
+    this.m = setup.optimizer ? cloneParams(setup.optimizer.m) : zeroParams(net.graph);
+    this.v = setup.optimizer ? cloneParams(setup.optimizer.v) : zeroParams(net.graph);
     this.t = setup.optimizer?.t ?? 0;
-    this.grads = gradsFor(net.arch);
+    this.grads = gradsFor(net.graph);
     this.costCoef = setup.costCoef;
     this.adam = setup.adam;
   }
@@ -47,9 +48,7 @@ export class HostEngine implements TrainingEngine {
     await this.source.gradient(params, rows, grads);
     if (lambda !== 0) addCostGradient(params, this.costCoef, withBias, lambda, grads);
     this.t++;
-    params.weights.forEach((w, l) => adamUpdateHost(w, grads.weights[l], m.weights[l], v.weights[l], this.adam, this.t));
-    params.biases.forEach((b, l) => adamUpdateHost(b, grads.biases[l], m.biases[l], v.biases[l], this.adam, this.t));
-    if (params.embedding) adamUpdateHost(params.embedding, grads.embedding!, m.embedding!, v.embedding!, this.adam, this.t);
+    for (const [name, p] of params) adamUpdateHost(p, grads.get(name)!, m.get(name)!, v.get(name)!, this.adam, this.t);
   }
 
   readParams(): Params {
@@ -91,7 +90,8 @@ export class MlpGradients implements GradientSource {
     const { net, task } = setup;
     this.train = featureSplit(task, 'train');
     this.test = featureSplit(task, 'test');
-    this.mlp = new HostMlp(net.arch, task.targets, Math.max(this.train.n, this.test.n, setup.batchRows));
+    if (net.graph.arch.kind !== 'mlp') throw new Error('MlpGradients needs an MLP');
+    this.mlp = new HostMlp(net.graph.arch, task.targets, Math.max(this.train.n, this.test.n, setup.batchRows));
     this.inPerm = net.inPerm.slice();
     this.outPerm = net.outPerm.slice();
   }
@@ -113,14 +113,6 @@ export class MlpGradients implements GradientSource {
   }
 
   dispose(): void {}
-}
-
-function zerosLike(p: Params): Params {
-  return {
-    weights: p.weights.map((w) => new Float32Array(w.length)),
-    biases: p.biases.map((b) => new Float32Array(b.length)),
-    ...(p.embedding ? { embedding: new Float32Array(p.embedding.length) } : {}),
-  };
 }
 
 function featureSplit(task: TaskInstance, which: 'train' | 'test'): HostSplit {

@@ -16,7 +16,8 @@ import { biasPenaltyOn, lambdaAt, type ResolvedConfig } from '../config/resolve.
 import { architectureFor } from '../config/architecture.js';
 import { connectionCost, costCoefficients, type CostSpec } from '../model/connection-cost.js';
 import { initNetwork } from '../model/init.js';
-import { cloneNetwork, listFromParams, type Network } from '../model/network.js';
+import { weightSpecs } from '../model/model-graph.js';
+import { cloneNetwork, type Network } from '../model/network.js';
 import type { OptimizerState } from '../runs/checkpoint.js';
 import { lossOutputs, type MetricsRow } from '../runs/metrics.js';
 import type { TaskInstance } from '../tasks/task.js';
@@ -90,9 +91,12 @@ export function swapCostSpec(cfg: ResolvedConfig): CostSpec {
 export async function trainLoop(cfg: ResolvedConfig, task: TaskInstance, cb: LoopCallbacks, opts: LoopOptions = {}): Promise<LoopResult> {
   const arch = architectureFor(cfg.model, task);
   const { resume } = opts;
-  const net = resume ? cloneNetwork(resume.net) : initNetwork(arch, cfg.model.seed ?? cfg.seed);
-  const costCoef = costCoefficients(arch, net.geometry, trainingCostSpec(cfg));
-  const swapCoef = costCoefficients(arch, net.geometry, swapCostSpec(cfg));
+  const start = resume ? cloneNetwork(resume.net) : initNetwork(arch, cfg.model.seed ?? cfg.seed);
+  // The loop's own parameter map, refilled from the engine whenever the host needs them.
+  const params = new Map(start.params);
+  const net: Network = { ...start, params };
+  const costCoef = costCoefficients(net.graph, trainingCostSpec(cfg));
+  const swapCoef = costCoefficients(net.graph, swapCostSpec(cfg));
   const backend = activeBackend();
   const engine = await createEngine(opts.engine ?? chooseEngine(cfg, task, backend).name, {
     net,
@@ -114,7 +118,9 @@ export async function trainLoop(cfg: ResolvedConfig, task: TaskInstance, cb: Loo
   let lastCheckpoint = resume?.step ?? -1;
 
   /** Pulls the parameters into `net` (the permutations already live there). */
-  const syncHost = () => Object.assign(net.params, engine.readParams());
+  const syncHost = () => {
+    for (const [name, a] of engine.readParams()) params.set(name, a);
+  };
 
   const record = async (step: number) => {
     syncHost();
@@ -127,7 +133,7 @@ export async function trainLoop(cfg: ResolvedConfig, task: TaskInstance, cb: Loo
       train_acc: e.trainAcc,
       test_acc: e.testAcc,
       connection_cost: connectionCost(net.params, costCoef, biasPenaltyOn(cfg, Math.max(step - 1, 0))),
-      weights_above_threshold: net.params.weights.reduce((n, w) => n + countAbove(w, threshold), 0),
+      weights_above_threshold: weightSpecs(net.graph).reduce((n, w) => n + countAbove(net.params.get(w.name)!, threshold), 0),
       swaps: swapsSinceRow,
       ...(outputMeter ? { output_losses: outputMeter.measure(net) } : {}),
     };
@@ -140,7 +146,7 @@ export async function trainLoop(cfg: ResolvedConfig, task: TaskInstance, cb: Loo
   /** Writes the state after `step` updates; false (and nothing written) if it is not finite. */
   const checkpoint = async (step: number): Promise<boolean> => {
     syncHost();
-    if (!allFinite(listFromParams(net.params))) return false;
+    if (!allFinite([...net.params.values()])) return false;
     await cb.onCheckpoint({
       step,
       net: cloneNetwork(net),
@@ -221,8 +227,8 @@ function relocateModel(
   if (cfg.swap.permute_optimizer_state) {
     const { m, v } = engine.readOptimizer();
     for (const s of swaps) {
-      swapParams(m, net.arch, s);
-      swapParams(v, net.arch, s);
+      swapParams(m, net.graph, s);
+      swapParams(v, net.graph, s);
     }
     engine.loadMoments(m, v);
   }

@@ -12,7 +12,7 @@ import { totalmem } from 'node:os';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { BimtError } from '../errors.js';
 import { architectureFor } from '../config/architecture.js';
-import type { Architecture } from '../model/network.js';
+import { modelGraph, parameterCount, weightSpecs } from '../model/model-graph.js';
 import type { Split, TaskInstance } from '../tasks/task.js';
 import { batchRowsOf, chooseEngine } from './choose-engine.js';
 import type { EngineName } from './engine.js';
@@ -60,21 +60,16 @@ const RUNTIME_BYTES: Record<EngineName, number> = { host: 128 * 2 ** 20, tfjs: 1
  */
 const ACTIVATION_BYTES: Record<EngineName, number> = { host: 40, tfjs: 24, workers: 24 };
 
-/** Trainable parameters of an architecture. */
-export function parameterCount(arch: Architecture): number {
-  const w = arch.widths;
-  let n = 0;
-  for (let l = 0; l + 1 < w.length; l++) n += w[l] * w[l + 1] + w[l + 1];
-  return n + (arch.embedding ? arch.embedding.vocab * arch.embedding.dim : 0);
-}
-
 /** The memory one engine needs to train the config. */
 export function estimateMemory(cfg: ResolvedConfig, task: TaskInstance, engine: EngineName): MemoryEstimate {
   const arch = architectureFor(cfg.model, task);
-  const copy = 4 * parameterCount(arch);
+  const graph = modelGraph(arch);
+  const copy = 4 * parameterCount(graph);
   const parameters = 3 * copy;
   const copies = (COPIES[engine] - 3) * copy;
-  const neurons = arch.widths.reduce((a, b) => a + b, 0);
+  // Values per row: the input, then every weight's outputs (an MLP's widths summed).
+  const weights = weightSpecs(graph);
+  const neurons = (weights[0]?.shape[0] ?? 0) + weights.reduce((a, w) => a + w.shape[1], 0);
   const batch = batchRowsOf(cfg, task);
   // HostMlp sizes its buffers for the largest pass; tfjs evaluates both splits in one go.
   const rows = engine === 'host' ? Math.max(batch, task.train.n, task.test.n) : Math.max(batch, task.train.n + task.test.n);

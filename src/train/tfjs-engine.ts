@@ -21,7 +21,7 @@ export class TfjsEngine implements TrainingEngine {
   private readonly vars: tf.Variable[];
   private readonly adam: Adam;
   private readonly data: DataTensors;
-  private readonly costTensors: tf.Tensor2D[];
+  private readonly costTensors: Map<string, tf.Tensor>;
   private readonly costCoef: CostCoefficients;
   private readonly targets: TargetSpec;
 
@@ -29,13 +29,13 @@ export class TfjsEngine implements TrainingEngine {
     const { net, task } = setup;
     this.targets = task.targets;
     this.costCoef = setup.costCoef;
-    this.costTensors = uploadCoefficients(net.arch, setup.costCoef);
+    this.costTensors = uploadCoefficients(net.graph, setup.costCoef);
     this.data = uploadData(task);
     this.model = BioModel.fromNetwork(net);
     this.vars = this.model.variables();
     this.adam = new Adam(this.vars, setup.adam);
     if (setup.optimizer) {
-      this.adam.loadMoments(listFromParams(setup.optimizer.m), listFromParams(setup.optimizer.v));
+      this.adam.loadMoments(listFromParams(net.graph, setup.optimizer.m), listFromParams(net.graph, setup.optimizer.v));
       this.adam.t = setup.optimizer.t;
     }
   }
@@ -67,12 +67,13 @@ export class TfjsEngine implements TrainingEngine {
 
   readOptimizer(): OptimizerState {
     const { m, v } = this.adam.readMoments();
-    const arch = this.model.arch;
-    return { m: paramsFromList(arch, m), v: paramsFromList(arch, v), t: this.adam.t };
+    const { graph } = this.model;
+    return { m: paramsFromList(graph, m), v: paramsFromList(graph, v), t: this.adam.t };
   }
 
   loadMoments(m: Params, v: Params): void {
-    this.adam.loadMoments(listFromParams(m), listFromParams(v));
+    const { graph } = this.model;
+    this.adam.loadMoments(listFromParams(graph, m), listFromParams(graph, v));
   }
 
   async evaluate(): Promise<Evaluation> {
@@ -83,7 +84,7 @@ export class TfjsEngine implements TrainingEngine {
     this.model.dispose();
     this.adam.dispose();
     disposeData(this.data);
-    tf.dispose(this.costTensors);
+    tf.dispose([...this.costTensors.values()]);
   }
 }
 

@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { BimtError } from '../errors.js';
-import type { HostGrads } from '../model/host-mlp.js';
+import { tensorSizes, type HostGrads, type ModelGraph } from '../model/model-graph.js';
 import { listFromParams, type Params } from '../model/network.js';
 import type { Split, TaskInstance } from '../tasks/task.js';
 import { packagePath } from '../util/package-files.js';
@@ -26,7 +26,6 @@ import {
   SHARDS,
   STATUS,
   Status,
-  paramSizes,
   views,
   type WorkerInit,
 } from './worker-protocol.js';
@@ -52,6 +51,7 @@ export class WorkerGradients implements GradientSource {
 
   private constructor(
     private readonly shards: readonly Shard[],
+    private readonly graph: ModelGraph,
     private readonly params: Float32Array[],
     private readonly perms: Int32Array,
     private readonly hasAccuracy: boolean,
@@ -65,14 +65,14 @@ export class WorkerGradients implements GradientSource {
   /** Starts the workers and waits until each has its data on its backend. */
   static async start(setup: EngineSetup, backend: 'wasm' | 'cpu'): Promise<WorkerGradients> {
     const { net, task } = setup;
-    const { arch } = net;
+    const { arch } = net.graph;
     const script = packagePath('dist/train/gradient-worker.js');
     if (!existsSync(script)) throw new BimtError(`${script} is missing; build bimt first (npm run build)`, 1);
-    const sizes = paramSizes(arch);
+    const sizes = tensorSizes(net.graph);
     const total = sizes.reduce((a, b) => a + b, 0);
     const paramsBuf = new SharedArrayBuffer(4 * total);
     const params = views(new Float32Array(paramsBuf), sizes);
-    listFromParams(net.params).forEach((p, i) => params[i].set(p));
+    listFromParams(net.graph, net.params).forEach((p, i) => params[i].set(p));
     const permsBuf = new SharedArrayBuffer(4 * (net.inPerm.length + net.outPerm.length));
     const perms = new Int32Array(permsBuf);
     perms.set(net.inPerm);
@@ -129,14 +129,14 @@ export class WorkerGradients implements GradientSource {
       throw e;
     }
     for (const s of shards) s.worker.removeAllListeners();
-    return new WorkerGradients(shards, params, perms, task.targets.kind === 'classes');
+    return new WorkerGradients(shards, net.graph, params, perms, task.targets.kind === 'classes');
   }
 
   async gradient(params: Params, rows: Int32Array | undefined, grads: HostGrads): Promise<void> {
     if (rows) throw new Error('the workers engine trains on the full batch only');
     this.write(params);
     await this.run(Command.Gradient);
-    const out = [...grads.weights, ...grads.biases, ...(grads.embedding ? [grads.embedding] : [])];
+    const out = this.graph.tensors.map((t) => grads.get(t.name)!);
     out.forEach((g) => g.fill(0));
     for (const s of this.shards) {
       const w = s.trainWeight;
@@ -179,7 +179,7 @@ export class WorkerGradients implements GradientSource {
   }
 
   private write(params: Params): void {
-    listFromParams(params).forEach((p, i) => this.params[i].set(p));
+    listFromParams(this.graph, params).forEach((p, i) => this.params[i].set(p));
   }
 
   /**

@@ -63,16 +63,6 @@ export interface WorkerInit {
   readonly errors: MessagePort;
 }
 
-/** Sizes of the parameter arrays in listFromParams order (weights, biases, embedding). */
-export function paramSizes(arch: Architecture): number[] {
-  const w = arch.widths;
-  return [
-    ...w.slice(0, -1).map((n, l) => n * w[l + 1]),
-    ...w.slice(1),
-    ...(arch.embedding ? [arch.embedding.vocab * arch.embedding.dim] : []),
-  ];
-}
-
 /** Views of a flat buffer as consecutive arrays of the given sizes. */
 export function views<T extends Float32Array | Float64Array>(flat: T, sizes: readonly number[]): T[] {
   let at = 0;
