@@ -33,7 +33,9 @@ const lambdaChange = z.union([
  */
 export const MAX_WIDTH = 1_000_000;
 
-export const modelSchema = z.strictObject({
+/** A BioMLP (the default when `kind` is left out, so configs written before transformers stay valid). */
+export const mlpModelSchema = z.strictObject({
+  kind: z.literal('mlp').optional(),
   /** Neurons per layer, input first. With an embedding, widths[0] = in_fold * embedding dim. */
   widths: z.array(positiveInt.max(MAX_WIDTH, `at most ${MAX_WIDTH} neurons per layer`)).min(2),
   /** Copies of the input positions (2 when the input is two concatenated token embeddings). */
@@ -42,6 +44,25 @@ export const modelSchema = z.strictObject({
   /** Seed of the initialisation; defaults to the top-level seed. */
   seed: z.number().int().nonnegative().optional(),
 });
+
+/** The paper's BioTransformer (section 3.4); input and output sizes come from the task. */
+export const transformerModelSchema = z.strictObject({
+  kind: z.literal('transformer'),
+  /** Width of the residual stream. */
+  embed: positiveInt.max(MAX_WIDTH, `at most ${MAX_WIDTH} neurons per layer`).default(32),
+  /** Transformer blocks (attention then MLP, each with a residual connection). */
+  blocks: positiveInt.max(1000).default(2),
+  /** Attention heads; embed must divide into them. Several heads are also swapped whole. */
+  heads: positiveInt.default(1),
+  /** Each block's MLP has mlp_ratio * embed hidden neurons. */
+  mlp_ratio: positiveInt.max(MAX_WIDTH).default(4),
+  /** Apply pre-norm LayerNorms (the reference defines them but never applies them). */
+  layer_norm: z.boolean().default(false),
+  /** Seed of the initialisation; defaults to the top-level seed. */
+  seed: z.number().int().nonnegative().optional(),
+});
+
+export const modelSchema = z.discriminatedUnion('kind', [mlpModelSchema, transformerModelSchema]);
 
 export const costSchema = z.strictObject({
   /** A in A * distance + l0: the weight of the distance term. 0 gives plain L1. */
@@ -89,6 +110,11 @@ export const trainSchema = z.strictObject({
   lr: finite.positive(),
   /** "full" for full-batch training, or a mini-batch size. */
   batch: z.union([z.literal('full'), positiveInt]).default('full'),
+  /**
+   * How mini-batches are drawn: shuffled epochs, or each batch independently with replacement
+   * (the transformer notebook's np.random.choice(n, batch, replace=True)).
+   */
+  sampling: z.enum(['epochs', 'replacement']).default('epochs'),
   beta1: finite.min(0).lt(1).default(0.9),
   beta2: finite.min(0).lt(1).default(0.999),
   eps: finite.positive().default(1e-8),
@@ -135,6 +161,8 @@ export const configSchema = z.strictObject({
 /** A config as written (defaults filled in), before step references are resolved. */
 export type Config = z.infer<typeof configSchema>;
 export type ModelConfig = z.infer<typeof modelSchema>;
+export type MlpModelConfig = z.infer<typeof mlpModelSchema>;
+export type TransformerModelConfig = z.infer<typeof transformerModelSchema>;
 export type CostConfig = z.infer<typeof costSchema>;
 export type SwapConfig = z.infer<typeof swapSchema>;
 export type TrainConfig = z.infer<typeof trainSchema>;
