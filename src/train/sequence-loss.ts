@@ -13,12 +13,20 @@ function scoredOf(spec: SequenceTarget, t: tf.Tensor2D): tf.Tensor2D {
   return tf.gather(t, tf.tensor1d(scoredColumns(spec), 'int32'), 1);
 }
 
+/** [1, length * dim]: 1 at the scored columns, 0 elsewhere. */
+function scoredMask(spec: SequenceTarget): tf.Tensor2D {
+  const mask = new Float32Array(spec.length * spec.dim);
+  for (const c of scoredColumns(spec)) mask[c] = 1;
+  return tf.tensor2d(mask, [1, mask.length]);
+}
+
 /**
  * Mean over rows and scored entries of the squared error: pred, y [n, length * dim] -> scalar.
- * Entries that are not scored get no gradient.
+ * Entries that are not scored get no gradient. A mask rather than a gather, whose gradient
+ * (UnsortedSegmentSum) the wasm backend lacks; the masked-out zeros add nothing to the sum.
  */
 export function sequenceLoss(spec: SequenceTarget, pred: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
-  return tf.tidy(() => tf.losses.meanSquaredError(scoredOf(spec, y), scoredOf(spec, pred)) as tf.Scalar);
+  return tf.tidy(() => tf.div(tf.sum(tf.mul(tf.square(tf.sub(pred, y)), scoredMask(spec))), pred.shape[0] * spec.scored.length));
 }
 
 /**
