@@ -13,6 +13,7 @@ import { scoredLabels, sequenceMse, type SequenceTarget } from '../src/tasks/seq
 import type { Split, TaskInstance } from '../src/tasks/task.js';
 import { disposeData, uploadData, type SplitTensors } from '../src/train/data.js';
 import { evaluate, taskLoss } from '../src/train/evaluate.js';
+import { scoredOutputLosses } from '../src/train/output-losses.js';
 import { scoredEntryLosses, sequenceLoss } from '../src/train/sequence-loss.js';
 import { Rng } from '../src/util/random.js';
 import { PENDING_CONFIGS } from './pending-configs.mjs';
@@ -198,6 +199,10 @@ describe('in-context on tfjs', () => {
       expect(e.scoredLosses!.test[1]).toBeCloseTo(test.last, 4);
       const loss = tf.tidy(() => taskLoss(task.targets, echo.forwardSplit(data.test), data.test).dataSync()[0]);
       expect(loss).toBeCloseTo(test.loss, 4);
+      // The host route to the metrics' per-output losses gives the same numbers.
+      const meter = scoredOutputLosses(task, { train: task.train.x as Float32Array, test: task.test.x as Float32Array });
+      expect(meter).toEqual({ train: train.perEntry, test: test.perEntry });
+      meter.test.forEach((v, k) => expect(v).toBeCloseTo(e.scoredLosses!.test[k], 4));
     } finally {
       disposeData(data);
     }
