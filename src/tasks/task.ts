@@ -16,14 +16,31 @@ export type InputSpec =
   /** `dim` real features per sample; x is Float32Array [n, dim]. */
   | { readonly kind: 'features'; readonly dim: number }
   /** `count` token ids per sample in [0, vocab); x is Int32Array [n, count], fed through an embedding. */
-  | { readonly kind: 'tokens'; readonly count: number; readonly vocab: number };
+  | { readonly kind: 'tokens'; readonly count: number; readonly vocab: number }
+  /**
+   * A sequence of `length` tokens of `dim` real channels per sample; x is Float32Array
+   * [n, length, dim], row-major (sample, then position, then channel), fed to a sequence model.
+   */
+  | { readonly kind: 'sequence'; readonly length: number; readonly dim: number };
 
 /** What the network predicts. */
 export type TargetSpec =
   /** Class index per sample, cross-entropy loss, accuracy reported; y is Int32Array [n]. */
   | { readonly kind: 'classes'; readonly count: number }
   /** `dim` real values per sample, MSE loss; y is Float32Array [n, dim]. */
-  | { readonly kind: 'values'; readonly dim: number };
+  | { readonly kind: 'values'; readonly dim: number }
+  /**
+   * A prediction of `dim` channels at each of `length` positions; y is Float32Array [n, length, dim]
+   * like a sequence input. Only the `scored` entries count: the loss is the mean over rows and
+   * scored entries of the squared error (src/tasks/sequence-loss.ts), every other entry is free.
+   */
+  | { readonly kind: 'sequence'; readonly length: number; readonly dim: number; readonly scored: readonly ScoredEntry[] };
+
+/** One entry of a sequence target that the loss counts: channel `channel` at position `position`. */
+export interface ScoredEntry {
+  readonly position: number;
+  readonly channel: number;
+}
 
 export interface Split {
   readonly n: number;
@@ -40,14 +57,26 @@ export interface Evaluation {
   readonly testAcc: number | null;
 }
 
+/**
+ * Sequence targets: the mean squared error of each scored entry on each split, in the order of
+ * `TargetSpec.scored` (src/tasks/sequence-loss.ts); the per-output losses of metrics rows.
+ */
+export interface ScoredLosses {
+  readonly train: readonly number[];
+  readonly test: readonly number[];
+}
+
 export interface TaskInstance {
   readonly inputs: InputSpec;
   readonly targets: TargetSpec;
   readonly train: Split;
   readonly test: Split;
-  /** Name of each original input feature, or of each embedding dimension for token inputs. */
+  /**
+   * Name of each original input feature, of each embedding dimension for token inputs, or of each
+   * channel for sequence inputs.
+   */
   readonly inputLabels: readonly string[];
-  /** Name of each original output. */
+  /** Name of each original output (of each channel for sequence targets). */
   readonly outputLabels: readonly string[];
 }
 

@@ -9,11 +9,14 @@ import type { Split, TargetSpec, TaskInstance } from '../tasks/task.js';
 
 export interface SplitTensors {
   readonly n: number;
-  /** [n, dim] float32 features or [n, count] int32 token ids. */
+  /**
+   * [n, dim] float32 features, [n, count] int32 token ids, or [n, length * dim] float32 sequences
+   * (each row the [length, dim] sequence flattened row-major; a sequence model reshapes it).
+   */
   readonly x: tf.Tensor2D;
   /** Token inputs only: fold f's token of every row, [n, 1] int32 (gatherND indices). */
   readonly tokens?: readonly tf.Tensor2D[];
-  /** [n, classes] one-hot, or [n, dim] values. */
+  /** [n, classes] one-hot, [n, dim] values, or [n, length * dim] sequences flattened as x. */
   readonly y: tf.Tensor2D;
   /** [n] int32 class labels (classification only), for accuracy. */
   readonly labels?: tf.Tensor1D;
@@ -30,15 +33,21 @@ export function uploadData(task: TaskInstance): DataTensors {
 
 function uploadSplit(task: TaskInstance, s: Split): SplitTensors {
   const { inputs } = task;
-  if (inputs.kind === 'features') {
-    return { n: s.n, x: tf.tensor2d(s.x, [s.n, inputs.dim], 'float32'), ...targets(task.targets, s) };
+  switch (inputs.kind) {
+    case 'features':
+      return { n: s.n, x: tf.tensor2d(s.x, [s.n, inputs.dim], 'float32'), ...targets(task.targets, s) };
+    case 'sequence':
+      return { n: s.n, x: tf.tensor2d(s.x, [s.n, inputs.length * inputs.dim], 'float32'), ...targets(task.targets, s) };
+    case 'tokens': {
+      const x = tf.tensor2d(s.x, [s.n, inputs.count], 'int32');
+      return { n: s.n, x, tokens: tokenIds(x), ...targets(task.targets, s) };
+    }
   }
-  const x = tf.tensor2d(s.x, [s.n, inputs.count], 'int32');
-  return { n: s.n, x, tokens: tokenIds(x), ...targets(task.targets, s) };
 }
 
 function targets(spec: TargetSpec, s: Split): { y: tf.Tensor2D; labels?: tf.Tensor1D } {
   if (spec.kind === 'values') return { y: tf.tensor2d(s.y, [s.n, spec.dim]) };
+  if (spec.kind === 'sequence') return { y: tf.tensor2d(s.y, [s.n, spec.length * spec.dim]) };
   const labels = tf.tensor1d(s.y, 'int32');
   return { labels, y: tf.tidy(() => tf.cast(tf.oneHot(labels, spec.count), 'float32') as tf.Tensor2D) };
 }

@@ -1,23 +1,44 @@
 /**
  * Task losses and metrics: cross-entropy with accuracy for classes, MSE for values (both means,
- * as PyTorch's defaults).
+ * as PyTorch's defaults), and for sequences the MSE of the scored entries (src/train/sequence-loss.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { BioModel } from '../model/bio-model.js';
 import { softmaxCrossEntropy } from '../model/ops.js';
 import type { Network } from '../model/network.js';
-import type { Evaluation, TargetSpec, TaskInstance } from '../tasks/task.js';
+import type { Evaluation, ScoredLosses, TargetSpec, TaskInstance } from '../tasks/task.js';
 import { disposeData, uploadData, type DataTensors, type SplitTensors } from './data.js';
+import { scoredEntryLosses, sequenceLoss } from './sequence-loss.js';
 
-/** Scalar task loss of predictions [n, out] against a split's targets. */
+/**
+ * Scalar task loss of predictions [n, out] against a split's targets; for sequence targets
+ * out = length * dim, each row the [length, dim] prediction flattened row-major.
+ */
 export function taskLoss(targets: TargetSpec, pred: tf.Tensor2D, s: SplitTensors): tf.Scalar {
-  return targets.kind === 'classes'
-    ? softmaxCrossEntropy(s.y, pred)
-    : tf.losses.meanSquaredError(s.y, pred);
+  switch (targets.kind) {
+    case 'classes':
+      return softmaxCrossEntropy(s.y, pred);
+    case 'values':
+      return tf.losses.meanSquaredError(s.y, pred);
+    case 'sequence':
+      return sequenceLoss(targets, pred, s.y);
+  }
 }
 
-/** Losses and accuracies on both splits, in one read-back from the backend. */
-export function evaluate(model: BioModel, targets: TargetSpec, data: DataTensors): Evaluation {
+/** What `evaluate` needs of a model: predictions [n, out] of an uploaded split (BioModel has it). */
+export interface SplitPredictor {
+  forwardSplit(s: SplitTensors): tf.Tensor2D;
+}
+
+/** An evaluation, with each scored entry's loss for sequence targets. */
+export type TaskEvaluation = Evaluation & { readonly scoredLosses?: ScoredLosses };
+
+/**
+ * Losses and accuracies on both splits, in one read-back from the backend; for sequence targets
+ * also each scored entry's loss (`scoredLosses`).
+ */
+export function evaluate(model: SplitPredictor, targets: TargetSpec, data: DataTensors): TaskEvaluation {
+  if (targets.kind === 'sequence') return evaluateSequence(model, targets, data);
   const values = tf.tidy(() => {
     const out: tf.Scalar[] = [];
     for (const s of [data.train, data.test]) {
@@ -32,6 +53,28 @@ export function evaluate(model: BioModel, targets: TargetSpec, data: DataTensors
   return targets.kind === 'classes'
     ? { trainLoss: v[0], trainAcc: v[1], testLoss: v[2], testAcc: v[3] }
     : { trainLoss: v[0], trainAcc: null, testLoss: v[1], testAcc: null };
+}
+
+/** `evaluate` for sequence targets: per split the loss, then the k scored entries' losses. */
+function evaluateSequence(model: SplitPredictor, targets: Extract<TargetSpec, { kind: 'sequence' }>, data: DataTensors): TaskEvaluation {
+  const values = tf.tidy(() =>
+    tf.concat(
+      [data.train, data.test].flatMap((s) => {
+        const pred = model.forwardSplit(s);
+        return [tf.reshape(taskLoss(targets, pred, s), [1]), scoredEntryLosses(targets, pred, s.y)];
+      }),
+    ),
+  );
+  const v = Array.from(values.dataSync());
+  values.dispose();
+  const k = targets.scored.length;
+  return {
+    trainLoss: v[0],
+    testLoss: v[k + 1],
+    trainAcc: null,
+    testAcc: null,
+    scoredLosses: { train: v.slice(1, k + 1), test: v.slice(k + 2, 2 * k + 2) },
+  };
 }
 
 /** Evaluates a host network on a task's splits (prune, plot and reproduce use this). */

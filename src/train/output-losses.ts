@@ -5,6 +5,7 @@
 import { HostMlp } from '../model/host-mlp.js';
 import { mlpChain, type Network } from '../model/network.js';
 import type { OutputLosses } from '../runs/metrics.js';
+import { sequenceMse } from '../tasks/sequence-loss.js';
 import type { Split, TaskInstance } from '../tasks/task.js';
 
 /**
@@ -28,4 +29,20 @@ export class OutputLossMeter {
     };
     return { train: per(task.train), test: per(task.test) };
   }
+}
+
+/**
+ * The per-output losses of a sequence task's metrics rows: the mean squared error of each scored
+ * entry, in the order of `targets.scored` (for in-context: y@0, then y@2, the last-position MSE),
+ * from predictions [n, length * dim] of each split made on the host (docs/DESIGN.md, "In-context
+ * regression"). A model evaluated on tfjs gets the same numbers from evaluate()'s `scoredLosses`.
+ */
+export function scoredOutputLosses(task: TaskInstance, pred: { readonly train: Float32Array; readonly test: Float32Array }): OutputLosses {
+  const { targets } = task;
+  if (targets.kind !== 'sequence') throw new Error(`scoredOutputLosses: the task's targets are ${targets.kind}, not a sequence`);
+  const per = (p: Float32Array, s: Split) => {
+    if (!(s.y instanceof Float32Array)) throw new Error('scoredOutputLosses: sequence targets are Float32Array');
+    return sequenceMse(p, s.y, s.n, targets).perEntry;
+  };
+  return { train: per(pred.train, task.train), test: per(pred.test, task.test) };
 }
