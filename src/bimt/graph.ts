@@ -2,13 +2,18 @@
  * The pruned graph of a network: which neurons are alive once weights with |w| <= threshold are
  * dropped, the surviving edges, and the connected components ("modules") with the inputs and
  * outputs each contains. Snapshots during training, `bimt prune` and the network plot all read
- * this one structure.
+ * this one structure. It is laid out by the model graph's stages (docs/DESIGN.md, "Model graph"):
+ * one row of neurons per use of a neuron layer, so a transformer's residual stream appears once
+ * per residual point, joined to the next by its identity connections (`residuals`).
  *
- * A neuron is alive when some path of surviving weights reaches it from an input and leaves it
- * towards an output; anything else cannot carry information from the inputs to the outputs.
- * Inputs and outputs are always listed (they are the labelled ends), with `connected` saying
- * whether any path touches them.
+ * A neuron is alive when some path of surviving weights (and residual connections) reaches it
+ * from an input and leaves it towards an output; anything else cannot carry information from the
+ * inputs to the outputs. In an attention layer every position of a head counts as reaching the
+ * outputs when one does, since its query and key shape the head's attention pattern. Inputs and
+ * outputs are always listed (they are the labelled ends), with `connected` saying whether any
+ * path touches them.
  */
+import { layerOf, tensorOf, type ModelGraph } from '../model/model-graph.js';
 import { inputPositions, mlpChain, type Network } from '../model/network.js';
 
 export interface Labels {
@@ -19,7 +24,7 @@ export interface Labels {
 }
 
 export interface GraphNeuron {
-  /** Index of the neuron in its layer (fold copies of the input counted separately). */
+  /** Index of the neuron in its stage (fold copies of a folded stage counted separately). */
   readonly index: number;
   /** Coordinates of its position (1 or 2 values). */
   readonly coords: number[];
@@ -30,15 +35,22 @@ export interface GraphNeuron {
 }
 
 export interface GraphEdge {
-  /** Weight layer: from neuron layer `layer` to `layer + 1`. */
+  /** The link (model graph `links`, an MLP's weight layer) it belongs to: from its stage `from` to its stage `to`. */
   readonly layer: number;
   readonly from: number;
   readonly to: number;
+  /** The weight; where several entries join the same two neurons (q, k and v), the largest in |w|. */
   readonly weight: number;
 }
 
+/** A residual connection that carries information: position `index` of link `layer`'s stages. */
+export interface GraphResidual {
+  readonly layer: number;
+  readonly index: number;
+}
+
 export interface GraphModule {
-  /** [layer, index] of every alive neuron of the component. */
+  /** [stage, index] of every alive neuron of the component. */
   readonly neurons: [number, number][];
   readonly inputs: string[];
   readonly outputs: string[];
@@ -47,27 +59,36 @@ export interface GraphModule {
 export interface NetworkGraph {
   /** Weights with |w| <= threshold count as absent. */
   readonly threshold: number;
-  /** Neurons in each layer of the network, alive or not (layers[l] lists only the alive hidden ones). */
+  /** Neurons in each stage of the network, alive or not (for an MLP its widths). */
   readonly widths: readonly number[];
-  /** layers[l]: the listed neurons of neuron layer l (all inputs and outputs; alive hidden neurons). */
+  /** layers[s]: the listed neurons of stage s (all inputs and outputs; alive hidden neurons). */
   readonly layers: GraphNeuron[][];
   readonly edges: GraphEdge[];
+  /** Residual connections between alive positions (transformers). */
+  readonly residuals: GraphResidual[];
   /** Components with at least one edge, largest first. */
   readonly modules: GraphModule[];
   /**
-   * The weights pruning keeps: always edges.length. A weight above the threshold into or out of a
-   * dead neuron is not kept, since pruning removes it with its neuron.
+   * The weights pruning keeps: every entry above the threshold between alive neurons. A weight
+   * above the threshold into or out of a dead neuron is not kept, since pruning removes it with
+   * its neuron. For an MLP, edges.length.
    */
   readonly weightsKept: number;
-  /** All weights of the network (biases and embedding not counted). */
+  /** All weights of the network (biases, embedding and LayerNorms not counted). */
   readonly weightsTotal: number;
+}
+
+/** Neurons of a stage: its layer's positions times its drawn folds. */
+export function stageWidth(g: ModelGraph, s: number): number {
+  const st = g.stages[s]!;
+  return layerOf(g, st.layer).size * st.folds;
 }
 
 /** Label of input neuron n (fold f = n div Nf reads original feature inPerm[n mod Nf]). */
 export function inputLabel(net: Network, labels: Labels, n: number): string {
   const nf = inputPositions(net.graph.arch);
   const name = labels.inputs[net.inPerm[n % nf]] ?? `in${net.inPerm[n % nf]}`;
-  return net.inPerm.length < mlpChain(net).widths[0] ? `${name}·${Math.floor(n / nf) + 1}` : name;
+  return net.graph.stages[0]!.folds > 1 ? `${name}·${Math.floor(n / nf) + 1}` : name;
 }
 
 export function outputLabel(net: Network, labels: Labels, q: number): string {
@@ -75,75 +96,116 @@ export function outputLabel(net: Network, labels: Labels, q: number): string {
 }
 
 /**
- * Which neurons a path of weights with |w| > threshold reaches from an input (`fromInput`) and
- * which reach an output (`toOutput`), one 0/1 mask per neuron layer.
+ * Calls `visit(i, o, w, entry)` for every entry of link `k`'s weight, with i and o the neurons of
+ * its stages (fold copies merged where the stage draws one neuron per position).
+ */
+export function forEachWeight(net: Network, k: number, visit: (i: number, o: number, w: number, entry: number) => void): void {
+  const g = net.graph;
+  const link = g.links[k]!;
+  if (!link.weight) return;
+  const t = tensorOf(g, link.weight);
+  const w = net.params.get(link.weight)!;
+  const [rows, cols] = t.shape as readonly [number, number];
+  const nFrom = stageWidth(g, link.from);
+  const nTo = stageWidth(g, link.to);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) visit(r % nFrom, c % nTo, w[r * cols + c]!, r * cols + c);
+}
+
+/**
+ * Which neurons a path of weights with |w| > threshold (or a residual connection) reaches from an
+ * input (`fromInput`) and which reach an output (`toOutput`), one 0/1 mask per stage.
  */
 export function reachableMasks(net: Network, threshold: number): { fromInput: Uint8Array[]; toOutput: Uint8Array[] } {
-  const params = mlpChain(net);
-  const arch = params;
-  const L = arch.widths.length - 1;
-  const kept = (l: number, i: number, o: number) => Math.abs(params.weights[l][i * arch.widths[l + 1] + o]) > threshold;
-  const fromInput = arch.widths.map((w, l) => new Uint8Array(w).fill(l === 0 ? 1 : 0));
-  for (let l = 0; l < L; l++) {
-    for (let i = 0; i < arch.widths[l]; i++) {
-      if (fromInput[l][i]) for (let o = 0; o < arch.widths[l + 1]; o++) if (kept(l, i, o)) fromInput[l + 1][o] = 1;
-    }
+  const g = net.graph;
+  const last = g.stages.length - 1;
+  const fromInput = g.stages.map((_, s) => new Uint8Array(stageWidth(g, s)).fill(s === 0 ? 1 : 0));
+  const toOutput = g.stages.map((_, s) => new Uint8Array(stageWidth(g, s)).fill(s === last ? 1 : 0));
+  const links = g.links.map((l, k) => ({ ...l, k }));
+  // Stages are in topological order: forwards by target, backwards by source.
+  for (const l of [...links].sort((a, b) => a.to - b.to)) {
+    const [src, dst] = [fromInput[l.from]!, fromInput[l.to]!];
+    if (!l.weight) src.forEach((v, j) => (dst[j] ||= v));
+    else forEachWeight(net, l.k, (i, o, w) => src[i] && Math.abs(w) > threshold && (dst[o] = 1));
   }
-  const toOutput = arch.widths.map((w, l) => new Uint8Array(w).fill(l === L ? 1 : 0));
-  for (let l = L - 1; l >= 0; l--) {
-    for (let i = 0; i < arch.widths[l]; i++) {
-      for (let o = 0; o < arch.widths[l + 1]; o++) if (toOutput[l + 1][o] && kept(l, i, o)) toOutput[l][i] = 1;
-    }
+  const attentionDone = new Set<number>();
+  for (const l of [...links].sort((a, b) => b.from - a.from)) {
+    const [src, dst] = [toOutput[l.from]!, toOutput[l.to]!];
+    wholeHeads(net.graph, l.to, dst, attentionDone);
+    if (!l.weight) dst.forEach((v, j) => (src[j] ||= v));
+    else forEachWeight(net, l.k, (i, o, w) => dst[o] && Math.abs(w) > threshold && (src[i] = 1));
   }
   return { fromInput, toOutput };
 }
 
+/** In an attention stage, once all its outputs are known: a head reaches the outputs if any of its positions does. */
+function wholeHeads(g: ModelGraph, s: number, mask: Uint8Array, done: Set<number>): void {
+  const layer = layerOf(g, g.stages[s]!.layer);
+  if (layer.activation !== 'attention' || done.has(s)) return;
+  done.add(s);
+  const hd = layer.size / layer.heads;
+  for (let h = 0; h < layer.heads; h++) {
+    const any = mask.subarray(h * hd, (h + 1) * hd).some((v) => v === 1);
+    if (any) mask.fill(1, h * hd, (h + 1) * hd);
+  }
+}
+
 export function networkGraph(net: Network, labels: Labels, threshold: number): NetworkGraph {
-  const params = mlpChain(net);
-  const arch = params;
-  const L = arch.widths.length - 1;
-  const kept = (l: number, i: number, o: number) => Math.abs(params.weights[l][i * arch.widths[l + 1] + o]) > threshold;
+  const g = net.graph;
+  const last = g.stages.length - 1;
   const { fromInput, toOutput } = reachableMasks(net, threshold);
-  const alive = (l: number, n: number) => fromInput[l][n] === 1 && toOutput[l][n] === 1;
+  const alive = (s: number, n: number) => fromInput[s]![n] === 1 && toOutput[s]![n] === 1;
 
   const edges: GraphEdge[] = [];
+  const residuals: GraphResidual[] = [];
   let weightsTotal = 0;
-  for (let l = 0; l < L; l++) {
-    const nOut = arch.widths[l + 1];
-    weightsTotal += params.weights[l].length;
-    for (let i = 0; i < arch.widths[l]; i++) {
-      for (let o = 0; o < nOut; o++) {
-        if (kept(l, i, o) && alive(l, i) && alive(l + 1, o)) edges.push({ layer: l, from: i, to: o, weight: params.weights[l][i * nOut + o] });
-      }
+  let weightsKept = 0;
+  g.links.forEach((l, k) => {
+    if (!l.weight) {
+      for (let j = 0; j < stageWidth(g, l.from); j++) if (alive(l.from, j) && alive(l.to, j)) residuals.push({ layer: k, index: j });
+      return;
     }
-  }
+    const strongest = new Map<number, number>();
+    const nTo = stageWidth(g, l.to);
+    weightsTotal += net.params.get(l.weight)!.length;
+    forEachWeight(net, k, (i, o, w) => {
+      if (Math.abs(w) <= threshold || !alive(l.from, i) || !alive(l.to, o)) return;
+      weightsKept++;
+      const key = i * nTo + o;
+      const prev = strongest.get(key);
+      if (prev === undefined || Math.abs(w) > Math.abs(prev)) strongest.set(key, w);
+    });
+    for (const [key, w] of [...strongest].sort((a, b) => a[0] - b[0])) edges.push({ layer: k, from: Math.floor(key / nTo), to: key % nTo, weight: w });
+  });
 
-  const layers = arch.widths.map((w, l) => {
+  const layers = g.stages.map((st, s) => {
     const list: GraphNeuron[] = [];
-    const g = net.graph.layers[l].geometry;
-    for (let n = 0; n < w; n++) {
-      const ends = l === 0 || l === L;
-      if (!ends && !alive(l, n)) continue;
-      const label = l === 0 ? inputLabel(net, labels, n) : l === L ? outputLabel(net, labels, n) : undefined;
+    const geo = layerOf(g, st.layer).geometry;
+    const size = geo.coords.length / geo.dims;
+    for (let n = 0; n < stageWidth(g, s); n++) {
+      const ends = s === 0 || s === last;
+      if (!ends && !alive(s, n)) continue;
+      const label = s === 0 ? inputLabel(net, labels, n) : s === last ? outputLabel(net, labels, n) : undefined;
+      const p = n % size;
       list.push({
         index: n,
-        coords: Array.from(g.coords.subarray((n % g.coords.length) * g.dims, ((n % g.coords.length) + 1) * g.dims)),
+        coords: Array.from(geo.coords.subarray(p * geo.dims, (p + 1) * geo.dims)),
         ...(label !== undefined ? { label } : {}),
-        connected: alive(l, n),
+        connected: alive(s, n),
       });
     }
     return list;
   });
 
-  const widths = [...arch.widths];
-  return { threshold, widths, layers, edges, modules: findModules(net, labels, edges), weightsKept: edges.length, weightsTotal };
+  const widths = g.stages.map((_, s) => stageWidth(g, s));
+  return { threshold, widths, layers, edges, residuals, modules: findModules(net, labels, edges, residuals), weightsKept, weightsTotal };
 }
 
-/** Connected components of the surviving edges (union-find over [layer, index] nodes). */
-function findModules(net: Network, labels: Labels, edges: GraphEdge[]): GraphModule[] {
+/** Connected components of the surviving edges and residual connections (union-find over [stage, index] nodes). */
+function findModules(net: Network, labels: Labels, edges: GraphEdge[], residuals: GraphResidual[]): GraphModule[] {
+  const g = net.graph;
+  const widths = g.stages.map((_, s) => stageWidth(g, s));
   const offsets: number[] = [];
   let total = 0;
-  const { widths } = mlpChain(net);
   for (const w of widths) {
     offsets.push(total);
     total += w;
@@ -154,12 +216,12 @@ function findModules(net: Network, labels: Labels, edges: GraphEdge[]): GraphMod
     return a;
   };
   const touched = new Uint8Array(total);
-  for (const e of edges) {
-    const a = offsets[e.layer] + e.from;
-    const b = offsets[e.layer + 1] + e.to;
+  const join = (a: number, b: number) => {
     touched[a] = touched[b] = 1;
     parent[find(a)] = find(b);
-  }
+  };
+  for (const e of edges) join(offsets[g.links[e.layer]!.from]! + e.from, offsets[g.links[e.layer]!.to]! + e.to);
+  for (const r of residuals) join(offsets[g.links[r.layer]!.from]! + r.index, offsets[g.links[r.layer]!.to]! + r.index);
   const byRoot = new Map<number, GraphModule>();
   const L = widths.length - 1;
   widths.forEach((w, l) => {

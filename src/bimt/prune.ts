@@ -1,67 +1,140 @@
 /**
- * Pruning (docs/DESIGN.md, "Pruning, graph and modules"): zero every weight and bias with |value| <= threshold, then take
- * out the neurons that can no longer matter, keeping the network's function:
+ * Pruning (docs/DESIGN.md, "Pruning, graph and modules"): zero every weight and bias with
+ * |value| <= threshold, then take out the neurons that can no longer matter, keeping the
+ * network's function. It walks the model graph's stages (docs/DESIGN.md, "Model graph"):
  *
- * - a hidden neuron with no surviving path from an input outputs a constant; that constant is
- *   folded into the biases of the next layer before the neuron is removed (dropping it outright
- *   would change the outputs);
+ * - a neuron that no surviving path reaches from an input computes a constant; the constant is
+ *   folded into the biases of what reads it before the neuron is removed (dropping it outright
+ *   would change the outputs). Through a residual connection it goes into the bias of the
+ *   weight that writes the same stream position; out of an attention position it is that
+ *   position's value (v: the attention weights of each query sum to 1);
  * - a neuron with no surviving path to an output cannot affect anything and is removed.
  *
- * "Removed" means its weights and bias are zeroed; shapes stay, so the pruned network is still a
- * checkpoint of the same architecture and the graph code sees it as dead. Permutations are never
- * thresholded. The embedding, a parameter under the same l0 penalty, is thresholded too.
+ * "Removed" means the slices of its stage (incoming weights and bias, outgoing weights) are
+ * zeroed; shapes stay, so the pruned network is still a checkpoint of the same architecture and
+ * the graph code sees it as dead. Permutations are never thresholded; the embedding, under the
+ * same l0 penalty, is thresholded too, LayerNorm gains are not. With LayerNorms applied every
+ * stream position feeds every other one's statistics, so only thresholding is done.
  */
-import { cloneNetwork, mlpChain, type Network } from '../model/network.js';
-import { networkGraph, reachableMasks, type Labels, type NetworkGraph } from './graph.js';
+import { layerOf, tensorOf, type ModelGraph } from '../model/model-graph.js';
+import { cloneNetwork, type Network } from '../model/network.js';
+import { forEachWeight, networkGraph, reachableMasks, stageWidth, type Labels, type NetworkGraph } from './graph.js';
 
 export interface PruneResult {
   readonly net: Network;
   readonly graph: NetworkGraph;
 }
 
+const GELU_C = Math.sqrt(2 / Math.PI);
+
 export function pruneNetwork(source: Network, threshold: number, labels: Labels): PruneResult {
   const net = cloneNetwork(source);
-  const params = mlpChain(net);
-  const arch = params.arch;
-  const L = arch.widths.length - 1;
-  const zeroSmall = (a: Float32Array) => {
+  const g = net.graph;
+  for (const t of g.tensors) {
+    if (t.kind === 'norm') continue;
+    const a = net.params.get(t.name)!;
     for (let i = 0; i < a.length; i++) if (Math.abs(a[i]) <= threshold) a[i] = 0;
-  };
-  // Every tensor under the cost (weights, biases, the embedding); LayerNorm gains are not.
-  for (const t of net.graph.tensors) if (t.kind !== 'norm') zeroSmall(net.params.get(t.name)!);
+  }
+  if (g.arch.kind === 'transformer' && g.arch.layerNorm) return { net, graph: networkGraph(net, labels, threshold) };
 
   // Reachability over the non-zero weights; folding below changes only biases, so it holds after.
   const { fromInput, toOutput } = reachableMasks(net, 0);
-  // Unreachable hidden neurons are constants: fold silu(pre-activation) into the next biases.
-  // Their inputs are all constants too (a reachable input with a weight would make them reachable).
-  const constant = arch.widths.map((w) => new Float64Array(w));
-  for (let l = 1; l < L; l++) {
-    const nIn = arch.widths[l - 1];
-    const n = arch.widths[l];
-    const nNext = arch.widths[l + 1];
-    for (let j = 0; j < n; j++) {
-      if (fromInput[l][j]) continue;
-      let pre = params.biases[l - 1][j];
-      if (l > 1) for (let i = 0; i < nIn; i++) pre += constant[l - 1][i] * params.weights[l - 1][i * n + j];
-      const c = pre / (1 + Math.exp(-pre)); // SiLU
-      constant[l][j] = c;
-      for (let o = 0; o < nNext; o++) {
-        const w = params.weights[l][j * nNext + o];
-        if (w !== 0 && (l + 1 === L || fromInput[l + 1][o])) params.biases[l][o] += w * c;
+  const last = g.stages.length - 1;
+  const bias = (s: number) => biasInto(g, s);
+  const constant = g.stages.map((_, s) => new Float64Array(stageWidth(g, s)));
+  for (let s = 1; s < last; s++) {
+    const layer = layerOf(g, g.stages[s]!.layer);
+    const into = g.links.map((l, k) => ({ ...l, k })).filter((l) => l.to === s);
+    for (let j = 0; j < constant[s]!.length; j++) {
+      if (fromInput[s]![j]) continue;
+      // Its inputs are all constants (a reachable input with a weight would make it reachable).
+      let value = 0;
+      for (const l of into) {
+        if (!l.weight) {
+          value += constant[l.from]![j]!;
+          continue;
+        }
+        // Attention passes on v, the third fold; other layers have one fold.
+        const fold = layer.activation === 'attention' ? 2 : 0;
+        const col = fold * layer.size + j;
+        const b = net.params.get(bias(s)!)!;
+        let pre = b[col]!;
+        const w = net.params.get(l.weight)!;
+        const cols = tensorOf(g, l.weight).shape[1]!;
+        const src = constant[l.from]!;
+        if (l.from > 0) for (let i = 0; i < src.length; i++) pre += src[i]! * w[i * cols + col]!;
+        value += activate(layer.activation, pre);
+      }
+      constant[s]![j] = value;
+      const c = value;
+      for (const l of g.links) {
+        if (l.from !== s) continue;
+        const reached = (o: number) => l.to === last || fromInput[l.to]![o] === 1;
+        if (!l.weight) {
+          // The next residual point's value is this constant plus its weight's output.
+          if (reached(j)) net.params.get(bias(l.to)!)![j] += c;
+          continue;
+        }
+        const w = net.params.get(l.weight)!;
+        const b = net.params.get(biasOf(g, l.weight))!;
+        const cols = tensorOf(g, l.weight).shape[1]!;
+        const nTo = stageWidth(g, l.to);
+        for (let col = 0; col < cols; col++) {
+          const wv = w[j * cols + col]!;
+          if (wv !== 0 && reached(col % nTo)) b[col] += wv * c;
+        }
       }
     }
   }
   // Now every hidden neuron that is not on an input-to-output path goes.
-  const alive = (l: number, j: number) => fromInput[l][j] === 1 && toOutput[l][j] === 1;
-  for (let l = 1; l < L; l++) {
-    for (let j = 0; j < arch.widths[l]; j++) {
-      if (alive(l, j)) continue;
-      params.biases[l - 1][j] = 0;
-      for (let i = 0; i < arch.widths[l - 1]; i++) params.weights[l - 1][i * arch.widths[l] + j] = 0;
-      for (let o = 0; o < arch.widths[l + 1]; o++) params.weights[l][j * arch.widths[l + 1] + o] = 0;
+  for (let s = 1; s < last; s++) {
+    for (let j = 0; j < constant[s]!.length; j++) {
+      if (fromInput[s]![j] === 1 && toOutput[s]![j] === 1) continue;
+      removeNeuron(net, s, j);
     }
   }
   // Every weight left is above the threshold, so the graph at it is the graph of what survived;
   // it records the threshold the network was pruned at.
   return { net, graph: networkGraph(net, labels, threshold) };
+}
+
+/** Zeroes neuron j of stage s: its incoming weights and bias (every fold), its outgoing weights. */
+function removeNeuron(net: Network, s: number, j: number): void {
+  const g = net.graph;
+  g.links.forEach((l, k) => {
+    if (!l.weight || (l.from !== s && l.to !== s)) return;
+    const w = net.params.get(l.weight)!;
+    const b = net.params.get(biasOf(g, l.weight))!;
+    forEachWeight(net, k, (i, o, _v, entry) => {
+      if (l.from === s && i === j) w[entry] = 0;
+      if (l.to === s && o === j) {
+        w[entry] = 0;
+        b[entry % b.length] = 0;
+      }
+    });
+  });
+}
+
+/** The bias of the weight that writes stage s (a residual point's only weight input). */
+function biasInto(g: ModelGraph, s: number): string | undefined {
+  const l = g.links.find((x) => x.to === s && x.weight);
+  return l ? biasOf(g, l.weight!) : undefined;
+}
+
+function biasOf(g: ModelGraph, weight: string): string {
+  const t = tensorOf(g, weight);
+  if (t.kind !== 'weight') throw new Error(`${weight} is not a weight`);
+  return t.bias;
+}
+
+function activate(a: ReturnType<typeof layerOf>['activation'], x: number): number {
+  switch (a) {
+    case 'silu':
+      return x / (1 + Math.exp(-x));
+    case 'gelu':
+      return 0.5 * x * (1 + Math.tanh(GELU_C * (x + 0.044715 * x * x * x)));
+    case 'identity':
+    case 'attention':
+      return x;
+  }
 }

@@ -3,15 +3,43 @@
  * task's input and output sizes so a mismatch is a clear config error, not a tensor shape error.
  * The errors carry the key path, so config loading names the line of the offending key.
  */
-import type { ModelConfig } from './schema.js';
+import type { MlpModelConfig, ModelConfig, TransformerModelConfig } from './schema.js';
 import { ConfigValueError } from '../errors.js';
 import type { TaskInstance } from '../tasks/task.js';
-import type { MlpArchitecture } from '../model/network.js';
+import type { Architecture, MlpArchitecture, TransformerArchitecture } from '../model/network.js';
 
-export function architectureFor(model: ModelConfig, task: TaskInstance): MlpArchitecture {
+export function architectureFor(model: ModelConfig, task: TaskInstance): Architecture {
+  return model.kind === 'transformer' ? transformerFor(model, task) : mlpFor(model, task);
+}
+
+function transformerFor(model: TransformerModelConfig, task: TaskInstance): TransformerArchitecture {
+  const { inputs, targets } = task;
+  if (inputs.kind !== 'sequence' || targets.kind !== 'sequence') {
+    throw new ConfigValueError(['model', 'kind'], 'a transformer reads sequences, and this task gives single samples; use kind: mlp');
+  }
+  if (model.embed % model.heads !== 0) {
+    throw new ConfigValueError(['model', 'heads'], `embed ${model.embed} does not split into ${model.heads} heads of equal size`);
+  }
+  return {
+    kind: 'transformer',
+    inDim: inputs.dim,
+    outDim: targets.dim,
+    embed: model.embed,
+    blocks: model.blocks,
+    heads: model.heads,
+    mlpHidden: model.mlp_ratio * model.embed,
+    seqLen: inputs.length,
+    layerNorm: model.layer_norm,
+  };
+}
+
+function mlpFor(model: MlpModelConfig, task: TaskInstance): MlpArchitecture {
   const { widths, in_fold: inFold } = model;
   const nIn = widths[0];
   const nOut = widths[widths.length - 1];
+  if (task.inputs.kind === 'sequence' || task.targets.kind === 'sequence') {
+    throw new ConfigValueError(['model', 'kind'], 'this task gives sequences, which an MLP does not read; use kind: transformer');
+  }
   if (nIn % inFold !== 0) {
     throw new ConfigValueError(['model', 'widths'], `input width ${nIn} is not divisible by model.in_fold ${inFold}`);
   }

@@ -89,6 +89,26 @@ export interface Incidence {
   readonly folds: number;
 }
 
+/**
+ * A row of the network drawing and of graph snapshots: one use of a neuron layer in the forward
+ * pass (a residual stream appears once per residual point). `folds` > 1 draws fold copies as
+ * separate neurons (an MLP's input: one copy per token).
+ */
+export interface Stage {
+  readonly layer: string;
+  readonly folds: number;
+}
+
+/**
+ * How values flow from one stage to a later one: through a weight tensor, or (`weight` absent)
+ * the residual stream's identity connection, position j to position j.
+ */
+export interface Link {
+  readonly from: number;
+  readonly to: number;
+  readonly weight?: string;
+}
+
 export interface ModelGraph {
   readonly arch: Architecture;
   /** Neuron layers, each once, in forward order of first use. */
@@ -99,8 +119,10 @@ export interface ModelGraph {
   readonly incidence: ReadonlyMap<string, readonly Incidence[]>;
   /** The order in which relocation visits layers. */
   readonly relocationOrder: readonly string[];
-  /** Rows of the network drawing, bottom (input) to top (output): a layer may appear several times. */
-  readonly stages: readonly string[];
+  /** The forward pass as rows, input first, output last, in topological order. */
+  readonly stages: readonly Stage[];
+  /** Every weight tensor once and every residual connection, each from an earlier stage to a later one. */
+  readonly links: readonly Link[];
 }
 
 /** Trainable tensors by name, in the graph's canonical order: a state dict. */
@@ -193,7 +215,7 @@ class GraphBuilder {
     this.tensors.push({ kind: 'norm', name: `${prefix}.bias`, shape: [n], layer, init: 0 });
   }
 
-  build(arch: Architecture, relocationOrder: readonly string[], stages: readonly string[]): ModelGraph {
+  build(arch: Architecture, relocationOrder: readonly string[], stages: readonly Stage[], links: readonly Link[]): ModelGraph {
     const incidence = new Map<string, Incidence[]>(this.layers.map((l) => [l.name, []]));
     const incoming = new Map<string, Incidence[]>(this.layers.map((l) => [l.name, []]));
     for (const t of this.tensors) {
@@ -205,7 +227,7 @@ class GraphBuilder {
     }
     // Incoming slices first: the order the incremental swap delta sums its terms in.
     for (const [name, list] of incidence) list.unshift(...incoming.get(name)!);
-    return { arch, layers: this.layers, tensors: this.tensors, incidence, relocationOrder, stages };
+    return { arch, layers: this.layers, tensors: this.tensors, incidence, relocationOrder, stages, links };
   }
 }
 
@@ -222,9 +244,13 @@ function mlpGraph(arch: MlpArchitecture): ModelGraph {
     if (l === L) return b.layer('output', 'output', w, 'identity');
     return b.layer(`hidden${l}`, 'hidden', w, 'silu');
   });
-  for (let l = 0; l < L; l++) b.linear(`linears.${l}.linear`, names[l]!, names[l + 1]!, l === 0 ? inFold : 1);
+  const links: Link[] = [];
+  for (let l = 0; l < L; l++) {
+    b.linear(`linears.${l}.linear`, names[l]!, names[l + 1]!, l === 0 ? inFold : 1);
+    links.push({ from: l, to: l + 1, weight: `linears.${l}.linear.weight` });
+  }
   if (arch.embedding) b.tensors.push({ kind: 'embedding', name: 'embedding', shape: [arch.embedding.vocab, arch.embedding.dim] });
-  return b.build(arch, names, names);
+  return b.build(arch, names, names.map((layer, l) => ({ layer, folds: l === 0 ? inFold : 1 })), links);
 }
 
 /**
@@ -235,10 +261,16 @@ function mlpGraph(arch: MlpArchitecture): ModelGraph {
  */
 function transformerGraph(arch: TransformerArchitecture): ModelGraph {
   const b = new GraphBuilder();
+  const stages: Stage[] = [];
+  const links: Link[] = [];
+  const stage = (layer: string) => stages.push({ layer, folds: 1 }) - 1;
+  const link = (from: number, to: number, weight?: string) => links.push({ from, to, ...(weight ? { weight: `${weight}.weight` } : {}) });
   const input = b.layer('input', 'input', arch.inDim, 'identity');
   const stream = b.layer('stream', 'stream', arch.embed, 'identity');
-  const stages = [input, stream];
   b.linear('l_i.linear', input, stream);
+  let s = stage(input);
+  let res = stage(stream);
+  link(s, res, 'l_i.linear');
   for (let k = 0; k < arch.blocks; k++) {
     const attn = b.layer(`blocks.${k}.attn`, 'hidden', arch.embed, 'attention', arch.heads);
     const mlp = b.layer(`blocks.${k}.mlp`, 'hidden', arch.mlpHidden, 'gelu');
@@ -248,15 +280,27 @@ function transformerGraph(arch: TransformerArchitecture): ModelGraph {
     b.norm(`blocks.${k}.ln_2`, stream);
     b.linear(`blocks.${k}.mlp.linears.0.linear`, stream, mlp);
     b.linear(`blocks.${k}.mlp.linears.1.linear`, mlp, stream);
-    stages.push(attn, stream, mlp, stream);
+    // stream -> attention -> stream (+ residual) -> MLP hidden -> stream (+ residual)
+    for (const [hidden, into, out] of [
+      [attn, `blocks.${k}.attn.l_attn.linear`, `blocks.${k}.attn.l_proj.linear`],
+      [mlp, `blocks.${k}.mlp.linears.0.linear`, `blocks.${k}.mlp.linears.1.linear`],
+    ] as const) {
+      const h = stage(hidden);
+      const next = stage(stream);
+      link(res, h, into);
+      link(h, next, out);
+      link(res, next);
+      res = next;
+    }
   }
   const output = b.layer('output', 'output', arch.outDim, 'identity');
   b.norm('ln_f', stream);
   b.linear('l_f.linear', stream, output);
-  stages.push(output);
+  s = stage(output);
+  link(res, s, 'l_f.linear');
   // The reference relocates from the last layer to the first.
   const order = [output];
   for (let k = arch.blocks - 1; k >= 0; k--) order.push(`blocks.${k}.mlp`, `blocks.${k}.attn`);
   order.push(stream, input);
-  return b.build(arch, order, stages);
+  return b.build(arch, order, stages, links);
 }

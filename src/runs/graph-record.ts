@@ -5,7 +5,7 @@
  * are translated here, in one place, field by field (a spread would leak whatever field the
  * in-memory type gains).
  */
-import type { GraphEdge, GraphModule, GraphNeuron, NetworkGraph } from '../bimt/graph.js';
+import type { GraphEdge, GraphModule, GraphNeuron, GraphResidual, NetworkGraph } from '../bimt/graph.js';
 import type { Evaluation } from '../tasks/task.js';
 
 export interface GraphRecord {
@@ -15,6 +15,8 @@ export interface GraphRecord {
   readonly weights_total: number;
   readonly layers: readonly (readonly GraphNeuron[])[];
   readonly edges: readonly GraphEdge[];
+  /** Present only for networks with residual connections (transformers). */
+  readonly residuals?: readonly GraphResidual[];
   readonly modules: readonly GraphModule[];
 }
 
@@ -51,6 +53,7 @@ function graphRecord(g: NetworkGraph): GraphRecord {
     weights_total: g.weightsTotal,
     layers: g.layers,
     edges: g.edges,
+    ...(g.residuals.length > 0 ? { residuals: g.residuals } : {}),
     modules: g.modules,
   };
 }

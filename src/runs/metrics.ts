@@ -59,6 +59,8 @@ const MAX_METRICS_BYTES = 1 << 30;
  * several outputs and feature inputs (every regression task bimt has), else 0.
  */
 export function lossOutputs(task: Pick<TaskInstance, 'inputs' | 'targets'>): number {
+  // A sequence task reports each scored entry (the in-context task's last position is the one that matters).
+  if (task.targets.kind === 'sequence') return task.targets.scored.length;
   return task.targets.kind === 'values' && task.targets.dim > 1 && task.inputs.kind === 'features' ? task.targets.dim : 0;
 }
 

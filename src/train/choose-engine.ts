@@ -73,13 +73,17 @@ export function engineWithoutBackend(cfg: ResolvedConfig, task: TaskInstance): E
   const arch = validateEngine(cfg, task);
   const forced = cfg.train.engine;
   if (forced === 'host') return { name: 'host', why: 'train.engine: host' };
-  if (forced !== 'auto' || !hostCanTrain(arch) || forwardMacs(cfg, task, arch) > HOST_MAX_FORWARD_MACS) return undefined;
+  if (forced !== 'auto' || !hostCanTrain(arch)) return undefined;
+  // The host transformer's products run in a WebAssembly SIMD kernel over one step's few hundred
+  // tokens, where tfjs would launch a hundred small kernels (`npm run bench` has both).
+  if (arch.kind === 'transformer') return { name: 'host', why: `typed arrays and a WebAssembly kernel on the CPU: ${forwardSize(cfg, task)}` };
+  if (forwardMacs(cfg, task, arch) > HOST_MAX_FORWARD_MACS) return undefined;
   return { name: 'host', why: `typed arrays on the CPU: a small network, ${forwardSize(cfg, task)}` };
 }
 
-/** Whether the host engine has a forward pass for the network: feature-input MLPs. */
+/** Whether the host engine has a forward pass for the network: feature-input MLPs and transformers. */
 function hostCanTrain(arch: Architecture): boolean {
-  return arch.kind === 'mlp' && !arch.embedding;
+  return arch.kind === 'transformer' || !arch.embedding;
 }
 
 /** Multiply-adds of one step's forward pass: every weight once per row (per token of a sequence). */

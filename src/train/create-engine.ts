@@ -10,6 +10,10 @@ export async function createEngine(name: EngineName, setup: EngineSetup, backend
   switch (name) {
     case 'host': {
       const { HostEngine, MlpGradients } = await import('./host-engine.js');
+      if (setup.net.graph.arch.kind === 'transformer') {
+        const { TransformerGradients } = await import('./transformer-gradients.js');
+        return new HostEngine('host', setup, new TransformerGradients(setup));
+      }
       return new HostEngine('host', setup, new MlpGradients(setup));
     }
     case 'tfjs': {

@@ -23,7 +23,7 @@ import type { Network, Params } from '../model/network.js';
 import type { OptimizerState } from '../runs/checkpoint.js';
 import type { TaskInstance } from '../tasks/task.js';
 import type { AdamSettings } from './adam.js';
-import type { Evaluation } from '../tasks/task.js';
+import type { TaskEvaluation } from './evaluate.js';
 
 export type EngineName = 'host' | 'tfjs' | 'workers';
 
@@ -46,7 +46,7 @@ export interface TrainingEngine {
   /** Replaces Adam's moments (the update counter stays). */
   loadMoments(m: Params, v: Params): void;
   /** Losses and accuracies of the current parameters on both splits. */
-  evaluate(): Promise<Evaluation>;
+  evaluate(): Promise<TaskEvaluation>;
   dispose(): void;
 }
 
@@ -68,7 +68,7 @@ export interface GradientSource {
   /** Writes the gradient of the mean task loss of `params` on `rows` of the training split (all when absent) into `grads`. */
   gradient(params: Params, rows: Int32Array | undefined, grads: HostGrads): Promise<void>;
   /** Losses and accuracies of `params` on both splits. */
-  evaluate(params: Params): Promise<Evaluation>;
+  evaluate(params: Params): Promise<TaskEvaluation>;
   /** The permutations the next calls use (after relocation). */
   setPermutations(inPerm: Int32Array, outPerm: Int32Array): void;
   dispose(): void;

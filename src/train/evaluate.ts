@@ -3,9 +3,9 @@
  * as PyTorch's defaults), and for sequences the MSE of the scored entries (src/train/sequence-loss.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { BioModel } from '../model/bio-model.js';
 import { softmaxCrossEntropy } from '../model/ops.js';
 import type { Network } from '../model/network.js';
+import { tfModelOf } from '../model/tf-model.js';
 import type { Evaluation, ScoredLosses, TargetSpec, TaskInstance } from '../tasks/task.js';
 import { disposeData, uploadData, type DataTensors, type SplitTensors } from './data.js';
 import { scoredEntryLosses, sequenceLoss } from './sequence-loss.js';
@@ -78,8 +78,8 @@ function evaluateSequence(model: SplitPredictor, targets: Extract<TargetSpec, { 
 }
 
 /** Evaluates a host network on a task's splits (prune, plot and reproduce use this). */
-export function evaluateNetwork(net: Network, task: TaskInstance): Evaluation {
-  const model = BioModel.fromNetwork(net);
+export function evaluateNetwork(net: Network, task: TaskInstance): TaskEvaluation {
+  const model = tfModelOf(net);
   const data = uploadData(task);
   try {
     return evaluate(model, task.targets, data);
@@ -91,7 +91,7 @@ export function evaluateNetwork(net: Network, task: TaskInstance): Evaluation {
 
 /** Predictions [n, outputs] of a host network for one split, outputs in their original order. */
 export function predictNetwork(net: Network, task: TaskInstance, split: 'train' | 'test'): Float32Array {
-  const model = BioModel.fromNetwork(net);
+  const model = tfModelOf(net);
   const data = uploadData(task);
   try {
     const pred = model.forwardSplit(data[split]);

@@ -6,7 +6,7 @@
 import { workerData, parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../backend.js';
-import { BioModel } from '../model/bio-model.js';
+import { tfModelFor } from '../model/tf-model.js';
 import { inputLayer, modelGraph, tensorSizes } from '../model/model-graph.js';
 import { paramsFromList } from '../model/network.js';
 import type { TaskInstance } from '../tasks/task.js';
@@ -30,7 +30,7 @@ const outPerm = () => perms.slice(nIn);
 
 const task: TaskInstance = { inputs: init.inputs, targets: init.targets, train: init.train, test: init.test, inputLabels: [], outputLabels: [] };
 const data = uploadData(task);
-const model = new BioModel(graph, params, inPerm(), outPerm());
+const model = tfModelFor(graph, params, inPerm(), outPerm());
 const vars = model.variables();
 let permVersion = Atomics.load(control, PERM_VERSION);
 parentPort!.postMessage({ ready: true });

@@ -21,7 +21,7 @@ import { cloneNetwork, type Network } from '../model/network.js';
 import type { OptimizerState } from '../runs/checkpoint.js';
 import { lossOutputs, type MetricsRow } from '../runs/metrics.js';
 import type { TaskInstance } from '../tasks/task.js';
-import { EpochSampler, type SamplerState } from './batches.js';
+import { makeSampler, type SamplerState } from './batches.js';
 import { adamSettingsOf, batchRowsOf, chooseEngine } from './choose-engine.js';
 import { createEngine } from './create-engine.js';
 import type { EngineName, TrainingEngine } from './engine.js';
@@ -107,11 +107,12 @@ export async function trainLoop(cfg: ResolvedConfig, task: TaskInstance, cb: Loo
     ...(resume ? { optimizer: resume.optimizer } : {}),
   }, backend);
   const sampler =
-    cfg.train.batch === 'full' ? undefined : new EpochSampler(task.train.n, cfg.train.batch, cfg.seed, resume?.sampler);
+    cfg.train.batch === 'full' ? undefined : makeSampler(cfg.train.sampling, task.train.n, cfg.train.batch, cfg.seed, resume?.sampler);
   const { steps } = cfg.train;
   const { eval_every: evalEvery, checkpoint_every: checkpointEvery, snapshot_threshold: threshold } = cfg.output;
 
-  const outputMeter = lossOutputs(task) > 0 ? new OutputLossMeter(task) : undefined;
+  // Sequence tasks' per-entry losses come with the engine's evaluation; an MLP's are measured on the host.
+  const outputMeter = lossOutputs(task) > 0 && task.targets.kind !== 'sequence' ? new OutputLossMeter(task) : undefined;
   let lastRow: MetricsRow | undefined;
   let swapsSinceRow = resume?.swapsSinceRow ?? 0;
   let status: LoopStatus = 'completed';
@@ -135,7 +136,7 @@ export async function trainLoop(cfg: ResolvedConfig, task: TaskInstance, cb: Loo
       connection_cost: connectionCost(net.params, costCoef, biasPenaltyOn(cfg, Math.max(step - 1, 0))),
       weights_above_threshold: weightSpecs(net.graph).reduce((n, w) => n + countAbove(net.params.get(w.name)!, threshold), 0),
       swaps: swapsSinceRow,
-      ...(outputMeter ? { output_losses: outputMeter.measure(net) } : {}),
+      ...(outputMeter ? { output_losses: outputMeter.measure(net) } : e.scoredLosses ? { output_losses: e.scoredLosses } : {}),
     };
     swapsSinceRow = 0;
     lastRow = row;

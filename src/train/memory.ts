@@ -113,9 +113,12 @@ export function checkMemory(cfg: ResolvedConfig, task: TaskInstance, limit: Memo
     `data ${formatBytes(est.data)}`,
     `runtime ${formatBytes(est.runtime)}`,
   ];
+  const m = cfg.model;
+  const what = m.kind === 'transformer' ? `model (transformer, embed ${m.embed}, ${m.blocks} blocks)` : `model.widths [${m.widths.join(', ')}]`;
+  const fix = m.kind === 'transformer' ? 'make it smaller' : 'lower the widths';
   throw new BimtError(
-    `model.widths [${cfg.model.widths.join(', ')}]: about ${formatBytes(est.total)} to train (${parts.join(', ')}), ` +
-      `above the limit of ${formatBytes(limit.bytes)} (${limit.source}); lower the widths or pass --max-memory`,
+    `${what}: about ${formatBytes(est.total)} to train (${parts.join(', ')}), ` +
+      `above the limit of ${formatBytes(limit.bytes)} (${limit.source}); ${fix} or pass --max-memory`,
   );
 }
 

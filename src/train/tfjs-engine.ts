@@ -3,7 +3,7 @@
  * backend; one step is task loss + lambda * connection cost differentiated by tfjs.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BioModel } from '../model/bio-model.js';
+import { tfModelOf, type TfModel } from '../model/tf-model.js';
 import type { CostCoefficients } from '../model/connection-cost.js';
 import { connectionCostTensor, uploadCoefficients } from '../model/connection-cost-tfjs.js';
 import { listFromParams, paramsFromList, type Params } from '../model/network.js';
@@ -12,12 +12,12 @@ import type { TargetSpec } from '../tasks/task.js';
 import { Adam } from './adam-tfjs.js';
 import { disposeData, disposeSplit, takeRows, uploadData, type DataTensors, type SplitTensors } from './data.js';
 import type { EngineSetup, TrainingEngine } from './engine.js';
-import type { Evaluation } from '../tasks/task.js';
+import type { TaskEvaluation } from './evaluate.js';
 import { evaluate, taskLoss } from './evaluate.js';
 
 export class TfjsEngine implements TrainingEngine {
   readonly name = 'tfjs';
-  private readonly model: BioModel;
+  private readonly model: TfModel;
   private readonly vars: tf.Variable[];
   private readonly adam: Adam;
   private readonly data: DataTensors;
@@ -31,7 +31,7 @@ export class TfjsEngine implements TrainingEngine {
     this.costCoef = setup.costCoef;
     this.costTensors = uploadCoefficients(net.graph, setup.costCoef);
     this.data = uploadData(task);
-    this.model = BioModel.fromNetwork(net);
+    this.model = tfModelOf(net);
     this.vars = this.model.variables();
     this.adam = new Adam(this.vars, setup.adam);
     if (setup.optimizer) {
@@ -76,7 +76,7 @@ export class TfjsEngine implements TrainingEngine {
     this.adam.loadMoments(listFromParams(graph, m), listFromParams(graph, v));
   }
 
-  async evaluate(): Promise<Evaluation> {
+  async evaluate(): Promise<TaskEvaluation> {
     return evaluate(this.model, this.targets, this.data);
   }
 
