@@ -1,0 +1,548 @@
+/**
+ * The BioTransformer's forward and backward pass on typed arrays (paper section 3.4; the
+ * reference notebook's `BioTransformer`), the host twin of transformerForward
+ * (transformer-tfjs.ts), which test/transformer-math.test.ts holds it to.
+ *
+ * x [n, T, inDim] -> y [n, T, outDim], per sequence:
+ *
+ *     h = x[..., inPerm];  s = h W_i + b_i
+ *     per block:  a = LN1(s);  q, k, v = a W_attn + b_attn  (columns [q | k | v], head h at h*hd..)
+ *                 o = causal softmax(q k^T / sqrt(hd)) v per head;  s += o W_proj + b_proj
+ *                 m = LN2(s);  s += gelu(m W0 + b0) W1 + b1            (tanh GELU)
+ *     z = LN_f(s) W_f + b_f;  original output outPerm[q] = z[q]
+ *
+ * with each LN the identity unless `layerNorm` (the reference defines its LayerNorms and never
+ * applies them). Float64 arithmetic over float32 parameters, as HostMlp.
+ *
+ * Layout: activations are token-major [rows, width] with rows = n * T (token t of sequence r is
+ * row r * T + t) and row lengths padded to multiples of 4 for the kernel (transformer-gemm.ts),
+ * all in one WebAssembly memory. Every product of a linear layer is one strided-kernel call on
+ * them: forward x W, weight gradient x^T dz (x read transposed through strides), input gradient
+ * dz W^T (W^T copied once per step: it is small). Attention with T = 3 is a few dot products per
+ * sequence and is written out directly.
+ */
+import { gemmMemory, pad4, type StridedGemm } from './transformer-gemm.js';
+import { checkTransformerShape, numel, transformerTensorShapes, type TransformerShape } from './transformer-shape.js';
+
+/** Sequences of a split: x [n, T, inDim] and y [n, T, outDim], original feature order. */
+export interface TransformerSplit {
+  readonly n: number;
+  readonly x: Float32Array;
+  readonly y: Float32Array;
+}
+
+/** A loss term: output `channel` (original order) at sequence `position`. */
+export type ScoredEntry = readonly [position: number, channel: number];
+
+/** The mean loss and, per scored entry (in the order given), its mean squared error. */
+export interface TransformerLoss {
+  readonly loss: number;
+  readonly perScored: number[];
+}
+
+const LN_EPS = 1e-5; // PyTorch's LayerNorm default
+const GELU_C = Math.sqrt(2 / Math.PI);
+
+/** A linear layer's float64 copies in the memory: W [nIn, ldW] and W^T [nOut, ldT]. */
+interface Lin {
+  readonly name: string; // tensor prefix, e.g. 'blocks.0.attn.l_proj.linear'
+  readonly nIn: number;
+  readonly nOut: number;
+  readonly w: number;
+  readonly ldW: number;
+  readonly wT: number;
+  readonly ldT: number;
+}
+
+/** A LayerNorm's saved statistics: normalised input [rows, ld] (memory offset) and 1/sd per row. */
+interface Norm {
+  readonly name: string; // 'blocks.0.ln_1', 'ln_f'
+  readonly xhat: number;
+  readonly rstd: Float64Array;
+}
+
+/** One block's saved activations (memory offsets; `a` and `m` alias `sIn` and `sMid` without LayerNorm). */
+interface BlockBufs {
+  readonly sIn: number;
+  readonly a: number;
+  readonly qkv: number;
+  readonly probs: Float64Array; // [n, heads, T, T]
+  readonly o: number;
+  readonly sMid: number;
+  readonly m: number;
+  readonly u: number; // MLP pre-activation
+  readonly th: Float64Array; // tanh inside GELU, [rows, ldM]
+  readonly g: number; // gelu(u)
+  readonly ln1: Norm;
+  readonly ln2: Norm;
+  readonly attn: Lin;
+  readonly proj: Lin;
+  readonly mlp0: Lin;
+  readonly mlp1: Lin;
+}
+
+export class HostTransformer {
+  private readonly mem: Float64Array;
+  private readonly gemm: StridedGemm;
+  /** Whether the WebAssembly SIMD kernel runs (false: the JavaScript fallback). */
+  readonly simd: boolean;
+  private readonly ldIn: number;
+  private readonly ldE: number;
+  private readonly ldQ: number;
+  private readonly ldM: number;
+  private readonly ldOut: number;
+  private readonly x0: number;
+  private readonly blocks: BlockBufs[];
+  private readonly sFinal: number;
+  private readonly f: number;
+  private readonly lnF: Norm;
+  private readonly z: number;
+  private readonly tmp: number;
+  private readonly dz: number;
+  private readonly ds: number;
+  private readonly dd: number; // [rows, ldE] scratch: dm, d(attention out), da
+  private readonly du: number;
+  private readonly dqkv: number;
+  private readonly dW: number;
+  private readonly lIn: Lin;
+  private readonly lOut: Lin;
+  private readonly lins: Lin[];
+  private readonly outInv: Int32Array;
+  private readonly perSum: Float64Array;
+  private readonly dp: Float64Array; // [T] attention backward scratch
+  private readonly names: string[];
+  private readonly sizes: number[];
+
+  /** Buffers for up to `maxRows` sequences in a pass with gradients (forward-only passes take any n, in chunks). */
+  constructor(
+    readonly shape: TransformerShape,
+    readonly scored: readonly ScoredEntry[],
+    readonly maxRows: number,
+  ) {
+    checkTransformerShape(shape);
+    const { inDim, outDim, embed: E, mlpHidden: M, seqLen: T, heads: H, layerNorm } = shape;
+    for (const [t, c] of scored) {
+      if (!(t >= 0 && t < T && c >= 0 && c < outDim)) throw new RangeError(`scored entry (${t}, ${c}) outside ${T} positions x ${outDim} outputs`);
+    }
+    if (scored.length === 0) throw new RangeError('HostTransformer: no scored entries');
+    this.ldIn = pad4(inDim);
+    this.ldE = pad4(E);
+    this.ldQ = pad4(3 * E);
+    this.ldM = pad4(M);
+    this.ldOut = pad4(outDim);
+    const rows = pad4(maxRows * T);
+    let top = 0;
+    const alloc = (floats: number) => {
+      const off = top;
+      top += (floats + 7) & ~7; // 64-byte aligned
+      return off;
+    };
+    const act = (ld: number) => alloc(rows * ld);
+    const lin = (name: string, nIn: number, nOut: number): Lin => {
+      const ldW = pad4(nOut);
+      const ldT = pad4(nIn);
+      return { name, nIn, nOut, w: alloc(pad4(nIn) * ldW), ldW, wT: alloc(pad4(nOut) * ldT), ldT };
+    };
+    const norm = (name: string): Norm => ({ name, xhat: layerNorm ? act(this.ldE) : -1, rstd: new Float64Array(layerNorm ? maxRows * T : 0) });
+    this.x0 = act(this.ldIn);
+    this.lIn = lin('l_i.linear', inDim, E);
+    this.blocks = [];
+    for (let b = 0; b < shape.blocks; b++) {
+      const p = `blocks.${b}.`;
+      const sIn = act(this.ldE);
+      const sMid = act(this.ldE);
+      this.blocks.push({
+        sIn,
+        a: layerNorm ? act(this.ldE) : sIn,
+        qkv: act(this.ldQ),
+        probs: new Float64Array(maxRows * H * T * T),
+        o: act(this.ldE),
+        sMid,
+        m: layerNorm ? act(this.ldE) : sMid,
+        u: act(this.ldM),
+        th: new Float64Array(rows * this.ldM),
+        g: act(this.ldM),
+        ln1: norm(`${p}ln_1`),
+        ln2: norm(`${p}ln_2`),
+        attn: lin(`${p}attn.l_attn.linear`, E, 3 * E),
+        proj: lin(`${p}attn.l_proj.linear`, E, E),
+        mlp0: lin(`${p}mlp.linears.0.linear`, E, M),
+        mlp1: lin(`${p}mlp.linears.1.linear`, M, E),
+      });
+    }
+    this.sFinal = act(this.ldE);
+    this.lnF = norm('ln_f');
+    this.f = layerNorm ? act(this.ldE) : this.sFinal;
+    this.lOut = lin('l_f.linear', E, outDim);
+    this.z = act(this.ldOut);
+    this.tmp = act(this.ldE);
+    this.dz = act(this.ldOut);
+    this.ds = act(this.ldE);
+    this.dd = act(this.ldE);
+    this.du = act(this.ldM);
+    this.dqkv = act(this.ldQ);
+    this.dW = alloc(Math.max(this.ldIn * this.ldE, this.ldE * this.ldQ, this.ldE * this.ldM, this.ldM * this.ldE, this.ldE * this.ldOut));
+    this.lins = [this.lIn, ...this.blocks.flatMap((k) => [k.attn, k.proj, k.mlp0, k.mlp1]), this.lOut];
+    const { mem, gemm, simd } = gemmMemory(top);
+    this.mem = mem;
+    this.gemm = gemm;
+    this.simd = simd;
+    this.outInv = new Int32Array(outDim);
+    this.perSum = new Float64Array(scored.length);
+    this.dp = new Float64Array(T);
+    const shapes = transformerTensorShapes(shape);
+    this.names = shapes.map(([name]) => name);
+    this.sizes = shapes.map(([, dims]) => numel(dims));
+  }
+
+  /**
+   * Loss of `params` on `rows` of `split` (all rows when absent): the mean over sequences and
+   * scored entries of the squared error. With `grads` (from `gradsForShape`), also overwrites
+   * them with the loss's gradient with respect to every tensor (zero for unused LayerNorms).
+   */
+  run(
+    params: ReadonlyMap<string, Float32Array>,
+    inPerm: Int32Array,
+    outPerm: Int32Array,
+    split: TransformerSplit,
+    rows: Int32Array | undefined,
+    grads?: Map<string, Float64Array>,
+  ): TransformerLoss {
+    const n = rows ? rows.length : split.n;
+    this.checkParams(params);
+    for (let q = 0; q < outPerm.length; q++) this.outInv[outPerm[q]] = q;
+    this.perSum.fill(0);
+    if (grads) {
+      if (n > this.maxRows) throw new RangeError(`HostTransformer: ${n} sequences with gradients, buffers hold ${this.maxRows}`);
+      this.copyWeights(params, true);
+      this.forward(params, inPerm, split, rows, 0, n);
+      this.lossAndOutputGrad(split, rows, 0, n, n);
+      this.backward(params, n, grads);
+    } else {
+      this.copyWeights(params, false);
+      for (let start = 0; start < n; start += this.maxRows) {
+        const count = Math.min(this.maxRows, n - start);
+        this.forward(params, inPerm, split, rows, start, count);
+        this.lossAndOutputGrad(split, rows, start, count, 0);
+      }
+    }
+    const S = this.scored.length;
+    let total = 0;
+    for (let e = 0; e < S; e++) total += this.perSum[e];
+    return { loss: total / (n * S), perScored: Array.from(this.perSum, (v) => v / n) };
+  }
+
+  /**
+   * The outputs [n, T, outDim] in ORIGINAL output order for `rows` of `split` (all when absent),
+   * in chunks of maxRows sequences.
+   */
+  predict(params: ReadonlyMap<string, Float32Array>, inPerm: Int32Array, outPerm: Int32Array, split: Pick<TransformerSplit, 'n' | 'x'>, rows?: Int32Array): Float64Array {
+    const { outDim, seqLen: T } = this.shape;
+    const n = rows ? rows.length : split.n;
+    this.checkParams(params);
+    this.copyWeights(params, false);
+    const out = new Float64Array(n * T * outDim);
+    for (let start = 0; start < n; start += this.maxRows) {
+      const count = Math.min(this.maxRows, n - start);
+      this.forward(params, inPerm, split, rows, start, count);
+      for (let i = 0; i < count * T; i++) {
+        for (let q = 0; q < outDim; q++) out[(start * T + i) * outDim + outPerm[q]] = this.mem[this.z + i * this.ldOut + q];
+      }
+    }
+    return out;
+  }
+
+  private checkParams(params: ReadonlyMap<string, Float32Array>): void {
+    for (let i = 0; i < this.names.length; i++) {
+      const t = params.get(this.names[i]);
+      if (!t || t.length !== this.sizes[i]) throw new RangeError(`HostTransformer: tensor ${this.names[i]} ${t ? `has ${t.length} entries, expected ${this.sizes[i]}` : 'is missing'}`);
+    }
+  }
+
+  /** W into its padded float64 copy (padding stays 0), and W^T when a backward pass follows. */
+  private copyWeights(params: ReadonlyMap<string, Float32Array>, transposed: boolean): void {
+    const mem = this.mem;
+    for (const l of this.lins) {
+      const W = params.get(`${l.name}.weight`)!;
+      const { nIn, nOut, w, ldW, wT, ldT } = l;
+      for (let i = 0; i < nIn; i++) for (let o = 0; o < nOut; o++) mem[w + i * ldW + o] = W[i * nOut + o];
+      if (transposed) for (let i = 0; i < nIn; i++) for (let o = 0; o < nOut; o++) mem[wT + o * ldT + i] = W[i * nOut + o];
+    }
+  }
+
+  /** C = A W + b over `tokens` rows (A [rows, ldA]); C's padding columns come out 0. */
+  private linear(l: Lin, bias: Float32Array, a: number, ldA: number, c: number, ldC: number, tokens: number): void {
+    this.gemm(a, ldA, 1, l.w, l.ldW, c, ldC, pad4(tokens), l.ldW, l.nIn);
+    const mem = this.mem;
+    for (let r = 0; r < tokens; r++) {
+      const row = c + r * ldC;
+      for (let o = 0; o < l.nOut; o++) mem[row + o] += bias[o];
+    }
+  }
+
+  private forward(params: ReadonlyMap<string, Float32Array>, inPerm: Int32Array, split: Pick<TransformerSplit, 'x'>, rows: Int32Array | undefined, start: number, count: number): void {
+    const { inDim, embed: E, mlpHidden: M, seqLen: T, layerNorm } = this.shape;
+    const { mem, ldIn, ldE, ldM } = this;
+    const tokens = count * T;
+    for (let r = 0; r < count; r++) {
+      const src = (rows ? rows[start + r] : start + r) * T * inDim;
+      for (let t = 0; t < T; t++) {
+        const dst = this.x0 + (r * T + t) * ldIn;
+        for (let j = 0; j < inDim; j++) mem[dst + j] = split.x[src + t * inDim + inPerm[j]];
+      }
+    }
+    const first = this.blocks.length ? this.blocks[0].sIn : this.sFinal;
+    this.linear(this.lIn, params.get('l_i.linear.bias')!, this.x0, ldIn, first, ldE, tokens);
+    for (let b = 0; b < this.blocks.length; b++) {
+      const k = this.blocks[b];
+      if (layerNorm) this.layerNorm(k.ln1, params, k.sIn, k.a, tokens);
+      this.linear(k.attn, params.get(`${k.attn.name}.bias`)!, k.a, ldE, k.qkv, this.ldQ, tokens);
+      this.attention(k, count);
+      this.linear(k.proj, params.get(`${k.proj.name}.bias`)!, k.o, ldE, this.tmp, ldE, tokens);
+      for (let r = 0; r < tokens; r++) for (let c = 0; c < E; c++) mem[k.sMid + r * ldE + c] = mem[k.sIn + r * ldE + c] + mem[this.tmp + r * ldE + c];
+      if (layerNorm) this.layerNorm(k.ln2, params, k.sMid, k.m, tokens);
+      this.linear(k.mlp0, params.get(`${k.mlp0.name}.bias`)!, k.m, ldE, k.u, ldM, tokens);
+      const th = k.th;
+      for (let r = 0; r < tokens; r++) {
+        for (let c = 0; c < M; c++) {
+          const i = r * ldM + c;
+          const x = mem[k.u + i];
+          const t = Math.tanh(GELU_C * (x + 0.044715 * x * x * x));
+          th[i] = t;
+          mem[k.g + i] = 0.5 * x * (1 + t);
+        }
+      }
+      this.linear(k.mlp1, params.get(`${k.mlp1.name}.bias`)!, k.g, ldM, this.tmp, ldE, tokens);
+      const next = b + 1 < this.blocks.length ? this.blocks[b + 1].sIn : this.sFinal;
+      for (let r = 0; r < tokens; r++) for (let c = 0; c < E; c++) mem[next + r * ldE + c] = mem[k.sMid + r * ldE + c] + mem[this.tmp + r * ldE + c];
+    }
+    if (layerNorm) this.layerNorm(this.lnF, params, this.sFinal, this.f, tokens);
+    this.linear(this.lOut, params.get('l_f.linear.bias')!, this.f, ldE, this.z, this.ldOut, tokens);
+  }
+
+  /** y = (x - mean) / sqrt(var + eps) * gain + bias per token (biased variance, as PyTorch). */
+  private layerNorm(ln: Norm, params: ReadonlyMap<string, Float32Array>, x: number, y: number, tokens: number): void {
+    const E = this.shape.embed;
+    const { mem, ldE } = this;
+    const gain = params.get(`${ln.name}.weight`)!;
+    const bias = params.get(`${ln.name}.bias`)!;
+    for (let r = 0; r < tokens; r++) {
+      const xr = x + r * ldE;
+      let mean = 0;
+      for (let c = 0; c < E; c++) mean += mem[xr + c];
+      mean /= E;
+      let v = 0;
+      for (let c = 0; c < E; c++) v += (mem[xr + c] - mean) ** 2;
+      const rstd = 1 / Math.sqrt(v / E + LN_EPS);
+      ln.rstd[r] = rstd;
+      for (let c = 0; c < E; c++) {
+        const h = (mem[xr + c] - mean) * rstd;
+        mem[ln.xhat + r * ldE + c] = h;
+        mem[y + r * ldE + c] = h * gain[c] + bias[c];
+      }
+    }
+  }
+
+  /** Causal softmax attention per sequence and head: probabilities into k.probs, outputs into k.o. */
+  private attention(k: BlockBufs, count: number): void {
+    const { embed: E, heads: H, seqLen: T } = this.shape;
+    const { mem, ldQ, ldE } = this;
+    const hd = E / H;
+    const scale = 1 / Math.sqrt(hd);
+    const p = k.probs;
+    for (let s = 0; s < count; s++) {
+      for (let h = 0; h < H; h++) {
+        for (let t = 0; t < T; t++) {
+          const q = k.qkv + (s * T + t) * ldQ + h * hd;
+          const pt = ((s * H + h) * T + t) * T;
+          let max = -Infinity;
+          for (let u = 0; u <= t; u++) {
+            const kk = k.qkv + (s * T + u) * ldQ + E + h * hd;
+            let dot = 0;
+            for (let d = 0; d < hd; d++) dot += mem[q + d] * mem[kk + d];
+            p[pt + u] = dot * scale;
+            if (p[pt + u] > max) max = p[pt + u];
+          }
+          let sum = 0;
+          for (let u = 0; u <= t; u++) sum += p[pt + u] = Math.exp(p[pt + u] - max);
+          for (let u = 0; u <= t; u++) p[pt + u] /= sum;
+          for (let u = t + 1; u < T; u++) p[pt + u] = 0;
+          const o = k.o + (s * T + t) * ldE + h * hd;
+          for (let d = 0; d < hd; d++) mem[o + d] = 0;
+          for (let u = 0; u <= t; u++) {
+            const v = k.qkv + (s * T + u) * ldQ + 2 * E + h * hd;
+            const w = p[pt + u];
+            for (let d = 0; d < hd; d++) mem[o + d] += w * mem[v + d];
+          }
+        }
+      }
+    }
+  }
+
+  /** Adds each scored entry's squared errors to perSum; with `nGrad` > 0, dz = d loss / d z over nGrad sequences. */
+  private lossAndOutputGrad(split: TransformerSplit, rows: Int32Array | undefined, start: number, count: number, nGrad: number): void {
+    const { outDim, seqLen: T } = this.shape;
+    const { mem, ldOut, z, dz, scored, outInv, perSum } = this;
+    const scale = nGrad > 0 ? 2 / (nGrad * scored.length) : 0;
+    if (nGrad > 0) mem.fill(0, dz, dz + count * T * ldOut);
+    for (let r = 0; r < count; r++) {
+      const y0 = (rows ? rows[start + r] : start + r) * T * outDim;
+      for (let e = 0; e < scored.length; e++) {
+        const [t, ch] = scored[e];
+        const i = (r * T + t) * ldOut + outInv[ch];
+        const d = mem[z + i] - split.y[y0 + t * outDim + ch];
+        perSum[e] += d * d;
+        if (nGrad > 0) mem[dz + i] += scale * d; // += : an entry scored twice counts twice
+      }
+    }
+  }
+
+  private backward(params: ReadonlyMap<string, Float32Array>, n: number, grads: Map<string, Float64Array>): void {
+    const { mlpHidden: M, seqLen: T, layerNorm } = this.shape;
+    const { mem, ldE, ldM, ds, dd, du } = this;
+    const tokens = n * T;
+    const grad = (name: string) => {
+      const g = grads.get(name);
+      if (!g) throw new RangeError(`HostTransformer: no gradient buffer for ${name}`);
+      return g;
+    };
+    if (!layerNorm) {
+      for (const name of this.names) if (/(^|\.)ln_(1|2|f)\./.test(name)) grad(name).fill(0);
+    }
+    // Output layer: dz -> d(final stream) in ds.
+    this.linearBackward(this.lOut, this.f, ldE, this.dz, this.ldOut, layerNorm ? dd : ds, tokens, grad);
+    if (layerNorm) {
+      mem.fill(0, ds, ds + tokens * ldE);
+      this.layerNormBackward(this.lnF, params, dd, ds, tokens, grad);
+    }
+    for (let b = this.blocks.length - 1; b >= 0; b--) {
+      const k = this.blocks[b];
+      // MLP: s_out = s_mid + gelu(m W0 + b0) W1 + b1.
+      this.linearBackward(k.mlp1, k.g, ldM, ds, ldE, du, tokens, grad);
+      const th = k.th;
+      for (let r = 0; r < tokens; r++) {
+        for (let c = 0; c < M; c++) {
+          const i = r * ldM + c;
+          const x = mem[k.u + i];
+          const t = th[i];
+          mem[du + i] *= 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * GELU_C * (1 + 3 * 0.044715 * x * x);
+        }
+      }
+      this.addInputGrad(k.mlp0, k.m, du, ldM, tokens, grad, layerNorm ? k.ln2 : undefined, params);
+      // Attention: s_mid = s_in + attn(a) W_proj + b_proj.
+      this.linearBackward(k.proj, k.o, ldE, ds, ldE, dd, tokens, grad);
+      this.attentionBackward(k, n);
+      this.addInputGrad(k.attn, k.a, this.dqkv, this.ldQ, tokens, grad, layerNorm ? k.ln1 : undefined, params);
+    }
+    this.linearBackward(this.lIn, this.x0, this.ldIn, ds, ldE, -1, tokens, grad);
+  }
+
+  /**
+   * For C = A W + b with dC known: writes the gradients of W and b, and dA = dC W^T into `dA`
+   * (skipped when dA < 0).
+   */
+  private linearBackward(l: Lin, a: number, ldA: number, dC: number, ldC: number, dA: number, tokens: number, grad: (name: string) => Float64Array): void {
+    const { mem, dW } = this;
+    const { nIn, nOut, ldW } = l;
+    this.gemm(a, 1, ldA, dC, ldC, dW, ldW, pad4(nIn), ldW, tokens);
+    const gW = grad(`${l.name}.weight`);
+    for (let i = 0; i < nIn; i++) for (let o = 0; o < nOut; o++) gW[i * nOut + o] = mem[dW + i * ldW + o];
+    const gb = grad(`${l.name}.bias`);
+    gb.fill(0);
+    for (let r = 0; r < tokens; r++) for (let o = 0; o < nOut; o++) gb[o] += mem[dC + r * ldC + o];
+    if (dA >= 0) this.gemm(dC, ldC, 1, l.wT, l.ldT, dA, l.ldT, pad4(tokens), l.ldT, nOut);
+  }
+
+  /**
+   * A block's sub-layer input side: with C = LN(s) W + b and dC known, the W and b gradients, and
+   * d s += LN's backward of dC W^T (LN the identity without `norm`).
+   */
+  private addInputGrad(l: Lin, a: number, dC: number, ldC: number, tokens: number, grad: (name: string) => Float64Array, norm: Norm | undefined, params: ReadonlyMap<string, Float32Array>): void {
+    const { mem, ldE, ds, dd } = this;
+    const E = this.shape.embed;
+    this.linearBackward(l, a, ldE, dC, ldC, dd, tokens, grad);
+    if (norm) {
+      this.layerNormBackward(norm, params, dd, ds, tokens, grad);
+      return;
+    }
+    for (let r = 0; r < tokens; r++) for (let c = 0; c < E; c++) mem[ds + r * ldE + c] += mem[dd + r * ldE + c];
+  }
+
+  /** Given dy (memory [rows, ldE]), adds dx into `dx` and writes the gain and bias gradients. */
+  private layerNormBackward(ln: Norm, params: ReadonlyMap<string, Float32Array>, dy: number, dx: number, tokens: number, grad: (name: string) => Float64Array): void {
+    const E = this.shape.embed;
+    const { mem, ldE } = this;
+    const gain = params.get(`${ln.name}.weight`)!;
+    const gG = grad(`${ln.name}.weight`);
+    const gB = grad(`${ln.name}.bias`);
+    gG.fill(0);
+    gB.fill(0);
+    for (let r = 0; r < tokens; r++) {
+      const yr = dy + r * ldE;
+      const hr = ln.xhat + r * ldE;
+      let m1 = 0;
+      let m2 = 0;
+      for (let c = 0; c < E; c++) {
+        const g = mem[yr + c];
+        const h = mem[hr + c];
+        gG[c] += g * h;
+        gB[c] += g;
+        const dh = g * gain[c];
+        m1 += dh;
+        m2 += dh * h;
+      }
+      m1 /= E;
+      m2 /= E;
+      const rstd = ln.rstd[r];
+      for (let c = 0; c < E; c++) mem[dx + r * ldE + c] += rstd * (mem[yr + c] * gain[c] - m1 - mem[hr + c] * m2);
+    }
+  }
+
+  /** From d(attention output) in `dd` to d(q, k, v) in `dqkv`. */
+  private attentionBackward(k: BlockBufs, count: number): void {
+    const { embed: E, heads: H, seqLen: T } = this.shape;
+    const { mem, ldQ, ldE, dd, dqkv } = this;
+    const hd = E / H;
+    const scale = 1 / Math.sqrt(hd);
+    const p = k.probs;
+    const dp = this.dp;
+    for (let r = 0; r < count * T; r++) mem.fill(0, dqkv + r * ldQ, dqkv + r * ldQ + 3 * E);
+    for (let s = 0; s < count; s++) {
+      for (let h = 0; h < H; h++) {
+        for (let t = 0; t < T; t++) {
+          const pt = ((s * H + h) * T + t) * T;
+          const dO = dd + (s * T + t) * ldE + h * hd;
+          let dot = 0;
+          for (let u = 0; u <= t; u++) {
+            const v = k.qkv + (s * T + u) * ldQ + 2 * E + h * hd;
+            const dv = dqkv + (s * T + u) * ldQ + 2 * E + h * hd;
+            const w = p[pt + u];
+            let acc = 0;
+            for (let d = 0; d < hd; d++) {
+              acc += mem[dO + d] * mem[v + d];
+              mem[dv + d] += w * mem[dO + d];
+            }
+            dp[u] = acc;
+            dot += w * acc;
+          }
+          const q = k.qkv + (s * T + t) * ldQ + h * hd;
+          const dq = dqkv + (s * T + t) * ldQ + h * hd;
+          for (let u = 0; u <= t; u++) {
+            const dsc = p[pt + u] * (dp[u] - dot) * scale;
+            const kk = k.qkv + (s * T + u) * ldQ + E + h * hd;
+            const dk = dqkv + (s * T + u) * ldQ + E + h * hd;
+            for (let d = 0; d < hd; d++) {
+              mem[dq + d] += dsc * mem[kk + d];
+              mem[dk + d] += dsc * mem[q + d];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Zeroed float64 gradient buffers, one per tensor of the shape, by name. */
+export function gradsForShape(shape: TransformerShape): Map<string, Float64Array> {
+  return new Map(transformerTensorShapes(shape).map(([name, dims]) => [name, new Float64Array(numel(dims))]));
+}

@@ -1,0 +1,124 @@
+/**
+ * The BioTransformer's forward pass on tfjs (paper section 3.4; the formulas are in
+ * transformer-host.ts's header, whose typed-array pass test/transformer-math.test.ts holds to this
+ * one). Differentiable with respect to every tensor of `vars`, on every backend: the permutations
+ * are 0/1 matrices multiplied into the first and last weights (tf.gather's gradient is missing on
+ * wasm, docs/DESIGN.md, "Model"), and linear layers use ops.ts's matMul.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { linear, matMul } from './ops.js';
+import { transformerTensorShapes, type TransformerShape } from './transformer-shape.js';
+
+type GradFn = Parameters<typeof tf.customGrad>[0];
+
+const LN_EPS = 1e-5; // PyTorch's LayerNorm default
+const GELU_C = Math.sqrt(2 / Math.PI);
+
+/**
+ * x [n, T * inDim] (or [n, T, inDim]) in the original feature order -> y [n, T * outDim] in the
+ * original output order (y[r, t * outDim + c] is output c at position t). `vars` holds every tensor
+ * of `transformerTensorShapes(shape)` by name, in those shapes or flat.
+ */
+export function transformerForward(
+  vars: ReadonlyMap<string, tf.Tensor>,
+  shape: TransformerShape,
+  inPerm: Int32Array,
+  outPerm: Int32Array,
+  x: tf.Tensor,
+): tf.Tensor2D {
+  return tf.tidy(() => {
+    const { inDim, outDim, embed: E, heads: H, seqLen: T, layerNorm } = shape;
+    const n = x.shape[0];
+    const shapes = new Map(transformerTensorShapes(shape));
+    const get2 = (name: string) => tensorOf(vars, shapes, name) as tf.Tensor2D;
+    const get1 = (name: string) => tensorOf(vars, shapes, name) as tf.Tensor1D;
+    const lin = (h: tf.Tensor2D, prefix: string) => linear(h, get2(`${prefix}.weight`), get1(`${prefix}.bias`));
+    const norm = (h: tf.Tensor2D, prefix: string) => (layerNorm ? layerNormOf(h, get1(`${prefix}.weight`), get1(`${prefix}.bias`)) : h);
+
+    // Position j reads feature inPerm[j]: x P W_i with P[inPerm[j], j] = 1, folded into W_i.
+    const inMatrix = permutationMatrix(inDim, inPerm, (j) => [inPerm[j], j]);
+    const x2 = tf.reshape(x, [n * T, inDim]) as tf.Tensor2D;
+    let s = linear(x2, matMul(inMatrix, get2('l_i.linear.weight')), get1('l_i.linear.bias'));
+    const mask = causalMask(T);
+    const hd = E / H;
+    for (let b = 0; b < shape.blocks; b++) {
+      const p = `blocks.${b}.`;
+      const qkv = lin(norm(s, `${p}ln_1`), `${p}attn.l_attn.linear`);
+      const [q, k, v] = tf.split(qkv, 3, 1).map((t) => heads(t, n, T, H, hd));
+      const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(hd)), mask);
+      const o = unheads(tf.matMul(tf.softmax(scores), v), n, T, H, hd);
+      s = tf.add(s, lin(o, `${p}attn.l_proj.linear`));
+      const m = norm(s, `${p}ln_2`);
+      s = tf.add(s, lin(gelu(lin(m, `${p}mlp.linears.0.linear`)), `${p}mlp.linears.1.linear`));
+    }
+    // Output position q produces original output outPerm[q]: W_f P, b_f P with P[q, outPerm[q]] = 1.
+    const outMatrix = permutationMatrix(outDim, outPerm, (q) => [q, outPerm[q]]);
+    const w = matMul(get2('l_f.linear.weight'), outMatrix);
+    const bias = tf.reshape(matMul(tf.reshape(get1('l_f.linear.bias'), [1, outDim]), outMatrix), [outDim]) as tf.Tensor1D;
+    const z = linear(norm(s, 'ln_f'), w, bias);
+    return tf.reshape(z, [n, T * outDim]) as tf.Tensor2D;
+  });
+}
+
+function tensorOf(vars: ReadonlyMap<string, tf.Tensor>, shapes: Map<string, number[]>, name: string): tf.Tensor {
+  const t = vars.get(name);
+  const dims = shapes.get(name)!;
+  if (!t) throw new RangeError(`transformerForward: tensor ${name} is missing`);
+  if (t.size !== dims.reduce((a, c) => a * c, 1)) throw new RangeError(`transformerForward: tensor ${name} has ${t.size} entries, expected [${dims.join(', ')}]`);
+  return t.shape.length === dims.length ? t : tf.reshape(t, dims);
+}
+
+/** [n * T, E] -> [n * H, T, hd]: each head's columns as its own batch of sequences. */
+function heads(t: tf.Tensor, n: number, T: number, H: number, hd: number): tf.Tensor3D {
+  if (H === 1) return tf.reshape(t, [n, T, hd]);
+  return tf.reshape(tf.transpose(tf.reshape(t, [n, T, H, hd]), [0, 2, 1, 3]), [n * H, T, hd]);
+}
+
+/** The inverse of `heads`: [n * H, T, hd] -> [n * T, E], heads concatenated in column order. */
+function unheads(t: tf.Tensor, n: number, T: number, H: number, hd: number): tf.Tensor2D {
+  if (H === 1) return tf.reshape(t, [n * T, hd]);
+  return tf.reshape(tf.transpose(tf.reshape(t, [n, H, T, hd]), [0, 2, 1, 3]), [n * T, H * hd]);
+}
+
+/** [T, T]: 0 where position t may attend to u (u <= t), a large negative number elsewhere. */
+function causalMask(T: number): tf.Tensor2D {
+  const m = new Float32Array(T * T);
+  for (let t = 0; t < T; t++) for (let u = t + 1; u < T; u++) m[t * T + u] = -1e9;
+  return tf.tensor2d(m, [T, T]);
+}
+
+/** PyTorch's LayerNorm over the last axis of [rows, E]: biased variance, eps 1e-5, gain and bias. */
+function layerNormOf(x: tf.Tensor2D, gain: tf.Tensor1D, bias: tf.Tensor1D): tf.Tensor2D {
+  const centred = tf.sub(x, tf.mean(x, 1, true));
+  const variance = tf.mean(tf.square(centred), 1, true);
+  return tf.add(tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, LN_EPS))), gain), bias);
+}
+
+/**
+ * tanh GELU, 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), with its derivative written out
+ * (one expression rather than the chain through pow, tanh and three muls).
+ */
+const gelu = tf.customGrad(((x: tf.Tensor2D, save: tf.GradSaveFunc) => {
+  const x2 = tf.square(x);
+  const t = tf.tanh(tf.mul(tf.mul(x, tf.add(1, tf.mul(x2, 0.044715))), GELU_C));
+  save([x, t]);
+  return {
+    value: tf.mul(tf.mul(x, 0.5), tf.add(1, t)),
+    gradFunc: (dy: tf.Tensor2D, [xs, ts]: tf.Tensor[]) => {
+      const inner = tf.mul(tf.add(1, tf.mul(tf.square(xs!), 3 * 0.044715)), GELU_C);
+      const d = tf.add(tf.mul(tf.add(1, ts!), 0.5), tf.mul(tf.mul(tf.mul(xs!, 0.5), tf.sub(1, tf.square(ts!))), inner));
+      return tf.mul(dy, d);
+    },
+  };
+}) as unknown as GradFn) as (x: tf.Tensor2D) => tf.Tensor2D;
+
+/** A k x k 0/1 matrix with a one at `at(i)` for each i. */
+function permutationMatrix(k: number, perm: Int32Array, at: (i: number) => [number, number]): tf.Tensor2D {
+  if (perm.length !== k) throw new RangeError(`permutation has ${perm.length} entries, expected ${k}`);
+  const m = new Float32Array(k * k);
+  for (let i = 0; i < k; i++) {
+    const [r, c] = at(i);
+    m[r * k + c] = 1;
+  }
+  return tf.tensor2d(m, [k, k]);
+}
