@@ -217,8 +217,10 @@ describe('configs/in-context.yaml', () => {
     expect(taskSchema.parse(doc.task)).toMatchObject({ kind: 'in-context', n: 10000, train_fraction: 0.8 });
   });
 
-  it('does not load until the config schema has a transformer model and train.sampling (then drop it from test/pending-configs.mjs)', () => {
-    expect(PENDING_CONFIGS).toContain(file);
-    expect(() => loadConfig(file)).toThrow(/model\.|train\.sampling/);
+  it('loads as a transformer trained on batches drawn with replacement, and is no longer pending', () => {
+    expect(PENDING_CONFIGS).not.toContain(file);
+    const { config } = loadConfig(file);
+    expect(config.model).toMatchObject({ kind: 'transformer', embed: 32, blocks: 2, heads: 1, mlp_ratio: 4, layer_norm: false });
+    expect(config.train).toMatchObject({ batch: 64, sampling: 'replacement' });
   });
 });

@@ -2,63 +2,27 @@
  * The sizes of a BioTransformer (paper section 3.4, the in-context regression experiment;
  * docs/DESIGN.md, "S4, in-context regression, MNIST (not built yet)") and the names and shapes of
  * its parameter tensors, in one fixed order that the host arithmetic (transformer-host.ts), the
- * tfjs forward pass (transformer-tfjs.ts) and any checkpoint share. Dependency-free on purpose.
+ * tfjs forward pass (transformer-tfjs.ts) and checkpoints share: the model graph's.
  *
  * Names are the reference module's state-dict keys; weight layouts are the host's [in, out]
  * (PyTorch stores linear weights as [out, in]).
  */
+import { modelGraph, type TransformerArchitecture } from './model-graph.js';
 
-export interface TransformerShape {
-  /** Features per sequence position (2 for the in-context task: x and y slots). */
-  readonly inDim: number;
-  /** Outputs per sequence position. */
-  readonly outDim: number;
-  /** E, the residual stream's width. */
-  readonly embed: number;
-  /** Number of transformer blocks. */
-  readonly blocks: number;
-  /** Attention heads; `embed` must divide by it (head width embed / heads). */
-  readonly heads: number;
-  /** M, the MLP's hidden width (mlp_ratio * embed in the reference). */
-  readonly mlpHidden: number;
-  /** T, positions per sequence. */
-  readonly seqLen: number;
-  /** Whether ln_1, ln_2 and ln_f are applied (the reference defines them but never applies them). */
-  readonly layerNorm: boolean;
-}
+
+/** A transformer's sizes: its architecture without the kind tag (src/model/model-graph.ts). */
+export type TransformerShape = Omit<TransformerArchitecture, 'kind'>;
 
 /**
- * Every parameter tensor as [name, shape], in canonical order: l_i, then per block ln_1, l_attn,
- * l_proj, ln_2, mlp.linears.0, mlp.linears.1 (weight before bias), then ln_f, l_f.
+ * Every parameter tensor as [name, shape], in the model graph's canonical order (the one home of
+ * the names and shapes): l_i, then per block ln_1, l_attn, l_proj, ln_2, mlp.linears.0,
+ * mlp.linears.1 (weight before bias), then ln_f, l_f.
  *
  *     transformerTensorShapes({ inDim: 2, outDim: 1, embed: 32, blocks: 1, ... })[0]
  *     // ['l_i.linear.weight', [2, 32]]
  */
 export function transformerTensorShapes(shape: TransformerShape): [string, number[]][] {
-  const { inDim, outDim, embed: E, blocks, mlpHidden: M } = shape;
-  const out: [string, number[]][] = [
-    ['l_i.linear.weight', [inDim, E]],
-    ['l_i.linear.bias', [E]],
-  ];
-  for (let b = 0; b < blocks; b++) {
-    const p = `blocks.${b}.`;
-    out.push(
-      [`${p}ln_1.weight`, [E]],
-      [`${p}ln_1.bias`, [E]],
-      [`${p}attn.l_attn.linear.weight`, [E, 3 * E]],
-      [`${p}attn.l_attn.linear.bias`, [3 * E]],
-      [`${p}attn.l_proj.linear.weight`, [E, E]],
-      [`${p}attn.l_proj.linear.bias`, [E]],
-      [`${p}ln_2.weight`, [E]],
-      [`${p}ln_2.bias`, [E]],
-      [`${p}mlp.linears.0.linear.weight`, [E, M]],
-      [`${p}mlp.linears.0.linear.bias`, [M]],
-      [`${p}mlp.linears.1.linear.weight`, [M, E]],
-      [`${p}mlp.linears.1.linear.bias`, [E]],
-    );
-  }
-  out.push(['ln_f.weight', [E]], ['ln_f.bias', [E]], ['l_f.linear.weight', [E, outDim]], ['l_f.linear.bias', [outDim]]);
-  return out;
+  return modelGraph({ kind: 'transformer', ...shape }).tensors.map((t) => [t.name, [...t.shape]]);
 }
 
 /** The number of entries of a tensor shape. */

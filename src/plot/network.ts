@@ -9,12 +9,19 @@
  * side around the position instead (fold 1 left), each with its own label ("e3·1", "e3·2"): the
  * layer stays in geometric order, so a module that is local in the geometry looks local here too.
  *
+ * A transformer is drawn as the paper's Figure 7: one row per stage of its model graph (input,
+ * stream, attention, stream, MLP hidden, stream, ..., output), each row named at its right, and
+ * the residual stream's identity connections as grey lines from one stream row to the next. An
+ * attention row has one neuron per position: the line from a stream neuron to it is the largest
+ * of its q, k and v weights.
+ *
  * `networkBody` returns the positioned group without the document so that the animation can
  * stack frames drawn by exactly this code.
  */
 import { BimtError } from '../errors.js';
-import { inputLabel, outputLabel, type GraphEdge, type Labels, type NetworkGraph } from '../bimt/graph.js';
-import { mlpChain, type Network } from '../model/network.js';
+import { forEachWeight, inputLabel, outputLabel, stageWidth, type GraphEdge, type GraphResidual, type Labels, type NetworkGraph } from '../bimt/graph.js';
+import { layerOf } from '../model/model-graph.js';
+import type { Network } from '../model/network.js';
 import { shortNumber } from './axes.js';
 import { INK, moduleColour, MUTED, NEGATIVE, POSITIVE } from './palette.js';
 import { el, fmt, svgDocument, type Attrs, text, textWidth, translate } from './svg.js';
@@ -44,6 +51,7 @@ const PAD = 12;
 interface Layout {
   readonly plotW: number;
   readonly layerGap: number;
+  /** x of neuron n of stage l, y of stage l. */
   readonly x: (l: number, n: number) => number;
   readonly y: (l: number) => number;
   readonly radius: readonly number[];
@@ -68,24 +76,28 @@ function labelRow(labels: readonly string[], spacing: number): LabelRow {
 }
 
 function layout(net: Network, inNames: readonly string[], outNames: readonly string[]): Layout {
-  const { widths, arch } = mlpChain(net);
-  const { inFold } = arch;
+  const g = net.graph;
+  const widths = g.stages.map((_, s) => stageWidth(g, s));
   const L = widths.length - 1;
-  const geometry = net.graph.layers.map((l) => l.geometry);
-  for (const g of geometry) {
-    if (g.dims !== 1) throw new BimtError('the network plot draws 1-D layer geometries only; this network has a 2-D layer');
+  const geometry = g.stages.map((st) => layerOf(g, st.layer).geometry);
+  for (const geo of geometry) {
+    if (geo.dims !== 1) throw new BimtError('the network plot draws 1-D layer geometries only; this network has a 2-D layer');
   }
-  const nf = widths[0] / inFold;
   const maxRow = Math.max(...widths);
   const plotW = Math.min(1100, Math.max(360, maxRow * 14));
-  const layerGap = Math.min(220, Math.max(120, plotW * 0.3));
+  // Many rows (a transformer) get closer together, so the picture stays about as tall as wide.
+  const layerGap = L > 4 ? Math.max(70, Math.min(120, (1.4 * plotW) / L)) : Math.min(220, Math.max(120, plotW * 0.3));
   const spacing = widths.map((w) => plotW / w);
-  const coord = (l: number, n: number) => geometry[l].coords[l === 0 ? n % nf : n];
   return {
     plotW,
     layerGap,
-    // Fold f of a position sits at offset (f + 0.5) / inFold - 0.5 of the position's slot.
-    x: (l, n) => (coord(l, n) + (l === 0 ? ((Math.floor(n / nf) + 0.5) / inFold - 0.5) / nf : 0)) * plotW,
+    // Fold f of a position sits at offset (f + 0.5) / folds - 0.5 of the position's slot.
+    x: (l, n) => {
+      const { folds } = g.stages[l]!;
+      const size = widths[l]! / folds;
+      const p = n % size;
+      return (geometry[l]!.coords[p]! + (folds > 1 ? ((Math.floor(n / size) + 0.5) / folds - 0.5) / size : 0)) * plotW;
+    },
     y: (l) => (L - l) * layerGap,
     radius: spacing.map((s) => Math.min(4.5, Math.max(1.5, s * 0.28))),
     inLabels: labelRow(inNames, spacing[0]),
@@ -141,24 +153,45 @@ export interface NetworkBody {
   readonly body: string;
 }
 
-/** Edges to draw: all weights of the network, or the pruned graph's. */
+/** Edges to draw: all weights of the network (q, k and v merged as in the graph), or the pruned graph's. */
 function edgesOf(net: Network, pruned: NetworkGraph | undefined): GraphEdge[] {
   if (pruned) return pruned.edges.slice();
   const edges: GraphEdge[] = [];
-  const { widths, weights } = mlpChain(net);
-  for (let l = 0; l < weights.length; l++) {
-    const w = weights[l];
-    const nOut = widths[l + 1];
-    for (let i = 0; i < widths[l]; i++) for (let o = 0; o < nOut; o++) edges.push({ layer: l, from: i, to: o, weight: w[i * nOut + o] });
-  }
+  net.graph.links.forEach((l, k) => {
+    if (!l.weight) return;
+    const nTo = stageWidth(net.graph, l.to);
+    const strongest = new Map<number, number>();
+    forEachWeight(net, k, (i, o, w) => {
+      const key = i * nTo + o;
+      const prev = strongest.get(key);
+      if (prev === undefined || Math.abs(w) > Math.abs(prev)) strongest.set(key, w);
+    });
+    for (const [key, w] of strongest) edges.push({ layer: k, from: Math.floor(key / nTo), to: key % nTo, weight: w });
+  });
   return edges;
+}
+
+/** Residual connections to draw: every stream position, or the pruned graph's. */
+function residualsOf(net: Network, pruned: NetworkGraph | undefined): GraphResidual[] {
+  if (pruned) return pruned.residuals.slice();
+  return net.graph.links.flatMap((l, k) => (l.weight ? [] : Array.from({ length: stageWidth(net.graph, l.from) }, (_, index) => ({ layer: k, index }))));
+}
+
+/** A row's name at its right, for pictures with residual connections: "stream", "attn 1", "MLP 1". */
+function stageName(net: Network, s: number): string {
+  const layer = net.graph.stages[s]!.layer;
+  const block = /^blocks\.(\d+)\.(attn|mlp)$/.exec(layer);
+  if (block) return `${block[2] === 'attn' ? 'attention' : 'MLP hidden'} ${Number(block[1]) + 1}`;
+  return layer;
 }
 
 /** The picture without the <svg> wrapper; see the file comment. */
 export function networkBody(net: Network, labels: Labels, opts: NetworkPlotOptions = {}): NetworkBody {
-  const { widths, arch } = mlpChain(net);
-  const { inFold } = arch;
+  const g = net.graph;
+  const widths = g.stages.map((_, st) => stageWidth(g, st));
+  const inFold = g.stages[0]!.folds;
   const L = widths.length - 1;
+  const links = g.links;
   const inNames = Array.from({ length: widths[0] }, (_, n) => inputLabel(net, labels, n));
   const outNames = Array.from({ length: widths[L] }, (_, q) => outputLabel(net, labels, q));
   const lay = layout(net, inNames, outNames);
@@ -171,23 +204,40 @@ export function networkBody(net: Network, labels: Labels, opts: NetworkPlotOptio
   pruned?.modules.forEach((m, k) => m.neurons.forEach(([l, n]) => moduleOf.set(`${l}:${n}`, k)));
 
   const edges = edgesOf(net, pruned);
-  const maxAbs = new Float64Array(L);
+  const maxAbs = new Float64Array(links.length);
   for (const e of edges) maxAbs[e.layer] = Math.max(maxAbs[e.layer], Math.abs(e.weight));
   const skip = opts.skipBelow ?? 1e-3;
   const shown = edges.filter((e) => maxAbs[e.layer] > 0 && Math.abs(e.weight) >= skip * maxAbs[e.layer]);
   // Thin lines first so strong weights are drawn on top of weak ones.
   shown.sort((a, b) => Math.abs(a.weight) / maxAbs[a.layer] - Math.abs(b.weight) / maxAbs[b.layer]);
 
+  const neurons: string[] = [];
+  const texts: string[] = [];
   // Modules show in the neurons' fill only: a band in the module's colour along each edge would
   // be as wide under a near-zero weight as under the strongest, and so hide which weights matter.
   const lines: string[] = [];
   for (const e of shown) {
     const rel = Math.abs(e.weight) / maxAbs[e.layer];
-    lines.push(el('line', { x1: lay.x(e.layer, e.from), y1: lay.y(e.layer), x2: lay.x(e.layer + 1, e.to), y2: lay.y(e.layer + 1), ...edgeStyle(e.weight, rel) }));
+    const { from, to } = links[e.layer]!;
+    lines.push(el('line', { x1: lay.x(from, e.from), y1: lay.y(from), x2: lay.x(to, e.to), y2: lay.y(to), ...edgeStyle(e.weight, rel) }));
+  }
+  // Residual connections: grey, bowed a little to the left so they do not hide the row they skip.
+  const residuals = residualsOf(net, pruned);
+  const skips = residuals.map((r) => {
+    const { from, to } = links[r.layer]!;
+    const [x1, y1, x2, y2] = [lay.x(from, r.index), lay.y(from), lay.x(to, r.index), lay.y(to)];
+    const bow = Math.min(8, lay.plotW / widths[from]! / 3);
+    return el('path', { d: `M${fmt(x1)},${fmt(y1)} Q${fmt(x1 - bow)},${fmt((y1 + y2) / 2)} ${fmt(x2)},${fmt(y2)}`, fill: 'none', stroke: MUTED, 'stroke-width': 0.8, 'stroke-opacity': 0.6 });
+  });
+  if (residuals.length > 0 || links.some((l) => !l.weight)) {
+    for (let l = 0; l <= L; l++) {
+      const name = stageName(net, l);
+      const x = lay.plotW + 14;
+      texts.push(text(name, { x, y: lay.y(l) + 4, 'font-size': 11, fill: MUTED, class: 'stage-name' }));
+      box.add(x, lay.y(l) - 8, x + textWidth(name, 11), lay.y(l) + 6);
+    }
   }
 
-  const neurons: string[] = [];
-  const texts: string[] = [];
   for (let l = 0; l <= L; l++) {
     const listed = pruned
       ? pruned.layers[l].map((g) => ({ index: g.index, connected: g.connected }))
@@ -214,7 +264,7 @@ export function networkBody(net: Network, labels: Labels, opts: NetworkPlotOptio
     box.add(lay.plotW / 2 - textWidth(note, 11) / 2, yCap - 12, lay.plotW / 2 + textWidth(note, 11) / 2, yCap + 4);
   }
   if (opts.legend ?? true) {
-    extra.push(weightKey(maxAbs, box));
+    extra.push(weightKey(Float64Array.from(links.flatMap((l, k) => (l.weight ? [maxAbs[k]!] : []))), box));
     if (pruned && pruned.modules.length > 0) extra.push(legend(pruned, box));
   }
   if (opts.title !== undefined) {
@@ -226,6 +276,7 @@ export function networkBody(net: Network, labels: Labels, opts: NetworkPlotOptio
   const body = translate(
     PAD - box.x0,
     PAD - box.y0,
+    ...(skips.length > 0 ? [el('g', { class: 'residuals' }, ...skips)] : []),
     el('g', { class: 'edges', 'stroke-linecap': 'round' }, ...lines),
     el('g', { class: 'neurons' }, ...neurons),
     el('g', { class: 'labels' }, ...texts),

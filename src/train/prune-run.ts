@@ -12,15 +12,14 @@ import { encodeCheckpoint } from '../runs/checkpoint.js';
 import { prunedGraphRecord } from '../runs/graph-record.js';
 import type { OpenedCheckpoint } from '../runs/open.js';
 import { prunedPaths } from '../runs/run-dir.js';
-import type { Evaluation } from '../tasks/task.js';
-import { evaluateNetwork } from './evaluate.js';
+import { evaluateNetwork, type TaskEvaluation } from './evaluate.js';
 
 export interface SavedPrune {
   readonly net: Network;
   readonly graph: NetworkGraph;
   /** The task evaluated on the checkpoint as trained, and after pruning. */
-  readonly before: Evaluation;
-  readonly after: Evaluation;
+  readonly before: TaskEvaluation;
+  readonly after: TaskEvaluation;
   readonly checkpointFile: string;
   readonly graphFile: string;
 }
