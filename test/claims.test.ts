@@ -3,7 +3,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GraphEdge, NetworkGraph } from '../src/bimt/graph.js';
 import { pruneNetwork } from '../src/bimt/prune.js';
-import { lineGeometry } from '../src/model/geometry.js';
 import {
   atLeast,
   atMost,
@@ -16,18 +15,18 @@ import {
 } from '../src/reproduce/claims.js';
 import { embeddingCircles } from '../src/reproduce/figures.js';
 import { Rng } from '../src/util/random.js';
+import { mlp, mlpNetwork } from './helpers.js';
 
 /** A [n0, n1, n2] network whose only non-zero weights are `edges` (weight 1), pruned to a graph. */
 function graphOf(widths: number[], edges: Omit<GraphEdge, 'weight'>[], inputs: string[], outputs: string[]): NetworkGraph {
   const weights = widths.slice(0, -1).map((n, l) => new Float32Array(n * widths[l + 1]));
   for (const e of edges) weights[e.layer][e.from * widths[e.layer + 1] + e.to] = 1;
-  const net = {
-    arch: { widths, inFold: 1 },
-    geometry: lineGeometry(widths),
-    params: { weights, biases: widths.slice(1).map((n) => new Float32Array(n)) },
-    inPerm: Int32Array.from(inputs, (_, i) => i),
-    outPerm: Int32Array.from(outputs, (_, i) => i),
-  };
+  const net = mlpNetwork(
+    mlp(widths),
+    { weights, biases: widths.slice(1).map((n) => new Float32Array(n)) },
+    Int32Array.from(inputs, (_, i) => i),
+    Int32Array.from(outputs, (_, i) => i),
+  );
   return pruneNetwork(net, 0.01, { inputs, outputs }).graph;
 }
 
@@ -131,13 +130,12 @@ describe('embedding circles', () => {
       W0[(f + 0) * 2 + 0] = W0[(f + 1) * 2 + 0] = 1;
       W0[(f + 2) * 2 + 1] = W0[(f + 3) * 2 + 1] = 1;
     }
-    const net = {
-      arch: { widths, inFold: 2, embedding: { vocab: p, dim } },
-      geometry: lineGeometry(widths, 2),
-      params: { weights: [W0, Float32Array.of(1, 0, 0, 1)], biases: [new Float32Array(2), new Float32Array(2)], embedding: E },
-      inPerm: Int32Array.of(0, 1, 2, 3),
-      outPerm: Int32Array.of(0, 1),
-    };
+    const net = mlpNetwork(
+      mlp(widths, 2, { vocab: p, dim }),
+      { weights: [W0, Float32Array.of(1, 0, 0, 1)], biases: [new Float32Array(2), new Float32Array(2)], embedding: E },
+      Int32Array.of(0, 1, 2, 3),
+      Int32Array.of(0, 1),
+    );
     const { graph } = pruneNetwork(net, 0.01, { inputs: ['e0', 'e1', 'e2', 'e3'], outputs: ['0', '1'] });
     const circles = embeddingCircles(net, graph);
     expect(circles.map((c) => c.dims).sort()).toEqual([[0, 1], [2, 3]]);

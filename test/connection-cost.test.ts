@@ -8,21 +8,19 @@ import {
 } from '../src/model/connection-cost.js';
 import { connectionCostTensor, uploadCoefficients } from '../src/model/connection-cost-tfjs.js';
 import { BioModel } from '../src/model/bio-model.js';
-import { lineGeometry } from '../src/model/geometry.js';
 import type { Network } from '../src/model/network.js';
-import { randomNetwork } from './helpers.js';
+import { mlp, mlpNetwork, randomNetwork, W } from './helpers.js';
 
 // widths [2, 2, 1]: layer 0 and 1 at x = 0.25, 0.75; the output at x = 0.5.
-const tiny: Network = {
-  arch: { widths: [2, 2, 1], inFold: 1 },
-  geometry: lineGeometry([2, 2, 1]),
-  params: {
+const tiny: Network = mlpNetwork(
+  mlp([2, 2, 1]),
+  {
     weights: [Float32Array.from([1, -2, 0.5, 0]), Float32Array.from([3, -1])],
     biases: [Float32Array.from([0.5, -0.5]), Float32Array.from([2])],
   },
-  inPerm: Int32Array.from([0, 1]),
-  outPerm: Int32Array.from([0]),
-};
+  Int32Array.from([0, 1]),
+  Int32Array.from([0]),
+);
 const base: CostSpec = { weightFactor: 1, l0: 0.1, noPenalizeLast: false, aggregate: 'sum' };
 
 describe('connection cost', () => {
@@ -40,26 +38,27 @@ describe('connection cost', () => {
   });
 
   it('counts the embedding as l0 * |E| with the aggregation of its tensor', () => {
-    const arch = { widths: [4, 3, 2], inFold: 2, embedding: { vocab: 5, dim: 2 } };
+    const arch = mlp([4, 3, 2], 2, { vocab: 5, dim: 2 });
     const net = randomNetwork(arch, 7);
-    const E = net.params.embedding!;
+    const E = net.params.get('embedding')!;
     const sumE = E.reduce((s, x) => s + Math.abs(x), 0);
-    const without = connectionCost({ ...net.params, embedding: new Float32Array(E.length) }, costCoefficients(arch, net.geometry, base), true);
+    const noEmbedding = new Map([...net.params, ['embedding', new Float32Array(E.length)]]);
+    const without = connectionCost(noEmbedding, costCoefficients(net.graph, base), true);
     expect(networkCost(net, base, true) - without).toBeCloseTo(0.1 * sumE, 5);
     const withoutMean = connectionCost(
-      { ...net.params, embedding: new Float32Array(E.length) },
-      costCoefficients(arch, net.geometry, { ...base, aggregate: 'mean' }),
+      noEmbedding,
+      costCoefficients(net.graph, { ...base, aggregate: 'mean' }),
       true,
     );
     expect(networkCost(net, { ...base, aggregate: 'mean' }, true) - withoutMean).toBeCloseTo((0.1 * sumE) / 10, 6);
   });
 
   it('the tfjs cost equals the host cost and its gradient matches finite differences', () => {
-    const arch = { widths: [4, 6, 5, 3], inFold: 2, embedding: { vocab: 3, dim: 2 } };
+    const arch = mlp([4, 6, 5, 3], 2, { vocab: 3, dim: 2 });
     for (const spec of [base, { ...base, aggregate: 'mean' as const, weightFactor: 2, noPenalizeLast: true }]) {
       const net = randomNetwork(arch, 11);
-      const coef = costCoefficients(arch, net.geometry, spec);
-      const coefT = uploadCoefficients(arch, coef);
+      const coef = costCoefficients(net.graph, spec);
+      const coefT = uploadCoefficients(net.graph, coef);
       const model = BioModel.fromNetwork(net);
       const vars = model.variables();
       const { value, grads } = tf.variableGrads(() => connectionCostTensor(model.tensors(), coef, coefT, true), vars);
@@ -68,10 +67,11 @@ describe('connection cost', () => {
       // Central differences of the float64 host cost, entry by entry of every tensor. The step is
       // taken as actually stored in float32, and small enough that no entry changes sign.
       const h = 1e-3;
-      const hostTensors = [...net.params.weights, ...net.params.biases, net.params.embedding!];
+      // The variables come in the graph's canonical order, the order of its tensors.
+      expect(vars.length).toBe(net.graph.tensors.length);
       vars.forEach((v, t) => {
         const g = grads[v.name].dataSync();
-        const p = hostTensors[t];
+        const p = net.params.get(net.graph.tensors[t].name)!;
         for (let n = 0; n < p.length; n++) {
           const keep = p[n];
           p[n] = keep + h;
@@ -82,19 +82,19 @@ describe('connection cost', () => {
           expect(g[n]).toBeCloseTo((up - down) / (xUp - xDown), 4);
         }
       });
-      tf.dispose([value, ...Object.values(grads), ...coefT]);
+      tf.dispose([value, ...Object.values(grads), ...coefT.values()]);
       model.dispose();
     }
   });
 
   it('the gradient of |w| at exactly 0 is 0', () => {
-    const net = randomNetwork({ widths: [2, 2, 1], inFold: 1 }, 3);
-    net.params.weights[0][1] = 0;
-    const coef = costCoefficients(net.arch, net.geometry, base);
-    const coefT = uploadCoefficients(net.arch, coef);
+    const net = randomNetwork(mlp([2, 2, 1]), 3);
+    W(net, 0)[1] = 0;
+    const coef = costCoefficients(net.graph, base);
+    const coefT = uploadCoefficients(net.graph, coef);
     const model = BioModel.fromNetwork(net);
     const { grads } = tf.variableGrads(() => connectionCostTensor(model.tensors(), coef, coefT, false), model.variables());
-    expect(grads[model.weights[0].name].dataSync()[1]).toBe(0);
+    expect(grads[(model.tensors().get('linears.0.linear.weight') as tf.Variable).name].dataSync()[1]).toBe(0);
     model.dispose();
   });
 });

@@ -7,7 +7,7 @@ import { loadConfig } from '../src/config/load.js';
 import { architectureFor } from '../src/config/architecture.js';
 import { costCoefficients } from '../src/model/connection-cost.js';
 import { initNetwork } from '../src/model/init.js';
-import { listFromParams, type Architecture, type Network, type Params } from '../src/model/network.js';
+import type { MlpArchitecture, Network, Params } from '../src/model/network.js';
 import type { MetricsRow } from '../src/runs/metrics.js';
 import { buildTask } from '../src/tasks/registry.js';
 import type { TargetSpec, TaskInstance } from '../src/tasks/task.js';
@@ -15,14 +15,14 @@ import { chooseEngine, enginesFor } from '../src/train/choose-engine.js';
 import { createEngine } from '../src/train/create-engine.js';
 import type { EngineName } from '../src/train/engine.js';
 import { trainLoop } from '../src/train/loop.js';
-import { randomNetwork, randomTask, relDiff } from './helpers.js';
+import { mlp, randomNetwork, randomTask, relDiff } from './helpers.js';
 
 const spec = { weightFactor: 2, l0: 0.1, noPenalizeLast: false, aggregate: 'sum' as const };
 const adam = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
 
 /** 20 steps (bias penalty from step 10, mini-batches on odd steps unless `full`), then the state. */
 async function trainWith(name: EngineName, net: Network, task: TaskInstance, full: boolean) {
-  const engine = await createEngine(name, { net, task, costCoef: costCoefficients(net.arch, net.geometry, spec), adam, batchRows: task.train.n }, 'wasm');
+  const engine = await createEngine(name, { net, task, costCoef: costCoefficients(net.graph, spec), adam, batchRows: task.train.n }, 'wasm');
   try {
     const before = await engine.evaluate();
     const rows = Int32Array.from({ length: 10 }, (_, i) => i + 1);
@@ -35,8 +35,8 @@ async function trainWith(name: EngineName, net: Network, task: TaskInstance, ful
 
 /** Every array of two parameter sets within `tol` of each other, norm-wise. */
 function expectClose(a: Params, b: Params, tol: number) {
-  const bs = listFromParams(b);
-  listFromParams(a).forEach((x, i) => expect(relDiff(x, bs[i])).toBeLessThan(tol));
+  expect([...a.keys()]).toEqual([...b.keys()]);
+  for (const [name, x] of a) expect(relDiff(x, b.get(name)!)).toBeLessThan(tol);
 }
 
 function expectSameTraining(a: Awaited<ReturnType<typeof trainWith>>, b: Awaited<ReturnType<typeof trainWith>>) {
@@ -62,7 +62,7 @@ function smallModularAddition() {
 }
 
 describe('training engines', () => {
-  const arch: Architecture = { widths: [4, 8, 8, 3], inFold: 1 };
+  const arch: MlpArchitecture = mlp([4, 8, 8, 3]);
   for (const targets of [{ kind: 'values', dim: 3 }, { kind: 'classes', count: 3 }] as TargetSpec[]) {
     it(`host and tfjs take the same 20 Adam steps (${targets.kind}), mini-batches and bias penalty included`, async () => {
       const net = randomNetwork(arch, 7);
@@ -85,7 +85,7 @@ describe('training engines', () => {
   it('the workers engine refuses mini-batches', async () => {
     const net = randomNetwork(arch, 9);
     const task = randomTask(arch, { kind: 'values', dim: 3 }, 31, 10);
-    const engine = await createEngine('workers', { net, task, costCoef: costCoefficients(arch, net.geometry, spec), adam, batchRows: 31 }, 'wasm');
+    const engine = await createEngine('workers', { net, task, costCoef: costCoefficients(net.graph, spec), adam, batchRows: 31 }, 'wasm');
     try {
       await expect(engine.step(1e-3, false, Int32Array.from([1, 2]))).rejects.toThrow(/full batch only/);
     } finally {

@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { networkGraph } from '../src/bimt/graph.js';
 import { pruneNetwork } from '../src/bimt/prune.js';
-import { lineGeometry } from '../src/model/geometry.js';
 import type { Network } from '../src/model/network.js';
+import { mlp, mlpNetwork } from './helpers.js';
 
 const labels = { inputs: ['a', 'b'], outputs: ['A', 'B'] };
 
@@ -23,13 +23,12 @@ function withDeadEnds(): Network {
   w1[0 * 2 + 0] = 1.2;
   w0[1 * 3 + 1] = 0.8;
   w1[2 * 2 + 1] = 0.9;
-  return {
-    arch: { widths, inFold: 1 },
-    geometry: lineGeometry(widths),
-    params: { weights: [w0, w1], biases: [new Float32Array([0.1, 0.2, 0.3]), new Float32Array([0, 0])] },
-    inPerm: Int32Array.from([0, 1]),
-    outPerm: Int32Array.from([0, 1]),
-  };
+  return mlpNetwork(
+    mlp(widths),
+    { weights: [w0, w1], biases: [new Float32Array([0.1, 0.2, 0.3]), new Float32Array([0, 0])] },
+    Int32Array.from([0, 1]),
+    Int32Array.from([0, 1]),
+  );
 }
 
 describe('networkGraph', () => {

@@ -1,33 +1,83 @@
 /** Small builders shared by the tests: random networks of any shape, on the real code paths. */
-import { lineGeometry } from '../src/model/geometry.js';
 import type { HostSplit } from '../src/model/host-mlp.js';
-import { identity } from '../src/model/init.js';
+import { identity, initNetwork } from '../src/model/init.js';
+import { modelGraph, type MlpArchitecture } from '../src/model/model-graph.js';
 import { inputPositions, type Architecture, type Network } from '../src/model/network.js';
 import type { TargetSpec, TaskInstance } from '../src/tasks/task.js';
 import { Rng } from '../src/util/random.js';
 
-/** A network with weights uniform in [-1, 1] (no exact zeros) and random permutations. */
+/** An MLP architecture (the `kind` tag the model graph needs). */
+export function mlp(widths: readonly number[], inFold = 1, embedding?: { vocab: number; dim: number }): MlpArchitecture {
+  return { kind: 'mlp', widths, inFold, ...(embedding ? { embedding } : {}) };
+}
+
+/**
+ * A network with every parameter uniform in [-1, 1] (no exact zeros) and random permutations.
+ * MLPs draw all weights, then all biases, then the embedding (the order these tests were written
+ * against); other architectures draw every tensor in the graph's canonical order.
+ */
 export function randomNetwork(arch: Architecture, seed: number, shufflePerms = true): Network {
   const rng = new Rng(seed, 'test-network');
-  const w = arch.widths;
-  const rand = (n: number) => Float32Array.from({ length: n }, () => rng.range(-1, 1));
+  const net = initNetwork(arch, 0);
+  const fill = (name: string) => {
+    const a = net.params.get(name)!;
+    for (let i = 0; i < a.length; i++) a[i] = rng.range(-1, 1);
+  };
+  if (arch.kind === 'mlp') {
+    const L = arch.widths.length - 1;
+    for (let l = 0; l < L; l++) fill(`linears.${l}.linear.weight`);
+    for (let l = 0; l < L; l++) fill(`linears.${l}.linear.bias`);
+    if (arch.embedding) fill('embedding');
+  } else {
+    for (const t of net.graph.tensors) fill(t.name);
+  }
   const inPerm = identity(inputPositions(arch));
-  const outPerm = identity(w[w.length - 1]);
+  const outPerm = identity(net.outPerm.length);
   if (shufflePerms) {
     rng.shuffle(inPerm);
     rng.shuffle(outPerm);
   }
-  return {
-    arch,
-    geometry: lineGeometry(w, arch.inFold),
-    params: {
-      weights: w.slice(0, -1).map((n, l) => rand(n * w[l + 1])),
-      biases: w.slice(1).map((n) => rand(n)),
-      ...(arch.embedding ? { embedding: rand(arch.embedding.vocab * arch.embedding.dim) } : {}),
-    },
-    inPerm,
-    outPerm,
-  };
+  return { graph: net.graph, params: net.params, inPerm, outPerm };
+}
+
+/**
+ * An MLP network from per-layer arrays, the layout the tests write by hand: weights[l] is
+ * [N_l, N_{l+1}] row-major, biases[l] has N_{l+1} entries. The arrays become the parameters
+ * themselves (not copies). Permutations default to the identity.
+ */
+export function mlpNetwork(
+  arch: MlpArchitecture,
+  p: { weights: readonly Float32Array[]; biases: readonly Float32Array[]; embedding?: Float32Array },
+  inPerm: Int32Array = identity(inputPositions(arch)),
+  outPerm: Int32Array = identity(arch.widths[arch.widths.length - 1]),
+): Network {
+  const graph = modelGraph(arch);
+  const params = new Map<string, Float32Array>();
+  for (const t of graph.tensors) {
+    const m = /^linears\.(\d+)\.linear\.(weight|bias)$/.exec(t.name);
+    const a = m ? (m[2] === 'weight' ? p.weights : p.biases)[Number(m[1])] : t.name === 'embedding' ? p.embedding : undefined;
+    if (!a) throw new Error(`mlpNetwork: no array for ${t.name}`);
+    if (a.length !== t.shape.reduce((x, y) => x * y, 1)) throw new Error(`mlpNetwork: ${t.name} has ${a.length} entries, expected [${t.shape}]`);
+    params.set(t.name, a);
+  }
+  return { graph, params, inPerm, outPerm };
+}
+
+/** Weight layer l of an MLP network ([N_l, N_{l+1}] row-major). */
+export function W(net: Network, l: number): Float32Array {
+  return net.params.get(`linears.${l}.linear.weight`)!;
+}
+
+/** Bias of weight layer l of an MLP network. */
+export function B(net: Network, l: number): Float32Array {
+  return net.params.get(`linears.${l}.linear.bias`)!;
+}
+
+/** The MLP architecture of a network (throws for a transformer). */
+export function mlpArch(net: Network): MlpArchitecture {
+  const a = net.graph.arch;
+  if (a.kind !== 'mlp') throw new Error('not an MLP');
+  return a;
 }
 
 /** A task whose splits hold features, so the host code paths take them as they are. */
@@ -37,7 +87,7 @@ export interface FeatureTask extends TaskInstance {
 }
 
 /** A task with random features and targets of the given kind (the engines only read the data). */
-export function randomTask(arch: Architecture, targets: TargetSpec, n: number, seed: number): FeatureTask {
+export function randomTask(arch: MlpArchitecture, targets: TargetSpec, n: number, seed: number): FeatureTask {
   const rng = new Rng(seed, 'host-mlp-test');
   const k = arch.widths[arch.widths.length - 1];
   const split = () => ({

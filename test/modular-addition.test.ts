@@ -12,10 +12,12 @@ import {
 } from '../src/model/connection-cost.js';
 import { connectionCostTensor, uploadCoefficients } from '../src/model/connection-cost-tfjs.js';
 import { initNetwork } from '../src/model/init.js';
+import { modelGraph } from '../src/model/model-graph.js';
 import type { Network } from '../src/model/network.js';
 import { makeModularAddition, modularAddition } from '../src/tasks/modular-addition.js';
 import type { Split } from '../src/tasks/task.js';
 import { Rng } from '../src/util/random.js';
+import { mlp, mlpArch, W } from './helpers.js';
 
 const build = (task: object = {}, seed = 4) =>
   modularAddition.build(modularAddition.schema.parse({ kind: 'modular-addition', ...task }), seed);
@@ -92,17 +94,17 @@ describe('modular addition network', () => {
     const x = build().test.x as Int32Array;
     const before = forward(net, x);
     const rng = new Rng(7, 'swaps');
-    for (let s = 0; s < 20; s++) applySwap(net, { layer: 0, a: rng.int(32), b: rng.int(32) });
+    for (let s = 0; s < 20; s++) applySwap(net, { layer: 'input', a: rng.int(32), b: rng.int(32) });
     for (let s = 0; s < 10; s++) {
-      const layer = 1 + rng.int(3);
-      const n = net.arch.widths[layer];
-      applySwap(net, { layer, a: rng.int(n), b: rng.int(n) });
+      const l = 1 + rng.int(3);
+      const n = mlpArch(net).widths[l];
+      applySwap(net, { layer: ['hidden1', 'hidden2', 'output'][l - 1], a: rng.int(n), b: rng.int(n) });
     }
     expect(Array.from(net.inPerm)).not.toEqual(Array.from({ length: 32 }, (_, j) => j));
     expect(maxDiff(before, forward(net, x))).toBeLessThan(1e-5);
 
     // Control: moving only the first operand's half breaks the network, so the check above has teeth.
-    const w0 = net.params.weights[0];
+    const w0 = W(net, 0);
     const row = (j: number) => w0.subarray(j * 50, (j + 1) * 50);
     const keep = row(3).slice();
     row(3).set(row(5));
@@ -113,28 +115,30 @@ describe('modular addition network', () => {
 
   it('the embedding adds l0 * |E| to the connection cost, with gradient l0 * sign(E)', () => {
     const net = paperNetwork(2);
-    const E = net.params.embedding!;
+    const E = net.params.get('embedding')!;
     const sumAbsE = E.reduce((s, v) => s + Math.abs(v), 0);
-    const bare = { widths: net.arch.widths, inFold: net.arch.inFold };
-    const params = { weights: net.params.weights, biases: net.params.biases };
+    const bare = modelGraph(mlp(mlpArch(net).widths, mlpArch(net).inFold));
+    const params = new Map([...net.params].filter(([name]) => name !== 'embedding'));
+    expect(params.size).toBe(bare.tensors.length);
     for (const aggregate of ['sum', 'mean'] as const) {
       const spec: CostSpec = { weightFactor: 2, l0: 0.5, noPenalizeLast: false, aggregate };
       const scale = aggregate === 'mean' ? 1 / E.length : 1;
-      const coef = costCoefficients(net.arch, net.geometry, spec);
+      const coef = costCoefficients(net.graph, spec);
       const withE = connectionCost(net.params, coef, true);
-      const withoutE = connectionCost(params, costCoefficients(bare, net.geometry, spec), true);
+      const withoutE = connectionCost(params, costCoefficients(bare, spec), true);
       expect(withE - withoutE).toBeCloseTo(0.5 * sumAbsE * scale, 4);
 
-      const coefT = uploadCoefficients(net.arch, coef);
+      const coefT = uploadCoefficients(net.graph, coef);
       const model = BioModel.fromNetwork(net);
+      const embedding = model.tensors().get('embedding') as tf.Variable;
       const { value, grads } = tf.variableGrads(
         () => connectionCostTensor(model.tensors(), coef, coefT, true),
-        [model.embedding!],
+        [embedding],
       );
       expect(Math.abs(value.dataSync()[0] - withE) / withE).toBeLessThan(1e-5); // float32 sum vs float64
-      const g = grads[model.embedding!.name].dataSync();
+      const g = grads[embedding.name].dataSync();
       E.forEach((v, n) => expect(g[n]).toBeCloseTo(0.5 * Math.sign(v) * scale, 7));
-      tf.dispose([value, ...Object.values(grads), ...coefT]);
+      tf.dispose([value, ...Object.values(grads), ...coefT.values()]);
       model.dispose();
     }
   });

@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { networkGraph } from '../src/bimt/graph.js';
-import { lineGeometry } from '../src/model/geometry.js';
 import type { Network } from '../src/model/network.js';
 import { embeddingGroups } from '../src/bimt/graph.js';
+import { mlp, mlpNetwork } from './helpers.js';
 
 const bimt = (...args: string[]) => spawnSync(process.execPath, ['bin/bimt.js', ...args], { encoding: 'utf8' });
 
@@ -141,13 +141,12 @@ describe('embeddingGroups', () => {
     const widths = [8, 4, 2];
     const w0 = new Float32Array(8 * 4);
     for (let n = 0; n < 8; n++) for (const h of (n % 4) < 2 ? [0, 1] : [2, 3]) w0[n * 4 + h] = 1;
-    const net: Network = {
-      arch: { widths, inFold: 2, embedding: { vocab: 3, dim: 4 } },
-      geometry: lineGeometry(widths, 2),
-      params: { weights: [w0, new Float32Array(4 * 2).fill(1)], biases: [new Float32Array(4), new Float32Array(2)], embedding: new Float32Array(12) },
-      inPerm: Int32Array.from([3, 1, 0, 2]),
-      outPerm: Int32Array.from([0, 1]),
-    };
+    const net: Network = mlpNetwork(
+      mlp(widths, 2, { vocab: 3, dim: 4 }),
+      { weights: [w0, new Float32Array(4 * 2).fill(1)], biases: [new Float32Array(4), new Float32Array(2)], embedding: new Float32Array(12) },
+      Int32Array.from([3, 1, 0, 2]),
+      Int32Array.from([0, 1]),
+    );
     const graph = networkGraph(net, { inputs: ['e0', 'e1', 'e2', 'e3'], outputs: ['0', '1'] }, 0);
     expect(graph.modules).toHaveLength(1);
     expect(embeddingGroups(net, graph)).toEqual([

@@ -14,7 +14,6 @@ import { selectBackend } from '../src/backend.js';
 import { networkGraph, type Labels } from '../src/bimt/graph.js';
 import { loadConfig } from '../src/config/load.js';
 import { architectureFor } from '../src/config/architecture.js';
-import { lineGeometry } from '../src/model/geometry.js';
 import { identity } from '../src/model/init.js';
 import type { Network } from '../src/model/network.js';
 import { curvesSvg } from '../src/plot/curves.js';
@@ -29,7 +28,7 @@ import { openCheckpoint, type OpenedCheckpoint } from '../src/runs/open.js';
 import { runPaths } from '../src/runs/run-dir.js';
 import { buildTask } from '../src/tasks/registry.js';
 import { runTraining } from '../src/train/run.js';
-import { randomNetwork } from './helpers.js';
+import { mlp, mlpNetwork, randomNetwork } from './helpers.js';
 
 // ---- reading an SVG back -------------------------------------------------------------------
 
@@ -197,8 +196,11 @@ describe('predictedVsTrueSvg', () => {
 describe('networkSvg', () => {
   const labels: Labels = { inputs: ['a', 'b'], outputs: ['ya', 'yb'] };
   // a -> h0 -> ya strong, b -> h1 -> yb strong, and a weak a -> h1 that joins both into one module.
-  const base = randomNetwork({ widths: [2, 2, 2], inFold: 1 }, 0, false);
-  const net: Network = { ...base, params: { ...base.params, weights: [Float32Array.of(2, 0.15, 0, -2), Float32Array.of(1, 0, 0, -100)] } };
+  const base = randomNetwork(mlp([2, 2, 2]), 0, false);
+  const net: Network = {
+    ...base,
+    params: new Map([...base.params, ['linears.0.linear.weight', Float32Array.of(2, 0.15, 0, -2)], ['linears.1.linear.weight', Float32Array.of(1, 0, 0, -100)]]),
+  };
 
   it('tints modules in the neurons only: a weak weight is drawn as thin as it is', () => {
     const graph = networkGraph(net, labels, 0.1);
@@ -304,17 +306,16 @@ describe('modular-addition group pictures', () => {
     l1[1 * w2 + 1] = 1;
     const l2 = new Float32Array(w2 * w3);
     for (let o = 0; o < w3; o++) l2[0 * w3 + o] = l2[1 * w3 + o] = 1;
-    const net: Network = {
+    const net: Network = mlpNetwork(
       arch,
-      geometry: lineGeometry(arch.widths, arch.inFold),
-      params: {
+      {
         weights: [l0, l1, l2],
         biases: arch.widths.slice(1).map((n) => new Float32Array(n)),
         embedding: circles(59, 32, [{ k: 2, radius: 1, at: 0 }, { k: 17, radius: 1, at: 2 }, { k: 5, radius: 0.7, at: 4 }]),
       },
-      inPerm: identity(nf),
-      outPerm: identity(w3),
-    };
+      identity(nf),
+      identity(w3),
+    );
     const labels: Labels = { inputs: task.inputLabels, outputs: task.outputLabels };
     const graph = networkGraph(net, labels, 0.01);
     // Hand-made: only the fields the task pictures read.

@@ -8,9 +8,8 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { networkGraph, type Labels } from '../src/bimt/graph.js';
 import { BimtError } from '../src/errors.js';
-import { lineGeometry } from '../src/model/geometry.js';
-import { identity, initNetwork } from '../src/model/init.js';
-import type { Architecture, Network } from '../src/model/network.js';
+import { initNetwork } from '../src/model/init.js';
+import { mlpChain, type MlpArchitecture, type Network } from '../src/model/network.js';
 import { animatedNetworkSvg } from '../src/plot/animate.js';
 import { powerLabel, shortNumber, spansDecades } from '../src/plot/axes.js';
 import { curvesSvg, lambdaPhases } from '../src/plot/curves.js';
@@ -20,6 +19,7 @@ import { pca2 } from '../src/plot/pca.js';
 import { el, escapeText, fmt, text } from '../src/plot/svg.js';
 import { decisionBoundarySvg, embeddingSvg, gridCentres, predictedVsTrueSvg } from '../src/plot/task.js';
 import type { MetricsRow } from '../src/runs/metrics.js';
+import { mlp, mlpNetwork } from './helpers.js';
 
 // ---- a minimal DOM over fast-xml-parser's ordered output --------------------------------------
 
@@ -69,14 +69,8 @@ const labelX = (m: Node) => Number(m.attrs.x ?? /translate\(([-\d.]+)/.exec(m.at
 const labelTexts = (root: Node) => all(root, (m) => m.tag === 'text' && inGroup('labels')(m));
 
 /** A network with given weights on the 1-D line geometry and identity permutations. */
-function handNetwork(arch: Architecture, weights: number[][]): Network {
-  return {
-    arch,
-    geometry: lineGeometry(arch.widths, arch.inFold),
-    params: { weights: weights.map((w) => Float32Array.from(w)), biases: arch.widths.slice(1).map((n) => new Float32Array(n)) },
-    inPerm: identity(arch.widths[0] / arch.inFold),
-    outPerm: identity(arch.widths[arch.widths.length - 1]),
-  };
+function handNetwork(arch: MlpArchitecture, weights: number[][]): Network {
+  return mlpNetwork(arch, { weights: weights.map((w) => Float32Array.from(w)), biases: arch.widths.slice(1).map((n) => new Float32Array(n)) });
 }
 
 // ---- svg builder ---------------------------------------------------------------------------
@@ -113,7 +107,7 @@ describe('networkSvg', () => {
   it('draws one line per weight above the skip level, coloured by sign, width by |w| per layer', () => {
     // Layer 0: [2, 2] row-major [in, out]; one exact zero and one below 1e-3 of the layer max.
     // Layer 1: 100x larger weights, so equal widths prove the per-layer normalisation.
-    const net = handNetwork({ widths: [2, 2, 1], inFold: 1 }, [
+    const net = handNetwork(mlp([2, 2, 1]), [
       [1, -0.5, 0, 1e-5],
       [100, -50],
     ]);
@@ -133,11 +127,11 @@ describe('networkSvg', () => {
   });
 
   it('draws every weight of an initialised network once, thicker for larger |w|', () => {
-    const net = initNetwork({ widths: [2, 20, 20, 2], inFold: 1 }, 3);
+    const net = initNetwork(mlp([2, 20, 20, 2]), 3);
     const root = parse(networkSvg(net, { inputs: ['x', 'y'], outputs: ['0', '1'] }, { title: 'init' }));
     const lines = edgeLines(root);
     let expected = 0;
-    for (const w of net.params.weights) {
+    for (const w of mlpChain(net).weights) {
       const max = Math.max(...Array.from(w, Math.abs));
       expected += Array.from(w).filter((v) => Math.abs(v) >= 1e-3 * max).length;
     }
@@ -150,7 +144,7 @@ describe('networkSvg', () => {
   });
 
   it('writes input and output labels in permuted order', () => {
-    const net = initNetwork({ widths: [3, 4, 2], inFold: 1 }, 1);
+    const net = initNetwork(mlp([3, 4, 2]), 1);
     const permuted: Network = { ...net, inPerm: Int32Array.of(2, 0, 1), outPerm: Int32Array.of(1, 0) };
     const root = parse(networkSvg(permuted, { inputs: ['x1', 'x2', 'x3'], outputs: ['(x1+x3)^3', 'x2^2'] }));
     const inOrder = (names: string[]) =>
@@ -163,7 +157,7 @@ describe('networkSvg', () => {
   });
 
   it('draws both folds of a folded input, each with its own labels', () => {
-    const net = initNetwork({ widths: [64, 50, 50, 59], inFold: 2 }, 4);
+    const net = initNetwork(mlp([64, 50, 50, 59], 2), 4);
     const names = Array.from({ length: 32 }, (_, i) => `e${i}`);
     const root = parse(networkSvg(net, { inputs: names, outputs: Array.from({ length: 59 }, (_, i) => String(i)) }));
     const texts = labelTexts(root).map((m) => m.text);
@@ -184,7 +178,7 @@ describe('networkSvg', () => {
 
   it('with a pruned graph draws only its edges and alive neurons, tinted per module', () => {
     // Two disjoint paths a -> h0 -> y0 and b -> h1 -> y1, plus weak cross weights.
-    const net = handNetwork({ widths: [2, 2, 2], inFold: 1 }, [
+    const net = handNetwork(mlp([2, 2, 2]), [
       [1, 0.01, 0.01, -1],
       [1, 0.01, 0.01, 1],
     ]);
@@ -201,7 +195,7 @@ describe('networkSvg', () => {
   });
 
   it('escapes < and & in labels and titles', () => {
-    const net = initNetwork({ widths: [2, 3, 1], inFold: 1 }, 2);
+    const net = initNetwork(mlp([2, 3, 1]), 2);
     const svg = networkSvg(net, { inputs: ['x<1', 'a & b'], outputs: ['"y" > 0'] }, { title: 'A<B & C' });
     const root = parse(svg);
     const texts = all(root, (m) => m.tag === 'text').map((m) => m.text);
@@ -213,8 +207,9 @@ describe('networkSvg', () => {
   });
 
   it('refuses 2-D geometries with a clear error', () => {
-    const net = initNetwork({ widths: [4, 2], inFold: 1 }, 1);
-    const flat: Network = { ...net, geometry: [{ dims: 2, coords: new Float64Array(8) }, net.geometry[1]] };
+    const net = initNetwork(mlp([4, 2]), 1);
+    const layers = net.graph.layers.map((l, i) => (i === 0 ? { ...l, geometry: { dims: 2 as const, coords: new Float64Array(8) } } : l));
+    const flat: Network = { ...net, graph: { ...net.graph, layers } };
     expect(() => networkSvg(flat, labels)).toThrow(BimtError);
   });
 });
@@ -346,7 +341,7 @@ describe('pca2', () => {
 describe('animatedNetworkSvg', () => {
   it('one frame group per snapshot, SMIL-stepped, last frame visible without animation', () => {
     const lab: Labels = { inputs: ['x', 'y'], outputs: ['c0', 'c1'] };
-    const frames = [0, 100, 200].map((step, k) => ({ step, net: initNetwork({ widths: [2, 6, 2], inFold: 1 }, k) }));
+    const frames = [0, 100, 200].map((step, k) => ({ step, net: initNetwork(mlp([2, 6, 2]), k) }));
     const root = parse(animatedNetworkSvg(frames, lab, { title: 'moons' }));
     const groups = all(root, (m) => m.tag === 'g' && m.attrs.class === 'frame');
     expect(groups.map((g) => g.attrs['data-step'])).toEqual(['0', '100', '200']);

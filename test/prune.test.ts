@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { pruneNetwork } from '../src/bimt/prune.js';
 import { BioModel } from '../src/model/bio-model.js';
-import { lineGeometry } from '../src/model/geometry.js';
 import type { Network } from '../src/model/network.js';
+import { B, mlp, mlpNetwork, W as weight } from './helpers.js';
 
 const labels = { inputs: ['a', 'b'], outputs: ['A', 'B'] };
 
@@ -22,13 +22,7 @@ function handMade(): Network {
   set(2, 2, 0, 1.3);
   set(0, 1, 0, 0.005);
   const b = [new Float32Array([0.1, 0.2, 0.3]), new Float32Array([0.1, -0.2, 0.5]), new Float32Array([0.05, -0.05])];
-  return {
-    arch: { widths, inFold: 1 },
-    geometry: lineGeometry(widths),
-    params: { weights: W, biases: b },
-    inPerm: Int32Array.from([1, 0]),
-    outPerm: Int32Array.from([1, 0]),
-  };
+  return mlpNetwork(mlp(widths), { weights: W, biases: b }, Int32Array.from([1, 0]), Int32Array.from([1, 0]));
 }
 
 function forward(net: Network, x: number[][]): number[][] {
@@ -46,9 +40,9 @@ describe('pruneNetwork', () => {
     expect(graph.layers[1].map((n) => n.index)).toEqual([0, 1]);
     expect(graph.layers[2].map((n) => n.index)).toEqual([0, 1]);
     expect(graph.edges).toHaveLength(6);
-    expect(pruned.params.weights[0][0 * 3 + 2]).toBe(0); // dead end
-    expect(pruned.params.biases[0][2]).toBe(0);
-    expect(pruned.params.weights[0][1 * 3 + 0]).toBe(0); // below threshold
+    expect(weight(pruned, 0)[0 * 3 + 2]).toBe(0); // dead end
+    expect(B(pruned, 0)[2]).toBe(0);
+    expect(weight(pruned, 0)[1 * 3 + 0]).toBe(0); // below threshold
     expect(graph.weightsKept).toBe(6);
   });
 
@@ -63,17 +57,17 @@ describe('pruneNetwork', () => {
 
   it('keeps the function of the thresholded network (constants folded into biases), perms intact', () => {
     const thresholdedOnly = handMade();
-    thresholdedOnly.params.weights[0][1 * 3 + 0] = 0;
+    weight(thresholdedOnly, 0)[1 * 3 + 0] = 0;
     const x = [[0.3, -0.7], [1, 2], [-1.5, 0.2]];
     const want = forward(thresholdedOnly, x);
     const got = forward(pruned, x);
     for (let r = 0; r < x.length; r++) for (let c = 0; c < 2; c++) expect(got[r][c]).toBeCloseTo(want[r][c], 5);
     // The constant neuron h2[2] is gone, its contribution now sits in out0's bias.
-    expect(pruned.params.weights[2][2 * 2 + 0]).toBe(0);
-    expect(pruned.params.biases[2][0]).toBeCloseTo(0.05 + 1.3 * (0.5 / (1 + Math.exp(-0.5))), 6);
+    expect(weight(pruned, 2)[2 * 2 + 0]).toBe(0);
+    expect(B(pruned, 2)[0]).toBeCloseTo(0.05 + 1.3 * (0.5 / (1 + Math.exp(-0.5))), 6);
     expect(Array.from(pruned.inPerm)).toEqual([1, 0]);
     expect(Array.from(pruned.outPerm)).toEqual([1, 0]);
     // The source network is untouched.
-    expect(net.params.weights[0][2]).toBe(Math.fround(0.7));
+    expect(weight(net, 0)[2]).toBe(Math.fround(0.7));
   });
 });

@@ -1,20 +1,32 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { relocate } from '../src/bimt/relocate.js';
-import { applySwap, swappablePositions, type Swap } from '../src/bimt/swap.js';
+import { applySwap, type Swap } from '../src/bimt/swap.js';
 import { BioModel } from '../src/model/bio-model.js';
 import { connectionCost, costCoefficients, type CostCoefficients, type CostSpec } from '../src/model/connection-cost.js';
-import { cloneNetwork, numWeightLayers, type Architecture, type Network } from '../src/model/network.js';
+import { cloneNetwork, type MlpArchitecture, type Network } from '../src/model/network.js';
 import { Rng } from '../src/util/random.js';
-import { randomNetwork } from './helpers.js';
+import { mlp, mlpArch, randomNetwork, W } from './helpers.js';
+
+/** The name of an MLP's neuron layer l: input, hidden1 ... hidden<L-1>, output. */
+function layerName(arch: MlpArchitecture, l: number): string {
+  return l === 0 ? 'input' : l === arch.widths.length - 1 ? 'output' : `hidden${l}`;
+}
+
+/** Positions that can be swapped in neuron layer l: per fold at the input, else the width. */
+function swappablePositions(arch: MlpArchitecture, l: number): number {
+  return l === 0 ? arch.widths[0] / arch.inFold : arch.widths[l];
+}
 
 /** The reference's search: full cost for every candidate, first minimum wins. */
 function bruteForceRelocate(net: Network, coef: CostCoefficients, topK: number, swapInputs: boolean): Swap[] {
   const swaps: Swap[] = [];
-  const L = numWeightLayers(net.arch);
-  for (let layer = swapInputs ? 0 : 1; layer <= L; layer++) {
-    const n = swappablePositions(net.arch, layer);
-    const score = Array.from({ length: n }, (_, j) => neuronScore(net, layer, j));
+  const arch = mlpArch(net);
+  const L = arch.widths.length - 1;
+  for (let l = swapInputs ? 0 : 1; l <= L; l++) {
+    const layer = layerName(arch, l);
+    const n = swappablePositions(arch, l);
+    const score = Array.from({ length: n }, (_, j) => neuronScore(net, l, j));
     const top = Array.from({ length: n }, (_, j) => j)
       .sort((a, b) => score[b] - score[a] || a - b)
       .slice(0, topK);
@@ -43,25 +55,25 @@ function bruteForceRelocate(net: Network, coef: CostCoefficients, topK: number, 
 
 /** |incoming| + |outgoing| of position j, outgoing summed over every fold copy. */
 function neuronScore(net: Network, layer: number, j: number): number {
-  const { widths, inFold } = net.arch;
+  const { widths, inFold } = mlpArch(net);
   let s = 0;
-  if (layer > 0) for (let i = 0; i < widths[layer - 1]; i++) s += Math.abs(net.params.weights[layer - 1][i * widths[layer] + j]);
+  if (layer > 0) for (let i = 0; i < widths[layer - 1]; i++) s += Math.abs(W(net, layer - 1)[i * widths[layer] + j]);
   if (layer < widths.length - 1) {
     const folds = layer === 0 ? inFold : 1;
     const nf = widths[layer] / folds;
     for (let f = 0; f < folds; f++) {
-      for (let o = 0; o < widths[layer + 1]; o++) s += Math.abs(net.params.weights[layer][(f * nf + j) * widths[layer + 1] + o]);
+      for (let o = 0; o < widths[layer + 1]; o++) s += Math.abs(W(net, layer)[(f * nf + j) * widths[layer + 1] + o]);
     }
   }
   return s;
 }
 
-const shapes: { arch: Architecture; topK: number }[] = [
-  { arch: { widths: [2, 20, 20, 2], inFold: 1 }, topK: 10 },
-  { arch: { widths: [4, 7, 5, 3], inFold: 1 }, topK: 3 },
-  { arch: { widths: [8, 10, 10, 6], inFold: 2 }, topK: 30 },
-  { arch: { widths: [6, 9, 4], inFold: 3 }, topK: 5 },
-  { arch: { widths: [3, 12, 12, 12, 1], inFold: 1 }, topK: 4 },
+const shapes: { arch: MlpArchitecture; topK: number }[] = [
+  { arch: mlp([2, 20, 20, 2]), topK: 10 },
+  { arch: mlp([4, 7, 5, 3]), topK: 3 },
+  { arch: mlp([8, 10, 10, 6], 2), topK: 30 },
+  { arch: mlp([6, 9, 4], 3), topK: 5 },
+  { arch: mlp([3, 12, 12, 12, 1]), topK: 4 },
 ];
 const specs: CostSpec[] = [
   { weightFactor: 1, l0: 0.2, noPenalizeLast: false, aggregate: 'sum' },
@@ -76,14 +88,14 @@ describe('relocate', () => {
         for (let seed = 0; seed < 4; seed++) {
           for (const swapInputs of [true, false]) {
             const net = randomNetwork(arch, 100 * seed + arch.widths.length);
-            const coef = costCoefficients(arch, net.geometry, spec);
+            const coef = costCoefficients(net.graph, spec);
             const brute = cloneNetwork(net);
             const expected = bruteForceRelocate(brute, coef, topK, swapInputs);
             const got = relocate(net, coef, { topK, swapInputs });
             expect(got).toEqual(expected);
             expect(net.inPerm).toEqual(brute.inPerm);
             expect(net.outPerm).toEqual(brute.outPerm);
-            net.params.weights.forEach((w, l) => expect(w).toEqual(brute.params.weights[l]));
+            for (const [name, a] of net.params) expect(a).toEqual(brute.params.get(name));
             total += got.length;
           }
         }
@@ -93,9 +105,9 @@ describe('relocate', () => {
   });
 
   it('never raises the connection cost and leaves a relocated network with nothing to gain at its top positions', () => {
-    const arch = { widths: [2, 20, 20, 2], inFold: 1 };
+    const arch = mlp([2, 20, 20, 2]);
     const net = randomNetwork(arch, 5);
-    const coef = costCoefficients(arch, net.geometry, specs[0]);
+    const coef = costCoefficients(net.graph, specs[0]);
     const topK = 10;
     const start = connectionCost(net.params, coef, true);
     // A pass can change which swaps pay in the layers before the one it moved, so repeat
@@ -116,9 +128,10 @@ describe('relocate', () => {
     // Nothing to gain: by brute force (the whole cost recomputed), no swap of a top position with
     // any position of its layer lowers the cost.
     let tried = 0;
-    for (let layer = 0; layer <= numWeightLayers(arch); layer++) {
-      const n = swappablePositions(arch, layer);
-      const score = Array.from({ length: n }, (_, j) => neuronScore(net, layer, j));
+    for (let l = 0; l <= arch.widths.length - 1; l++) {
+      const layer = layerName(arch, l);
+      const n = swappablePositions(arch, l);
+      const score = Array.from({ length: n }, (_, j) => neuronScore(net, l, j));
       const top = Array.from({ length: n }, (_, j) => j).sort((a, b) => score[b] - score[a] || a - b).slice(0, topK);
       for (const j of top) {
         for (let k = 0; k < n; k++) {
@@ -134,11 +147,7 @@ describe('relocate', () => {
 });
 
 describe('swaps keep the network function', () => {
-  const cases: Architecture[] = [
-    { widths: [3, 8, 6, 4], inFold: 1 },
-    { widths: [6, 8, 5], inFold: 2 },
-    { widths: [8, 10, 7], inFold: 2, embedding: { vocab: 7, dim: 4 } },
-  ];
+  const cases: MlpArchitecture[] = [mlp([3, 8, 6, 4]), mlp([6, 8, 5], 2), mlp([8, 10, 7], 2, { vocab: 7, dim: 4 })];
   for (const arch of cases) {
     it(`outputs unchanged to 1e-5 after random swaps in every layer (${JSON.stringify(arch)})`, () => {
       const net = randomNetwork(arch, 21);
@@ -150,14 +159,15 @@ describe('swaps keep the network function', () => {
       const before = BioModel.fromNetwork(net);
       const y0 = before.forward(x).arraySync();
       for (let t = 0; t < 40; t++) {
-        const layer = rng.int(arch.widths.length);
-        const m = swappablePositions(arch, layer);
-        applySwap(net, { layer, a: rng.int(m), b: rng.int(m) });
+        const l = rng.int(arch.widths.length);
+        const m = swappablePositions(arch, l);
+        applySwap(net, { layer: layerName(arch, l), a: rng.int(m), b: rng.int(m) });
       }
       const after = BioModel.fromNetwork(net);
       const y1 = after.forward(x).arraySync();
       // The swaps must really have moved weights, or the test proves nothing.
-      expect(after.weights[0].dataSync()).not.toEqual(before.weights[0].dataSync());
+      const w0 = (m: BioModel) => m.tensors().get('linears.0.linear.weight')!.dataSync();
+      expect(w0(after)).not.toEqual(w0(before));
       y1.forEach((row, i) => row.forEach((v, o) => expect(Math.abs(v - y0[i][o])).toBeLessThan(1e-5)));
       // Loading the swapped network into the first model gives the same outputs too.
       before.load(net.params, net.inPerm, net.outPerm);

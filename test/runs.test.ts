@@ -8,11 +8,12 @@ import { checkpointFileName, encodeCheckpoint, readCheckpoint, writeCheckpoint }
 import { MetricsWriter, readMetrics, type MetricsRow } from '../src/runs/metrics.js';
 import { createRunDir, listCheckpoints, openRunDir } from '../src/runs/run-dir.js';
 import { decodeSafetensors } from '../src/runs/safetensors.js';
+import { mlp, W } from './helpers.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'bimt-runs-'));
 
 describe('checkpoints', () => {
-  const arch = { widths: [4, 3, 2], inFold: 2, embedding: { vocab: 5, dim: 2 } };
+  const arch = mlp([4, 3, 2], 2, { vocab: 5, dim: 2 });
   const net = initNetwork(arch, 7);
   net.inPerm.set([1, 0]);
   net.outPerm.set([1, 0]);
@@ -22,7 +23,7 @@ describe('checkpoints', () => {
     const w0 = file.tensors['linears.0.linear.weight']!;
     expect(w0.shape).toEqual([3, 4]);
     // tfjs holds W[i, o] at i * N_out + o; the file holds it at o * N_in + i.
-    for (let i = 0; i < 4; i++) for (let o = 0; o < 3; o++) expect(w0.data[o * 4 + i]).toBe(net.params.weights[0]![i * 3 + o]);
+    for (let i = 0; i < 4; i++) for (let o = 0; o < 3; o++) expect(w0.data[o * 4 + i]).toBe(W(net, 0)[i * 3 + o]);
     expect(file.tensors['linears.1.linear.bias']!.shape).toEqual([2]);
     expect(file.tensors.embedding!.shape).toEqual([5, 2]);
     expect(file.tensors.in_perm).toMatchObject({ dtype: 'I64', shape: [2] });
@@ -56,8 +57,8 @@ describe('checkpoints', () => {
     writeFileSync(path, corrupt);
     expect(() => readCheckpoint(path)).toThrow(/not a valid safetensors file/);
     writeFileSync(path, bytes);
-    expect(() => readCheckpoint(path, { widths: [4, 5, 2], inFold: 2, embedding: { vocab: 5, dim: 2 } })).toThrow(
-      /checkpoint has widths \[4,3,2\].*but \[4,5,2\]/,
+    expect(() => readCheckpoint(path, mlp([4, 5, 2], 2, { vocab: 5, dim: 2 }))).toThrow(
+      /checkpoint has widths \[4,3,2\] in_fold 2 embedding 5x2, but widths \[4,5,2\] in_fold 2 embedding 5x2 was expected/,
     );
     expect(() => readCheckpoint(join(dir, 'none.safetensors'))).toThrow(BimtError);
   });

@@ -59,7 +59,7 @@ describe('bimt train (in process)', () => {
     ]);
     const ck = readCheckpoint(join(out.paths.checkpoints, 'step-001200.safetensors'));
     expect(ck.step).toBe(1200);
-    expect(ck.net.arch.widths).toEqual([2, 20, 20, 2]);
+    expect(ck.net.graph.arch).toMatchObject({ kind: 'mlp', widths: [2, 20, 20, 2] });
     const snap = JSON.parse(readFileSync(join(out.paths.snapshots, 'step-001200.json'), 'utf8'));
     expect(snap.step).toBe(1200);
     expect(snap.layers[0].map((n: { label: string }) => n.label).sort()).toEqual(['x1', 'x2']);
