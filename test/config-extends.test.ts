@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { asMlp } from './helpers.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../src/config/load.js';
@@ -48,7 +49,7 @@ describe('extends', () => {
     const { config } = loadConfig(child);
     expect(config.seed).toBe(3);
     expect(config.task).toMatchObject({ kind: 'two-moons', n_train: 50, n_test: 20 });
-    expect(config.model.widths).toEqual([2, 4, 2]);
+    expect(asMlp(config.model).widths).toEqual([2, 4, 2]);
     expect(config.lambda).toEqual({ initial: 0.001, changes: [] });
     expect(config.swap).toMatchObject({ every: 10, top_k: 2 });
     expect(config.train).toMatchObject({ steps: 40, lr: 0.01 });
@@ -72,7 +73,7 @@ describe('extends', () => {
     const { config } = loadConfig(child, ['train.steps=60', 'model.widths.1=6']);
     expect(config.train.steps).toBe(60);
     expect(config.lambda.changes[0]!.at).toBe(30);
-    expect(config.model.widths).toEqual([2, 6, 8, 2]);
+    expect(asMlp(config.model).widths).toEqual([2, 6, 8, 2]);
   });
 
   it('names the line in the base file for a key that comes from it', () => {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { asMlp } from './helpers.js';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig } from '../src/config/load.js';
 import { biasPenaltyOn, configToYaml, lambdaAt } from '../src/config/resolve.js';
@@ -24,7 +25,7 @@ describe('config loading', () => {
   it('fills defaults and resolves the schedule of the two-moons config', () => {
     const { config } = loadConfig('configs/two-moons.yaml');
     expect(config.name).toBe('two-moons');
-    expect(config.model.in_fold).toBe(1);
+    expect(asMlp(config.model).in_fold).toBe(1);
     expect(config.swap.inputs).toBe(true);
     expect(lambdaAt(config, 4999)).toBe(0.001);
     expect(lambdaAt(config, 5000)).toBe(0.01);
@@ -33,7 +34,7 @@ describe('config loading', () => {
 
   it('names file, line:column, key and the allowed keys for an unknown key', () => {
     const msg = errorOf(minimal.replace('steps: 100', 'stepz: 100'));
-    expect(msg).toBe('c.yaml:7:3: train.stepz: unknown key (allowed: steps, lr, batch, beta1, beta2, eps, weight_decay, engine)');
+    expect(msg).toBe('c.yaml:7:3: train.stepz: unknown key (allowed: steps, lr, batch, sampling, beta1, beta2, eps, weight_decay, engine)');
   });
 
   it('names the key and the expected type for a wrong type', () => {
@@ -77,13 +78,13 @@ describe('config loading', () => {
   it('applies --set overrides with YAML values and list indices', () => {
     const c = parseConfig(minimal, 'c.yaml', ['train.steps=50', 'model.widths=[2, 16, 16, 2]', 'model.widths.1=12', 'swap.every=0']);
     expect(c.train.steps).toBe(50);
-    expect(c.model.widths).toEqual([2, 12, 16, 2]);
+    expect(asMlp(c.model).widths).toEqual([2, 12, 16, 2]);
     expect(c.swap.every).toBe(0);
   });
 
   it('names the --set argument when an override is wrong', () => {
     expect(errorOf(minimal, ['train.lrr=1'])).toBe(
-      '--set train.lrr=1: train.lrr: unknown key (allowed: steps, lr, batch, beta1, beta2, eps, weight_decay, engine)',
+      '--set train.lrr=1: train.lrr: unknown key (allowed: steps, lr, batch, sampling, beta1, beta2, eps, weight_decay, engine)',
     );
     expect(errorOf(minimal, ['train.lr=abc'])).toMatch(/^--set train\.lr=abc: train\.lr: must be a positive number \(got "abc"\)/);
     expect(errorOf(minimal, ['oops'])).toContain('--set oops: expected key.path=value');

@@ -108,3 +108,9 @@ export function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   }
   return Math.sqrt(num / den);
 }
+
+/** An architecture or model section known to be an MLP's, narrowed (tests of MLP configs). */
+export function asMlp<T extends { kind?: string }>(a: T): Extract<T, { widths: unknown }> {
+  if (a.kind === 'transformer') throw new Error('not an MLP');
+  return a as Extract<T, { widths: unknown }>;
+}

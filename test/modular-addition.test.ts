@@ -17,7 +17,7 @@ import type { Network } from '../src/model/network.js';
 import { makeModularAddition, modularAddition } from '../src/tasks/modular-addition.js';
 import type { Split } from '../src/tasks/task.js';
 import { Rng } from '../src/util/random.js';
-import { mlp, mlpArch, W } from './helpers.js';
+import { mlp, mlpArch, W, asMlp } from './helpers.js';
 
 const build = (task: object = {}, seed = 4) =>
   modularAddition.build(modularAddition.schema.parse({ kind: 'modular-addition', ...task }), seed);
@@ -80,7 +80,7 @@ describe('modular addition data', () => {
 
   it('makes the architecture check the embedding size against widths[0] / in_fold', () => {
     const model = modelSchema.parse({ widths: [64, 50, 59], in_fold: 2 });
-    expect(architectureFor(model, build()).embedding).toEqual({ vocab: 59, dim: 32 });
+    expect(asMlp(architectureFor(model, build())).embedding).toEqual({ vocab: 59, dim: 32 });
     expect(() => architectureFor(model, build({ embedding_dim: 16 }))).toThrow(
       /model\.widths: the task embeds each token in 16 dimensions, so the first width must be in_fold \* 16 = 32, not 64/,
     );

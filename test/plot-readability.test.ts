@@ -28,7 +28,7 @@ import { openCheckpoint, type OpenedCheckpoint } from '../src/runs/open.js';
 import { runPaths } from '../src/runs/run-dir.js';
 import { buildTask } from '../src/tasks/registry.js';
 import { runTraining } from '../src/train/run.js';
-import { mlp, mlpNetwork, randomNetwork } from './helpers.js';
+import { mlp, mlpNetwork, randomNetwork, asMlp } from './helpers.js';
 
 // ---- reading an SVG back -------------------------------------------------------------------
 
@@ -294,7 +294,7 @@ describe('modular-addition group pictures', () => {
   it('draw each frequency of a group on its own plane and say which dims they show and why', () => {
     const { config } = loadConfig('configs/modular-addition.yaml');
     const task = buildTask(config);
-    const arch = architectureFor(config.model, task);
+    const arch = asMlp(architectureFor(config.model, task));
     const [w0, w1, w2, w3] = arch.widths; // 64 = 2 folds x 32 dims, 50, 50, 59
     const nf = w0 / arch.inFold;
     // Dims 0, 1 feed hidden 0; dims 2-5 feed hidden 1; each hidden neuron one of the next layer;

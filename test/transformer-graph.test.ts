@@ -68,14 +68,26 @@ describe('transformer model graph', () => {
       const before = predict(net, split);
       const rng = new Rng(5, 'pairs');
       for (const layer of net.graph.layers) {
+        // Positions swap within a head (across heads q and k would change heads); whole heads swap too.
+        const hd = layer.size / layer.heads;
         for (let trial = 0; trial < 3; trial++) {
           const swapped = cloneNetwork(net);
-          const a = rng.int(layer.size);
-          const b = (a + 1 + rng.int(layer.size - 1)) % layer.size;
+          const head = rng.int(layer.heads);
+          const a = head * hd + rng.int(hd);
+          const b = head * hd + ((a - head * hd + 1 + rng.int(hd - 1)) % hd);
           applySwap(swapped, { layer: layer.name, a, b });
           // Something moved (a swap of two equal slices would prove nothing).
           expect([...swapped.params].some(([k, v]) => v.some((x, i) => x !== net.params.get(k)![i])) || layer.role !== 'hidden', layer.name).toBe(true);
           expect(maxAbsDiff(predict(swapped, split), before), `${layer.name} ${a}<->${b}`).toBeLessThan(1e-5);
+        }
+        if (layer.heads > 1) {
+          const swapped = cloneNetwork(net);
+          for (let i = 0; i < hd; i++) applySwap(swapped, { layer: layer.name, a: i, b: hd + i });
+          expect(maxAbsDiff(predict(swapped, split), before), `${layer.name}: heads 0 and 1`).toBeLessThan(1e-5);
+          // A single position moved to another head does change the function: the test can tell.
+          const across = cloneNetwork(net);
+          applySwap(across, { layer: layer.name, a: 0, b: hd });
+          expect(maxAbsDiff(predict(across, split), before)).toBeGreaterThan(1e-3);
         }
       }
       // Every layer of the paper's figure is covered.
@@ -99,11 +111,13 @@ describe('transformer model graph', () => {
         const x = p[i];
         const h = 1e-3 * Math.max(1e-2, Math.abs(x)); // |w| is smooth away from 0 and |x| >> h here
         p[i] = x + h;
+        const xUp = p[i]; // as stored in float32
         const up = connectionCost(net.params, coef, true);
         p[i] = x - h;
+        const xDown = p[i];
         const down = connectionCost(net.params, coef, true);
         p[i] = x;
-        const fd = (up - down) / (2 * h);
+        const fd = (up - down) / (xUp - xDown);
         // LayerNorm parameters carry no cost: both are 0.
         expect(grads.get(t.name)![i], `${t.name}[${i}]`).toBeCloseTo(fd, 6);
         checked++;

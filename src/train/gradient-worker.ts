@@ -51,7 +51,8 @@ for (;;) {
     }
     if (cmd === Command.Gradient) {
       const { value, grads: g } = tf.variableGrads(() => taskLoss(init.targets, model.forwardSplit(data.train), data.train), vars);
-      vars.forEach((v, i) => grads[i].set(g[v.name].dataSync() as Float32Array));
+      // A tensor the loss does not read (LayerNorms that are off) has no gradient: zero.
+      vars.forEach((v, i) => (g[v.name] ? grads[i].set(g[v.name].dataSync() as Float32Array) : grads[i].fill(0)));
       tf.dispose([value, ...Object.values(g)]);
     } else {
       const e = evaluate(model, init.targets, data);

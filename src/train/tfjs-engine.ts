@@ -52,8 +52,12 @@ export class TfjsEngine implements TrainingEngine {
       const cost = connectionCostTensor(this.model.tensors(), this.costCoef, this.costTensors, withBias);
       return tf.add(loss, tf.mul(cost, lambda));
     }, this.vars);
-    this.adam.apply(this.vars.map((v) => grads[v.name]));
-    tf.dispose([value, ...Object.values(grads)]);
+    // A tensor the loss does not read (LayerNorms that are off) has no gradient: zero, as PyTorch's
+    // Adam leaves a parameter without one in place.
+    const zeros = this.vars.filter((v) => !grads[v.name]).map((v) => tf.zerosLike(v));
+    let z = 0;
+    this.adam.apply(this.vars.map((v) => grads[v.name] ?? zeros[z++]!));
+    tf.dispose([value, ...Object.values(grads), ...zeros]);
     if (batch !== this.data.train) disposeSplit(batch);
   }
 
