@@ -43,6 +43,32 @@ export interface TransformerLoss {
 const LN_EPS = 1e-5; // PyTorch's LayerNorm default
 const GELU_C = Math.sqrt(2 / Math.PI);
 
+// Tables and constants of `geluExp`.
+const EXP_POW2 = Float64Array.from({ length: 257 }, (_, i) => 2 ** (i - 128));
+const EXP_FRAC = Float64Array.from({ length: 64 }, (_, j) => 2 ** (j / 64));
+const EXP_SCALE = 64 / Math.LN2;
+const EXP_STEP_HI = Math.fround(Math.LN2 / 64); // 24 bits: k * EXP_STEP_HI is exact
+const EXP_STEP_LO = Math.LN2 / 64 - EXP_STEP_HI;
+const ROUND = 6755399441055744; // 1.5 * 2^52: adding and subtracting it rounds to an integer
+
+/**
+ * exp(x) for GELU, about 2.4x faster than Math.exp in V8 (GELU's exponentials were a third of a
+ * step). x = (k / 64) ln 2 + r with |r| <= ln 2 / 128, so exp(x) = 2^(k >> 6) 2^((k & 63) / 64) e^r
+ * with e^r from its Taylor polynomial to r^5 (remainder below 1e-16). Relative error below 1e-14
+ * (test/transformer-math.test.ts); x is clamped to [-80, 80], beyond which GELU is 0 or x to
+ * float64 precision anyway.
+ *
+ *     geluExp(1)  // 2.718281828459045
+ */
+export function geluExp(x: number): number {
+  x = x > 80 ? 80 : x < -80 ? -80 : x;
+  const kf = x * EXP_SCALE + ROUND - ROUND;
+  const r = x - kf * EXP_STEP_HI - kf * EXP_STEP_LO;
+  const k = kf | 0;
+  const p = 1 + r * (1 + r * (0.5 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120)))));
+  return p * EXP_FRAC[k & 63] * EXP_POW2[(k >> 6) + 128];
+}
+
 /** A linear layer's float64 copies in the memory: W [nIn, ldW] and W^T [nOut, ldT]. */
 interface Lin {
   readonly name: string; // tensor prefix, e.g. 'blocks.0.attn.l_proj.linear'
@@ -71,7 +97,7 @@ interface BlockBufs {
   readonly sMid: number;
   readonly m: number;
   readonly u: number; // MLP pre-activation
-  readonly th: Float64Array; // tanh inside GELU, [rows, ldM]
+  readonly sig: Float64Array; // sigmoid(2 y) inside GELU, [rows, ldM]
   readonly g: number; // gelu(u)
   readonly ln1: Norm;
   readonly ln2: Norm;
@@ -160,7 +186,7 @@ export class HostTransformer {
         sMid,
         m: layerNorm ? act(this.ldE) : sMid,
         u: act(this.ldM),
-        th: new Float64Array(rows * this.ldM),
+        sig: new Float64Array(rows * this.ldM),
         g: act(this.ldM),
         ln1: norm(`${p}ln_1`),
         ln2: norm(`${p}ln_2`),
@@ -302,14 +328,15 @@ export class HostTransformer {
       for (let r = 0; r < tokens; r++) for (let c = 0; c < E; c++) mem[k.sMid + r * ldE + c] = mem[k.sIn + r * ldE + c] + mem[this.tmp + r * ldE + c];
       if (layerNorm) this.layerNorm(k.ln2, params, k.sMid, k.m, tokens);
       this.linear(k.mlp0, params.get(`${k.mlp0.name}.bias`)!, k.m, ldE, k.u, ldM, tokens);
-      const th = k.th;
+      // 0.5 x (1 + tanh(y)) = x sigmoid(2 y): one exponential, and the sigmoid serves the backward pass.
+      const sg = k.sig;
       for (let r = 0; r < tokens; r++) {
         for (let c = 0; c < M; c++) {
           const i = r * ldM + c;
           const x = mem[k.u + i];
-          const t = Math.tanh(GELU_C * (x + 0.044715 * x * x * x));
-          th[i] = t;
-          mem[k.g + i] = 0.5 * x * (1 + t);
+          const sig = 1 / (1 + geluExp(-2 * GELU_C * (x + 0.044715 * x * x * x)));
+          sg[i] = sig;
+          mem[k.g + i] = x * sig;
         }
       }
       this.linear(k.mlp1, params.get(`${k.mlp1.name}.bias`)!, k.g, ldM, this.tmp, ldE, tokens);
@@ -419,13 +446,14 @@ export class HostTransformer {
       const k = this.blocks[b];
       // MLP: s_out = s_mid + gelu(m W0 + b0) W1 + b1.
       this.linearBackward(k.mlp1, k.g, ldM, ds, ldE, du, tokens, grad);
-      const th = k.th;
+      // gelu'(x) = s + 2 x s (1 - s) sqrt(2/pi) (1 + 3 * 0.044715 x^2), s = sigmoid(2 y).
+      const sg = k.sig;
       for (let r = 0; r < tokens; r++) {
         for (let c = 0; c < M; c++) {
           const i = r * ldM + c;
           const x = mem[k.u + i];
-          const t = th[i];
-          mem[du + i] *= 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * GELU_C * (1 + 3 * 0.044715 * x * x);
+          const sig = sg[i];
+          mem[du + i] *= sig + 2 * x * sig * (1 - sig) * GELU_C * (1 + 3 * 0.044715 * x * x);
         }
       }
       this.addInputGrad(k.mlp0, k.m, du, ldM, tokens, grad, layerNorm ? k.ln2 : undefined, params);
