@@ -216,21 +216,25 @@ describe('geluExp', () => {
 });
 
 describe('strided gemm', () => {
-  it('the WebAssembly SIMD kernel computes what the JavaScript one does, A plain or transposed', () => {
+  it('the WebAssembly SIMD kernel computes what the JavaScript one does: A plain or transposed, residual, bias, in place', () => {
     const { mem, gemm, simd } = gemmMemory(4096);
     expect(simd).toBe(true);
     const rng = new Rng(1, 'gemm');
     const ref = new Float64Array(mem.length);
     const refGemm = stridedGemmJs(ref);
     const [m, n, k] = [7, 6, 5];
+    const [a, b, c, res, bias] = [0, 512, 1024, 1536, 2048];
     for (const transposed of [false, true]) {
-      const lda = transposed ? pad4(m) : k;
-      for (let i = 0; i < 1024; i++) mem[i] = rng.range(-1, 1);
-      ref.set(mem);
-      const args = [0, transposed ? 1 : lda, transposed ? lda : 1, 512, pad4(n), 1024, pad4(n), m, n, k] as const;
-      gemm(...args);
-      refGemm(...args);
-      for (let i = 1024; i < 1024 + pad4(m) * pad4(n); i++) expect(mem[i]).toBeCloseTo(ref[i], 12);
+      for (const residual of ['none', 'separate', 'in place'] as const) {
+        const lda = transposed ? pad4(m) : k;
+        for (let i = 0; i < 2100; i++) mem[i] = rng.range(-1, 1);
+        ref.set(mem);
+        const r = residual === 'none' ? 2060 : residual === 'separate' ? res : c; // 2060: a row of bias's tail, with ldr 0
+        const args = [a, transposed ? 1 : lda, transposed ? lda : 1, b, pad4(n), c, pad4(n), m, n, k, r, residual === 'none' ? 0 : pad4(n), bias] as const;
+        gemm(...args);
+        refGemm(...args);
+        for (let i = c; i < c + pad4(m) * pad4(n); i++) expect(mem[i]).toBeCloseTo(ref[i], 12);
+      }
     }
   });
 });

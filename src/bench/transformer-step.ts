@@ -5,11 +5,12 @@
  * (HostTransformer) and on each tfjs backend (transformerForward under tf.variableGrads). Not a
  * test: numbers, no assertions.
  *
- *   fwd+bwd ms   loss and every gradient for one batch of 64 sequences
+ *   fwd+bwd ms   loss and every gradient for one batch of 64 sequences (wall time; in brackets
+ *                the process's CPU time per call, steadier when other work shares the machine)
  *   fwd ms       the loss of 64 and of 2000 sequences (an evaluation of the test split)
  */
 import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { isBackendName, selectBackend, type BackendName } from '../backend.js';
 import { gradsForShape, HostTransformer, type ScoredEntry, type TransformerSplit } from '../model/transformer-host.js';
@@ -26,6 +27,7 @@ export interface TransformerStepRow {
   /** "host" or "tfjs <backend>". */
   readonly engine: string;
   readonly stepMs: number;
+  readonly stepCpuMs: number;
   readonly forward64Ms: number;
   readonly forward2000Ms: number;
 }
@@ -49,11 +51,13 @@ export async function benchTransformerStep(backends: readonly BackendName[], sha
   const rows: TransformerStepRow[] = [];
   const host = new HostTransformer(shape, SCORED, EVAL_ROWS);
   const grads = gradsForShape(shape);
+  const hostStep = timeIt(() => host.run(params, inPerm, outPerm, split, batch, grads), 2000);
   rows.push({
     engine: host.simd ? 'host' : 'host (no wasm SIMD)',
-    stepMs: timeIt(() => host.run(params, inPerm, outPerm, split, batch, grads), 2000),
-    forward64Ms: timeIt(() => host.run(params, inPerm, outPerm, split, batch), 2000),
-    forward2000Ms: timeIt(() => host.run(params, inPerm, outPerm, split, undefined), 50),
+    stepMs: hostStep.ms,
+    stepCpuMs: hostStep.cpuMs,
+    forward64Ms: timeIt(() => host.run(params, inPerm, outPerm, split, batch), 2000).ms,
+    forward2000Ms: timeIt(() => host.run(params, inPerm, outPerm, split, undefined), 50).ms,
   });
 
   const tf = await import('@tensorflow/tfjs');
@@ -87,18 +91,21 @@ export async function benchTransformerStep(backends: readonly BackendName[], sha
       v.dataSync();
       v.dispose();
     };
-    rows.push({ engine: `tfjs ${name}`, stepMs: timeIt(step, 300), forward64Ms: timeIt(forward(small), 300), forward2000Ms: timeIt(forward(all), 20) });
+    const tfStep = timeIt(step, 300);
+    rows.push({ engine: `tfjs ${name}`, stepMs: tfStep.ms, stepCpuMs: tfStep.cpuMs, forward64Ms: timeIt(forward(small), 300).ms, forward2000Ms: timeIt(forward(all), 20).ms });
     tf.dispose([...vars.values(), w, small.x, small.y, all.x, all.y]);
   }
   return rows;
 }
 
-/** Mean milliseconds per call over `reps` calls, after a tenth as many to warm up. */
-function timeIt(f: () => unknown, reps: number): number {
+/** Mean wall and CPU milliseconds per call over `reps` calls, after a tenth as many to warm up. */
+function timeIt(f: () => unknown, reps: number): { ms: number; cpuMs: number } {
   for (let i = 0; i < Math.max(3, reps / 10); i++) f();
   const t = performance.now();
+  const cpu = process.cpuUsage();
   for (let i = 0; i < reps; i++) f();
-  return (performance.now() - t) / reps;
+  const used = process.cpuUsage(cpu);
+  return { ms: (performance.now() - t) / reps, cpuMs: (used.user + used.system) / 1000 / reps };
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -109,8 +116,8 @@ async function main(argv: string[]): Promise<void> {
   const backends = (flag('--backends') ?? 'wasm,cpu').split(',').filter(isBackendName);
   const rows = await benchTransformerStep(backends);
   const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`;
-  const out = [`machine: ${machine}`, '', `| BioTransformer (in-context sizes) | fwd+bwd ms, n=${BATCH} | fwd ms, n=${BATCH} | fwd ms, n=${EVAL_ROWS} |`, '|---|---|---|---|'];
-  for (const r of rows) out.push(`| ${r.engine} | ${r.stepMs.toFixed(2)} | ${r.forward64Ms.toFixed(2)} | ${r.forward2000Ms.toFixed(1)} |`);
+  const out = [`machine: ${machine}, load average ${loadavg()[0].toFixed(1)}`, '', `| BioTransformer (in-context sizes) | fwd+bwd ms (CPU ms), n=${BATCH} | fwd ms, n=${BATCH} | fwd ms, n=${EVAL_ROWS} |`, '|---|---|---|---|'];
+  for (const r of rows) out.push(`| ${r.engine} | ${r.stepMs.toFixed(2)} (${r.stepCpuMs.toFixed(2)}) | ${r.forward64Ms.toFixed(2)} | ${r.forward2000Ms.toFixed(1)} |`);
   process.stdout.write(`${out.join('\n')}\n`);
   const json = flag('--json');
   if (json) writeFileSync(json, `${JSON.stringify({ machine, transformer: rows }, null, 2)}\n`);

@@ -78,6 +78,7 @@ interface Lin {
   readonly ldW: number;
   readonly wT: number;
   readonly ldT: number;
+  readonly bias: number; // [ldW], padding 0
 }
 
 /** A LayerNorm's saved statistics: normalised input [rows, ld] (memory offset) and 1/sd per row. */
@@ -123,13 +124,15 @@ export class HostTransformer {
   private readonly f: number;
   private readonly lnF: Norm;
   private readonly z: number;
-  private readonly tmp: number;
   private readonly dz: number;
   private readonly ds: number;
   private readonly dd: number; // [rows, ldE] scratch: dm, d(attention out), da
   private readonly du: number;
   private readonly dqkv: number;
   private readonly dW: number;
+  private readonly db: number; // [4, widest row]: bias gradients (4 equal rows, the kernel's tile)
+  private readonly zeros: number; // a zero row as wide as any: "no residual", "no bias"
+  private readonly ones: number; // [rows]: A for column sums
   private readonly lIn: Lin;
   private readonly lOut: Lin;
   private readonly lins: Lin[];
@@ -167,7 +170,7 @@ export class HostTransformer {
     const lin = (name: string, nIn: number, nOut: number): Lin => {
       const ldW = pad4(nOut);
       const ldT = pad4(nIn);
-      return { name, nIn, nOut, w: alloc(pad4(nIn) * ldW), ldW, wT: alloc(pad4(nOut) * ldT), ldT };
+      return { name, nIn, nOut, w: alloc(pad4(nIn) * ldW), ldW, wT: alloc(pad4(nOut) * ldT), ldT, bias: alloc(ldW) };
     };
     const norm = (name: string): Norm => ({ name, xhat: layerNorm ? act(this.ldE) : -1, rstd: new Float64Array(layerNorm ? maxRows * T : 0) });
     this.x0 = act(this.ldIn);
@@ -201,16 +204,20 @@ export class HostTransformer {
     this.f = layerNorm ? act(this.ldE) : this.sFinal;
     this.lOut = lin('l_f.linear', E, outDim);
     this.z = act(this.ldOut);
-    this.tmp = act(this.ldE);
     this.dz = act(this.ldOut);
     this.ds = act(this.ldE);
     this.dd = act(this.ldE);
     this.du = act(this.ldM);
     this.dqkv = act(this.ldQ);
     this.dW = alloc(Math.max(this.ldIn * this.ldE, this.ldE * this.ldQ, this.ldE * this.ldM, this.ldM * this.ldE, this.ldE * this.ldOut));
+    const widest = Math.max(this.ldIn, this.ldE, this.ldQ, this.ldM, this.ldOut);
+    this.db = alloc(4 * widest);
+    this.zeros = alloc(widest);
+    this.ones = alloc(rows);
     this.lins = [this.lIn, ...this.blocks.flatMap((k) => [k.attn, k.proj, k.mlp0, k.mlp1]), this.lOut];
     const { mem, gemm, simd } = gemmMemory(top);
     this.mem = mem;
+    mem.fill(1, this.ones, this.ones + rows);
     this.gemm = gemm;
     this.simd = simd;
     this.outInv = new Int32Array(outDim);
@@ -285,25 +292,22 @@ export class HostTransformer {
     }
   }
 
-  /** W into its padded float64 copy (padding stays 0), and W^T when a backward pass follows. */
+  /** W and b into their padded float64 copies (padding stays 0), and W^T when a backward pass follows. */
   private copyWeights(params: ReadonlyMap<string, Float32Array>, transposed: boolean): void {
     const mem = this.mem;
     for (const l of this.lins) {
       const W = params.get(`${l.name}.weight`)!;
       const { nIn, nOut, w, ldW, wT, ldT } = l;
       for (let i = 0; i < nIn; i++) for (let o = 0; o < nOut; o++) mem[w + i * ldW + o] = W[i * nOut + o];
+      const b = params.get(`${l.name}.bias`)!;
+      for (let o = 0; o < nOut; o++) mem[l.bias + o] = b[o];
       if (transposed) for (let i = 0; i < nIn; i++) for (let o = 0; o < nOut; o++) mem[wT + o * ldT + i] = W[i * nOut + o];
     }
   }
 
-  /** C = A W + b over `tokens` rows (A [rows, ldA]); C's padding columns come out 0. */
-  private linear(l: Lin, bias: Float32Array, a: number, ldA: number, c: number, ldC: number, tokens: number): void {
-    this.gemm(a, ldA, 1, l.w, l.ldW, c, ldC, pad4(tokens), l.ldW, l.nIn);
-    const mem = this.mem;
-    for (let r = 0; r < tokens; r++) {
-      const row = c + r * ldC;
-      for (let o = 0; o < l.nOut; o++) mem[row + o] += bias[o];
-    }
+  /** C = R + A W + b over `tokens` rows (A [rows, ldA]; R a residual [rows, ldR], none by default); C's padding columns come out 0. */
+  private linear(l: Lin, a: number, ldA: number, c: number, ldC: number, tokens: number, res = this.zeros, ldR = 0): void {
+    this.gemm(a, ldA, 1, l.w, l.ldW, c, ldC, pad4(tokens), l.ldW, l.nIn, res, ldR, l.bias);
   }
 
   private forward(params: ReadonlyMap<string, Float32Array>, inPerm: Int32Array, split: Pick<TransformerSplit, 'x'>, rows: Int32Array | undefined, start: number, count: number): void {
@@ -318,16 +322,15 @@ export class HostTransformer {
       }
     }
     const first = this.blocks.length ? this.blocks[0].sIn : this.sFinal;
-    this.linear(this.lIn, params.get('l_i.linear.bias')!, this.x0, ldIn, first, ldE, tokens);
+    this.linear(this.lIn, this.x0, ldIn, first, ldE, tokens);
     for (let b = 0; b < this.blocks.length; b++) {
       const k = this.blocks[b];
       if (layerNorm) this.layerNorm(k.ln1, params, k.sIn, k.a, tokens);
-      this.linear(k.attn, params.get(`${k.attn.name}.bias`)!, k.a, ldE, k.qkv, this.ldQ, tokens);
+      this.linear(k.attn, k.a, ldE, k.qkv, this.ldQ, tokens);
       this.attention(k, count);
-      this.linear(k.proj, params.get(`${k.proj.name}.bias`)!, k.o, ldE, this.tmp, ldE, tokens);
-      for (let r = 0; r < tokens; r++) for (let c = 0; c < E; c++) mem[k.sMid + r * ldE + c] = mem[k.sIn + r * ldE + c] + mem[this.tmp + r * ldE + c];
+      this.linear(k.proj, k.o, ldE, k.sMid, ldE, tokens, k.sIn, ldE);
       if (layerNorm) this.layerNorm(k.ln2, params, k.sMid, k.m, tokens);
-      this.linear(k.mlp0, params.get(`${k.mlp0.name}.bias`)!, k.m, ldE, k.u, ldM, tokens);
+      this.linear(k.mlp0, k.m, ldE, k.u, ldM, tokens);
       // 0.5 x (1 + tanh(y)) = x sigmoid(2 y): one exponential, and the sigmoid serves the backward pass.
       const sg = k.sig;
       for (let r = 0; r < tokens; r++) {
@@ -339,12 +342,11 @@ export class HostTransformer {
           mem[k.g + i] = x * sig;
         }
       }
-      this.linear(k.mlp1, params.get(`${k.mlp1.name}.bias`)!, k.g, ldM, this.tmp, ldE, tokens);
       const next = b + 1 < this.blocks.length ? this.blocks[b + 1].sIn : this.sFinal;
-      for (let r = 0; r < tokens; r++) for (let c = 0; c < E; c++) mem[next + r * ldE + c] = mem[k.sMid + r * ldE + c] + mem[this.tmp + r * ldE + c];
+      this.linear(k.mlp1, k.g, ldM, next, ldE, tokens, k.sMid, ldE);
     }
     if (layerNorm) this.layerNorm(this.lnF, params, this.sFinal, this.f, tokens);
-    this.linear(this.lOut, params.get('l_f.linear.bias')!, this.f, ldE, this.z, this.ldOut, tokens);
+    this.linear(this.lOut, this.f, ldE, this.z, this.ldOut, tokens);
   }
 
   /** y = (x - mean) / sqrt(var + eps) * gain + bias per token (biased variance, as PyTorch). */
@@ -467,18 +469,18 @@ export class HostTransformer {
 
   /**
    * For C = A W + b with dC known: writes the gradients of W and b, and dA = dC W^T into `dA`
-   * (skipped when dA < 0).
+   * (added to it with `accumulate`; skipped when dA < 0).
    */
-  private linearBackward(l: Lin, a: number, ldA: number, dC: number, ldC: number, dA: number, tokens: number, grad: (name: string) => Float64Array): void {
-    const { mem, dW } = this;
-    const { nIn, nOut, ldW } = l;
-    this.gemm(a, 1, ldA, dC, ldC, dW, ldW, pad4(nIn), ldW, tokens);
+  private linearBackward(l: Lin, a: number, ldA: number, dC: number, ldC: number, dA: number, tokens: number, grad: (name: string) => Float64Array, accumulate = false): void {
+    const { mem, dW, db, zeros } = this;
+    const { nIn, nOut, ldW, ldT } = l;
+    this.gemm(a, 1, ldA, dC, ldC, dW, ldW, pad4(nIn), ldW, tokens, zeros, 0, zeros);
     const gW = grad(`${l.name}.weight`);
     for (let i = 0; i < nIn; i++) for (let o = 0; o < nOut; o++) gW[i * nOut + o] = mem[dW + i * ldW + o];
+    this.gemm(this.ones, 0, 1, dC, ldC, db, ldW, 4, ldW, tokens, zeros, 0, zeros);
     const gb = grad(`${l.name}.bias`);
-    gb.fill(0);
-    for (let r = 0; r < tokens; r++) for (let o = 0; o < nOut; o++) gb[o] += mem[dC + r * ldC + o];
-    if (dA >= 0) this.gemm(dC, ldC, 1, l.wT, l.ldT, dA, l.ldT, pad4(tokens), l.ldT, nOut);
+    for (let o = 0; o < nOut; o++) gb[o] = mem[db + o];
+    if (dA >= 0) this.gemm(dC, ldC, 1, l.wT, ldT, dA, ldT, pad4(tokens), ldT, nOut, accumulate ? dA : zeros, accumulate ? ldT : 0, zeros);
   }
 
   /**
@@ -486,14 +488,12 @@ export class HostTransformer {
    * d s += LN's backward of dC W^T (LN the identity without `norm`).
    */
   private addInputGrad(l: Lin, a: number, dC: number, ldC: number, tokens: number, grad: (name: string) => Float64Array, norm: Norm | undefined, params: ReadonlyMap<string, Float32Array>): void {
-    const { mem, ldE, ds, dd } = this;
-    const E = this.shape.embed;
-    this.linearBackward(l, a, ldE, dC, ldC, dd, tokens, grad);
-    if (norm) {
-      this.layerNormBackward(norm, params, dd, ds, tokens, grad);
+    if (!norm) {
+      this.linearBackward(l, a, this.ldE, dC, ldC, this.ds, tokens, grad, true);
       return;
     }
-    for (let r = 0; r < tokens; r++) for (let c = 0; c < E; c++) mem[ds + r * ldE + c] += mem[dd + r * ldE + c];
+    this.linearBackward(l, a, this.ldE, dC, ldC, this.dd, tokens, grad);
+    this.layerNormBackward(norm, params, this.dd, this.ds, tokens, grad);
   }
 
   /** Given dy (memory [rows, ldE]), adds dx into `dx` and writes the gain and bias gradients. */
