@@ -75,16 +75,21 @@ function tfjsRun(shape: TransformerShape, params: Map<string, Float32Array>, inP
   return { outputs, loss, grads: g };
 }
 
-const variants: [string, TransformerShape][] = [
-  ['LayerNorm off, 1 head', base],
-  ['LayerNorm on, 1 head', { ...base, layerNorm: true }],
-  ['LayerNorm off, 2 heads', { ...base, heads: 2 }],
-  ['LayerNorm on, 2 heads, one block, 1 output', { ...base, heads: 2, layerNorm: true, blocks: 1, outDim: 1, embed: 6 }],
+/** The in-context task's loss terms: the last block skips position 1 (HostTransformer's `forward`, trim). */
+const inContext: ScoredEntry[] = [[0, 0], [2, 0]];
+
+const variants: [string, TransformerShape, ScoredEntry[]][] = [
+  ['LayerNorm off, 1 head', base, scored],
+  ['LayerNorm on, 1 head', { ...base, layerNorm: true }, scored],
+  ['LayerNorm off, 2 heads', { ...base, heads: 2 }, scored],
+  ['LayerNorm on, 2 heads, one block, 1 output', { ...base, heads: 2, layerNorm: true, blocks: 1, outDim: 1, embed: 6 }, [[0, 0], [2, 0]]],
+  ['LayerNorm off, 1 head, in-context loss terms', base, inContext],
+  ['LayerNorm on, 2 heads, in-context loss terms', { ...base, heads: 2, layerNorm: true }, inContext],
+  ['LayerNorm on, 1 head, position 1 only, 3 blocks', { ...base, layerNorm: true, blocks: 3 }, [[1, 1], [1, 0]]],
 ];
 
 describe('HostTransformer', () => {
-  for (const [label, shape] of variants) {
-    const sc: ScoredEntry[] = scored.filter(([, c]) => c < shape.outDim);
+  for (const [label, shape, sc] of variants) {
     it(`${label}: outputs, loss and every gradient match tfjs's (rows subset, random permutations)`, () => {
       const rng = new Rng(5, label);
       const params = randomParams(shape, 1);
@@ -113,33 +118,35 @@ describe('HostTransformer', () => {
     });
   }
 
-  it('gradients match central finite differences of the float64 loss', () => {
-    const shape: TransformerShape = { ...base, layerNorm: true, heads: 2 };
-    const rng = new Rng(9, 'fd');
-    const params = randomParams(shape, 3);
-    const inPerm = randomPerm(shape.inDim, rng);
-    const outPerm = randomPerm(shape.outDim, rng);
-    const split = randomSplit(shape, 5, 4);
-    const host = new HostTransformer(shape, scored, 5);
-    const grads = gradsForShape(shape);
-    host.run(params, inPerm, outPerm, split, undefined, grads);
-    for (const [name, dims] of transformerTensorShapes(shape)) {
-      const p = params.get(name)!;
-      const g = grads.get(name)!;
-      for (const i of [0, Math.floor(p.length / 2), dims.reduce((a, b) => a * b, 1) - 1]) {
-        const orig = p[i];
-        p[i] = orig + 1e-3;
-        const up = p[i];
-        const lUp = host.run(params, inPerm, outPerm, split, undefined).loss;
-        p[i] = orig - 1e-3;
-        const down = p[i];
-        const lDown = host.run(params, inPerm, outPerm, split, undefined).loss;
-        p[i] = orig;
-        const fd = (lUp - lDown) / (up - down);
-        expect(Math.abs(fd - g[i]), `${name}[${i}]: fd ${fd}, grad ${g[i]}`).toBeLessThan(1e-5 + 1e-4 * Math.abs(g[i]));
+  for (const [label, sc] of [['all positions', scored], ['in-context loss terms', inContext]] as const) {
+    it(`gradients match central finite differences of the float64 loss (${label})`, () => {
+      const shape: TransformerShape = { ...base, layerNorm: true, heads: 2 };
+      const rng = new Rng(9, 'fd');
+      const params = randomParams(shape, 3);
+      const inPerm = randomPerm(shape.inDim, rng);
+      const outPerm = randomPerm(shape.outDim, rng);
+      const split = randomSplit(shape, 5, 4);
+      const host = new HostTransformer(shape, sc, 5);
+      const grads = gradsForShape(shape);
+      host.run(params, inPerm, outPerm, split, undefined, grads);
+      for (const [name, dims] of transformerTensorShapes(shape)) {
+        const p = params.get(name)!;
+        const g = grads.get(name)!;
+        for (const i of [0, Math.floor(p.length / 2), dims.reduce((a, b) => a * b, 1) - 1]) {
+          const orig = p[i];
+          p[i] = orig + 1e-3;
+          const up = p[i];
+          const lUp = host.run(params, inPerm, outPerm, split, undefined).loss;
+          p[i] = orig - 1e-3;
+          const down = p[i];
+          const lDown = host.run(params, inPerm, outPerm, split, undefined).loss;
+          p[i] = orig;
+          const fd = (lUp - lDown) / (up - down);
+          expect(Math.abs(fd - g[i]), `${name}[${i}]: fd ${fd}, grad ${g[i]}`).toBeLessThan(1e-5 + 1e-4 * Math.abs(g[i]));
+        }
       }
-    }
-  });
+    });
+  }
 
   it('is causal: changing the last position leaves earlier outputs unchanged (host and tfjs)', () => {
     const shape = { ...base, heads: 2, layerNorm: true };
@@ -195,11 +202,11 @@ describe('HostTransformer', () => {
     const params = randomParams(base, 7);
     const id = (k: number) => Int32Array.from({ length: k }, (_, i) => i);
     const split = randomSplit(base, 23, 3);
-    const big = new HostTransformer(base, scored, 23).run(params, id(3), id(2), split, undefined);
-    const small = new HostTransformer(base, scored, 4).run(params, id(3), id(2), split, undefined);
+    const big = new HostTransformer(base, inContext, 23).run(params, id(3), id(2), split, undefined);
+    const small = new HostTransformer(base, inContext, 5).run(params, id(3), id(2), split, undefined);
     expect(small.loss).toBeCloseTo(big.loss, 12);
     small.perScored.forEach((v, e) => expect(v).toBeCloseTo(big.perScored[e], 12));
-    expect(() => new HostTransformer(base, scored, 4).run(params, id(3), id(2), split, undefined, gradsForShape(base))).toThrow(/23 sequences/);
+    expect(() => new HostTransformer(base, inContext, 4).run(params, id(3), id(2), split, undefined, gradsForShape(base))).toThrow(/23 sequences/);
   });
 });
 

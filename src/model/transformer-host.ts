@@ -139,6 +139,9 @@ export class HostTransformer {
   private readonly outInv: Int32Array;
   private readonly perSum: Float64Array;
   private readonly dp: Float64Array; // [T] attention backward scratch
+  /** Every position 0..T-1, and those the loss reads (the only ones the last block must finish). */
+  private readonly allPos: Int32Array;
+  private readonly livePos: Int32Array;
   private readonly names: string[];
   private readonly sizes: number[];
 
@@ -159,7 +162,8 @@ export class HostTransformer {
     this.ldQ = pad4(3 * E);
     this.ldM = pad4(M);
     this.ldOut = pad4(outDim);
-    const rows = pad4(maxRows * T);
+    // pad4(maxRows) * T rows: a kernel call over one position's rows (stride T) may run to row pad4(n) * T - 1.
+    const rows = pad4(maxRows) * T;
     let top = 0;
     const alloc = (floats: number) => {
       const off = top;
@@ -172,7 +176,7 @@ export class HostTransformer {
       const ldT = pad4(nIn);
       return { name, nIn, nOut, w: alloc(pad4(nIn) * ldW), ldW, wT: alloc(pad4(nOut) * ldT), ldT, bias: alloc(ldW) };
     };
-    const norm = (name: string): Norm => ({ name, xhat: layerNorm ? act(this.ldE) : -1, rstd: new Float64Array(layerNorm ? maxRows * T : 0) });
+    const norm = (name: string): Norm => ({ name, xhat: layerNorm ? act(this.ldE) : -1, rstd: new Float64Array(layerNorm ? rows : 0) });
     this.x0 = act(this.ldIn);
     this.lIn = lin('l_i.linear', inDim, E);
     this.blocks = [];
@@ -223,6 +227,8 @@ export class HostTransformer {
     this.outInv = new Int32Array(outDim);
     this.perSum = new Float64Array(scored.length);
     this.dp = new Float64Array(T);
+    this.allPos = Int32Array.from({ length: T }, (_, t) => t);
+    this.livePos = Int32Array.from(new Set(scored.map(([t]) => t))).sort();
     const shapes = transformerTensorShapes(shape);
     this.names = shapes.map(([name]) => name);
     this.sizes = shapes.map(([, dims]) => numel(dims));
@@ -248,14 +254,14 @@ export class HostTransformer {
     if (grads) {
       if (n > this.maxRows) throw new RangeError(`HostTransformer: ${n} sequences with gradients, buffers hold ${this.maxRows}`);
       this.copyWeights(params, true);
-      this.forward(params, inPerm, split, rows, 0, n);
+      this.forward(params, inPerm, split, rows, 0, n, true);
       this.lossAndOutputGrad(split, rows, 0, n, n);
       this.backward(params, n, grads);
     } else {
       this.copyWeights(params, false);
       for (let start = 0; start < n; start += this.maxRows) {
         const count = Math.min(this.maxRows, n - start);
-        this.forward(params, inPerm, split, rows, start, count);
+        this.forward(params, inPerm, split, rows, start, count, true);
         this.lossAndOutputGrad(split, rows, start, count, 0);
       }
     }
@@ -277,7 +283,7 @@ export class HostTransformer {
     const out = new Float64Array(n * T * outDim);
     for (let start = 0; start < n; start += this.maxRows) {
       const count = Math.min(this.maxRows, n - start);
-      this.forward(params, inPerm, split, rows, start, count);
+      this.forward(params, inPerm, split, rows, start, count, false);
       for (let i = 0; i < count * T; i++) {
         for (let q = 0; q < outDim; q++) out[(start * T + i) * outDim + outPerm[q]] = this.mem[this.z + i * this.ldOut + q];
       }
@@ -305,15 +311,33 @@ export class HostTransformer {
     }
   }
 
-  /** C = R + A W + b over `tokens` rows (A [rows, ldA]; R a residual [rows, ldR], none by default); C's padding columns come out 0. */
-  private linear(l: Lin, a: number, ldA: number, c: number, ldC: number, tokens: number, res = this.zeros, ldR = 0): void {
-    this.gemm(a, ldA, 1, l.w, l.ldW, c, ldC, pad4(tokens), l.ldW, l.nIn, res, ldR, l.bias);
+  /**
+   * C = R + A W + b on the rows of sequences 0..count-1 at positions `pos` (A [rows, ldA]; R a
+   * residual [rows, ldR], none by default). All positions: one call over contiguous rows; some: one
+   * call per position, its rows T apart. C's padding columns come out 0.
+   */
+  private linear(l: Lin, a: number, ldA: number, c: number, ldC: number, count: number, pos: Int32Array, res = this.zeros, ldR = 0): void {
+    const T = this.shape.seqLen;
+    if (pos.length === T) {
+      this.gemm(a, ldA, 1, l.w, l.ldW, c, ldC, pad4(count * T), l.ldW, l.nIn, res, ldR, l.bias);
+      return;
+    }
+    for (let j = 0; j < pos.length; j++) {
+      const t = pos[j];
+      this.gemm(a + t * ldA, T * ldA, 1, l.w, l.ldW, c + t * ldC, T * ldC, pad4(count), l.ldW, l.nIn, res + t * ldR, T * ldR, l.bias);
+    }
   }
 
-  private forward(params: ReadonlyMap<string, Float32Array>, inPerm: Int32Array, split: Pick<TransformerSplit, 'x'>, rows: Int32Array | undefined, start: number, count: number): void {
-    const { inDim, embed: E, mlpHidden: M, seqLen: T, layerNorm } = this.shape;
-    const { mem, ldIn, ldE, ldM } = this;
-    const tokens = count * T;
+  /**
+   * The pass over sequences start..start+count-1 (of `rows`). With `trim`, the last block's
+   * attention output, MLP, ln_f and l_f run only at the positions the loss reads: the other
+   * positions' keys and values still feed later positions, but nothing else of theirs reaches the
+   * loss (in the in-context task one token in three: about an eighth of a step's arithmetic).
+   */
+  private forward(params: ReadonlyMap<string, Float32Array>, inPerm: Int32Array, split: Pick<TransformerSplit, 'x'>, rows: Int32Array | undefined, start: number, count: number, trim: boolean): void {
+    const { inDim, mlpHidden: M, seqLen: T, layerNorm } = this.shape;
+    const { mem, ldIn, ldE, ldM, allPos } = this;
+    const endPos = trim ? this.livePos : allPos;
     for (let r = 0; r < count; r++) {
       const src = (rows ? rows[start + r] : start + r) * T * inDim;
       for (let t = 0; t < T; t++) {
@@ -322,40 +346,45 @@ export class HostTransformer {
       }
     }
     const first = this.blocks.length ? this.blocks[0].sIn : this.sFinal;
-    this.linear(this.lIn, this.x0, ldIn, first, ldE, tokens);
+    this.linear(this.lIn, this.x0, ldIn, first, ldE, count, allPos);
     for (let b = 0; b < this.blocks.length; b++) {
       const k = this.blocks[b];
-      if (layerNorm) this.layerNorm(k.ln1, params, k.sIn, k.a, tokens);
-      this.linear(k.attn, k.a, ldE, k.qkv, this.ldQ, tokens);
-      this.attention(k, count);
-      this.linear(k.proj, k.o, ldE, k.sMid, ldE, tokens, k.sIn, ldE);
-      if (layerNorm) this.layerNorm(k.ln2, params, k.sMid, k.m, tokens);
-      this.linear(k.mlp0, k.m, ldE, k.u, ldM, tokens);
+      const pos = b === this.blocks.length - 1 ? endPos : allPos;
+      if (layerNorm) this.layerNorm(k.ln1, params, k.sIn, k.a, count, allPos);
+      this.linear(k.attn, k.a, ldE, k.qkv, this.ldQ, count, allPos);
+      this.attention(k, count, pos);
+      this.linear(k.proj, k.o, ldE, k.sMid, ldE, count, pos, k.sIn, ldE);
+      if (layerNorm) this.layerNorm(k.ln2, params, k.sMid, k.m, count, pos);
+      this.linear(k.mlp0, k.m, ldE, k.u, ldM, count, pos);
       // 0.5 x (1 + tanh(y)) = x sigmoid(2 y): one exponential, and the sigmoid serves the backward pass.
       const sg = k.sig;
-      for (let r = 0; r < tokens; r++) {
-        for (let c = 0; c < M; c++) {
-          const i = r * ldM + c;
-          const x = mem[k.u + i];
-          const sig = 1 / (1 + geluExp(-2 * GELU_C * (x + 0.044715 * x * x * x)));
-          sg[i] = sig;
-          mem[k.g + i] = x * sig;
+      for (let s = 0; s < count; s++) {
+        for (let j = 0; j < pos.length; j++) {
+          const row = (s * T + pos[j]) * ldM;
+          for (let c = 0; c < M; c++) {
+            const i = row + c;
+            const x = mem[k.u + i];
+            const sig = 1 / (1 + geluExp(-2 * GELU_C * (x + 0.044715 * x * x * x)));
+            sg[i] = sig;
+            mem[k.g + i] = x * sig;
+          }
         }
       }
       const next = b + 1 < this.blocks.length ? this.blocks[b + 1].sIn : this.sFinal;
-      this.linear(k.mlp1, k.g, ldM, next, ldE, tokens, k.sMid, ldE);
+      this.linear(k.mlp1, k.g, ldM, next, ldE, count, pos, k.sMid, ldE);
     }
-    if (layerNorm) this.layerNorm(this.lnF, params, this.sFinal, this.f, tokens);
-    this.linear(this.lOut, this.f, ldE, this.z, this.ldOut, tokens);
+    if (layerNorm) this.layerNorm(this.lnF, params, this.sFinal, this.f, count, endPos);
+    this.linear(this.lOut, this.f, ldE, this.z, this.ldOut, count, endPos);
   }
 
-  /** y = (x - mean) / sqrt(var + eps) * gain + bias per token (biased variance, as PyTorch). */
-  private layerNorm(ln: Norm, params: ReadonlyMap<string, Float32Array>, x: number, y: number, tokens: number): void {
-    const E = this.shape.embed;
+  /** y = (x - mean) / sqrt(var + eps) * gain + bias per token at `pos` (biased variance, as PyTorch). */
+  private layerNorm(ln: Norm, params: ReadonlyMap<string, Float32Array>, x: number, y: number, count: number, pos: Int32Array): void {
+    const { embed: E, seqLen: T } = this.shape;
     const { mem, ldE } = this;
     const gain = params.get(`${ln.name}.weight`)!;
     const bias = params.get(`${ln.name}.bias`)!;
-    for (let r = 0; r < tokens; r++) {
+    for (let tok = 0; tok < count * pos.length; tok++) {
+      const r = Math.floor(tok / pos.length) * T + pos[tok % pos.length];
       const xr = x + r * ldE;
       let mean = 0;
       for (let c = 0; c < E; c++) mean += mem[xr + c];
@@ -372,8 +401,8 @@ export class HostTransformer {
     }
   }
 
-  /** Causal softmax attention per sequence and head: probabilities into k.probs, outputs into k.o. */
-  private attention(k: BlockBufs, count: number): void {
+  /** Causal softmax attention per sequence and head at query positions `pos`: probabilities into k.probs, outputs into k.o. */
+  private attention(k: BlockBufs, count: number, pos: Int32Array): void {
     const { embed: E, heads: H, seqLen: T } = this.shape;
     const { mem, ldQ, ldE } = this;
     const hd = E / H;
@@ -381,7 +410,8 @@ export class HostTransformer {
     const p = k.probs;
     for (let s = 0; s < count; s++) {
       for (let h = 0; h < H; h++) {
-        for (let t = 0; t < T; t++) {
+        for (let j = 0; j < pos.length; j++) {
+          const t = pos[j];
           const q = k.qkv + (s * T + t) * ldQ + h * hd;
           const pt = ((s * H + h) * T + t) * T;
           let max = -Infinity;
@@ -426,10 +456,10 @@ export class HostTransformer {
     }
   }
 
+  /** The backward pass of a trimmed forward pass over n sequences (see `forward`). */
   private backward(params: ReadonlyMap<string, Float32Array>, n: number, grads: Map<string, Float64Array>): void {
     const { mlpHidden: M, seqLen: T, layerNorm } = this.shape;
-    const { mem, ldE, ldM, ds, dd, du } = this;
-    const tokens = n * T;
+    const { mem, ldE, ldM, ds, dd, du, allPos, livePos } = this;
     const grad = (name: string) => {
       const g = grads.get(name);
       if (!g) throw new RangeError(`HostTransformer: no gradient buffer for ${name}`);
@@ -438,74 +468,99 @@ export class HostTransformer {
     if (!layerNorm) {
       for (const name of this.names) if (/(^|\.)ln_(1|2|f)\./.test(name)) grad(name).fill(0);
     }
-    // Output layer: dz -> d(final stream) in ds.
-    this.linearBackward(this.lOut, this.f, ldE, this.dz, this.ldOut, layerNorm ? dd : ds, tokens, grad);
-    if (layerNorm) {
-      mem.fill(0, ds, ds + tokens * ldE);
-      this.layerNormBackward(this.lnF, params, dd, ds, tokens, grad);
-    }
+    // Output layer: dz -> d(final stream) in ds, 0 at the positions the loss does not read.
+    const trimmed = livePos.length < T;
+    if (trimmed || layerNorm) mem.fill(0, ds, ds + n * T * ldE);
+    this.linearBackward(this.lOut, this.f, ldE, this.dz, this.ldOut, layerNorm ? dd : ds, n, livePos, grad, trimmed);
+    if (layerNorm) this.layerNormBackward(this.lnF, params, dd, ds, n, livePos, grad);
     for (let b = this.blocks.length - 1; b >= 0; b--) {
       const k = this.blocks[b];
+      const pos = b === this.blocks.length - 1 ? livePos : allPos;
       // MLP: s_out = s_mid + gelu(m W0 + b0) W1 + b1.
-      this.linearBackward(k.mlp1, k.g, ldM, ds, ldE, du, tokens, grad);
+      this.linearBackward(k.mlp1, k.g, ldM, ds, ldE, du, n, pos, grad);
       // gelu'(x) = s + 2 x s (1 - s) sqrt(2/pi) (1 + 3 * 0.044715 x^2), s = sigmoid(2 y).
       const sg = k.sig;
-      for (let r = 0; r < tokens; r++) {
-        for (let c = 0; c < M; c++) {
-          const i = r * ldM + c;
-          const x = mem[k.u + i];
-          const sig = sg[i];
-          mem[du + i] *= sig + 2 * x * sig * (1 - sig) * GELU_C * (1 + 3 * 0.044715 * x * x);
+      for (let s = 0; s < n; s++) {
+        for (let j = 0; j < pos.length; j++) {
+          const row = (s * T + pos[j]) * ldM;
+          for (let c = 0; c < M; c++) {
+            const i = row + c;
+            const x = mem[k.u + i];
+            const sig = sg[i];
+            mem[du + i] *= sig + 2 * x * sig * (1 - sig) * GELU_C * (1 + 3 * 0.044715 * x * x);
+          }
         }
       }
-      this.addInputGrad(k.mlp0, k.m, du, ldM, tokens, grad, layerNorm ? k.ln2 : undefined, params);
-      // Attention: s_mid = s_in + attn(a) W_proj + b_proj.
-      this.linearBackward(k.proj, k.o, ldE, ds, ldE, dd, tokens, grad);
-      this.attentionBackward(k, n);
-      this.addInputGrad(k.attn, k.a, this.dqkv, this.ldQ, tokens, grad, layerNorm ? k.ln1 : undefined, params);
+      this.addInputGrad(k.mlp0, k.m, du, ldM, n, pos, grad, layerNorm ? k.ln2 : undefined, params);
+      // Attention: s_mid = s_in + attn(a) W_proj + b_proj; keys and values at every position.
+      this.linearBackward(k.proj, k.o, ldE, ds, ldE, dd, n, pos, grad);
+      this.attentionBackward(k, n, pos);
+      this.addInputGrad(k.attn, k.a, this.dqkv, this.ldQ, n, allPos, grad, layerNorm ? k.ln1 : undefined, params);
     }
-    this.linearBackward(this.lIn, this.x0, this.ldIn, ds, ldE, -1, tokens, grad);
+    this.linearBackward(this.lIn, this.x0, this.ldIn, ds, ldE, -1, n, allPos, grad);
   }
 
   /**
-   * For C = A W + b with dC known: writes the gradients of W and b, and dA = dC W^T into `dA`
-   * (added to it with `accumulate`; skipped when dA < 0).
+   * For C = A W + b at positions `pos` (as `linear`) with dC known: writes the gradients of W and
+   * b (sums over those rows), and dA = dC W^T at those rows into `dA` (added to it with
+   * `accumulate`; skipped when dA < 0).
    */
-  private linearBackward(l: Lin, a: number, ldA: number, dC: number, ldC: number, dA: number, tokens: number, grad: (name: string) => Float64Array, accumulate = false): void {
-    const { mem, dW, db, zeros } = this;
+  private linearBackward(l: Lin, a: number, ldA: number, dC: number, ldC: number, dA: number, count: number, pos: Int32Array, grad: (name: string) => Float64Array, accumulate = false): void {
+    const T = this.shape.seqLen;
+    const { mem, dW, db, zeros, ones } = this;
     const { nIn, nOut, ldW, ldT } = l;
-    this.gemm(a, 1, ldA, dC, ldC, dW, ldW, pad4(nIn), ldW, tokens, zeros, 0, zeros);
+    if (pos.length === T) {
+      this.gemm(a, 1, ldA, dC, ldC, dW, ldW, pad4(nIn), ldW, count * T, zeros, 0, zeros);
+      this.gemm(ones, 0, 1, dC, ldC, db, ldW, 4, ldW, count * T, zeros, 0, zeros);
+    } else {
+      // One position's rows at a time, the later ones added to the earlier ones' sums.
+      for (let j = 0; j < pos.length; j++) {
+        const t = pos[j];
+        const [rW, rb, ld] = j === 0 ? [zeros, zeros, 0] : [dW, db, ldW];
+        this.gemm(a + t * ldA, 1, T * ldA, dC + t * ldC, T * ldC, dW, ldW, pad4(nIn), ldW, count, rW, ld, zeros);
+        this.gemm(ones, 0, 1, dC + t * ldC, T * ldC, db, ldW, 4, ldW, count, rb, ld, zeros);
+      }
+    }
     const gW = grad(`${l.name}.weight`);
     for (let i = 0; i < nIn; i++) for (let o = 0; o < nOut; o++) gW[i * nOut + o] = mem[dW + i * ldW + o];
-    this.gemm(this.ones, 0, 1, dC, ldC, db, ldW, 4, ldW, tokens, zeros, 0, zeros);
     const gb = grad(`${l.name}.bias`);
     for (let o = 0; o < nOut; o++) gb[o] = mem[db + o];
-    if (dA >= 0) this.gemm(dC, ldC, 1, l.wT, ldT, dA, ldT, pad4(tokens), ldT, nOut, accumulate ? dA : zeros, accumulate ? ldT : 0, zeros);
+    if (dA < 0) return;
+    if (pos.length === T) {
+      this.gemm(dC, ldC, 1, l.wT, ldT, dA, ldT, pad4(count * T), ldT, nOut, accumulate ? dA : zeros, accumulate ? ldT : 0, zeros);
+      return;
+    }
+    for (let j = 0; j < pos.length; j++) {
+      const t = pos[j];
+      const at = dA + t * ldT;
+      this.gemm(dC + t * ldC, T * ldC, 1, l.wT, ldT, at, T * ldT, pad4(count), ldT, nOut, accumulate ? at : zeros, accumulate ? T * ldT : 0, zeros);
+    }
   }
 
   /**
-   * A block's sub-layer input side: with C = LN(s) W + b and dC known, the W and b gradients, and
-   * d s += LN's backward of dC W^T (LN the identity without `norm`).
+   * A block's sub-layer input side: with C = LN(s) W + b and dC known (at `pos`), the W and b
+   * gradients, and d s += LN's backward of dC W^T (LN the identity without `norm`).
    */
-  private addInputGrad(l: Lin, a: number, dC: number, ldC: number, tokens: number, grad: (name: string) => Float64Array, norm: Norm | undefined, params: ReadonlyMap<string, Float32Array>): void {
+  private addInputGrad(l: Lin, a: number, dC: number, ldC: number, count: number, pos: Int32Array, grad: (name: string) => Float64Array, norm: Norm | undefined, params: ReadonlyMap<string, Float32Array>): void {
     if (!norm) {
-      this.linearBackward(l, a, this.ldE, dC, ldC, this.ds, tokens, grad, true);
+      this.linearBackward(l, a, this.ldE, dC, ldC, this.ds, count, pos, grad, true);
       return;
     }
-    this.linearBackward(l, a, this.ldE, dC, ldC, this.dd, tokens, grad);
-    this.layerNormBackward(norm, params, this.dd, this.ds, tokens, grad);
+    this.linearBackward(l, a, this.ldE, dC, ldC, this.dd, count, pos, grad);
+    this.layerNormBackward(norm, params, this.dd, this.ds, count, pos, grad);
   }
 
-  /** Given dy (memory [rows, ldE]), adds dx into `dx` and writes the gain and bias gradients. */
-  private layerNormBackward(ln: Norm, params: ReadonlyMap<string, Float32Array>, dy: number, dx: number, tokens: number, grad: (name: string) => Float64Array): void {
-    const E = this.shape.embed;
+  /** Given dy (memory [rows, ldE]) at `pos`, adds dx there into `dx` and writes the gain and bias gradients. */
+  private layerNormBackward(ln: Norm, params: ReadonlyMap<string, Float32Array>, dy: number, dx: number, count: number, pos: Int32Array, grad: (name: string) => Float64Array): void {
+    const { embed: E, seqLen: T } = this.shape;
     const { mem, ldE } = this;
     const gain = params.get(`${ln.name}.weight`)!;
     const gG = grad(`${ln.name}.weight`);
     const gB = grad(`${ln.name}.bias`);
     gG.fill(0);
     gB.fill(0);
-    for (let r = 0; r < tokens; r++) {
+    for (let tok = 0; tok < count * pos.length; tok++) {
+      const r = Math.floor(tok / pos.length) * T + pos[tok % pos.length];
       const yr = dy + r * ldE;
       const hr = ln.xhat + r * ldE;
       let m1 = 0;
@@ -526,8 +581,8 @@ export class HostTransformer {
     }
   }
 
-  /** From d(attention output) in `dd` to d(q, k, v) in `dqkv`. */
-  private attentionBackward(k: BlockBufs, count: number): void {
+  /** From d(attention output) in `dd` at query positions `pos` to d(q, k, v) in `dqkv`. */
+  private attentionBackward(k: BlockBufs, count: number, pos: Int32Array): void {
     const { embed: E, heads: H, seqLen: T } = this.shape;
     const { mem, ldQ, ldE, dd, dqkv } = this;
     const hd = E / H;
@@ -537,7 +592,8 @@ export class HostTransformer {
     for (let r = 0; r < count * T; r++) mem.fill(0, dqkv + r * ldQ, dqkv + r * ldQ + 3 * E);
     for (let s = 0; s < count; s++) {
       for (let h = 0; h < H; h++) {
-        for (let t = 0; t < T; t++) {
+        for (let j = 0; j < pos.length; j++) {
+          const t = pos[j];
           const pt = ((s * H + h) * T + t) * T;
           const dO = dd + (s * T + t) * ldE + h * hd;
           let dot = 0;
