@@ -148,6 +148,22 @@ describe('HostTransformer', () => {
     });
   }
 
+  it('transformerForward takes x as [n, T * inDim] or [n, T, inDim], and vars flat or shaped', () => {
+    const params = randomParams(base, 11);
+    const split = randomSplit(base, 4, 12);
+    const { seqLen: T, inDim, outDim } = base;
+    const perm = (k: number) => Int32Array.from({ length: k }, (_, i) => k - 1 - i);
+    const shaped = new Map(transformerTensorShapes(base).map(([name, dims]) => [name, tf.tensor(params.get(name)!, dims)]));
+    const flat = new Map([...params].map(([name, v]) => [name, tf.tensor1d(v)]));
+    const x2 = tf.tensor2d(split.x, [4, T * inDim]);
+    const x3 = tf.tensor3d(split.x, [4, T, inDim]);
+    const a = transformerForward(shaped, base, perm(inDim), perm(outDim), x2);
+    const b = transformerForward(flat, base, perm(inDim), perm(outDim), x3);
+    expect(a.shape).toEqual([4, T * outDim]);
+    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+    tf.dispose([a, b, x2, x3, ...shaped.values(), ...flat.values()]);
+  });
+
   it('is causal: changing the last position leaves earlier outputs unchanged (host and tfjs)', () => {
     const shape = { ...base, heads: 2, layerNorm: true };
     const { seqLen: T, inDim, outDim } = shape;
