@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { gemmMemory, pad4, stridedGemmJs } from '../src/model/transformer-gemm.js';
-import { gradsForShape, HostTransformer, type ScoredEntry, type TransformerSplit } from '../src/model/transformer-host.js';
+import { geluExp, gradsForShape, HostTransformer, type ScoredEntry, type TransformerSplit } from '../src/model/transformer-host.js';
 import { transformerTensorShapes, type TransformerShape } from '../src/model/transformer-shape.js';
 import { transformerForward } from '../src/model/transformer-tfjs.js';
 import { Rng } from '../src/util/random.js';
@@ -75,16 +75,21 @@ function tfjsRun(shape: TransformerShape, params: Map<string, Float32Array>, inP
   return { outputs, loss, grads: g };
 }
 
-const variants: [string, TransformerShape][] = [
-  ['LayerNorm off, 1 head', base],
-  ['LayerNorm on, 1 head', { ...base, layerNorm: true }],
-  ['LayerNorm off, 2 heads', { ...base, heads: 2 }],
-  ['LayerNorm on, 2 heads, one block, 1 output', { ...base, heads: 2, layerNorm: true, blocks: 1, outDim: 1, embed: 6 }],
+/** The in-context task's loss terms: the last block skips position 1 (HostTransformer's `forward`, trim). */
+const inContext: ScoredEntry[] = [[0, 0], [2, 0]];
+
+const variants: [string, TransformerShape, ScoredEntry[]][] = [
+  ['LayerNorm off, 1 head', base, scored],
+  ['LayerNorm on, 1 head', { ...base, layerNorm: true }, scored],
+  ['LayerNorm off, 2 heads', { ...base, heads: 2 }, scored],
+  ['LayerNorm on, 2 heads, one block, 1 output', { ...base, heads: 2, layerNorm: true, blocks: 1, outDim: 1, embed: 6 }, [[0, 0], [2, 0]]],
+  ['LayerNorm off, 1 head, in-context loss terms', base, inContext],
+  ['LayerNorm on, 2 heads, in-context loss terms', { ...base, heads: 2, layerNorm: true }, inContext],
+  ['LayerNorm on, 1 head, position 1 only, 3 blocks', { ...base, layerNorm: true, blocks: 3 }, [[1, 1], [1, 0]]],
 ];
 
 describe('HostTransformer', () => {
-  for (const [label, shape] of variants) {
-    const sc: ScoredEntry[] = scored.filter(([, c]) => c < shape.outDim);
+  for (const [label, shape, sc] of variants) {
     it(`${label}: outputs, loss and every gradient match tfjs's (rows subset, random permutations)`, () => {
       const rng = new Rng(5, label);
       const params = randomParams(shape, 1);
@@ -113,32 +118,50 @@ describe('HostTransformer', () => {
     });
   }
 
-  it('gradients match central finite differences of the float64 loss', () => {
-    const shape: TransformerShape = { ...base, layerNorm: true, heads: 2 };
-    const rng = new Rng(9, 'fd');
-    const params = randomParams(shape, 3);
-    const inPerm = randomPerm(shape.inDim, rng);
-    const outPerm = randomPerm(shape.outDim, rng);
-    const split = randomSplit(shape, 5, 4);
-    const host = new HostTransformer(shape, scored, 5);
-    const grads = gradsForShape(shape);
-    host.run(params, inPerm, outPerm, split, undefined, grads);
-    for (const [name, dims] of transformerTensorShapes(shape)) {
-      const p = params.get(name)!;
-      const g = grads.get(name)!;
-      for (const i of [0, Math.floor(p.length / 2), dims.reduce((a, b) => a * b, 1) - 1]) {
-        const orig = p[i];
-        p[i] = orig + 1e-3;
-        const up = p[i];
-        const lUp = host.run(params, inPerm, outPerm, split, undefined).loss;
-        p[i] = orig - 1e-3;
-        const down = p[i];
-        const lDown = host.run(params, inPerm, outPerm, split, undefined).loss;
-        p[i] = orig;
-        const fd = (lUp - lDown) / (up - down);
-        expect(Math.abs(fd - g[i]), `${name}[${i}]: fd ${fd}, grad ${g[i]}`).toBeLessThan(1e-5 + 1e-4 * Math.abs(g[i]));
+  for (const [label, sc] of [['all positions', scored], ['in-context loss terms', inContext]] as const) {
+    it(`gradients match central finite differences of the float64 loss (${label})`, () => {
+      const shape: TransformerShape = { ...base, layerNorm: true, heads: 2 };
+      const rng = new Rng(9, 'fd');
+      const params = randomParams(shape, 3);
+      const inPerm = randomPerm(shape.inDim, rng);
+      const outPerm = randomPerm(shape.outDim, rng);
+      const split = randomSplit(shape, 5, 4);
+      const host = new HostTransformer(shape, sc, 5);
+      const grads = gradsForShape(shape);
+      host.run(params, inPerm, outPerm, split, undefined, grads);
+      for (const [name, dims] of transformerTensorShapes(shape)) {
+        const p = params.get(name)!;
+        const g = grads.get(name)!;
+        for (const i of [0, Math.floor(p.length / 2), dims.reduce((a, b) => a * b, 1) - 1]) {
+          const orig = p[i];
+          p[i] = orig + 1e-3;
+          const up = p[i];
+          const lUp = host.run(params, inPerm, outPerm, split, undefined).loss;
+          p[i] = orig - 1e-3;
+          const down = p[i];
+          const lDown = host.run(params, inPerm, outPerm, split, undefined).loss;
+          p[i] = orig;
+          const fd = (lUp - lDown) / (up - down);
+          expect(Math.abs(fd - g[i]), `${name}[${i}]: fd ${fd}, grad ${g[i]}`).toBeLessThan(1e-5 + 1e-4 * Math.abs(g[i]));
+        }
       }
-    }
+    });
+  }
+
+  it('transformerForward takes x as [n, T * inDim] or [n, T, inDim], and vars flat or shaped', () => {
+    const params = randomParams(base, 11);
+    const split = randomSplit(base, 4, 12);
+    const { seqLen: T, inDim, outDim } = base;
+    const perm = (k: number) => Int32Array.from({ length: k }, (_, i) => k - 1 - i);
+    const shaped = new Map(transformerTensorShapes(base).map(([name, dims]) => [name, tf.tensor(params.get(name)!, dims)]));
+    const flat = new Map([...params].map(([name, v]) => [name, tf.tensor1d(v)]));
+    const x2 = tf.tensor2d(split.x, [4, T * inDim]);
+    const x3 = tf.tensor3d(split.x, [4, T, inDim]);
+    const a = transformerForward(shaped, base, perm(inDim), perm(outDim), x2);
+    const b = transformerForward(flat, base, perm(inDim), perm(outDim), x3);
+    expect(a.shape).toEqual([4, T * outDim]);
+    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+    tf.dispose([a, b, x2, x3, ...shaped.values(), ...flat.values()]);
   });
 
   it('is causal: changing the last position leaves earlier outputs unchanged (host and tfjs)', () => {
@@ -195,30 +218,46 @@ describe('HostTransformer', () => {
     const params = randomParams(base, 7);
     const id = (k: number) => Int32Array.from({ length: k }, (_, i) => i);
     const split = randomSplit(base, 23, 3);
-    const big = new HostTransformer(base, scored, 23).run(params, id(3), id(2), split, undefined);
-    const small = new HostTransformer(base, scored, 4).run(params, id(3), id(2), split, undefined);
+    const big = new HostTransformer(base, inContext, 23).run(params, id(3), id(2), split, undefined);
+    const small = new HostTransformer(base, inContext, 5).run(params, id(3), id(2), split, undefined);
     expect(small.loss).toBeCloseTo(big.loss, 12);
     small.perScored.forEach((v, e) => expect(v).toBeCloseTo(big.perScored[e], 12));
-    expect(() => new HostTransformer(base, scored, 4).run(params, id(3), id(2), split, undefined, gradsForShape(base))).toThrow(/23 sequences/);
+    expect(() => new HostTransformer(base, inContext, 4).run(params, id(3), id(2), split, undefined, gradsForShape(base))).toThrow(/23 sequences/);
+  });
+});
+
+describe('geluExp', () => {
+  it('is Math.exp to 1e-14 relative over [-80, 80]', () => {
+    let worst = 0;
+    for (let i = -79999; i <= 79999; i++) {
+      const x = i / 1000 + 0.000123;
+      worst = Math.max(worst, Math.abs(geluExp(x) - Math.exp(x)) / Math.exp(x));
+    }
+    expect(worst).toBeLessThan(1e-14);
+    expect(geluExp(1)).toBe(Math.E);
   });
 });
 
 describe('strided gemm', () => {
-  it('the WebAssembly SIMD kernel computes what the JavaScript one does, A plain or transposed', () => {
+  it('the WebAssembly SIMD kernel computes what the JavaScript one does: A plain or transposed, residual, bias, in place', () => {
     const { mem, gemm, simd } = gemmMemory(4096);
     expect(simd).toBe(true);
     const rng = new Rng(1, 'gemm');
     const ref = new Float64Array(mem.length);
     const refGemm = stridedGemmJs(ref);
     const [m, n, k] = [7, 6, 5];
+    const [a, b, c, res, bias] = [0, 512, 1024, 1536, 2048];
     for (const transposed of [false, true]) {
-      const lda = transposed ? pad4(m) : k;
-      for (let i = 0; i < 1024; i++) mem[i] = rng.range(-1, 1);
-      ref.set(mem);
-      const args = [0, transposed ? 1 : lda, transposed ? lda : 1, 512, pad4(n), 1024, pad4(n), m, n, k] as const;
-      gemm(...args);
-      refGemm(...args);
-      for (let i = 1024; i < 1024 + pad4(m) * pad4(n); i++) expect(mem[i]).toBeCloseTo(ref[i], 12);
+      for (const residual of ['none', 'separate', 'in place'] as const) {
+        const lda = transposed ? pad4(m) : k;
+        for (let i = 0; i < 2100; i++) mem[i] = rng.range(-1, 1);
+        ref.set(mem);
+        const r = residual === 'none' ? 2060 : residual === 'separate' ? res : c; // 2060: a row of bias's tail, with ldr 0
+        const args = [a, transposed ? 1 : lda, transposed ? lda : 1, b, pad4(n), c, pad4(n), m, n, k, r, residual === 'none' ? 0 : pad4(n), bias] as const;
+        gemm(...args);
+        refGemm(...args);
+        for (let i = c; i < c + pad4(m) * pad4(n); i++) expect(mem[i]).toBeCloseTo(ref[i], 12);
+      }
     }
   });
 });

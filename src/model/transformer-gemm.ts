@@ -2,12 +2,16 @@
  * The matrix product of the host transformer (transformer-host.ts), on float64 arrays that all
  * live in one WebAssembly memory:
  *
- *     C[r, o] = sum_i A(r, i) B[i, o]      r < m, o < n, i < k
+ *     C[r, o] = R[r, o] + bias[o] + sum_i A(r, i) B[i, o]      r < m, o < n, i < k
  *     A(r, i) = mem[a + r * sar + i * sai]  (any strides: A or A^T of a row-major array)
- *     B[i, o] = mem[b + i * ldb + o],  C[r, o] = mem[c + r * ldc + o]   (row-major)
+ *     B[i, o] = mem[b + i * ldb + o],  C[r, o] = mem[c + r * ldc + o],  R[r, o] = mem[res + r * ldr + o]
+ *     bias[o] = mem[bias + o]
  *
  * Offsets and strides count float64 elements. Strided A makes the three products of a linear
- * layer (x W, x^T dz, dz W^T) one kernel with no transposed copies of activations.
+ * layer (x W, x^T dz, dz W^T) one kernel with no transposed copies of activations; R (a residual
+ * stream, or C itself to accumulate; a zero row with ldr = 0 for none) and the bias save the
+ * separate passes over C that cost as much as the products' arithmetic at these sizes. A
+ * constant A (sar = 0, sai = 1 over ones) makes column sums.
  *
  * Why not host-gemm.ts's gemmNT: a BioTransformer step (batch 64 x 3 tokens, E 32, M 128, two
  * blocks) is about 14 million multiply-adds, and gemmNT's scalar JavaScript runs ~1.4 GMAC/s on
@@ -17,7 +21,10 @@
  * row lengths (`pad4`), keep padding columns of B zero, and ignore C's padding.
  */
 
-export type StridedGemm = (a: number, sar: number, sai: number, b: number, ldb: number, c: number, ldc: number, m: number, n: number, k: number) => void;
+export type StridedGemm = (
+  a: number, sar: number, sai: number, b: number, ldb: number, c: number, ldc: number, m: number, n: number, k: number,
+  res: number, ldr: number, bias: number,
+) => void;
 
 /** The part of the WebAssembly API used here (tsconfig's libs have no DOM, so no WebAssembly types). */
 interface WasmApi {
@@ -48,12 +55,12 @@ export function gemmMemory(floats: number): { readonly mem: Float64Array; readon
 
 /** The same product in plain JavaScript on `mem` (a fallback, and the kernel's reference in tests). */
 export function stridedGemmJs(mem: Float64Array): StridedGemm {
-  return (a, sar, sai, b, ldb, c, ldc, m, n, k) => {
+  return (a, sar, sai, b, ldb, c, ldc, m, n, k, res, ldr, bias) => {
     const m4 = pad4(m);
     const n4 = pad4(n);
     for (let r = 0; r < m4; r++) {
       for (let o = 0; o < n4; o++) {
-        let s = 0;
+        let s = mem[res + r * ldr + o] + mem[bias + o];
         for (let i = 0; i < k; i++) s += mem[a + r * sar + i * sai] * mem[b + i * ldb + o];
         mem[c + r * ldc + o] = s;
       }
@@ -62,7 +69,7 @@ export function stridedGemmJs(mem: Float64Array): StridedGemm {
 }
 
 // A hand-assembled WebAssembly module (there is no wasm toolchain among the dependencies):
-// (import "env" "mem" memory), (export "gemm" (func (param i32 x 10)))
+// (import "env" "mem" memory), (export "gemm" (func (param i32 x 13)))
 // the loop nest r (step 4) > o (step 4) > i (step 1) with 8 f64x2 accumulators: C[r..r+3, o..o+3].
 
 let cached: Uint8Array | undefined;
@@ -71,10 +78,10 @@ function kernelBytes(): Uint8Array {
   if (cached) return cached;
   const I32 = 0x7f;
   const V128 = 0x7b;
-  // Parameters 0-9, then locals: i32 r, o, i, pa (4 row pointers), pb, pc; v128 acc (8), b0, b1, x.
-  const [A, SAR, SAI, B, LDB, C, LDC, M, N, K] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  const [R, O, I, PA, PB, PC] = [10, 11, 12, 13, 17, 18];
-  const [ACC, B0, B1, X] = [19, 27, 28, 29];
+  // Parameters 0-12, then locals: i32 r, o, i, pa (4 row pointers), pb, pc; v128 acc (8), b0, b1, x.
+  const [A, SAR, SAI, B, LDB, C, LDC, M, N, K, RES, LDR, BIAS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+  const [R, O, I, PA, PB, PC] = [13, 14, 15, 16, 20, 21];
+  const [ACC, B0, B1, X] = [22, 30, 31, 32];
   const i32Locals = 9;
   const v128Locals = 11;
 
@@ -88,15 +95,20 @@ function kernelBytes(): Uint8Array {
   const load = (offset: number) => simd(0x00, 3, ...uleb(offset)); // v128.load align=8
   const store = (offset: number) => simd(0x0b, 3, ...uleb(offset)); // v128.store
   const loadSplat = simd(0x0a, 3, 0); // v128.load64_splat
-  const zero = simd(0x0c, ...new Array<number>(16).fill(0)); // v128.const 0
   const fadd = simd(240), fmul = simd(242); // f64x2.add, f64x2.mul
 
   const code: number[] = [];
   const emit = (...parts: number[][]) => parts.forEach((p) => code.push(...p));
-  for (const p of [A, SAR, SAI, B, LDB, C, LDC]) emit(get(p), i32(3), shl, set(p)); // elements -> bytes
+  for (const p of [A, SAR, SAI, B, LDB, C, LDC, RES, LDR, BIAS]) emit(get(p), i32(3), shl, set(p)); // elements -> bytes
   emit(i32(0), set(R), loop);
   emit(i32(0), set(O), loop);
-  for (let j = 0; j < 8; j++) emit(zero, set(ACC + j));
+  // acc = R[r + j, o..o+3] + bias[o..o+3] (b0, b1 and pc serve as scratch before the k loop)
+  emit(get(BIAS), get(O), i32(3), shl, add, tee(PB), load(0), set(B0), get(PB), load(16), set(B1));
+  emit(get(RES), get(R), get(LDR), mul, add, get(O), i32(3), shl, add, set(PC));
+  for (let j = 0; j < 4; j++) {
+    emit(get(PC), load(0), get(B0), fadd, set(ACC + 2 * j), get(PC), load(16), get(B1), fadd, set(ACC + 2 * j + 1));
+    emit(get(PC), get(LDR), add, set(PC));
+  }
   emit(get(A), get(R), get(SAR), mul, add, tee(PA), get(SAR), add, tee(PA + 1), get(SAR), add, tee(PA + 2), get(SAR), add, set(PA + 3));
   emit(get(B), get(O), i32(3), shl, add, set(PB));
   emit(i32(0), set(I), loop);
@@ -121,7 +133,7 @@ function kernelBytes(): Uint8Array {
   const body = [...vec([[...uleb(i32Locals), I32], [...uleb(v128Locals), V128]]), ...code];
   cached = new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec(new Array<number[]>(10).fill([I32])), 0x00]])),
+    ...section(1, vec([[0x60, ...vec(new Array<number[]>(13).fill([I32])), 0x00]])),
     ...section(2, vec([[...name('env'), ...name('mem'), 0x02, 0x00, 0x01]])),
     ...section(3, vec([[0x00]])),
     ...section(7, vec([[...name('gemm'), 0x00, 0x00]])),

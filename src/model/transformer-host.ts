@@ -8,7 +8,7 @@
  *     h = x[..., inPerm];  s = h W_i + b_i
  *     per block:  a = LN1(s);  q, k, v = a W_attn + b_attn  (columns [q | k | v], head h at h*hd..)
  *                 o = causal softmax(q k^T / sqrt(hd)) v per head;  s += o W_proj + b_proj
- *                 m = LN2(s);  s += gelu(m W0 + b0) W1 + b1            (tanh GELU)
+ *                 m = LN2(s);  s += gelu(m W0 + b0) W1 + b1   (tanh GELU, as x sigmoid(2y))
  *     z = LN_f(s) W_f + b_f;  original output outPerm[q] = z[q]
  *
  * with each LN the identity unless `layerNorm` (the reference defines its LayerNorms and never
@@ -17,9 +17,11 @@
  * Layout: activations are token-major [rows, width] with rows = n * T (token t of sequence r is
  * row r * T + t) and row lengths padded to multiples of 4 for the kernel (transformer-gemm.ts),
  * all in one WebAssembly memory. Every product of a linear layer is one strided-kernel call on
- * them: forward x W, weight gradient x^T dz (x read transposed through strides), input gradient
- * dz W^T (W^T copied once per step: it is small). Attention with T = 3 is a few dot products per
- * sequence and is written out directly.
+ * them, bias and residual included: forward x W, weight gradient x^T dz (x read transposed
+ * through strides), input gradient dz W^T (W^T copied once per step: it is small); one
+ * position's rows are the same call with a stride of T rows. Attention with T = 3 is a few dot
+ * products per sequence and is written out directly. Speed (a step of the in-context run is
+ * about 14 million multiply-adds): `node dist/bench/transformer-step.js`.
  */
 import { gemmMemory, pad4, type StridedGemm } from './transformer-gemm.js';
 import { checkTransformerShape, numel, transformerTensorShapes, type TransformerShape } from './transformer-shape.js';
@@ -43,6 +45,32 @@ export interface TransformerLoss {
 const LN_EPS = 1e-5; // PyTorch's LayerNorm default
 const GELU_C = Math.sqrt(2 / Math.PI);
 
+// Tables and constants of `geluExp`.
+const EXP_POW2 = Float64Array.from({ length: 257 }, (_, i) => 2 ** (i - 128));
+const EXP_FRAC = Float64Array.from({ length: 64 }, (_, j) => 2 ** (j / 64));
+const EXP_SCALE = 64 / Math.LN2;
+const EXP_STEP_HI = Math.fround(Math.LN2 / 64); // 24 bits: k * EXP_STEP_HI is exact
+const EXP_STEP_LO = Math.LN2 / 64 - EXP_STEP_HI;
+const ROUND = 6755399441055744; // 1.5 * 2^52: adding and subtracting it rounds to an integer
+
+/**
+ * exp(x) for GELU, about 2.4x faster than Math.exp in V8 (GELU's exponentials were a third of a
+ * step). x = (k / 64) ln 2 + r with |r| <= ln 2 / 128, so exp(x) = 2^(k >> 6) 2^((k & 63) / 64) e^r
+ * with e^r from its Taylor polynomial to r^5 (remainder below 1e-16). Relative error below 1e-14
+ * (test/transformer-math.test.ts); x is clamped to [-80, 80], beyond which GELU is 0 or x to
+ * float64 precision anyway.
+ *
+ *     geluExp(1)  // 2.718281828459045
+ */
+export function geluExp(x: number): number {
+  x = x > 80 ? 80 : x < -80 ? -80 : x;
+  const kf = x * EXP_SCALE + ROUND - ROUND;
+  const r = x - kf * EXP_STEP_HI - kf * EXP_STEP_LO;
+  const k = kf | 0;
+  const p = 1 + r * (1 + r * (0.5 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120)))));
+  return p * EXP_FRAC[k & 63] * EXP_POW2[(k >> 6) + 128];
+}
+
 /** A linear layer's float64 copies in the memory: W [nIn, ldW] and W^T [nOut, ldT]. */
 interface Lin {
   readonly name: string; // tensor prefix, e.g. 'blocks.0.attn.l_proj.linear'
@@ -52,6 +80,7 @@ interface Lin {
   readonly ldW: number;
   readonly wT: number;
   readonly ldT: number;
+  readonly bias: number; // [ldW], padding 0
 }
 
 /** A LayerNorm's saved statistics: normalised input [rows, ld] (memory offset) and 1/sd per row. */
@@ -71,7 +100,7 @@ interface BlockBufs {
   readonly sMid: number;
   readonly m: number;
   readonly u: number; // MLP pre-activation
-  readonly th: Float64Array; // tanh inside GELU, [rows, ldM]
+  readonly sig: Float64Array; // sigmoid(2 y) inside GELU, [rows, ldM]
   readonly g: number; // gelu(u)
   readonly ln1: Norm;
   readonly ln2: Norm;
@@ -97,19 +126,24 @@ export class HostTransformer {
   private readonly f: number;
   private readonly lnF: Norm;
   private readonly z: number;
-  private readonly tmp: number;
   private readonly dz: number;
   private readonly ds: number;
   private readonly dd: number; // [rows, ldE] scratch: dm, d(attention out), da
   private readonly du: number;
   private readonly dqkv: number;
   private readonly dW: number;
+  private readonly db: number; // [4, widest row]: bias gradients (4 equal rows, the kernel's tile)
+  private readonly zeros: number; // a zero row as wide as any: "no residual", "no bias"
+  private readonly ones: number; // [rows]: A for column sums
   private readonly lIn: Lin;
   private readonly lOut: Lin;
   private readonly lins: Lin[];
   private readonly outInv: Int32Array;
   private readonly perSum: Float64Array;
   private readonly dp: Float64Array; // [T] attention backward scratch
+  /** Every position 0..T-1, and those the loss reads (the only ones the last block must finish). */
+  private readonly allPos: Int32Array;
+  private readonly livePos: Int32Array;
   private readonly names: string[];
   private readonly sizes: number[];
 
@@ -130,7 +164,8 @@ export class HostTransformer {
     this.ldQ = pad4(3 * E);
     this.ldM = pad4(M);
     this.ldOut = pad4(outDim);
-    const rows = pad4(maxRows * T);
+    // pad4(maxRows) * T rows: a kernel call over one position's rows (stride T) may run to row pad4(n) * T - 1.
+    const rows = pad4(maxRows) * T;
     let top = 0;
     const alloc = (floats: number) => {
       const off = top;
@@ -141,9 +176,9 @@ export class HostTransformer {
     const lin = (name: string, nIn: number, nOut: number): Lin => {
       const ldW = pad4(nOut);
       const ldT = pad4(nIn);
-      return { name, nIn, nOut, w: alloc(pad4(nIn) * ldW), ldW, wT: alloc(pad4(nOut) * ldT), ldT };
+      return { name, nIn, nOut, w: alloc(pad4(nIn) * ldW), ldW, wT: alloc(pad4(nOut) * ldT), ldT, bias: alloc(ldW) };
     };
-    const norm = (name: string): Norm => ({ name, xhat: layerNorm ? act(this.ldE) : -1, rstd: new Float64Array(layerNorm ? maxRows * T : 0) });
+    const norm = (name: string): Norm => ({ name, xhat: layerNorm ? act(this.ldE) : -1, rstd: new Float64Array(layerNorm ? rows : 0) });
     this.x0 = act(this.ldIn);
     this.lIn = lin('l_i.linear', inDim, E);
     this.blocks = [];
@@ -160,7 +195,7 @@ export class HostTransformer {
         sMid,
         m: layerNorm ? act(this.ldE) : sMid,
         u: act(this.ldM),
-        th: new Float64Array(rows * this.ldM),
+        sig: new Float64Array(rows * this.ldM),
         g: act(this.ldM),
         ln1: norm(`${p}ln_1`),
         ln2: norm(`${p}ln_2`),
@@ -175,21 +210,27 @@ export class HostTransformer {
     this.f = layerNorm ? act(this.ldE) : this.sFinal;
     this.lOut = lin('l_f.linear', E, outDim);
     this.z = act(this.ldOut);
-    this.tmp = act(this.ldE);
     this.dz = act(this.ldOut);
     this.ds = act(this.ldE);
     this.dd = act(this.ldE);
     this.du = act(this.ldM);
     this.dqkv = act(this.ldQ);
     this.dW = alloc(Math.max(this.ldIn * this.ldE, this.ldE * this.ldQ, this.ldE * this.ldM, this.ldM * this.ldE, this.ldE * this.ldOut));
+    const widest = Math.max(this.ldIn, this.ldE, this.ldQ, this.ldM, this.ldOut);
+    this.db = alloc(4 * widest);
+    this.zeros = alloc(widest);
+    this.ones = alloc(rows);
     this.lins = [this.lIn, ...this.blocks.flatMap((k) => [k.attn, k.proj, k.mlp0, k.mlp1]), this.lOut];
     const { mem, gemm, simd } = gemmMemory(top);
     this.mem = mem;
+    mem.fill(1, this.ones, this.ones + rows);
     this.gemm = gemm;
     this.simd = simd;
     this.outInv = new Int32Array(outDim);
     this.perSum = new Float64Array(scored.length);
     this.dp = new Float64Array(T);
+    this.allPos = Int32Array.from({ length: T }, (_, t) => t);
+    this.livePos = Int32Array.from(new Set(scored.map(([t]) => t))).sort();
     const shapes = transformerTensorShapes(shape);
     this.names = shapes.map(([name]) => name);
     this.sizes = shapes.map(([, dims]) => numel(dims));
@@ -209,20 +250,20 @@ export class HostTransformer {
     grads?: Map<string, Float64Array>,
   ): TransformerLoss {
     const n = rows ? rows.length : split.n;
-    this.checkParams(params);
+    this.checkInputs(params, inPerm, outPerm);
     for (let q = 0; q < outPerm.length; q++) this.outInv[outPerm[q]] = q;
     this.perSum.fill(0);
     if (grads) {
       if (n > this.maxRows) throw new RangeError(`HostTransformer: ${n} sequences with gradients, buffers hold ${this.maxRows}`);
       this.copyWeights(params, true);
-      this.forward(params, inPerm, split, rows, 0, n);
+      this.forward(params, inPerm, split, rows, 0, n, true);
       this.lossAndOutputGrad(split, rows, 0, n, n);
       this.backward(params, n, grads);
     } else {
       this.copyWeights(params, false);
       for (let start = 0; start < n; start += this.maxRows) {
         const count = Math.min(this.maxRows, n - start);
-        this.forward(params, inPerm, split, rows, start, count);
+        this.forward(params, inPerm, split, rows, start, count, true);
         this.lossAndOutputGrad(split, rows, start, count, 0);
       }
     }
@@ -239,12 +280,12 @@ export class HostTransformer {
   predict(params: ReadonlyMap<string, Float32Array>, inPerm: Int32Array, outPerm: Int32Array, split: Pick<TransformerSplit, 'n' | 'x'>, rows?: Int32Array): Float64Array {
     const { outDim, seqLen: T } = this.shape;
     const n = rows ? rows.length : split.n;
-    this.checkParams(params);
+    this.checkInputs(params, inPerm, outPerm);
     this.copyWeights(params, false);
     const out = new Float64Array(n * T * outDim);
     for (let start = 0; start < n; start += this.maxRows) {
       const count = Math.min(this.maxRows, n - start);
-      this.forward(params, inPerm, split, rows, start, count);
+      this.forward(params, inPerm, split, rows, start, count, false);
       for (let i = 0; i < count * T; i++) {
         for (let q = 0; q < outDim; q++) out[(start * T + i) * outDim + outPerm[q]] = this.mem[this.z + i * this.ldOut + q];
       }
@@ -252,38 +293,56 @@ export class HostTransformer {
     return out;
   }
 
-  private checkParams(params: ReadonlyMap<string, Float32Array>): void {
+  private checkInputs(params: ReadonlyMap<string, Float32Array>, inPerm: Int32Array, outPerm: Int32Array): void {
+    if (inPerm.length !== this.shape.inDim || outPerm.length !== this.shape.outDim) {
+      throw new RangeError(`HostTransformer: permutations of ${inPerm.length} and ${outPerm.length} entries, expected ${this.shape.inDim} and ${this.shape.outDim}`);
+    }
     for (let i = 0; i < this.names.length; i++) {
       const t = params.get(this.names[i]);
       if (!t || t.length !== this.sizes[i]) throw new RangeError(`HostTransformer: tensor ${this.names[i]} ${t ? `has ${t.length} entries, expected ${this.sizes[i]}` : 'is missing'}`);
     }
   }
 
-  /** W into its padded float64 copy (padding stays 0), and W^T when a backward pass follows. */
+  /** W and b into their padded float64 copies (padding stays 0), and W^T when a backward pass follows. */
   private copyWeights(params: ReadonlyMap<string, Float32Array>, transposed: boolean): void {
     const mem = this.mem;
     for (const l of this.lins) {
       const W = params.get(`${l.name}.weight`)!;
       const { nIn, nOut, w, ldW, wT, ldT } = l;
       for (let i = 0; i < nIn; i++) for (let o = 0; o < nOut; o++) mem[w + i * ldW + o] = W[i * nOut + o];
+      const b = params.get(`${l.name}.bias`)!;
+      for (let o = 0; o < nOut; o++) mem[l.bias + o] = b[o];
       if (transposed) for (let i = 0; i < nIn; i++) for (let o = 0; o < nOut; o++) mem[wT + o * ldT + i] = W[i * nOut + o];
     }
   }
 
-  /** C = A W + b over `tokens` rows (A [rows, ldA]); C's padding columns come out 0. */
-  private linear(l: Lin, bias: Float32Array, a: number, ldA: number, c: number, ldC: number, tokens: number): void {
-    this.gemm(a, ldA, 1, l.w, l.ldW, c, ldC, pad4(tokens), l.ldW, l.nIn);
-    const mem = this.mem;
-    for (let r = 0; r < tokens; r++) {
-      const row = c + r * ldC;
-      for (let o = 0; o < l.nOut; o++) mem[row + o] += bias[o];
+  /**
+   * C = R + A W + b on the rows of sequences 0..count-1 at positions `pos` (A [rows, ldA]; R a
+   * residual [rows, ldR], none by default). All positions: one call over contiguous rows; some: one
+   * call per position, its rows T apart. C's padding columns come out 0.
+   */
+  private linear(l: Lin, a: number, ldA: number, c: number, ldC: number, count: number, pos: Int32Array, res = this.zeros, ldR = 0): void {
+    const T = this.shape.seqLen;
+    if (pos.length === T) {
+      this.gemm(a, ldA, 1, l.w, l.ldW, c, ldC, pad4(count * T), l.ldW, l.nIn, res, ldR, l.bias);
+      return;
+    }
+    for (let j = 0; j < pos.length; j++) {
+      const t = pos[j];
+      this.gemm(a + t * ldA, T * ldA, 1, l.w, l.ldW, c + t * ldC, T * ldC, pad4(count), l.ldW, l.nIn, res + t * ldR, T * ldR, l.bias);
     }
   }
 
-  private forward(params: ReadonlyMap<string, Float32Array>, inPerm: Int32Array, split: Pick<TransformerSplit, 'x'>, rows: Int32Array | undefined, start: number, count: number): void {
-    const { inDim, embed: E, mlpHidden: M, seqLen: T, layerNorm } = this.shape;
-    const { mem, ldIn, ldE, ldM } = this;
-    const tokens = count * T;
+  /**
+   * The pass over sequences start..start+count-1 (of `rows`). With `trim`, the last block's
+   * attention output, MLP, ln_f and l_f run only at the positions the loss reads: the other
+   * positions' keys and values still feed later positions, but nothing else of theirs reaches the
+   * loss (in the in-context task one token in three: about an eighth of a step's arithmetic).
+   */
+  private forward(params: ReadonlyMap<string, Float32Array>, inPerm: Int32Array, split: Pick<TransformerSplit, 'x'>, rows: Int32Array | undefined, start: number, count: number, trim: boolean): void {
+    const { inDim, mlpHidden: M, seqLen: T, layerNorm } = this.shape;
+    const { mem, ldIn, ldE, ldM, allPos } = this;
+    const endPos = trim ? this.livePos : allPos;
     for (let r = 0; r < count; r++) {
       const src = (rows ? rows[start + r] : start + r) * T * inDim;
       for (let t = 0; t < T; t++) {
@@ -292,41 +351,45 @@ export class HostTransformer {
       }
     }
     const first = this.blocks.length ? this.blocks[0].sIn : this.sFinal;
-    this.linear(this.lIn, params.get('l_i.linear.bias')!, this.x0, ldIn, first, ldE, tokens);
+    this.linear(this.lIn, this.x0, ldIn, first, ldE, count, allPos);
     for (let b = 0; b < this.blocks.length; b++) {
       const k = this.blocks[b];
-      if (layerNorm) this.layerNorm(k.ln1, params, k.sIn, k.a, tokens);
-      this.linear(k.attn, params.get(`${k.attn.name}.bias`)!, k.a, ldE, k.qkv, this.ldQ, tokens);
-      this.attention(k, count);
-      this.linear(k.proj, params.get(`${k.proj.name}.bias`)!, k.o, ldE, this.tmp, ldE, tokens);
-      for (let r = 0; r < tokens; r++) for (let c = 0; c < E; c++) mem[k.sMid + r * ldE + c] = mem[k.sIn + r * ldE + c] + mem[this.tmp + r * ldE + c];
-      if (layerNorm) this.layerNorm(k.ln2, params, k.sMid, k.m, tokens);
-      this.linear(k.mlp0, params.get(`${k.mlp0.name}.bias`)!, k.m, ldE, k.u, ldM, tokens);
-      const th = k.th;
-      for (let r = 0; r < tokens; r++) {
-        for (let c = 0; c < M; c++) {
-          const i = r * ldM + c;
-          const x = mem[k.u + i];
-          const t = Math.tanh(GELU_C * (x + 0.044715 * x * x * x));
-          th[i] = t;
-          mem[k.g + i] = 0.5 * x * (1 + t);
+      const pos = b === this.blocks.length - 1 ? endPos : allPos;
+      if (layerNorm) this.layerNorm(k.ln1, params, k.sIn, k.a, count, allPos);
+      this.linear(k.attn, k.a, ldE, k.qkv, this.ldQ, count, allPos);
+      this.attention(k, count, pos);
+      this.linear(k.proj, k.o, ldE, k.sMid, ldE, count, pos, k.sIn, ldE);
+      if (layerNorm) this.layerNorm(k.ln2, params, k.sMid, k.m, count, pos);
+      this.linear(k.mlp0, k.m, ldE, k.u, ldM, count, pos);
+      // 0.5 x (1 + tanh(y)) = x sigmoid(2 y): one exponential, and the sigmoid serves the backward pass.
+      const sg = k.sig;
+      for (let s = 0; s < count; s++) {
+        for (let j = 0; j < pos.length; j++) {
+          const row = (s * T + pos[j]) * ldM;
+          for (let c = 0; c < M; c++) {
+            const i = row + c;
+            const x = mem[k.u + i];
+            const sig = 1 / (1 + geluExp(-2 * GELU_C * (x + 0.044715 * x * x * x)));
+            sg[i] = sig;
+            mem[k.g + i] = x * sig;
+          }
         }
       }
-      this.linear(k.mlp1, params.get(`${k.mlp1.name}.bias`)!, k.g, ldM, this.tmp, ldE, tokens);
       const next = b + 1 < this.blocks.length ? this.blocks[b + 1].sIn : this.sFinal;
-      for (let r = 0; r < tokens; r++) for (let c = 0; c < E; c++) mem[next + r * ldE + c] = mem[k.sMid + r * ldE + c] + mem[this.tmp + r * ldE + c];
+      this.linear(k.mlp1, k.g, ldM, next, ldE, count, pos, k.sMid, ldE);
     }
-    if (layerNorm) this.layerNorm(this.lnF, params, this.sFinal, this.f, tokens);
-    this.linear(this.lOut, params.get('l_f.linear.bias')!, this.f, ldE, this.z, this.ldOut, tokens);
+    if (layerNorm) this.layerNorm(this.lnF, params, this.sFinal, this.f, count, endPos);
+    this.linear(this.lOut, this.f, ldE, this.z, this.ldOut, count, endPos);
   }
 
-  /** y = (x - mean) / sqrt(var + eps) * gain + bias per token (biased variance, as PyTorch). */
-  private layerNorm(ln: Norm, params: ReadonlyMap<string, Float32Array>, x: number, y: number, tokens: number): void {
-    const E = this.shape.embed;
+  /** y = (x - mean) / sqrt(var + eps) * gain + bias per token at `pos` (biased variance, as PyTorch). */
+  private layerNorm(ln: Norm, params: ReadonlyMap<string, Float32Array>, x: number, y: number, count: number, pos: Int32Array): void {
+    const { embed: E, seqLen: T } = this.shape;
     const { mem, ldE } = this;
     const gain = params.get(`${ln.name}.weight`)!;
     const bias = params.get(`${ln.name}.bias`)!;
-    for (let r = 0; r < tokens; r++) {
+    for (let tok = 0; tok < count * pos.length; tok++) {
+      const r = Math.floor(tok / pos.length) * T + pos[tok % pos.length];
       const xr = x + r * ldE;
       let mean = 0;
       for (let c = 0; c < E; c++) mean += mem[xr + c];
@@ -343,8 +406,8 @@ export class HostTransformer {
     }
   }
 
-  /** Causal softmax attention per sequence and head: probabilities into k.probs, outputs into k.o. */
-  private attention(k: BlockBufs, count: number): void {
+  /** Causal softmax attention per sequence and head at query positions `pos`: probabilities into k.probs, outputs into k.o. */
+  private attention(k: BlockBufs, count: number, pos: Int32Array): void {
     const { embed: E, heads: H, seqLen: T } = this.shape;
     const { mem, ldQ, ldE } = this;
     const hd = E / H;
@@ -352,7 +415,8 @@ export class HostTransformer {
     const p = k.probs;
     for (let s = 0; s < count; s++) {
       for (let h = 0; h < H; h++) {
-        for (let t = 0; t < T; t++) {
+        for (let j = 0; j < pos.length; j++) {
+          const t = pos[j];
           const q = k.qkv + (s * T + t) * ldQ + h * hd;
           const pt = ((s * H + h) * T + t) * T;
           let max = -Infinity;
@@ -397,10 +461,10 @@ export class HostTransformer {
     }
   }
 
+  /** The backward pass of a trimmed forward pass over n sequences (see `forward`). */
   private backward(params: ReadonlyMap<string, Float32Array>, n: number, grads: Map<string, Float64Array>): void {
     const { mlpHidden: M, seqLen: T, layerNorm } = this.shape;
-    const { mem, ldE, ldM, ds, dd, du } = this;
-    const tokens = n * T;
+    const { mem, ldE, ldM, ds, dd, du, allPos, livePos } = this;
     const grad = (name: string) => {
       const g = grads.get(name);
       if (!g) throw new RangeError(`HostTransformer: no gradient buffer for ${name}`);
@@ -409,75 +473,99 @@ export class HostTransformer {
     if (!layerNorm) {
       for (const name of this.names) if (/(^|\.)ln_(1|2|f)\./.test(name)) grad(name).fill(0);
     }
-    // Output layer: dz -> d(final stream) in ds.
-    this.linearBackward(this.lOut, this.f, ldE, this.dz, this.ldOut, layerNorm ? dd : ds, tokens, grad);
-    if (layerNorm) {
-      mem.fill(0, ds, ds + tokens * ldE);
-      this.layerNormBackward(this.lnF, params, dd, ds, tokens, grad);
-    }
+    // Output layer: dz -> d(final stream) in ds, 0 at the positions the loss does not read.
+    const trimmed = livePos.length < T;
+    if (trimmed || layerNorm) mem.fill(0, ds, ds + n * T * ldE);
+    this.linearBackward(this.lOut, this.f, ldE, this.dz, this.ldOut, layerNorm ? dd : ds, n, livePos, grad, trimmed);
+    if (layerNorm) this.layerNormBackward(this.lnF, params, dd, ds, n, livePos, grad);
     for (let b = this.blocks.length - 1; b >= 0; b--) {
       const k = this.blocks[b];
+      const pos = b === this.blocks.length - 1 ? livePos : allPos;
       // MLP: s_out = s_mid + gelu(m W0 + b0) W1 + b1.
-      this.linearBackward(k.mlp1, k.g, ldM, ds, ldE, du, tokens, grad);
-      const th = k.th;
-      for (let r = 0; r < tokens; r++) {
-        for (let c = 0; c < M; c++) {
-          const i = r * ldM + c;
-          const x = mem[k.u + i];
-          const t = th[i];
-          mem[du + i] *= 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * GELU_C * (1 + 3 * 0.044715 * x * x);
+      this.linearBackward(k.mlp1, k.g, ldM, ds, ldE, du, n, pos, grad);
+      // gelu'(x) = s + 2 x s (1 - s) sqrt(2/pi) (1 + 3 * 0.044715 x^2), s = sigmoid(2 y).
+      const sg = k.sig;
+      for (let s = 0; s < n; s++) {
+        for (let j = 0; j < pos.length; j++) {
+          const row = (s * T + pos[j]) * ldM;
+          for (let c = 0; c < M; c++) {
+            const i = row + c;
+            const x = mem[k.u + i];
+            const sig = sg[i];
+            mem[du + i] *= sig + 2 * x * sig * (1 - sig) * GELU_C * (1 + 3 * 0.044715 * x * x);
+          }
         }
       }
-      this.addInputGrad(k.mlp0, k.m, du, ldM, tokens, grad, layerNorm ? k.ln2 : undefined, params);
-      // Attention: s_mid = s_in + attn(a) W_proj + b_proj.
-      this.linearBackward(k.proj, k.o, ldE, ds, ldE, dd, tokens, grad);
-      this.attentionBackward(k, n);
-      this.addInputGrad(k.attn, k.a, this.dqkv, this.ldQ, tokens, grad, layerNorm ? k.ln1 : undefined, params);
+      this.addInputGrad(k.mlp0, k.m, du, ldM, n, pos, grad, layerNorm ? k.ln2 : undefined, params);
+      // Attention: s_mid = s_in + attn(a) W_proj + b_proj; keys and values at every position.
+      this.linearBackward(k.proj, k.o, ldE, ds, ldE, dd, n, pos, grad);
+      this.attentionBackward(k, n, pos);
+      this.addInputGrad(k.attn, k.a, this.dqkv, this.ldQ, n, allPos, grad, layerNorm ? k.ln1 : undefined, params);
     }
-    this.linearBackward(this.lIn, this.x0, this.ldIn, ds, ldE, -1, tokens, grad);
+    this.linearBackward(this.lIn, this.x0, this.ldIn, ds, ldE, -1, n, allPos, grad);
   }
 
   /**
-   * For C = A W + b with dC known: writes the gradients of W and b, and dA = dC W^T into `dA`
-   * (skipped when dA < 0).
+   * For C = A W + b at positions `pos` (as `linear`) with dC known: writes the gradients of W and
+   * b (sums over those rows), and dA = dC W^T at those rows into `dA` (added to it with
+   * `accumulate`; skipped when dA < 0).
    */
-  private linearBackward(l: Lin, a: number, ldA: number, dC: number, ldC: number, dA: number, tokens: number, grad: (name: string) => Float64Array): void {
-    const { mem, dW } = this;
-    const { nIn, nOut, ldW } = l;
-    this.gemm(a, 1, ldA, dC, ldC, dW, ldW, pad4(nIn), ldW, tokens);
+  private linearBackward(l: Lin, a: number, ldA: number, dC: number, ldC: number, dA: number, count: number, pos: Int32Array, grad: (name: string) => Float64Array, accumulate = false): void {
+    const T = this.shape.seqLen;
+    const { mem, dW, db, zeros, ones } = this;
+    const { nIn, nOut, ldW, ldT } = l;
+    if (pos.length === T) {
+      this.gemm(a, 1, ldA, dC, ldC, dW, ldW, pad4(nIn), ldW, count * T, zeros, 0, zeros);
+      this.gemm(ones, 0, 1, dC, ldC, db, ldW, 4, ldW, count * T, zeros, 0, zeros);
+    } else {
+      // One position's rows at a time, the later ones added to the earlier ones' sums.
+      for (let j = 0; j < pos.length; j++) {
+        const t = pos[j];
+        const [rW, rb, ld] = j === 0 ? [zeros, zeros, 0] : [dW, db, ldW];
+        this.gemm(a + t * ldA, 1, T * ldA, dC + t * ldC, T * ldC, dW, ldW, pad4(nIn), ldW, count, rW, ld, zeros);
+        this.gemm(ones, 0, 1, dC + t * ldC, T * ldC, db, ldW, 4, ldW, count, rb, ld, zeros);
+      }
+    }
     const gW = grad(`${l.name}.weight`);
     for (let i = 0; i < nIn; i++) for (let o = 0; o < nOut; o++) gW[i * nOut + o] = mem[dW + i * ldW + o];
     const gb = grad(`${l.name}.bias`);
-    gb.fill(0);
-    for (let r = 0; r < tokens; r++) for (let o = 0; o < nOut; o++) gb[o] += mem[dC + r * ldC + o];
-    if (dA >= 0) this.gemm(dC, ldC, 1, l.wT, l.ldT, dA, l.ldT, pad4(tokens), l.ldT, nOut);
+    for (let o = 0; o < nOut; o++) gb[o] = mem[db + o];
+    if (dA < 0) return;
+    if (pos.length === T) {
+      this.gemm(dC, ldC, 1, l.wT, ldT, dA, ldT, pad4(count * T), ldT, nOut, accumulate ? dA : zeros, accumulate ? ldT : 0, zeros);
+      return;
+    }
+    for (let j = 0; j < pos.length; j++) {
+      const t = pos[j];
+      const at = dA + t * ldT;
+      this.gemm(dC + t * ldC, T * ldC, 1, l.wT, ldT, at, T * ldT, pad4(count), ldT, nOut, accumulate ? at : zeros, accumulate ? T * ldT : 0, zeros);
+    }
   }
 
   /**
-   * A block's sub-layer input side: with C = LN(s) W + b and dC known, the W and b gradients, and
-   * d s += LN's backward of dC W^T (LN the identity without `norm`).
+   * A block's sub-layer input side: with C = LN(s) W + b and dC known (at `pos`), the W and b
+   * gradients, and d s += LN's backward of dC W^T (LN the identity without `norm`).
    */
-  private addInputGrad(l: Lin, a: number, dC: number, ldC: number, tokens: number, grad: (name: string) => Float64Array, norm: Norm | undefined, params: ReadonlyMap<string, Float32Array>): void {
-    const { mem, ldE, ds, dd } = this;
-    const E = this.shape.embed;
-    this.linearBackward(l, a, ldE, dC, ldC, dd, tokens, grad);
-    if (norm) {
-      this.layerNormBackward(norm, params, dd, ds, tokens, grad);
+  private addInputGrad(l: Lin, a: number, dC: number, ldC: number, count: number, pos: Int32Array, grad: (name: string) => Float64Array, norm: Norm | undefined, params: ReadonlyMap<string, Float32Array>): void {
+    if (!norm) {
+      this.linearBackward(l, a, this.ldE, dC, ldC, this.ds, count, pos, grad, true);
       return;
     }
-    for (let r = 0; r < tokens; r++) for (let c = 0; c < E; c++) mem[ds + r * ldE + c] += mem[dd + r * ldE + c];
+    this.linearBackward(l, a, this.ldE, dC, ldC, this.dd, count, pos, grad);
+    this.layerNormBackward(norm, params, this.dd, this.ds, count, pos, grad);
   }
 
-  /** Given dy (memory [rows, ldE]), adds dx into `dx` and writes the gain and bias gradients. */
-  private layerNormBackward(ln: Norm, params: ReadonlyMap<string, Float32Array>, dy: number, dx: number, tokens: number, grad: (name: string) => Float64Array): void {
-    const E = this.shape.embed;
+  /** Given dy (memory [rows, ldE]) at `pos`, adds dx there into `dx` and writes the gain and bias gradients. */
+  private layerNormBackward(ln: Norm, params: ReadonlyMap<string, Float32Array>, dy: number, dx: number, count: number, pos: Int32Array, grad: (name: string) => Float64Array): void {
+    const { embed: E, seqLen: T } = this.shape;
     const { mem, ldE } = this;
     const gain = params.get(`${ln.name}.weight`)!;
     const gG = grad(`${ln.name}.weight`);
     const gB = grad(`${ln.name}.bias`);
     gG.fill(0);
     gB.fill(0);
-    for (let r = 0; r < tokens; r++) {
+    for (let tok = 0; tok < count * pos.length; tok++) {
+      const r = Math.floor(tok / pos.length) * T + pos[tok % pos.length];
       const yr = dy + r * ldE;
       const hr = ln.xhat + r * ldE;
       let m1 = 0;
@@ -498,8 +586,8 @@ export class HostTransformer {
     }
   }
 
-  /** From d(attention output) in `dd` to d(q, k, v) in `dqkv`. */
-  private attentionBackward(k: BlockBufs, count: number): void {
+  /** From d(attention output) in `dd` at query positions `pos` to d(q, k, v) in `dqkv`. */
+  private attentionBackward(k: BlockBufs, count: number, pos: Int32Array): void {
     const { embed: E, heads: H, seqLen: T } = this.shape;
     const { mem, ldQ, ldE, dd, dqkv } = this;
     const hd = E / H;
@@ -509,7 +597,8 @@ export class HostTransformer {
     for (let r = 0; r < count * T; r++) mem.fill(0, dqkv + r * ldQ, dqkv + r * ldQ + 3 * E);
     for (let s = 0; s < count; s++) {
       for (let h = 0; h < H; h++) {
-        for (let t = 0; t < T; t++) {
+        for (let j = 0; j < pos.length; j++) {
+          const t = pos[j];
           const pt = ((s * H + h) * T + t) * T;
           const dO = dd + (s * T + t) * ldE + h * hd;
           let dot = 0;
