@@ -5,7 +5,7 @@
 import { Command } from 'commander';
 import { selectBackend } from '../backend.js';
 import type { NetworkGraph } from '../bimt/graph.js';
-import type { Evaluation } from '../tasks/task.js';
+import type { TaskEvaluation } from '../train/evaluate.js';
 import { fmt } from '../train/progress.js';
 import { backendOption, parseNonNegative, parseStep, TARGET_HELP } from './options.js';
 
@@ -17,17 +17,24 @@ export function pruneCommand(): Command {
     .option('--step <n>', 'the checkpoint of this step (with a run directory)', parseStep)
     .addOption(backendOption())
     .action(async (target: string, flags: { threshold?: number; step?: number; backend?: Parameters<typeof selectBackend>[0] }) => {
-      const [{ openCheckpoint }, { pruneAndSave }] = await Promise.all([import('../runs/open.js'), import('../train/prune-run.js')]);
+      const [{ openCheckpoint }, { pruneAndSave }, { scoredLabels }] = await Promise.all([
+        import('../runs/open.js'),
+        import('../train/prune-run.js'),
+        import('../tasks/sequence-loss.js'),
+      ]);
       const opened = openCheckpoint(target, flags.step);
       await selectBackend(flags.backend);
       const threshold = flags.threshold ?? opened.config.output.prune_threshold;
       const saved = pruneAndSave(opened, threshold);
-      process.stdout.write(pruneReport(opened.checkpoint.step, threshold, saved.graph, saved.before, saved.after));
+      const { targets } = opened.task;
+      const scored = targets.kind === 'sequence' ? scoredLabels(targets, opened.task.outputLabels) : [];
+      process.stdout.write(pruneReport(opened.checkpoint.step, threshold, saved.graph, saved.before, saved.after, scored));
       process.stdout.write(`wrote ${saved.checkpointFile}\n      ${saved.graphFile}\n`);
     });
 }
 
-export function pruneReport(step: number, threshold: number, g: NetworkGraph, before: Evaluation, after: Evaluation): string {
+/** `scored`: names of a sequence task's scored entries, whose test MSE is listed one by one. */
+export function pruneReport(step: number, threshold: number, g: NetworkGraph, before: TaskEvaluation, after: TaskEvaluation, scored: readonly string[] = []): string {
   const lines = [`pruned step ${step} at |w| <= ${threshold}`];
   lines.push(`  weights kept     ${g.weightsKept} / ${g.weightsTotal}`);
   // Out of each layer's width: g.layers lists only the alive hidden neurons.
@@ -42,5 +49,9 @@ export function pruneReport(step: number, threshold: number, g: NetworkGraph, be
     lines.push(`  train accuracy   ${f(before.trainAcc).padEnd(11)} ${f(after.trainAcc)}`);
     lines.push(`  test accuracy    ${f(before.testAcc).padEnd(11)} ${f(after.testAcc)}`);
   }
+  scored.forEach((name, j) => {
+    const at = (e: TaskEvaluation) => e.scoredLosses?.test[j] ?? null;
+    lines.push(`  ${`test MSE ${name}`.padEnd(17)}${f(at(before)).padEnd(11)} ${f(at(after))}`);
+  });
   return `${lines.join('\n')}\n`;
 }

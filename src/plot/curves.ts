@@ -25,6 +25,11 @@ export interface CurvesOptions {
   readonly phases?: readonly Phase[];
   /** The |w| above which metrics.csv counted a weight as kept (output.snapshot_threshold). */
   readonly threshold?: number;
+  /**
+   * Names of the per-output losses to draw in a panel of their own (a sequence task's scored
+   * entries, whose mean, the loss, hides the one that can be learnt under one that cannot).
+   */
+  readonly outputLosses?: readonly string[];
 }
 
 interface Series {
@@ -61,7 +66,7 @@ export function lambdaPhases(rows: readonly MetricsRow[]): Phase[] {
   return phases;
 }
 
-function panels(rows: readonly MetricsRow[], phases: readonly Phase[], threshold: number | undefined): Panel[] {
+function panels(rows: readonly MetricsRow[], phases: readonly Phase[], threshold: number | undefined, outputs: readonly string[]): Panel[] {
   const col = <K extends keyof MetricsRow>(k: K) => rows.map((r) => r[k]);
   const train = categorical(0);
   const test = categorical(1);
@@ -74,6 +79,16 @@ function panels(rows: readonly MetricsRow[], phases: readonly Phase[], threshold
       ],
     },
   ];
+  if (outputs.length > 0 && rows.some((r) => r.output_losses)) {
+    const per = (split: 'train' | 'test', j: number) => rows.map((r) => r.output_losses?.[split][j] ?? NaN);
+    out.push({
+      yLabel: 'MSE per output',
+      series: outputs.flatMap((name, j) => [
+        { name: `${name} train`, values: per('train', j), color: categorical(6 + j) },
+        { name: `${name} test`, values: per('test', j), color: categorical(6 + j), dashed: true },
+      ]),
+    });
+  }
   const acc = (k: 'train_acc' | 'test_acc') => rows.map((r) => r[k] ?? NaN);
   if (rows.some((r) => r.train_acc !== null || r.test_acc !== null)) {
     out.push({
@@ -191,7 +206,7 @@ export function curvesSvg(rows: readonly MetricsRow[], opts: CurvesOptions = {})
   const phaseRoom = phases.length ? (Math.max(...phaseRows) + 1) * (PHASE_FONT + 4) + 4 : 0;
   const top = (opts.title !== undefined ? 30 : 10) + phaseRoom;
 
-  const ps = panels(rows, phases, opts.threshold);
+  const ps = panels(rows, phases, opts.threshold, opts.outputLosses ?? []);
   const ys = ps.map((p) => valueScale(p.domain ? [...p.domain] : p.series.flatMap((s) => finite(s.values)), PANEL_H, 0, { zero: p.zero, exact: p.domain !== undefined, ticks: 4, pad: true }));
   const LEFT = Math.max(...ys.map(leftRoom)) + 6;
   const parts: string[] = [];

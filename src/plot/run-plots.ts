@@ -31,6 +31,7 @@ import { evaluateNetwork, predictNetwork } from '../train/evaluate.js';
 import { animatedNetworkSvg, type NetworkFrame } from './animate.js';
 import { shortNumber, thresholdText } from './axes.js';
 import { curvesSvg, type Phase } from './curves.js';
+import { scoredLabels } from '../tasks/sequence-loss.js';
 import { frequencyPlanes } from './frequency.js';
 import { PLOT_KINDS, type PlotKind } from './kinds.js';
 import { networkBody, networkSvg } from './network.js';
@@ -133,7 +134,10 @@ export function curvesFigure(opened: OpenedCheckpoint): Figure {
   if (opened.chosen) phases.push({ step: opened.checkpoint.step, label: `this checkpoint: step ${opened.checkpoint.step}` });
   const name = opened.chosen ? `curves-${opened.tag}.svg` : 'curves.svg';
   const threshold = opened.config.output.snapshot_threshold;
-  return { name, svg: curvesSvg(rows, { title: `${runName(opened)} · training`, phases, threshold }) };
+  // A sequence task's loss averages an entry that cannot be learnt with ones that can: draw each.
+  const { targets } = opened.task;
+  const outputLosses = targets.kind === 'sequence' ? scoredLabels(targets, opened.task.outputLabels) : [];
+  return { name, svg: curvesSvg(rows, { title: `${runName(opened)} · training`, phases, threshold, outputLosses }) };
 }
 
 /** The task's own picture(s) of the checkpoint (of its pruned network with `pruned`). */
