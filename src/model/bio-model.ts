@@ -6,7 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ParamTensors } from './connection-cost-tfjs.js';
 import { embeddedLinear, linear, matMul, silu } from './ops.js';
-import { tensorOf, type MlpArchitecture, type ModelGraph } from './model-graph.js';
+import { weightSpecs, type MlpArchitecture, type ModelGraph } from './model-graph.js';
+import { assignVariables, createVariables, readVariables } from './tf-variables.js';
 import { inputPositions, type Network, type Params } from './network.js';
 
 /**
@@ -52,12 +53,11 @@ export class BioModel {
   ) {
     if (graph.arch.kind !== 'mlp') throw new Error('BioModel is the MLP; a transformer has its own forward pass');
     this.arch = graph.arch;
-    // Made inside tidy: tf.variable shares its initial tensor's data, and that tensor itself would
-    // otherwise stay registered for the process's life.
-    this.vars = new Map(graph.tensors.map((t) => [t.name, tf.tidy(() => tf.variable(tf.tensor(params.get(t.name)!, [...t.shape])))]));
-    const L = this.arch.widths.length - 1;
-    this.weights = Array.from({ length: L }, (_, l) => this.vars.get(`linears.${l}.linear.weight`) as tf.Variable<tf.Rank.R2>);
-    this.biases = Array.from({ length: L }, (_, l) => this.vars.get(`linears.${l}.linear.bias`) as tf.Variable<tf.Rank.R1>);
+    this.vars = createVariables(graph, params);
+    // An MLP's weights in canonical order are its chain, input first.
+    const linears = weightSpecs(graph);
+    this.weights = linears.map((w) => this.vars.get(w.name) as tf.Variable<tf.Rank.R2>);
+    this.biases = linears.map((w) => this.vars.get(w.bias) as tf.Variable<tf.Rank.R1>);
     this.embedding = this.vars.get('embedding') as tf.Variable<tf.Rank.R2> | undefined;
     [this.inIndex, this.inMatrix, this.outMatrix] = this.permutationTensors(inPerm, outPerm);
   }
@@ -124,7 +124,7 @@ export class BioModel {
 
   /** Copies the variables into host arrays shaped like `Params`. */
   readParams(): Params {
-    return new Map([...this.vars].map(([name, v]) => [name, (v.dataSync() as Float32Array).slice()]));
+    return readVariables(this.vars);
   }
 
   /** Writes host parameters and permutations back into the variables (after relocation or resume). */
@@ -136,9 +136,7 @@ export class BioModel {
 
   /** Writes host parameters into the variables, permutations unchanged. */
   setParams(params: Params): void {
-    tf.tidy(() => {
-      for (const [name, v] of this.vars) v.assign(tf.tensor(params.get(name)!, [...tensorOf(this.graph, name).shape]));
-    });
+    assignVariables(this.vars, params);
   }
 
   /**

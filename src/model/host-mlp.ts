@@ -14,7 +14,7 @@
  */
 import type { TargetSpec } from '../tasks/task.js';
 import { gemmNT } from './host-gemm.js';
-import type { HostGrads, MlpArchitecture, Params } from './model-graph.js';
+import { modelGraph, weightSpecs, type HostGrads, type MlpArchitecture, type Params } from './model-graph.js';
 
 /** Rows of a feature split, with its targets as the task gives them. */
 export interface HostSplit {
@@ -60,7 +60,8 @@ export class HostMlp {
     readonly maxRows: number,
   ) {
     if (arch.embedding) throw new Error('HostMlp takes feature inputs only (this network has an embedding)');
-    this.names = arch.widths.slice(0, -1).map((_, l) => ({ w: `linears.${l}.linear.weight`, b: `linears.${l}.linear.bias` }));
+    // An MLP's weights in canonical order are its chain, input first.
+    this.names = weightSpecs(modelGraph(arch)).map((w) => ({ w: w.name, b: w.bias }));
     const widths = arch.widths;
     const perLayer = () => widths.map((n) => new Float64Array(maxRows * n));
     this.h = perLayer();

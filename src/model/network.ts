@@ -5,7 +5,7 @@
  * all read and write this structure; the engines are built from it and written back into it.
  */
 import { BimtError } from '../errors.js';
-import { inputLayer, modelGraph, numel, type Architecture, type MlpArchitecture, type ModelGraph, type Params } from './model-graph.js';
+import { inputLayer, modelGraph, numel, weightSpecs, type Architecture, type MlpArchitecture, type ModelGraph, type Params } from './model-graph.js';
 
 export type { Architecture, MlpArchitecture, TransformerArchitecture, Params } from './model-graph.js';
 
@@ -71,8 +71,9 @@ export interface MlpChain {
 export function mlpChain(net: Network): MlpChain {
   const arch = net.graph.arch;
   if (arch.kind !== 'mlp') throw new BimtError('this operation is not available for transformers yet');
-  const L = arch.widths.length - 1;
-  const weights = Array.from({ length: L }, (_, l) => tensor(net.params, `linears.${l}.linear.weight`));
-  const biases = Array.from({ length: L }, (_, l) => tensor(net.params, `linears.${l}.linear.bias`));
+  // An MLP's weights in canonical order are its chain, input first.
+  const linears = weightSpecs(net.graph);
+  const weights = linears.map((w) => tensor(net.params, w.name));
+  const biases = linears.map((w) => tensor(net.params, w.bias));
   return { arch, widths: arch.widths, weights, biases };
 }

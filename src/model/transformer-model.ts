@@ -7,6 +7,7 @@ import type { ModelInputs } from './bio-model.js';
 import type { ParamTensors } from './connection-cost-tfjs.js';
 import type { ModelGraph, TransformerArchitecture } from './model-graph.js';
 import type { Params } from './network.js';
+import { assignVariables, createVariables, readVariables } from './tf-variables.js';
 import { transformerForward } from './transformer-tfjs.js';
 
 export class TransformerModel {
@@ -23,7 +24,7 @@ export class TransformerModel {
   ) {
     if (graph.arch.kind !== 'transformer') throw new Error('TransformerModel needs a transformer graph');
     this.arch = graph.arch;
-    this.vars = new Map(graph.tensors.map((t) => [t.name, tf.tidy(() => tf.variable(tf.tensor(params.get(t.name)!, [...t.shape])))]));
+    this.vars = createVariables(graph, params);
     this.inPerm = inPerm.slice();
     this.outPerm = outPerm.slice();
   }
@@ -42,7 +43,7 @@ export class TransformerModel {
   }
 
   readParams(): Params {
-    return new Map([...this.vars].map(([name, v]) => [name, (v.dataSync() as Float32Array).slice()]));
+    return readVariables(this.vars);
   }
 
   load(params: Params, inPerm: Int32Array, outPerm: Int32Array): void {
@@ -52,9 +53,7 @@ export class TransformerModel {
   }
 
   setParams(params: Params): void {
-    tf.tidy(() => {
-      for (const [name, v] of this.vars) v.assign(tf.tensor(params.get(name)!, v.shape));
-    });
+    assignVariables(this.vars, params);
   }
 
   dispose(): void {
