@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { asMlp } from './helpers.js';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig } from '../src/config/load.js';
-import { biasPenaltyOn, configToYaml, lambdaAt } from '../src/config/resolve.js';
+import { trainingSchedule } from '../src/config/plan.js';
+import { configToYaml } from '../src/config/resolve.js';
 import { BimtError } from '../src/errors.js';
 import { usageErrorOf } from './config-helpers.js';
 
@@ -27,9 +28,10 @@ describe('config loading', () => {
     expect(config.name).toBe('two-moons');
     expect(asMlp(config.model).in_fold).toBe(1);
     expect(config.swap.inputs).toBe(true);
-    expect(lambdaAt(config, 4999)).toBe(0.001);
-    expect(lambdaAt(config, 5000)).toBe(0.01);
-    expect(biasPenaltyOn(config, 0)).toBe(true);
+    const schedule = trainingSchedule(config);
+    expect(schedule.lambdaAt(4999)).toBe(0.001);
+    expect(schedule.lambdaAt(5000)).toBe(0.01);
+    expect(schedule.biasOn(0)).toBe(true);
   });
 
   it('names file, line:column, key and the allowed keys for an unknown key', () => {
@@ -68,11 +70,12 @@ describe('config loading', () => {
       'c.yaml',
     );
     expect(c.lambda.changes.map((x) => x.at)).toEqual([25, 75]);
-    expect(lambdaAt(c, 24)).toBeCloseTo(0.001, 12);
-    expect(lambdaAt(c, 25)).toBeCloseTo(0.01, 12);
-    expect(lambdaAt(c, 75)).toBeCloseTo(0.001, 12);
-    expect(biasPenaltyOn(c, 74)).toBe(false);
-    expect(biasPenaltyOn(c, 75)).toBe(true);
+    const { lambdaAt, biasOn } = trainingSchedule(c);
+    expect(lambdaAt(24)).toBeCloseTo(0.001, 12);
+    expect(lambdaAt(25)).toBeCloseTo(0.01, 12);
+    expect(lambdaAt(75)).toBeCloseTo(0.001, 12);
+    expect(biasOn(74)).toBe(false);
+    expect(biasOn(75)).toBe(true);
   });
 
   it('applies --set overrides with YAML values and list indices', () => {

@@ -4,6 +4,7 @@
 // which the test setup builds first (test/global-setup.ts).
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
+import { planTraining } from '../src/config/plan.js';
 import { architectureFor } from '../src/config/architecture.js';
 import { costCoefficients } from '../src/model/connection-cost.js';
 import { initNetwork } from '../src/model/init.js';
@@ -99,7 +100,7 @@ describe('training loop on each engine, relocation included', () => {
   async function loopWith(file: string, engine: EngineName, extra: string[]) {
     const { config } = loadConfig(file, [`train.engine=${engine}`, 'swap.every=10', 'swap.permute_optimizer_state=true', 'output.eval_every=10', ...extra]);
     const rows: MetricsRow[] = [];
-    const result = await trainLoop(config, buildTask(config), { onMetrics: (r) => void rows.push(r), onCheckpoint: () => {} });
+    const result = await trainLoop(planTraining(config, buildTask(config)), { onMetrics: (r) => void rows.push(r), onCheckpoint: () => {} });
     return { rows, net: result.net };
   }
 
@@ -127,40 +128,40 @@ describe('training loop on each engine, relocation included', () => {
 });
 
 describe('choosing an engine', () => {
-  const cfgOf = (file: string, sets: string[] = []) => {
+  const planOf = (file: string, sets: string[] = []) => {
     const { config } = loadConfig(file, sets);
-    return { config, task: buildTask(config) };
+    return planTraining(config, buildTask(config));
   };
 
   it('auto: host for small feature networks, workers for large full batches on wasm or cpu, tfjs otherwise', () => {
-    const moons = cfgOf('configs/two-moons.yaml');
-    expect(chooseEngine(moons.config, moons.task, 'wasm').name).toBe('host');
-    expect(chooseEngine(moons.config, moons.task, 'tensorflow').name).toBe('host');
-    const wide = cfgOf('configs/two-moons.yaml', ['model.widths=[2, 200, 200, 2]']); // 200 rows x 4.1e4 = 8e6 multiply-adds
-    expect(chooseEngine(wide.config, wide.task, 'wasm').name).toBe('tfjs'); // 200 rows: not worth splitting
-    const mod = cfgOf('configs/modular-addition.yaml');
-    expect(chooseEngine(mod.config, mod.task, 'wasm').name).toBe('workers');
-    expect(chooseEngine(mod.config, mod.task, 'cpu').name).toBe('workers');
-    expect(chooseEngine(mod.config, mod.task, 'tensorflow').name).toBe('tfjs');
-    const batched = cfgOf('configs/modular-addition.yaml', ['train.batch=512']);
-    expect(chooseEngine(batched.config, batched.task, 'wasm').name).toBe('tfjs');
+    const moons = planOf('configs/two-moons.yaml');
+    expect(chooseEngine(moons, 'wasm').name).toBe('host');
+    expect(chooseEngine(moons, 'tensorflow').name).toBe('host');
+    const wide = planOf('configs/two-moons.yaml', ['model.widths=[2, 200, 200, 2]']); // 200 rows x 4.1e4 = 8e6 multiply-adds
+    expect(chooseEngine(wide, 'wasm').name).toBe('tfjs'); // 200 rows: not worth splitting
+    const mod = planOf('configs/modular-addition.yaml');
+    expect(chooseEngine(mod, 'wasm').name).toBe('workers');
+    expect(chooseEngine(mod, 'cpu').name).toBe('workers');
+    expect(chooseEngine(mod, 'tensorflow').name).toBe('tfjs');
+    const batched = planOf('configs/modular-addition.yaml', ['train.batch=512']);
+    expect(chooseEngine(batched, 'wasm').name).toBe('tfjs');
   });
 
   it('lists the engines that can train a config', () => {
-    const moons = cfgOf('configs/two-moons.yaml');
-    expect(enginesFor(moons.config, moons.task, 'wasm')).toEqual(['host', 'tfjs', 'workers']);
-    expect(enginesFor(moons.config, moons.task, 'tensorflow')).toEqual(['host', 'tfjs']);
-    const mod = cfgOf('configs/modular-addition.yaml', ['train.batch=64']);
-    expect(enginesFor(mod.config, mod.task, 'wasm')).toEqual(['tfjs']);
+    const moons = planOf('configs/two-moons.yaml');
+    expect(enginesFor(moons, 'wasm')).toEqual(['host', 'tfjs', 'workers']);
+    expect(enginesFor(moons, 'tensorflow')).toEqual(['host', 'tfjs']);
+    const mod = planOf('configs/modular-addition.yaml', ['train.batch=64']);
+    expect(enginesFor(mod, 'wasm')).toEqual(['tfjs']);
   });
 
   it('a forced engine that cannot train the config is a config error naming train.engine', () => {
-    const mod = cfgOf('configs/modular-addition.yaml', ['train.engine=workers']);
-    expect(() => chooseEngine(mod.config, mod.task, 'tensorflow-gpu')).toThrow(/train\.engine: workers runs tfjs on the wasm or cpu backend, not tensorflow-gpu/);
-    const host = cfgOf('configs/modular-addition.yaml', ['train.engine=host']);
-    expect(() => chooseEngine(host.config, host.task, 'wasm')).toThrow(/train\.engine: host takes feature inputs only/);
-    const tiny = cfgOf('configs/modular-addition.yaml', ['train.engine=workers', 'task.p=5', 'task.train_fraction=0.96', 'model.widths=[64, 50, 50, 5]']);
+    const mod = planOf('configs/modular-addition.yaml', ['train.engine=workers']);
+    expect(() => chooseEngine(mod, 'tensorflow-gpu')).toThrow(/train\.engine: workers runs tfjs on the wasm or cpu backend, not tensorflow-gpu/);
+    const host = planOf('configs/modular-addition.yaml', ['train.engine=host']);
+    expect(() => chooseEngine(host, 'wasm')).toThrow(/train\.engine: host takes feature inputs only/);
+    const tiny = planOf('configs/modular-addition.yaml', ['train.engine=workers', 'task.p=5', 'task.train_fraction=0.96', 'model.widths=[64, 50, 50, 5]']);
     expect(tiny.task.test.n).toBe(1);
-    expect(() => chooseEngine(tiny.config, tiny.task, 'wasm')).toThrow(/train\.engine: workers splits full batches/);
+    expect(() => chooseEngine(tiny, 'wasm')).toThrow(/train\.engine: workers splits full batches/);
   });
 });

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { pruneNetwork } from '../src/bimt/prune.js';
 import { loadConfig } from '../src/config/load.js';
+import { planTraining } from '../src/config/plan.js';
 import { selectBackend } from '../src/backend.js';
 import { buildTask } from '../src/tasks/registry.js';
 import { evaluateNetwork } from '../src/train/evaluate.js';
@@ -16,7 +17,7 @@ async function train(engine: 'host' | 'tfjs') {
   const { config } = loadConfig('configs/in-context.yaml', [`train.steps=${STEPS}`, `output.eval_every=${STEPS / 2}`, `train.engine=${engine}`]);
   const task = buildTask(config);
   const rows: MetricsRow[] = [];
-  const result = await trainLoop(config, task, { onMetrics: (r) => void rows.push(r), onCheckpoint: () => {} }, { engine });
+  const result = await trainLoop(planTraining(config, task), { onMetrics: (r) => void rows.push(r), onCheckpoint: () => {} }, { engine });
   return { rows, result, task };
 }
 

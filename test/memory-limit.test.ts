@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
+import { planTraining } from '../src/config/plan.js';
+import { asMlp } from './helpers.js';
 import { buildTask } from '../src/tasks/registry.js';
 import { estimateMemory, formatBytes, parseSize } from '../src/train/memory.js';
 
@@ -74,16 +76,16 @@ describe('bimt train refuses networks too large to train', () => {
 describe('the estimate', () => {
   const moons = loadConfig('configs/two-moons.yaml').config;
   const task = buildTask(moons);
-  const at = (widths: number[]) => ({ ...moons, model: { ...moons.model, widths } });
+  const at = (widths: number[]) => planTraining({ ...moons, model: { ...asMlp(moons.model), widths } }, task);
 
   it('grows with the parameters, and every engine keeps at least the values and Adam moments', () => {
-    const small = estimateMemory(at([2, 200, 200, 2]), task, 'tfjs');
-    const large = estimateMemory(at([2, 2000, 2000, 2]), task, 'tfjs');
+    const small = estimateMemory(at([2, 200, 200, 2]), 'tfjs');
+    const large = estimateMemory(at([2, 2000, 2000, 2]), 'tfjs');
     const params = 2 * 2000 + 2000 * 2000 + 2000 * 2 + 2000 + 2000 + 2;
     expect(large.parameters).toBe(3 * 4 * params);
     expect(large.total).toBeGreaterThan(50 * small.total - 50 * small.runtime);
     for (const e of ['host', 'tfjs', 'workers'] as const) {
-      const est = estimateMemory(at([2, 2000, 2000, 2]), task, e);
+      const est = estimateMemory(at([2, 2000, 2000, 2]), e);
       expect(est.total).toBe(est.parameters + est.copies + est.activations + est.data + est.runtime);
       expect(est.copies).toBeGreaterThan(est.parameters);
     }

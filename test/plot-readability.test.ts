@@ -13,7 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend.js';
 import { networkGraph, type Labels } from '../src/bimt/graph.js';
 import { loadConfig } from '../src/config/load.js';
-import { architectureFor } from '../src/config/architecture.js';
+import { planTraining } from '../src/config/plan.js';
 import { identity } from '../src/model/init.js';
 import type { Network } from '../src/model/network.js';
 import { curvesSvg } from '../src/plot/curves.js';
@@ -293,8 +293,9 @@ describe('frequencyPlanes', () => {
 describe('modular-addition group pictures', () => {
   it('draw each frequency of a group on its own plane and say which dims they show and why', () => {
     const { config } = loadConfig('configs/modular-addition.yaml');
-    const task = buildTask(config);
-    const arch = asMlp(architectureFor(config.model, task));
+    const plan = planTraining(config, buildTask(config));
+    const { task } = plan;
+    const arch = asMlp(plan.arch);
     const [w0, w1, w2, w3] = arch.widths; // 64 = 2 folds x 32 dims, 50, 50, 59
     const nf = w0 / arch.inFold;
     // Dims 0, 1 feed hidden 0; dims 2-5 feed hidden 1; each hidden neuron one of the next layer;
@@ -319,7 +320,7 @@ describe('modular-addition group pictures', () => {
     const labels: Labels = { inputs: task.inputLabels, outputs: task.outputLabels };
     const graph = networkGraph(net, labels, 0.01);
     // Hand-made: only the fields the task pictures read.
-    const opened = { paths: runPaths('/runs/my-addition'), config, task, labels, checkpoint: { step: 700, net }, tag: 'step-000700', chosen: false } as unknown as OpenedCheckpoint;
+    const opened = { paths: runPaths('/runs/my-addition'), config, plan, labels, checkpoint: { step: 700, net }, tag: 'step-000700', chosen: false } as unknown as OpenedCheckpoint;
     const figs = taskFigures(opened, { net, graph, threshold: 0.01 });
     expect(figs.map((f) => f.name)).toEqual(['task-pruned-step-000700.svg', 'task-pruned-step-000700-group-1.svg', 'task-pruned-step-000700-group-2.svg']);
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
-import { lambdaAt } from '../src/config/resolve.js';
+import { trainingSchedule } from '../src/config/plan.js';
 import { readMetrics } from '../src/runs/metrics.js';
 import { readMeta, runPaths } from '../src/runs/run-dir.js';
 import { isPendingConfig } from './pending-configs.mjs';
@@ -66,6 +66,6 @@ describe('shipped configs', () => {
       for (const [key, v] of Object.entries(cells)) if (v !== null) expect(Number.isFinite(v), `${key} at step ${row.step}`).toBe(true);
     }
     if (want.swap.every > 0 && want.swap.every <= steps) expect(rows.reduce((n, row) => n + row.swaps, 0)).toBeGreaterThan(0);
-    expect(rows.at(-1)!.lambda).toBe(lambdaAt(want, steps - 1));
+    expect(rows.at(-1)!.lambda).toBe(trainingSchedule(want).lambdaAt(steps - 1));
   });
 });

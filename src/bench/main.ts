@@ -20,13 +20,13 @@ import * as tf from '@tensorflow/tfjs';
 import { isBackendName, selectBackend } from '../backend.js';
 import { relocate } from '../bimt/relocate.js';
 import { loadConfig } from '../config/load.js';
-import { architectureFor } from '../config/architecture.js';
+import { planTraining } from '../config/plan.js';
 import { costCoefficients } from '../model/connection-cost.js';
 import { initNetwork } from '../model/init.js';
 import { buildTask } from '../tasks/registry.js';
-import { adamSettingsOf, batchRowsOf, chooseEngine, enginesFor, isCpuBackend, WORKERS_MIN_ROWS } from '../train/choose-engine.js';
-import { createEngine } from '../train/create-engine.js';
-import { swapCostSpec, trainingCostSpec, trainLoop } from '../train/loop.js';
+import { chooseEngine, enginesFor, isCpuBackend, WORKERS_MIN_ROWS } from '../train/choose-engine.js';
+import { createEngine, engineSetup } from '../train/create-engine.js';
+import { trainLoop } from '../train/loop.js';
 import { packagePath } from '../util/package-files.js';
 import { randomWeights } from './random-network.js';
 import { benchTransformerStep } from './transformer-step.js';
@@ -67,27 +67,20 @@ async function main(argv: string[]): Promise<void> {
   const rows: TaskRow[] = [];
   for (const id of PAPER) {
     const { config } = loadConfig(packagePath(`configs/paper/${id}.yaml`));
-    const task = buildTask(config);
-    const arch = architectureFor(config.model, task);
-    const auto = chooseEngine(config, task, backend.name).name;
+    const plan = planTraining(config, buildTask(config));
+    const auto = chooseEngine(plan, backend.name).name;
     // Workers only where it splits a batch big enough to gain (smaller ones: startup and sync).
-    const engines = enginesFor(config, task, backend.name).filter((e) => e !== 'workers' || batchRowsOf(config, task) >= WORKERS_MIN_ROWS);
+    const engines = enginesFor(plan, backend.name).filter((e) => e !== 'workers' || plan.batchRows >= WORKERS_MIN_ROWS);
     // Relocation does not depend on the engine: once per config, on a fresh network.
-    const net = initNetwork(arch, 1);
-    const coef = costCoefficients(net.graph, swapCostSpec(config));
-    const relocationMs = await timeIt(() => relocate(net, coef, { topK: config.swap.top_k, swapInputs: config.swap.inputs }), 200);
+    const net = initNetwork(plan.arch, 1);
+    const { swap } = plan;
+    const relocationMs = await timeIt(() => relocate(net, swap.cost.coef, { topK: swap.topK, swapInputs: swap.swapInputs }), 200);
     for (const name of engines) {
       // Training steps alone (full batch, the cost on, no swaps), on a started engine.
-      const engine = await createEngine(name, {
-        net,
-        task,
-        costCoef: costCoefficients(net.graph, trainingCostSpec(config)),
-        adam: adamSettingsOf(config),
-        batchRows: batchRowsOf(config, task),
-      }, backend.name);
+      const engine = await createEngine(name, engineSetup(plan, net), backend.name);
       // A mini-batch config's step on one fixed batch of its size (the full split would time another workload).
-      const batch = config.train.batch === 'full' ? undefined : Int32Array.from({ length: batchRowsOf(config, task) }, (_, i) => i);
-      const stepMs = await timeIt(() => engine.step(config.lambda.initial, true, batch), name === 'host' ? 2000 : 300);
+      const batch = plan.batching.kind === 'full' ? undefined : Int32Array.from({ length: plan.batchRows }, (_, i) => i);
+      const stepMs = await timeIt(() => engine.step(plan.schedule.lambdaAt(0), true, batch), name === 'host' ? 2000 : 300);
       const evaluationMs = await timeIt(() => engine.evaluate(), 20);
       engine.dispose();
       let runSeconds: number | null = null;
@@ -95,7 +88,7 @@ async function main(argv: string[]): Promise<void> {
       if (!quick && name === auto) {
         // The run in twenty chunks of steps: the median chunk time of the last five against that of
         // chunks 2-6 (chunk 1 holds warm-up); medians, so that one garbage collection is not a trend.
-        const steps = config.train.steps;
+        const steps = plan.schedule.steps;
         const chunk = Math.max(1, Math.floor(steps / 20));
         const times: number[] = [];
         let mark = performance.now();
@@ -106,7 +99,7 @@ async function main(argv: string[]): Promise<void> {
           times.push(now - mark);
           mark = now;
         };
-        await trainLoop(config, task, { onMetrics: () => {}, onCheckpoint: () => {}, onStep });
+        await trainLoop(plan, { onMetrics: () => {}, onCheckpoint: () => {}, onStep });
         runSeconds = (performance.now() - t1) / 1000;
         endToStart = median(times.slice(-5)) / median(times.slice(1, 6));
       }
@@ -136,7 +129,7 @@ async function main(argv: string[]): Promise<void> {
   for (const s of scaling) out.push(`| ${s.width} | ${s.relocationMs.toFixed(2)} |`);
   // Last: it loads each backend it times in turn.
   const { config: fig7 } = loadConfig(packagePath('configs/paper/fig7.yaml'));
-  const shape = architectureFor(fig7.model, buildTask(fig7));
+  const shape = planTraining(fig7, buildTask(fig7)).arch;
   const transformer = await benchTransformerStep(isCpuBackend(backend.name) ? [backend.name] : [], shape.kind === 'transformer' ? shape : undefined);
   out.push('', '| BioTransformer step (fig7 sizes, batch 64) | forward+backward ms | forward ms, 64 | forward ms, 2000 |', '|---|---|---|---|');
   for (const r of transformer) out.push(`| ${r.engine} | ${r.stepMs.toFixed(2)} | ${r.forward64Ms.toFixed(2)} | ${r.forward2000Ms.toFixed(1)} |`);

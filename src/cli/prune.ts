@@ -24,10 +24,10 @@ export function pruneCommand(): Command {
       ]);
       const opened = openCheckpoint(target, flags.step);
       await selectBackend(flags.backend);
-      const threshold = flags.threshold ?? opened.config.output.prune_threshold;
+      const threshold = flags.threshold ?? opened.plan.output.pruneThreshold;
       const saved = pruneAndSave(opened, threshold);
-      const { targets } = opened.task;
-      const scored = targets.kind === 'sequence' ? scoredLabels(targets, opened.task.outputLabels) : [];
+      const { targets, outputLabels } = opened.plan.task;
+      const scored = targets.kind === 'sequence' ? scoredLabels(targets, outputLabels) : [];
       process.stdout.write(pruneReport(opened.checkpoint.step, threshold, saved.graph, saved.before, saved.after, scored));
       process.stdout.write(`wrote ${saved.checkpointFile}\n      ${saved.graphFile}\n`);
     });

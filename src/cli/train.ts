@@ -5,6 +5,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { NO_BACKEND, selectBackend, type BackendName, type RunBackend } from '../backend.js';
+import type { TrainingPlan } from '../config/plan.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { BimtError } from '../errors.js';
 import { checkRunName } from '../config/run-name.js';
@@ -36,8 +37,9 @@ export function trainCommand(): Command {
       // First of all: a signal at any moment ends the command as interrupted (exit 130), never
       // halfway through writing the run.
       const stop = catchStopSignals();
-      const [{ loadConfig }, { readMetrics }, { ensureRunsDir, openRunDir }, { checkRunFree }, { buildTask }, { engineWithoutBackend }, { resumeTraining, runTraining }, { explosionWarning, summaryLines }] = await Promise.all([
+      const [{ loadConfig }, { planTraining }, { readMetrics }, { ensureRunsDir, openRunDir }, { checkRunFree }, { buildTask }, { engineWithoutBackend }, { resumeTraining, runTraining }, { explosionWarning, summaryLines }] = await Promise.all([
         import('../config/load.js'),
+        import('../config/plan.js'),
         import('../runs/metrics.js'),
         import('../runs/run-dir.js'),
         import('../runs/lock.js'),
@@ -48,7 +50,8 @@ export function trainCommand(): Command {
       ]);
       // The host engine trains the same whatever the backend, so it loads none (unless forced).
       // This also checks the config's engine errors (train.engine, shapes).
-      const needsBackend = (config: ResolvedConfig) => engineWithoutBackend(config, buildTask(config)) === undefined;
+      const planOf = (config: ResolvedConfig) => planTraining(config, buildTask(config));
+      const needsBackend = (plan: TrainingPlan) => engineWithoutBackend(plan) === undefined;
       let outcome: RunOutcome;
       let totalSteps: number;
       const memory: MemoryLimit = flags.maxMemory === undefined ? defaultMemoryLimit() : { bytes: flags.maxMemory, source: '--max-memory' };
@@ -57,9 +60,9 @@ export function trainCommand(): Command {
         if (flags.set.length > 0 || flags.name || flags.runsDir) throw new BimtError('--resume continues a run as it was configured; --set, --name and --runs-dir cannot be used with it');
         const resumed = openRunDir(flags.resume);
         checkRunFree(resumed); // before seconds of loading a backend, not after
-        const { config } = loadConfig(resumed.config);
-        checkMemory(config, buildTask(config), memory);
-        const backend = await announce(needsBackend(config), flags.backend);
+        const plan = planOf(loadConfig(resumed.config).config);
+        checkMemory(plan, memory);
+        const backend = await announce(needsBackend(plan), flags.backend);
         outcome = await resumeTraining(flags.resume, { backend, stop });
         totalSteps = loadConfig(outcome.paths.config).config.train.steps;
       } else {
@@ -68,8 +71,9 @@ export function trainCommand(): Command {
         const loaded = loadConfig(file, flags.set);
         for (const w of loaded.warnings) process.stderr.write(`bimt: warning: ${w}\n`);
         // Everything a user can get wrong is checked before the backend line is printed.
-        const needed = needsBackend(loaded.config);
-        checkMemory(loaded.config, buildTask(loaded.config), memory);
+        const plan = planOf(loaded.config);
+        const needed = needsBackend(plan);
+        checkMemory(plan, memory);
         ensureRunsDir(flags.runsDir ?? loaded.config.output.runs_dir);
         const backend = await announce(needed, flags.backend);
         outcome = await runTraining({

@@ -10,7 +10,6 @@
  */
 import { basename, extname } from 'node:path';
 import { ConfigValueError, BimtError } from '../errors.js';
-import { architectureFor } from './architecture.js';
 import { buildTask } from '../tasks/registry.js';
 import { runNameFromFileName } from './run-name.js';
 import { quote } from '../util/excerpt.js';
@@ -19,6 +18,7 @@ import { allowedKeys, describeIssue, pickIssue } from './issues.js';
 import { locate, mergeLayers, readLayers, type Layer } from './layers.js';
 import { applyOverrides, parseOverride, type Override } from './overrides.js';
 import { getOwn, isPlainObject, type PlainObject } from './plain.js';
+import { planTraining } from './plan.js';
 import { isResolveIssue, resolveConfig, type ResolvedConfig } from './resolve.js';
 import { configSchema } from './schema.js';
 
@@ -79,8 +79,9 @@ function readConfig(text: string, file: string, sets: readonly string[]): Omit<L
   }
   try {
     // Widths against the task's inputs and outputs, formulas against their data: building the
-    // task here (it is small) reports these at the config's lines rather than later, unlocated.
-    architectureFor(resolved.model, buildTask(resolved));
+    // task and planning the training here (both small: no coefficient is computed) reports these
+    // at the config's lines rather than later, unlocated.
+    planTraining(resolved, buildTask(resolved));
   } catch (e) {
     if (e instanceof ConfigValueError) throw located(e.path, e.detail);
     throw e;

@@ -1,7 +1,7 @@
 /**
  * A validated config made concrete for one run: step references ("25%") become step numbers and
- * checked against the run's length; the schedule functions the trainer calls live here, so the
- * meaning of a schedule is in one place.
+ * checked against the run's length. What training makes of it (the schedules' values, the cost
+ * coefficients, ...) is the plan's (plan.ts).
  */
 import { stringify } from 'yaml';
 import type { Config, CostConfig, StepRef } from './schema.js';
@@ -67,27 +67,6 @@ export function resolveConfig(cfg: Config, fallbackName: string): ResolvedConfig
 
 export function isResolveIssue(r: ResolvedConfig | ResolveIssue): r is ResolveIssue {
   return 'message' in r && 'path' in r && !('train' in r);
-}
-
-/** Lambda used by the update with index `step` (0-based: the first update is step 0). */
-export function lambdaAt(cfg: ResolvedConfig, step: number): number {
-  let lambda = cfg.lambda.initial;
-  for (const c of cfg.lambda.changes) {
-    if (c.at > step) break;
-    lambda = 'set' in c ? c.set : lambda * c.multiply;
-  }
-  return lambda;
-}
-
-/** Whether the update with index `step` penalises biases. */
-export function biasPenaltyOn(cfg: ResolvedConfig, step: number): boolean {
-  const b = cfg.cost.bias;
-  return typeof b === 'boolean' ? b : step >= b;
-}
-
-/** The steps at which lambda changes (for plots), with the value from that step on. */
-export function lambdaPhases(cfg: ResolvedConfig): { step: number; lambda: number }[] {
-  return cfg.lambda.changes.map((c) => ({ step: c.at, lambda: lambdaAt(cfg, c.at) }));
 }
 
 /** The resolved config as written to a run's config.yaml; it loads back to the same config. */

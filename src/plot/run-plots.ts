@@ -18,9 +18,7 @@ import { basename, extname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { embeddingGroups, type NetworkGraph } from '../bimt/graph.js';
 import { pruneNetwork } from '../bimt/prune.js';
-import { lambdaPhases } from '../config/resolve.js';
 import { BimtError } from '../errors.js';
-import { architectureFor } from '../config/architecture.js';
 import { BioModel } from '../model/bio-model.js';
 import { mlpChain, tensor, type Network } from '../model/network.js';
 import { writeOutputFile } from '../runs/atomic.js';
@@ -62,7 +60,7 @@ export function plotRun(opened: OpenedCheckpoint, opts: PlotOptions): string[] {
   if (opts.outFile !== undefined && opts.kinds.length !== 1) {
     throw new BimtError(`--out names one file: give a single --kind (network, curves or task), not ${opts.kinds.length} kinds`);
   }
-  const threshold = opts.threshold ?? opened.config.output.prune_threshold;
+  const threshold = opts.threshold ?? opened.plan.output.pruneThreshold;
   const pruned = opts.pruned ? { ...pruneNetwork(opened.checkpoint.net, threshold, opened.labels), threshold } : undefined;
   const figures: Figure[][] = [];
   for (const kind of PLOT_KINDS.filter((k) => opts.kinds.includes(k))) {
@@ -83,7 +81,7 @@ export interface AnimateOptions {
 
 /** Writes the animation of the network through every checkpoint of the run; returns its path. */
 export function animateRun(opened: OpenedCheckpoint, opts: AnimateOptions = {}): string {
-  const fig = animationFigure(opened, opts.pruned ?? false, opts.threshold ?? opened.config.output.prune_threshold);
+  const fig = animationFigure(opened, opts.pruned ?? false, opts.threshold ?? opened.plan.output.pruneThreshold);
   return writeFigures([fig], opened.paths.plots, opts)[0];
 }
 
@@ -130,19 +128,20 @@ export function curvesFigure(opened: OpenedCheckpoint): Figure {
   const rows = readMetrics(opened.paths.metrics);
   // From the config rather than from the rows: a change between two evaluations is drawn at its
   // exact step, and a change that sets lambda to its current value is still shown.
-  const phases: Phase[] = lambdaPhases(opened.config).map((p) => ({ step: p.step, label: `λ = ${shortNumber(p.lambda)}`, lambda: p.lambda }));
+  const phases: Phase[] = opened.plan.schedule.lambdaChanges.map((p) => ({ step: p.step, label: `λ = ${shortNumber(p.lambda)}`, lambda: p.lambda }));
   if (opened.chosen) phases.push({ step: opened.checkpoint.step, label: `this checkpoint: step ${opened.checkpoint.step}` });
   const name = opened.chosen ? `curves-${opened.tag}.svg` : 'curves.svg';
-  const threshold = opened.config.output.snapshot_threshold;
+  const threshold = opened.plan.output.snapshotThreshold;
   // A sequence task's loss averages an entry that cannot be learnt with ones that can: draw each.
-  const { targets } = opened.task;
-  const outputLosses = targets.kind === 'sequence' ? scoredLabels(targets, opened.task.outputLabels) : [];
+  const { targets, outputLabels } = opened.plan.task;
+  const outputLosses = targets.kind === 'sequence' ? scoredLabels(targets, outputLabels) : [];
   return { name, svg: curvesSvg(rows, { title: `${runName(opened)} · training`, phases, threshold, outputLosses }) };
 }
 
 /** The task's own picture(s) of the checkpoint (of its pruned network with `pruned`). */
 export function taskFigures(opened: OpenedCheckpoint, pruned: PrunedNetwork | undefined): Figure[] {
-  const { config, task, checkpoint } = opened;
+  const { config, checkpoint } = opened;
+  const { task } = opened.plan;
   const net = pruned?.net ?? checkpoint.net;
   const name = `task${pruned ? '-pruned' : ''}-${opened.tag}`;
   const head = [runName(opened), `step ${checkpoint.step}`];
@@ -193,7 +192,7 @@ const GRID_CELLS = 240;
  * tenth of the data's extent, and the test points on top.
  */
 function decisionFigure(net: Network, opened: OpenedCheckpoint, head: string[]): string {
-  const { task } = opened;
+  const { task } = opened.plan;
   const xs = [task.train.x, task.test.x] as Float32Array[];
   let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
   for (const x of xs) {
@@ -239,7 +238,7 @@ function percent(x: number): string {
 
 /** Symbolic formulas: predicted against true value of each output on the test set. */
 function predictionFigure(net: Network, opened: OpenedCheckpoint, head: string[]): string {
-  const { task } = opened;
+  const { task } = opened.plan;
   const pred = predictNetwork(net, task, 'test');
   const truth = task.test.y as Float32Array;
   const k = task.outputLabels.length;
@@ -286,8 +285,8 @@ const MAX_PANELS = 3;
  * no module tint covers the early frames, where everything is one module.
  */
 export function animationFigure(opened: OpenedCheckpoint, pruned: boolean, threshold: number): Figure {
-  const { paths, meta, config, task, labels } = opened;
-  const arch = architectureFor(config.model, task);
+  const { paths, meta, labels } = opened;
+  const { arch } = opened.plan;
   const frames: NetworkFrame[] = listCheckpoints(paths).map((step) => {
     const { net } = readVerifiedCheckpoint(checkpointPath(paths, step), meta, arch);
     if (!pruned) return { step, net };

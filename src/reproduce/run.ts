@@ -35,7 +35,7 @@ export async function reproduceFigure(fig: FigureSpec, outDir: string, backend: 
   if (run.status !== 'completed') throw new BimtError(`${fig.id}: training ${run.status}`, 1);
 
   const opened = openCheckpoint(run.paths.root);
-  const threshold = config.output.prune_threshold;
+  const threshold = opened.plan.output.pruneThreshold;
   const saved = pruneAndSave(opened, threshold);
 
   const plots = [

@@ -12,12 +12,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { loadConfig } from '../config/load.js';
+import { planTraining, type TrainingPlan } from '../config/plan.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { BimtError } from '../errors.js';
-import { architectureFor } from '../config/architecture.js';
 import type { Architecture } from '../model/network.js';
 import { buildTask } from '../tasks/registry.js';
-import type { TaskInstance } from '../tasks/task.js';
 import type { Labels } from '../bimt/graph.js';
 import { readCheckpoint, stepTag, type Checkpoint } from './checkpoint.js';
 import { checkpointPath, listCheckpoints, openRunDir, readMeta, runPaths, statePath, type RunMeta, type RunPaths } from './run-dir.js';
@@ -25,8 +24,10 @@ import { checkpointPath, listCheckpoints, openRunDir, readMeta, runPaths, stateP
 export interface OpenedCheckpoint {
   readonly paths: RunPaths;
   readonly meta: RunMeta;
+  /** The run's config as written (its name, task kind); what training made of it is `plan`. */
   readonly config: ResolvedConfig;
-  readonly task: TaskInstance;
+  /** The run's task, architecture, schedules and thresholds (src/config/plan.ts). */
+  readonly plan: TrainingPlan;
   readonly labels: Labels;
   readonly file: string;
   readonly checkpoint: Checkpoint;
@@ -60,8 +61,8 @@ export function openCheckpoint(target: string, step?: number): OpenedCheckpoint 
   }
   const meta = readMeta(paths);
   const { config } = loadConfig(paths.config);
-  const task = buildTask(config);
-  const arch = architectureFor(config.model, task);
+  const plan = planTraining(config, buildTask(config));
+  const { task, arch } = plan;
   // meta.json records checksums by file name for the files of checkpoints/; a file elsewhere (a
   // pruned checkpoint, a copy) has none, even when it bears one of their names.
   const inCheckpoints = dirname(resolve(file)) === resolve(paths.checkpoints);
@@ -70,7 +71,7 @@ export function openCheckpoint(target: string, step?: number): OpenedCheckpoint 
     paths,
     meta,
     config,
-    task,
+    plan,
     labels: { inputs: task.inputLabels, outputs: task.outputLabels },
     file,
     checkpoint,

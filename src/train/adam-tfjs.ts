@@ -1,6 +1,6 @@
 /** The update of adam.ts on tfjs variables, for the tfjs engine: moments are variables too. */
 import * as tf from '@tensorflow/tfjs';
-import type { AdamSettings } from './adam.js';
+import type { AdamSettings } from '../config/plan.js';
 
 export class Adam {
   private readonly m: tf.Variable[];

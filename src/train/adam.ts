@@ -5,16 +5,10 @@
  *   p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
  * Written here rather than taken from tf.train.adam so that the moments are ours to read, permute
  * (when neurons swap) and checkpoint, and eps sits where PyTorch puts it. `adamUpdateHost` runs it
- * on typed arrays (the host and workers engines); `Adam` (adam-tfjs.ts) on tfjs variables.
+ * on typed arrays (the host and workers engines); `Adam` (adam-tfjs.ts) on tfjs variables. The
+ * settings come from the training plan (src/config/plan.ts).
  */
-export interface AdamSettings {
-  readonly lr: number;
-  readonly beta1: number;
-  readonly beta2: number;
-  readonly eps: number;
-  /** AdamW's decoupled weight decay; 0 gives Adam. */
-  readonly weightDecay: number;
-}
+import type { AdamSettings } from '../config/plan.js';
 
 /**
  * The update above for one parameter array on the host, in place: p, m and v are float32 state,

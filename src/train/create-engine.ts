@@ -2,8 +2,16 @@
  * Making the engine chooseEngine picked. Each engine's module is imported only when that engine
  * is made: the host engine's run never loads tfjs, the tfjs engine's never starts a worker.
  */
+import type { TrainingPlan } from '../config/plan.js';
+import type { Network } from '../model/network.js';
+import type { OptimizerState } from '../runs/checkpoint.js';
 import type { EngineName, EngineSetup, TrainingEngine } from './engine.js';
 import { isCpuBackend } from './choose-engine.js';
+
+/** What an engine takes from the plan: the task, the training cost, Adam and the batch size. */
+export function engineSetup(plan: TrainingPlan, net: Network, optimizer?: OptimizerState): EngineSetup {
+  return { net, task: plan.task, costCoef: plan.cost.coef, adam: plan.adam, batchRows: plan.batchRows, ...(optimizer ? { optimizer } : {}) };
+}
 
 /** Makes engine `name`; `backend` is the active tfjs backend (the workers engine's threads load it too). */
 export async function createEngine(name: EngineName, setup: EngineSetup, backend: string): Promise<TrainingEngine> {

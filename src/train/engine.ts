@@ -22,7 +22,7 @@ import type { HostGrads } from '../model/model-graph.js';
 import type { Network, Params } from '../model/network.js';
 import type { OptimizerState } from '../runs/checkpoint.js';
 import type { TaskInstance } from '../tasks/task.js';
-import type { AdamSettings } from './adam.js';
+import type { AdamSettings } from '../config/plan.js';
 import type { TaskEvaluation } from './evaluate.js';
 
 export type EngineName = 'host' | 'tfjs' | 'workers';

@@ -11,7 +11,8 @@ import { gradsFor, type HostGrads } from '../model/model-graph.js';
 import { cloneParams, zeroParams, type Params } from '../model/network.js';
 import type { OptimizerState } from '../runs/checkpoint.js';
 import type { TaskInstance } from '../tasks/task.js';
-import { adamUpdateHost, type AdamSettings } from './adam.js';
+import type { AdamSettings } from '../config/plan.js';
+import { adamUpdateHost } from './adam.js';
 import type { EngineName, EngineSetup, GradientSource, TrainingEngine } from './engine.js';
 import type { Evaluation } from '../tasks/task.js';
 

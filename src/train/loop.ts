@@ -7,23 +7,22 @@
  *   every checkpoint_every:    a checkpoint of the host network (and one at step 0, so a run's
  *                              snapshots and animations start from the initialisation)
  *
- * It knows nothing of files: what to do with rows and checkpoints is the caller's (src/train/run.ts).
+ * It knows nothing of files (what to do with rows and checkpoints is the caller's, src/train/run.ts)
+ * nor of configs: every setting comes from the training plan (src/config/plan.ts).
  */
 import { relocate } from '../bimt/relocate.js';
 import { swapParams, type Swap } from '../bimt/swap.js';
 import { activeBackend } from '../backend.js';
-import { biasPenaltyOn, lambdaAt, type ResolvedConfig } from '../config/resolve.js';
-import { architectureFor } from '../config/architecture.js';
-import { connectionCost, costCoefficients, type CostSpec } from '../model/connection-cost.js';
+import type { SwapPlan, TrainingPlan } from '../config/plan.js';
+import { connectionCost } from '../model/connection-cost.js';
 import { initNetwork } from '../model/init.js';
 import { weightSpecs } from '../model/model-graph.js';
 import { cloneNetwork, type Network } from '../model/network.js';
 import type { OptimizerState } from '../runs/checkpoint.js';
 import { lossOutputs, type MetricsRow } from '../runs/metrics.js';
-import type { TaskInstance } from '../tasks/task.js';
 import { makeSampler, type SamplerState } from './batches.js';
-import { adamSettingsOf, batchRowsOf, chooseEngine } from './choose-engine.js';
-import { createEngine } from './create-engine.js';
+import { chooseEngine } from './choose-engine.js';
+import { createEngine, engineSetup } from './create-engine.js';
 import type { EngineName, TrainingEngine } from './engine.js';
 import { OutputLossMeter } from './output-losses.js';
 
@@ -66,50 +65,18 @@ export interface LoopResult {
   readonly net: Network;
 }
 
-/** The training cost settings of a config. */
-export function trainingCostSpec(cfg: ResolvedConfig): CostSpec {
-  return {
-    weightFactor: cfg.cost.weight_factor,
-    l0: cfg.cost.l0,
-    noPenalizeLast: cfg.cost.no_penalize_last,
-    aggregate: cfg.cost.aggregate,
-  };
-}
-
-/** The cost the swap search minimises: the training cost, or it with the reference's overrides. */
-export function swapCostSpec(cfg: ResolvedConfig): CostSpec {
-  const base = trainingCostSpec(cfg);
-  const o = cfg.swap.objective;
-  if (o === 'training') return base;
-  return {
-    ...base,
-    weightFactor: o.weight_factor ?? base.weightFactor,
-    noPenalizeLast: o.no_penalize_last ?? base.noPenalizeLast,
-  };
-}
-
-export async function trainLoop(cfg: ResolvedConfig, task: TaskInstance, cb: LoopCallbacks, opts: LoopOptions = {}): Promise<LoopResult> {
-  const arch = architectureFor(cfg.model, task);
+export async function trainLoop(plan: TrainingPlan, cb: LoopCallbacks, opts: LoopOptions = {}): Promise<LoopResult> {
+  const { task, schedule, swap, batching } = plan;
   const { resume } = opts;
-  const start = resume ? cloneNetwork(resume.net) : initNetwork(arch, cfg.model.seed ?? cfg.seed);
+  const start = resume ? cloneNetwork(resume.net) : initNetwork(plan.arch, plan.initSeed);
   // The loop's own parameter map, refilled from the engine whenever the host needs them.
   const params = new Map(start.params);
   const net: Network = { ...start, params };
-  const costCoef = costCoefficients(net.graph, trainingCostSpec(cfg));
-  const swapCoef = costCoefficients(net.graph, swapCostSpec(cfg));
   const backend = activeBackend();
-  const engine = await createEngine(opts.engine ?? chooseEngine(cfg, task, backend).name, {
-    net,
-    task,
-    costCoef,
-    adam: adamSettingsOf(cfg),
-    batchRows: batchRowsOf(cfg, task),
-    ...(resume ? { optimizer: resume.optimizer } : {}),
-  }, backend);
-  const sampler =
-    cfg.train.batch === 'full' ? undefined : makeSampler(cfg.train.sampling, task.train.n, cfg.train.batch, cfg.seed, resume?.sampler);
-  const { steps } = cfg.train;
-  const { eval_every: evalEvery, checkpoint_every: checkpointEvery, snapshot_threshold: threshold } = cfg.output;
+  const engine = await createEngine(opts.engine ?? chooseEngine(plan, backend).name, engineSetup(plan, net, resume?.optimizer), backend);
+  const sampler = batching.kind === 'full' ? undefined : makeSampler(batching.sampling, task.train.n, batching.size, batching.seed, resume?.sampler);
+  const { steps } = schedule;
+  const { evalEvery, checkpointEvery, snapshotThreshold: threshold } = plan.output;
 
   // Sequence tasks' per-entry losses come with the engine's evaluation; an MLP's are measured on the host.
   const outputMeter = lossOutputs(task) > 0 && task.targets.kind !== 'sequence' ? new OutputLossMeter(task) : undefined;
@@ -128,12 +95,12 @@ export async function trainLoop(cfg: ResolvedConfig, task: TaskInstance, cb: Loo
     const e = await engine.evaluate();
     const row: MetricsRow = {
       step,
-      lambda: lambdaAt(cfg, Math.max(step - 1, 0)),
+      lambda: schedule.lambdaAt(Math.max(step - 1, 0)),
       train_loss: e.trainLoss,
       test_loss: e.testLoss,
       train_acc: e.trainAcc,
       test_acc: e.testAcc,
-      connection_cost: connectionCost(net.params, costCoef, biasPenaltyOn(cfg, Math.max(step - 1, 0))),
+      connection_cost: connectionCost(net.params, plan.cost.coef, schedule.biasOn(Math.max(step - 1, 0))),
       weights_above_threshold: weightSpecs(net.graph).reduce((n, w) => n + countAbove(net.params.get(w.name)!, threshold), 0),
       swaps: swapsSinceRow,
       ...(outputMeter ? { output_losses: outputMeter.measure(net) } : e.scoredLosses ? { output_losses: e.scoredLosses } : {}),
@@ -168,11 +135,11 @@ export async function trainLoop(cfg: ResolvedConfig, task: TaskInstance, cb: Loo
     let lastYield = Date.now();
     while (step < steps) {
       // `step` counts updates already made; this update uses the schedule's value at `step`.
-      await engine.step(lambdaAt(cfg, step), biasPenaltyOn(cfg, step), sampler?.next());
+      await engine.step(schedule.lambdaAt(step), schedule.biasOn(step), sampler?.next());
       step++;
 
-      if (cfg.swap.every > 0 && step % cfg.swap.every === 0) {
-        swapsSinceRow += relocateModel(net, engine, syncHost, swapCoef, cfg);
+      if (swap.every > 0 && step % swap.every === 0) {
+        swapsSinceRow += relocateModel(net, engine, syncHost, swap);
       }
       if (step % evalEvery === 0 || step === steps) {
         const row = await record(step);
@@ -214,18 +181,12 @@ function allFinite(arrays: readonly Float32Array[]): boolean {
  * engine, and (by default) Adam's moments are permuted by the same swaps so each neuron keeps
  * its own optimizer state. Returns the number of swaps.
  */
-function relocateModel(
-  net: Network,
-  engine: TrainingEngine,
-  syncHost: () => void,
-  swapCoef: ReturnType<typeof costCoefficients>,
-  cfg: ResolvedConfig,
-): number {
+function relocateModel(net: Network, engine: TrainingEngine, syncHost: () => void, swap: SwapPlan): number {
   syncHost();
-  const swaps: Swap[] = relocate(net, swapCoef, { topK: cfg.swap.top_k, swapInputs: cfg.swap.inputs });
+  const swaps: Swap[] = relocate(net, swap.cost.coef, { topK: swap.topK, swapInputs: swap.swapInputs });
   if (swaps.length === 0) return 0;
   engine.load(net.params, net.inPerm, net.outPerm);
-  if (cfg.swap.permute_optimizer_state) {
+  if (swap.permuteOptimizerState) {
     const { m, v } = engine.readOptimizer();
     for (const s of swaps) {
       swapParams(m, net.graph, s);

@@ -9,12 +9,11 @@
  * which is all a refusal needs: the configs it is for are off by orders of magnitude.
  */
 import { totalmem } from 'node:os';
-import type { ResolvedConfig } from '../config/resolve.js';
+import type { TrainingPlan } from '../config/plan.js';
 import { BimtError } from '../errors.js';
-import { architectureFor } from '../config/architecture.js';
-import { modelGraph, parameterCount, weightSpecs } from '../model/model-graph.js';
-import type { Split, TaskInstance } from '../tasks/task.js';
-import { batchRowsOf, chooseEngine } from './choose-engine.js';
+import { parameterCount, weightSpecs } from '../model/model-graph.js';
+import type { Split } from '../tasks/task.js';
+import { chooseEngine } from './choose-engine.js';
 import type { EngineName } from './engine.js';
 
 export interface MemoryEstimate {
@@ -34,7 +33,8 @@ export interface MemoryEstimate {
  * Float32 copies of the parameters each engine holds at its peak, Adam's m and v included. What
  * they are:
  * - every engine: the values and Adam's m and v (3); the loop's host network and two sets of cost
- *   coefficients, training and swap search (3); at a checkpoint a copy of the network, of m and v,
+ *   coefficients, training and swap search (3; one set when the swap search minimises the
+ *   training cost, which the count keeps as a margin); at a checkpoint a copy of the network, of m and v,
  *   and the encoded state and model files (7);
  * - host: float64 gradients (2) and HostMlp's float64 W and W^T (4);
  * - tfjs: the cost coefficients as tensors, the gradients, Adam's temporaries and the cost's
@@ -60,17 +60,16 @@ const RUNTIME_BYTES: Record<EngineName, number> = { host: 128 * 2 ** 20, tfjs: 1
  */
 const ACTIVATION_BYTES: Record<EngineName, number> = { host: 40, tfjs: 24, workers: 24 };
 
-/** The memory one engine needs to train the config. */
-export function estimateMemory(cfg: ResolvedConfig, task: TaskInstance, engine: EngineName): MemoryEstimate {
-  const arch = architectureFor(cfg.model, task);
-  const graph = modelGraph(arch);
+/** The memory one engine needs to train the plan. */
+export function estimateMemory(plan: TrainingPlan, engine: EngineName): MemoryEstimate {
+  const { graph, task } = plan;
   const copy = 4 * parameterCount(graph);
   const parameters = 3 * copy;
   const copies = (COPIES[engine] - 3) * copy;
   // Values per row: the input, then every weight's outputs (an MLP's widths summed).
   const weights = weightSpecs(graph);
   const neurons = (weights[0]?.shape[0] ?? 0) + weights.reduce((a, w) => a + w.shape[1], 0);
-  const batch = batchRowsOf(cfg, task);
+  const batch = plan.batchRows;
   // HostMlp sizes its buffers for the largest pass; tfjs evaluates both splits in one go.
   const rows = engine === 'host' ? Math.max(batch, task.train.n, task.test.n) : Math.max(batch, task.train.n + task.test.n);
   const activations = rows * neurons * ACTIVATION_BYTES[engine];
@@ -101,10 +100,10 @@ export function defaultMemoryLimit(): MemoryLimit {
  * and its parts. It runs before the backend is chosen, so for `train.engine: auto` the larger
  * estimate of what auto picks on a CPU backend (wasm, cpu) and on the others counts.
  */
-export function checkMemory(cfg: ResolvedConfig, task: TaskInstance, limit: MemoryLimit): void {
-  const forced = cfg.train.engine;
-  const engines = forced === 'auto' ? (['wasm', 'tensorflow'] as const).map((b) => chooseEngine(cfg, task, b).name) : [forced];
-  const est = engines.map((e) => estimateMemory(cfg, task, e)).reduce((a, b) => (b.total > a.total ? b : a));
+export function checkMemory(plan: TrainingPlan, limit: MemoryLimit): void {
+  const forced = plan.engine;
+  const engines = forced === 'auto' ? (['wasm', 'tensorflow'] as const).map((b) => chooseEngine(plan, b).name) : [forced];
+  const est = engines.map((e) => estimateMemory(plan, e)).reduce((a, b) => (b.total > a.total ? b : a));
   if (est.total <= limit.bytes) return;
   const parts = [
     `parameters and Adam's moments ${formatBytes(est.parameters)}`,
@@ -113,9 +112,9 @@ export function checkMemory(cfg: ResolvedConfig, task: TaskInstance, limit: Memo
     `data ${formatBytes(est.data)}`,
     `runtime ${formatBytes(est.runtime)}`,
   ];
-  const m = cfg.model;
-  const what = m.kind === 'transformer' ? `model (transformer, embed ${m.embed}, ${m.blocks} blocks)` : `model.widths [${m.widths.join(', ')}]`;
-  const fix = m.kind === 'transformer' ? 'make it smaller' : 'lower the widths';
+  const a = plan.arch;
+  const what = a.kind === 'transformer' ? `model (transformer, embed ${a.embed}, ${a.blocks} blocks)` : `model.widths [${a.widths.join(', ')}]`;
+  const fix = a.kind === 'transformer' ? 'make it smaller' : 'lower the widths';
   throw new BimtError(
     `${what}: about ${formatBytes(est.total)} to train (${parts.join(', ')}), ` +
       `above the limit of ${formatBytes(limit.bytes)} (${limit.source}); ${fix} or pass --max-memory`,

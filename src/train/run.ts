@@ -12,9 +12,9 @@ import { basename } from 'node:path';
 import type { RunBackend } from '../backend.js';
 import { networkGraph } from '../bimt/graph.js';
 import { loadConfig } from '../config/load.js';
+import { planTraining, type TrainingPlan } from '../config/plan.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { BimtError } from '../errors.js';
-import { architectureFor } from '../config/architecture.js';
 import { writeFileAtomic } from '../runs/atomic.js';
 import { writeCheckpoint } from '../runs/checkpoint.js';
 import { snapshotRecord } from '../runs/graph-record.js';
@@ -25,7 +25,6 @@ import { checkRunFiles, chooseResumePoint, removeStaleTemporaryFiles } from '../
 import { checkpointPath, createRunDir, openRunDir, readMeta, snapshotPath, statePath, writeMeta, type RunMeta, type RunPaths } from '../runs/run-dir.js';
 import { addSessionTime, commandLine, provenance, runConfigText, type ConfigSource } from '../runs/run-record.js';
 import { buildTask } from '../tasks/registry.js';
-import type { TaskInstance } from '../tasks/task.js';
 import { asUserError } from '../util/files.js';
 import { VERSION } from '../version.js';
 import type { SamplerState } from './batches.js';
@@ -64,14 +63,15 @@ export async function runTraining(opts: RunOptions): Promise<RunOutcome> {
   const runsDir = opts.runsDir ?? opts.config.output.runs_dir;
   // config.yaml names the runs directory actually used, --runs-dir or not.
   const config: ResolvedConfig = { ...opts.config, output: { ...opts.config.output, runs_dir: runsDir } };
-  const task = buildTask(config);
-  const engine = chooseEngine(config, task, opts.backend.name); // config errors before a directory is made
+  // The config goes to config.yaml and meta.json; training reads only the plan.
+  const plan = planTraining(config, buildTask(config));
+  const engine = chooseEngine(plan, opts.backend.name); // config errors before a directory is made
   const paths = createRunDir(runsDir, opts.name, { exact: opts.exactName });
-  return owning(paths, opts.stop, (stop) => startOwned(paths, { ...opts, config }, task, engine, stop));
+  return owning(paths, opts.stop, (stop) => startOwned(paths, { ...opts, config }, plan, engine, stop));
 }
 
 /** runTraining once the new run directory is this process's. */
-async function startOwned(paths: RunPaths, opts: RunOptions, task: TaskInstance, engine: EngineChoice, stop: StopSignals): Promise<RunOutcome> {
+async function startOwned(paths: RunPaths, opts: RunOptions, plan: TrainingPlan, engine: EngineChoice, stop: StopSignals): Promise<RunOutcome> {
   const since = new Date();
   const { config } = opts;
   writeFileAtomic(paths.config, runConfigText(config, opts.source));
@@ -93,7 +93,7 @@ async function startOwned(paths: RunPaths, opts: RunOptions, task: TaskInstance,
     ...provenance(),
   };
   writeMeta(paths, meta);
-  return timed(paths, meta, since, drive(paths, meta, config, task, engine, new MetricsWriter(paths.metrics, lossOutputs(task)), undefined, opts, stop));
+  return timed(paths, meta, since, drive(paths, meta, plan, engine, new MetricsWriter(paths.metrics, lossOutputs(plan.task)), undefined, opts, stop));
 }
 
 export interface ResumeOptions {
@@ -119,17 +119,16 @@ async function resumeOwned(paths: RunPaths, dir: string, opts: ResumeOptions, st
   if (meta.status === 'completed') throw new BimtError(`${dir}: the run is already complete (${meta.steps_done} steps)`);
   const repairs = checkRunFiles(paths, meta);
   const { config } = loadConfig(paths.config);
-  const task = buildTask(config);
-  const arch = architectureFor(config.model, task);
-  const engine = chooseEngine(config, task, opts.backend.name);
-  const outputs = lossOutputs(task);
-  const point = chooseResumePoint(paths, meta, arch, { outputs, evalEvery: config.output.eval_every, totalSteps: config.train.steps });
+  const plan = planTraining(config, buildTask(config));
+  const engine = chooseEngine(plan, opts.backend.name);
+  const outputs = lossOutputs(plan.task);
+  const point = chooseResumePoint(paths, meta, plan.arch, { outputs, evalEvery: plan.output.evalEvery, totalSteps: plan.schedule.steps });
   repairs.push(...point.repairs, ...removeStaleTemporaryFiles(paths));
   for (const r of repairs) process.stderr.write(`bimt: ${r}\n`);
 
   const from = point.kind === 'state' ? point.saved.step : 0;
   const where = point.kind === 'state' ? ` (${basename(point.file)})` : '';
-  process.stderr.write(`bimt: resuming ${paths.root} from step ${from} of ${config.train.steps}${where}\n`);
+  process.stderr.write(`bimt: resuming ${paths.root} from step ${from} of ${plan.schedule.steps}${where}\n`);
   // The host engine computes the same on any backend (or none); other engines' numbers depend on both.
   const before = meta.engine === 'host' ? 'the host engine' : `${meta.engine ?? 'an unrecorded engine'} on ${meta.backend}`;
   const now = engine.name === 'host' ? 'the host engine' : `${engine.name} on ${opts.backend.name}`;
@@ -144,7 +143,7 @@ async function resumeOwned(paths: RunPaths, dir: string, opts: ResumeOptions, st
   if (point.kind === 'start-over') {
     meta.checkpoints = {};
     writeMeta(paths, meta);
-    return timed(paths, meta, since, drive(paths, meta, config, task, engine, new MetricsWriter(paths.metrics, outputs), undefined, opts, stop));
+    return timed(paths, meta, since, drive(paths, meta, plan, engine, new MetricsWriter(paths.metrics, outputs), undefined, opts, stop));
   }
   const { saved } = point;
   const loop = (saved.loopState ?? {}) as { sampler?: SamplerState; swapsSinceRow?: number };
@@ -156,7 +155,7 @@ async function resumeOwned(paths: RunPaths, dir: string, opts: ResumeOptions, st
     swapsSinceRow: loop.swapsSinceRow ?? 0,
   };
   writeMeta(paths, meta);
-  return timed(paths, meta, since, drive(paths, meta, config, task, engine, new MetricsWriter(paths.metrics, point.outputs, true), state, opts, stop));
+  return timed(paths, meta, since, drive(paths, meta, plan, engine, new MetricsWriter(paths.metrics, point.outputs, true), state, opts, stop));
 }
 
 /**
@@ -208,8 +207,7 @@ let startupReported = false;
 async function drive(
   paths: RunPaths,
   meta: RunMeta,
-  config: ResolvedConfig,
-  task: TaskInstance,
+  plan: TrainingPlan,
   engine: EngineChoice,
   metrics: MetricsWriter,
   resume: TrainingState | undefined,
@@ -217,14 +215,13 @@ async function drive(
   stop: StopSignals,
 ): Promise<Omit<RunOutcome, 'stepsDone'>> {
   process.stderr.write(`bimt: engine ${engine.name} (${engine.why})\n`);
-  const progress = createProgress(config.train.steps, opts.progressStream, resume?.step ?? 0);
-  const labels = { inputs: task.inputLabels, outputs: task.outputLabels };
+  const progress = createProgress(plan.schedule.steps, opts.progressStream, resume?.step ?? 0);
+  const labels = { inputs: plan.task.inputLabels, outputs: plan.task.outputLabels };
   stop.onStop = () => progress.stop();
   let stepNow = resume?.step ?? 0;
   try {
     const result = await trainLoop(
-      config,
-      task,
+      plan,
       {
         onMetrics: (row) => metrics.append(row),
         onCheckpoint: (state) => {
@@ -238,7 +235,7 @@ async function drive(
           });
           const file = checkpointPath(paths, state.step);
           writeCheckpoint(file, { step: state.step, net: state.net });
-          const snapshot = snapshotRecord(state.step, networkGraph(state.net, labels, config.output.snapshot_threshold));
+          const snapshot = snapshotRecord(state.step, networkGraph(state.net, labels, plan.output.snapshotThreshold));
           writeFileAtomic(snapshotPath(paths, state.step), `${JSON.stringify(snapshot)}\n`);
           meta.checkpoints[basename(stateFile)] = sha256(stateFile);
           meta.checkpoints[basename(file)] = sha256(file);
