@@ -91,7 +91,7 @@ export interface TrainingPlan {
   readonly adam: AdamSettings;
   readonly schedule: Schedule;
   readonly batching: Batching;
-  /** Rows of the training split one update uses (at most the split). */
+  /** Rows of the training split one update uses (at most the split, unless drawn with replacement). */
   readonly batchRows: number;
   /** train.engine: a forced engine, or auto (src/train/choose-engine.ts decides). */
   readonly engine: TrainConfig['engine'];
@@ -136,7 +136,7 @@ export function planTraining(cfg: ResolvedConfig, task: TaskInstance): TrainingP
     adam: { lr: t.lr, beta1: t.beta1, beta2: t.beta2, eps: t.eps, weightDecay: t.weight_decay },
     schedule: trainingSchedule(cfg),
     batching,
-    batchRows: batching.kind === 'full' ? task.train.n : Math.min(batching.size, task.train.n),
+    batchRows: batchRowsOf(batching, task.train.n),
     engine: t.engine,
     output: {
       evalEvery: cfg.output.eval_every,
@@ -182,4 +182,13 @@ export function trainingSchedule(cfg: ResolvedConfig): Schedule {
     biasOn: typeof bias === 'boolean' ? () => bias : (step) => step >= bias,
     lambdaChanges: cfg.lambda.changes.map((c) => ({ step: c.at, lambda: lambdaAt(c.at) })),
   };
+}
+
+/**
+ * Rows one step uses: the split (full batch); a mini-batch, at most the split when drawn from
+ * epochs, but its whole size when drawn with replacement (rows may repeat).
+ */
+function batchRowsOf(batching: Batching, n: number): number {
+  if (batching.kind === 'full') return n;
+  return batching.sampling === 'replacement' ? batching.size : Math.min(batching.size, n);
 }
