@@ -1,7 +1,7 @@
 /** Small builders shared by the tests: random networks of any shape, on the real code paths. */
 import type { HostSplit } from '../src/model/host-mlp.js';
 import { identity, initNetwork } from '../src/model/init.js';
-import { modelGraph, type MlpArchitecture } from '../src/model/model-graph.js';
+import { modelGraph, weightSpecs, type MlpArchitecture } from '../src/model/model-graph.js';
 import { inputPositions, type Architecture, type Network } from '../src/model/network.js';
 import type { TargetSpec, TaskInstance } from '../src/tasks/task.js';
 import { Rng } from '../src/util/random.js';
@@ -113,4 +113,9 @@ export function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 export function asMlp<T extends { kind?: string }>(a: T): Extract<T, { widths: unknown }> {
   if (a.kind === 'transformer') throw new Error('not an MLP');
   return a as Extract<T, { widths: unknown }>;
+}
+
+/** Every weight tensor of a network, in the graph's canonical order (an MLP's chain, input first). */
+export function weightsOf(net: Network): Float32Array[] {
+  return weightSpecs(net.graph).map((w) => net.params.get(w.name)!);
 }

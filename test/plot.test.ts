@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { networkGraph, type Labels } from '../src/bimt/graph.js';
 import { BimtError } from '../src/errors.js';
 import { initNetwork } from '../src/model/init.js';
-import { mlpChain, type MlpArchitecture, type Network } from '../src/model/network.js';
+import type { MlpArchitecture, Network } from '../src/model/network.js';
 import { animatedNetworkSvg } from '../src/plot/animate.js';
 import { powerLabel, shortNumber, spansDecades } from '../src/plot/axes.js';
 import { curvesSvg, lambdaPhases } from '../src/plot/curves.js';
@@ -19,7 +19,7 @@ import { pca2 } from '../src/plot/pca.js';
 import { el, escapeText, fmt, text } from '../src/plot/svg.js';
 import { decisionBoundarySvg, embeddingSvg, gridCentres, predictedVsTrueSvg } from '../src/plot/task.js';
 import type { MetricsRow } from '../src/runs/metrics.js';
-import { mlp, mlpNetwork } from './helpers.js';
+import { mlp, mlpNetwork, weightsOf } from './helpers.js';
 
 // ---- a minimal DOM over fast-xml-parser's ordered output --------------------------------------
 
@@ -131,7 +131,7 @@ describe('networkSvg', () => {
     const root = parse(networkSvg(net, { inputs: ['x', 'y'], outputs: ['0', '1'] }, { title: 'init' }));
     const lines = edgeLines(root);
     let expected = 0;
-    for (const w of mlpChain(net).weights) {
+    for (const w of weightsOf(net)) {
       const max = Math.max(...Array.from(w, Math.abs));
       expected += Array.from(w).filter((v) => Math.abs(v) >= 1e-3 * max).length;
     }

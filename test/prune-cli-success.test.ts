@@ -13,7 +13,7 @@ import { buildTask } from '../src/tasks/registry.js';
 import { evaluateNetwork } from '../src/train/evaluate.js';
 import type { Evaluation } from '../src/tasks/task.js';
 import { fmt } from '../src/train/progress.js';
-import { mlpChain } from '../src/model/network.js';
+import { weightsOf } from './helpers.js';
 
 const bimt = (...a: string[]) => spawnSync(process.execPath, ['bin/bimt.js', ...a], { encoding: 'utf8' });
 const runs = mkdtempSync(join(tmpdir(), 'bimt-prune-'));
@@ -89,8 +89,8 @@ describe('bimt prune (command line)', () => {
 
     // The written network keeps exactly graph.json's weights, unchanged, and zeroes the rest.
     let kept = 0;
-    const originalWeights = mlpChain(original).weights;
-    mlpChain(pruned).weights.forEach((w, l) =>
+    const originalWeights = weightsOf(original);
+    weightsOf(pruned).forEach((w, l) =>
       w.forEach((x, k) => {
         if (x === 0) return;
         kept++;
@@ -109,7 +109,7 @@ describe('bimt prune (command line)', () => {
     expect(graph.source).toBe(join(run, 'checkpoints', 'step-000600.safetensors'));
     expect(r.stdout).toMatch(new RegExp(`^  weights kept +${graph.weightsKept} / 480$`, 'm'));
     const net = readCheckpoint(graph.source).net;
-    const above = mlpChain(net).weights.reduce((n, w) => n + w.filter((x) => Math.abs(x) > 0.1).length, 0);
+    const above = weightsOf(net).reduce((n, w) => n + w.filter((x) => Math.abs(x) > 0.1).length, 0);
     expect(graph.weightsKept).toBeGreaterThan(0);
     expect(graph.weightsKept).toBeLessThanOrEqual(above); // dead neurons' weights go too
   });

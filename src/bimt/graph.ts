@@ -14,7 +14,7 @@
  * path touches them.
  */
 import { layerOf, tensorOf, type ModelGraph } from '../model/model-graph.js';
-import { inputPositions, mlpChain, type Network } from '../model/network.js';
+import { inputPositions, type Network } from '../model/network.js';
 
 export interface Labels {
   /** Name of each ORIGINAL input feature (or embedding dimension). */
@@ -246,7 +246,7 @@ function findModules(net: Network, labels: Labels, edges: GraphEdge[], residuals
  * they read the same embedding column.
  */
 export function embeddingGroups(net: Network, graph: NetworkGraph): number[][] {
-  const { widths } = mlpChain(net);
+  const { widths } = graph;
   const L = widths.length - 1;
   const nf = inputPositions(net.graph.arch);
   const offsets: number[] = [];

@@ -5,7 +5,7 @@
  * all read and write this structure; the engines are built from it and written back into it.
  */
 import { BimtError } from '../errors.js';
-import { inputLayer, modelGraph, numel, weightSpecs, type Architecture, type MlpArchitecture, type ModelGraph, type Params } from './model-graph.js';
+import { inputLayer, modelGraph, numel, type Architecture, type MlpArchitecture, type ModelGraph, type Params } from './model-graph.js';
 
 export type { Architecture, MlpArchitecture, TransformerArchitecture, Params } from './model-graph.js';
 
@@ -56,24 +56,11 @@ export function tensor(p: Params, name: string): Float32Array {
 }
 
 /**
- * An MLP network seen as its chain of weight layers: widths (input counted with its folds) and,
- * per weight layer l (neuron layer l to l + 1), its weight [N_l, N_{l+1}] and bias. For the code
- * that is written for chains only (pruning's constant folding, the graph snapshot and its
- * drawing, for now); a transformer is refused here, by name.
+ * The architecture of a network that must be an MLP: for what only MLPs have (a host MLP pass
+ * for per-output losses, a token embedding's pictures). A transformer is refused by name.
  */
-export interface MlpChain {
-  readonly arch: MlpArchitecture;
-  readonly widths: readonly number[];
-  readonly weights: readonly Float32Array[];
-  readonly biases: readonly Float32Array[];
-}
-
-export function mlpChain(net: Network): MlpChain {
+export function mlpArchitecture(net: Network, what: string): MlpArchitecture {
   const arch = net.graph.arch;
-  if (arch.kind !== 'mlp') throw new BimtError('this operation is not available for transformers yet');
-  // An MLP's weights in canonical order are its chain, input first.
-  const linears = weightSpecs(net.graph);
-  const weights = linears.map((w) => tensor(net.params, w.name));
-  const biases = linears.map((w) => tensor(net.params, w.bias));
-  return { arch, widths: arch.widths, weights, biases };
+  if (arch.kind !== 'mlp') throw new BimtError(`${what} is for MLPs; this network is a transformer`);
+  return arch;
 }

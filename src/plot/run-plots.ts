@@ -20,7 +20,7 @@ import { embeddingGroups, type NetworkGraph } from '../bimt/graph.js';
 import { pruneNetwork } from '../bimt/prune.js';
 import { BimtError } from '../errors.js';
 import { BioModel } from '../model/bio-model.js';
-import { mlpChain, tensor, type Network } from '../model/network.js';
+import { mlpArchitecture, tensor, type Network } from '../model/network.js';
 import { writeOutputFile } from '../runs/atomic.js';
 import { readMetrics } from '../runs/metrics.js';
 import { readVerifiedCheckpoint, type OpenedCheckpoint } from '../runs/open.js';
@@ -255,7 +255,7 @@ function predictionFigure(net: Network, opened: OpenedCheckpoint, head: string[]
  * power; its top two principal components mix them into an unreadable scatter.
  */
 function embeddingFigure(net: Network, dims: readonly number[], title: string, caption: readonly string[]): string {
-  const { vocab: p, dim } = mlpChain(net).arch.embedding!;
+  const { vocab: p, dim } = mlpArchitecture(net, 'the embedding picture').embedding!;
   const emb = tensor(net.params, 'embedding');
   const sub = new Float32Array(p * dims.length);
   for (let r = 0; r < p; r++) dims.forEach((d, j) => (sub[r * dims.length + j] = emb[r * dim + d]));

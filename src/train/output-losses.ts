@@ -3,7 +3,7 @@
  * evaluate.ts so that a host-engine run loads no tfjs.
  */
 import { HostMlp } from '../model/host-mlp.js';
-import { mlpChain, type Network } from '../model/network.js';
+import { mlpArchitecture, type Network } from '../model/network.js';
 import type { OutputLosses } from '../runs/metrics.js';
 import { sequenceMse } from '../tasks/sequence-loss.js';
 import type { Split, TaskInstance } from '../tasks/task.js';
@@ -21,7 +21,7 @@ export class OutputLossMeter {
   /** Per-output MSE [outputs] on train and test, outputs in the task's order. */
   measure(net: Network): OutputLosses {
     const { task } = this;
-    this.mlp ??= new HostMlp(mlpChain(net).arch, task.targets, Math.max(task.train.n, task.test.n));
+    this.mlp ??= new HostMlp(mlpArchitecture(net, 'the per-output losses of a regression task'), task.targets, Math.max(task.train.n, task.test.n));
     const mlp = this.mlp;
     const per = (s: Split) => {
       if (!(s.x instanceof Float32Array)) throw new Error('per-output losses need feature inputs');
