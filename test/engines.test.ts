@@ -23,7 +23,7 @@ const adam = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
 
 /** 20 steps (bias penalty from step 10, mini-batches on odd steps unless `full`), then the state. */
 async function trainWith(name: EngineName, net: Network, task: TaskInstance, full: boolean) {
-  const engine = await createEngine(name, { net, task, costCoef: costCoefficients(net.graph, spec), adam, batchRows: task.train.n }, 'wasm');
+  const engine = await createEngine(name, { net, task, costCoef: costCoefficients(net.graph, spec), adam, batchRows: task.train.n, classLoss: 'cross-entropy' }, 'wasm');
   try {
     const before = await engine.evaluate();
     const rows = Int32Array.from({ length: 10 }, (_, i) => i + 1);
@@ -86,7 +86,7 @@ describe('training engines', () => {
   it('the workers engine refuses mini-batches', async () => {
     const net = randomNetwork(arch, 9);
     const task = randomTask(arch, { kind: 'values', dim: 3 }, 31, 10);
-    const engine = await createEngine('workers', { net, task, costCoef: costCoefficients(net.graph, spec), adam, batchRows: 31 }, 'wasm');
+    const engine = await createEngine('workers', { net, task, costCoef: costCoefficients(net.graph, spec), adam, batchRows: 31, classLoss: 'cross-entropy' }, 'wasm');
     try {
       await expect(engine.step(1e-3, false, Int32Array.from([1, 2]))).rejects.toThrow(/full batch only/);
     } finally {

@@ -205,13 +205,6 @@ describe('networkSvg', () => {
     expect(texts).toContain('A<B & C');
     expect(texts).toContain('"y" > 0');
   });
-
-  it('refuses 2-D geometries with a clear error', () => {
-    const net = initNetwork(mlp([4, 2]), 1);
-    const layers = net.graph.layers.map((l, i) => (i === 0 ? { ...l, geometry: { dims: 2 as const, coords: new Float64Array(8) } } : l));
-    const flat: Network = { ...net, graph: { ...net.graph, layers } };
-    expect(() => networkSvg(flat, labels)).toThrow(BimtError);
-  });
 });
 
 // ---- curves --------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import type { MlpModelConfig, ModelConfig, TransformerModelConfig } from './sche
 import { ConfigValueError } from '../errors.js';
 import type { TaskInstance } from '../tasks/task.js';
 import type { Architecture, MlpArchitecture, TransformerArchitecture } from '../model/network.js';
+import { describeLayerShape, parseLayerShape, shapeDims, shapeSize, type LayerShape } from '../model/geometry.js';
 
 export function architectureFor(model: ModelConfig, task: TaskInstance): Architecture {
   return model.kind === 'transformer' ? transformerFor(model, task) : mlpFor(model, task);
@@ -51,7 +52,7 @@ function mlpFor(model: MlpModelConfig, task: TaskInstance): MlpArchitecture {
     if (nIn !== task.inputs.dim) {
       throw new ConfigValueError(['model', 'widths'], `the task has ${task.inputs.dim} inputs but the first width is ${nIn}`);
     }
-    return { kind: 'mlp', widths, inFold };
+    return { kind: 'mlp', widths, inFold, ...geometryFor(model) };
   }
   // Token inputs: one fold per token, each fold one embedding vector.
   if (inFold !== task.inputs.count) {
@@ -67,5 +68,37 @@ function mlpFor(model: MlpModelConfig, task: TaskInstance): MlpArchitecture {
         `in_fold * ${task.inputLabels.length} = ${inFold * task.inputLabels.length}, not ${nIn}`,
     );
   }
-  return { kind: 'mlp', widths, inFold, embedding: { vocab: task.inputs.vocab, dim } };
+  return { kind: 'mlp', widths, inFold, embedding: { vocab: task.inputs.vocab, dim }, ...geometryFor(model) };
+}
+
+/**
+ * `model.geometry` checked against the widths (docs/DESIGN.md, "Geometry"): one shape per neuron
+ * layer, a grid of exactly the layer's positions (the input's are widths[0] / in_fold), and no
+ * 1-D layer beside a 2-D one. All lines (or no key) give no `geometry` field: today's network.
+ */
+function geometryFor(model: MlpModelConfig): { geometry?: readonly LayerShape[] } {
+  const text = model.geometry;
+  if (!text) return {};
+  const { widths, in_fold: inFold } = model;
+  if (text.length !== widths.length) {
+    throw new ConfigValueError(['model', 'geometry'], `has ${text.length} entries but model.widths has ${widths.length} neuron layers; give one shape per layer, input first`);
+  }
+  const shapes = text.map((t) => parseLayerShape(t)!);
+  shapes.forEach((s, l) => {
+    const positions = l === 0 ? widths[0] / inFold : widths[l];
+    const want = shapeSize(s);
+    if (want !== undefined && want !== positions) {
+      const layer = l === 0 ? (inFold > 1 ? `widths[0] / in_fold = ${positions}` : `model.widths[0] = ${positions}`) : `model.widths[${l}] = ${positions}`;
+      throw new ConfigValueError(['model', 'geometry', l], `${describeLayerShape(s)} has ${want} positions, but the layer has ${layer}`);
+    }
+  });
+  const dims = shapes.map(shapeDims);
+  const odd = dims.findIndex((d) => d !== dims[0]);
+  if (odd >= 0) {
+    throw new ConfigValueError(
+      ['model', 'geometry', odd],
+      `${text[odd]} is ${dims[odd]}-D but ${text[0]} is ${dims[0]}-D; distances join layers of one dimension, so use lines throughout or grids and rings throughout`,
+    );
+  }
+  return shapes.every((s) => s.kind === 'line') ? {} : { geometry: shapes };
 }

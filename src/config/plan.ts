@@ -14,6 +14,8 @@ import type { TrainConfig } from './schema.js';
 import { costCoefficients, type CostCoefficients, type CostSpec } from '../model/connection-cost.js';
 import { modelGraph, type Architecture, type ModelGraph } from '../model/model-graph.js';
 import type { TaskInstance } from '../tasks/task.js';
+import type { ClassLoss } from '../model/host-mlp.js';
+import { ConfigValueError } from '../errors.js';
 
 /** Adam's settings (docs/DESIGN.md, "Optimizer and training loop"), from the config's train section. */
 export interface AdamSettings {
@@ -95,6 +97,8 @@ export interface TrainingPlan {
   readonly batchRows: number;
   /** train.engine: a forced engine, or auto (src/train/choose-engine.ts decides). */
   readonly engine: TrainConfig['engine'];
+  /** train.loss: the loss of class targets (other targets have their own). */
+  readonly classLoss: ClassLoss;
   readonly output: OutputPlan;
 }
 
@@ -119,6 +123,9 @@ export function planTraining(cfg: ResolvedConfig, task: TaskInstance): TrainingP
       ? cost
       : costPlan(graph, { ...training, weightFactor: o.weight_factor ?? training.weightFactor, noPenalizeLast: o.no_penalize_last ?? training.noPenalizeLast });
   const t = cfg.train;
+  if (t.loss !== undefined && task.targets.kind !== 'classes') {
+    throw new ConfigValueError(['train', 'loss'], `${t.loss} is a loss for class targets, and this task's targets are ${task.targets.kind}; leave train.loss out`);
+  }
   const batching: Batching = t.batch === 'full' ? { kind: 'full' } : { kind: 'mini', size: t.batch, sampling: t.sampling, seed: cfg.seed };
   return {
     task,
@@ -138,6 +145,7 @@ export function planTraining(cfg: ResolvedConfig, task: TaskInstance): TrainingP
     batching,
     batchRows: batchRowsOf(batching, task.train.n),
     engine: t.engine,
+    classLoss: t.loss ?? 'cross-entropy',
     output: {
       evalEvery: cfg.output.eval_every,
       checkpointEvery: cfg.output.checkpoint_every,

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { isRunName, RUN_NAME_RULE } from './run-name.js';
 import { taskSchema } from '../tasks/registry.js';
+import { LAYER_SHAPE_PATTERN } from '../model/geometry.js';
 
 const positiveInt = z.number().int().positive();
 const finite = z.number().finite();
@@ -41,6 +42,13 @@ export const mlpModelSchema = z.strictObject({
   /** Copies of the input positions (2 when the input is two concatenated token embeddings). */
   in_fold: positiveInt.default(1),
   activation: z.enum(['silu']).default('silu'),
+  /**
+   * How each neuron layer's positions are laid out, one entry per width, input first:
+   * `line` (1-D), `grid WxH` (2-D, row-major, W * H positions) or `ring` (2-D, a circle), e.g.
+   * [grid 28x28, grid 10x10, grid 10x10, ring]. Left out: every layer a line
+   * (docs/DESIGN.md, "Geometry").
+   */
+  geometry: z.array(z.string().regex(LAYER_SHAPE_PATTERN, 'line, ring or grid WxH (such as grid 28x28)')).min(2).optional(),
   /** Seed of the initialisation; defaults to the top-level seed. */
   seed: z.number().int().nonnegative().optional(),
 });
@@ -126,6 +134,12 @@ export const trainSchema = z.strictObject({
    * batch, wasm or cpu backend), "auto" the fastest for the network's size and the backend.
    */
   engine: z.enum(['auto', 'host', 'tfjs', 'workers']).default('auto'),
+  /**
+   * The loss of a classification task: mean softmax cross-entropy (when left out), or
+   * `mse-onehot`, the mean squared error against one-hot targets that the MNIST notebook trains
+   * with (docs/DESIGN.md, "Model"). Accuracy is reported either way.
+   */
+  loss: z.enum(['cross-entropy', 'mse-onehot']).optional(),
 });
 
 export const outputSchema = z.strictObject({

@@ -28,6 +28,13 @@ export interface HostSplit {
 
 
 /** What a pass over a split reports: the mean loss, and the accuracy for classes. */
+/**
+ * The loss of class targets (`train.loss`, docs/DESIGN.md, "Model"): mean softmax cross-entropy,
+ * or the mean squared error of the outputs against one-hot targets (the MNIST notebook's
+ * nn.MSELoss on one_hots[label]: the mean over all n * classes entries). Other targets ignore it.
+ */
+export type ClassLoss = 'cross-entropy' | 'mse-onehot';
+
 export interface HostLoss {
   readonly loss: number;
   readonly acc: number | null;
@@ -58,6 +65,8 @@ export class HostMlp {
     readonly arch: MlpArchitecture,
     readonly targets: TargetSpec,
     readonly maxRows: number,
+    /** For class targets; values and sequences have their own loss. */
+    readonly classLoss: ClassLoss = 'cross-entropy',
   ) {
     if (arch.embedding) throw new Error('HostMlp takes feature inputs only (this network has an embedding)');
     // An MLP's weights in canonical order are its chain, input first.
@@ -161,7 +170,8 @@ export class HostMlp {
       }
       return { loss: total / (n * k), acc: null, perOutput: perOutput.map((v) => v / n) };
     }
-    // Mean softmax cross-entropy; accuracy by the first largest logit, as tf.argMax picks.
+    // Mean softmax cross-entropy (or one-hot MSE); accuracy by the first largest logit, as tf.argMax picks.
+    const mse = this.classLoss === 'mse-onehot';
     let correct = 0;
     for (let r = 0; r < n; r++) {
       const label = split.y[rows ? rows[r] : r];
@@ -176,6 +186,15 @@ export class HostMlp {
         }
       }
       if (outPerm[best] === label) correct++;
+      if (mse) {
+        // tf.losses.meanSquaredError against the one-hot row: the mean over all n * k entries.
+        for (let q = 0; q < k; q++) {
+          const d = z[zo + q] - (outPerm[q] === label ? 1 : 0);
+          total += d * d;
+          if (withGrads) dz[zo + q] = (2 * d) / (n * k);
+        }
+        continue;
+      }
       let sum = 0;
       for (let q = 0; q < k; q++) sum += Math.exp(z[zo + q] - max);
       const logSum = Math.log(sum) + max;
@@ -186,7 +205,7 @@ export class HostMlp {
       }
       total += logSum - zLabel;
     }
-    return { loss: total / n, acc: correct / n };
+    return { loss: mse ? total / (n * k) : total / n, acc: correct / n };
   }
 
   private backward(n: number, grads: HostGrads): void {

@@ -14,7 +14,9 @@
  * Weights are stored [in, out] row-major, as tfjs multiplies them (rows: positions of `from`,
  * columns: positions of `to`); checkpoints transpose to PyTorch's [out, in].
  */
-import { lineLayer, type LayerGeometry } from './geometry.js';
+import { layerGeometry, shapeDims, type LayerGeometry, type LayerShape } from './geometry.js';
+
+const LINE: LayerShape = { kind: 'line' };
 
 /** A BioMLP: linear layers with SiLU between them, optionally fed by a token embedding. */
 export interface MlpArchitecture {
@@ -25,6 +27,12 @@ export interface MlpArchitecture {
   readonly inFold: number;
   /** Token embedding shared by every fold: vocab rows of (N_0 / inFold) values. */
   readonly embedding?: { readonly vocab: number; readonly dim: number };
+  /**
+   * How each neuron layer's positions are laid out, input first (docs/DESIGN.md, "Geometry").
+   * Absent: every layer a line. An architecture whose layers are all lines leaves it out, so the
+   * two spellings are one architecture.
+   */
+  readonly geometry?: readonly LayerShape[];
 }
 
 /** The paper's BioTransformer (section 3.4): sequences of feature vectors in and out. */
@@ -189,9 +197,9 @@ class GraphBuilder {
   readonly layers: NeuronLayer[] = [];
   readonly tensors: TensorSpec[] = [];
 
-  layer(name: string, role: NeuronLayer['role'], size: number, activation: Activation, heads = 1): string {
+  layer(name: string, role: NeuronLayer['role'], size: number, activation: Activation, heads = 1, shape: LayerShape = LINE): string {
     if (size % heads !== 0) throw new RangeError(`layer ${name}: ${size} positions do not split into ${heads} heads`);
-    this.layers.push({ name, role, size, geometry: lineLayer(size), heads, activation });
+    this.layers.push({ name, role, size, geometry: layerGeometry(shape, size), heads, activation });
     return name;
   }
 
@@ -239,10 +247,13 @@ function mlpGraph(arch: MlpArchitecture): ModelGraph {
   const { widths, inFold } = arch;
   const L = widths.length - 1;
   const b = new GraphBuilder();
+  const shapes = arch.geometry ?? widths.map(() => LINE);
+  if (shapes.length !== widths.length) throw new RangeError(`${shapes.length} layer shapes for ${widths.length} neuron layers`);
+  if (new Set(shapes.map(shapeDims)).size > 1) throw new RangeError('a network mixes 1-D and 2-D layers, which have no distance between them');
   const names = widths.map((w, l) => {
-    if (l === 0) return b.layer('input', 'input', w / inFold, 'identity');
-    if (l === L) return b.layer('output', 'output', w, 'identity');
-    return b.layer(`hidden${l}`, 'hidden', w, 'silu');
+    if (l === 0) return b.layer('input', 'input', w / inFold, 'identity', 1, shapes[l]);
+    if (l === L) return b.layer('output', 'output', w, 'identity', 1, shapes[l]);
+    return b.layer(`hidden${l}`, 'hidden', w, 'silu', 1, shapes[l]);
   });
   const links: Link[] = [];
   for (let l = 0; l < L; l++) {

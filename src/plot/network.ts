@@ -15,31 +15,24 @@
  * attention row has one neuron per position: the line from a stream neuron to it is the largest
  * of its q, k and v weights.
  *
+ * A network of 2-D layers (grids, rings: `model.geometry`) is drawn as the paper's Figure 8 by
+ * network-2d.ts.
+ *
  * `networkBody` returns the positioned group without the document so that the animation can
  * stack frames drawn by exactly this code.
  */
-import { BimtError } from '../errors.js';
-import { forEachWeight, inputLabel, outputLabel, stageWidth, type GraphEdge, type GraphResidual, type Labels, type NetworkGraph } from '../bimt/graph.js';
+import { inputLabel, outputLabel, stageWidth, type GraphResidual, type Labels, type NetworkGraph } from '../bimt/graph.js';
 import { layerOf } from '../model/model-graph.js';
 import type { Network } from '../model/network.js';
 import { shortNumber } from './axes.js';
 import { INK, moduleColour, MUTED, NEGATIVE, POSITIVE } from './palette.js';
+import { network2dBody } from './network-2d.js';
+import { Box, edgesOf, edgeStyle, legend, weightKey, type NetworkBody, type NetworkPlotOptions } from './network-style.js';
+
+export type { NetworkBody, NetworkPlotOptions } from './network-style.js';
 import { el, fmt, svgDocument, type Attrs, text, textWidth, translate } from './svg.js';
 
-export interface NetworkPlotOptions {
-  /** Draw only this graph's edges and alive neurons, neurons tinted by module. */
-  readonly pruned?: NetworkGraph;
-  readonly title?: string;
-  /**
-   * Weights below this fraction of their layer's max |w| are left out: they would be drawn
-   * thinner than a hundredth of a pixel and only make the file large. Default 1e-3.
-   */
-  readonly skipBelow?: number;
-  /** Keys under the picture: what line colour and width mean, and (pruned) the modules. Default true. */
-  readonly legend?: boolean;
-}
 
-const MAX_STROKE = 3.5;
 const LABEL_FONT_MAX = 11;
 const LABEL_FONT_MIN = 7;
 const ANGLE = 60; // degrees labels turn when they do not fit side by side
@@ -81,7 +74,7 @@ function layout(net: Network, inNames: readonly string[], outNames: readonly str
   const L = widths.length - 1;
   const geometry = g.stages.map((st) => layerOf(g, st.layer).geometry);
   for (const geo of geometry) {
-    if (geo.dims !== 1) throw new BimtError('the network plot draws 1-D layer geometries only; this network has a 2-D layer');
+    if (geo.dims !== 1) throw new Error('layout() draws 1-D layers; networkBody sends 2-D networks to network-2d.ts');
   }
   const maxRow = Math.max(...widths);
   const plotW = Math.min(1100, Math.max(360, maxRow * 14));
@@ -103,20 +96,6 @@ function layout(net: Network, inNames: readonly string[], outNames: readonly str
     inLabels: labelRow(inNames, spacing[0]),
     outLabels: labelRow(outNames, spacing[L]),
   };
-}
-
-/** Bounding box accumulated while drawing, so margins are exactly what the labels need. */
-class Box {
-  x0 = Infinity;
-  y0 = Infinity;
-  x1 = -Infinity;
-  y1 = -Infinity;
-  add(x0: number, y0: number, x1: number, y1: number): void {
-    this.x0 = Math.min(this.x0, x0);
-    this.y0 = Math.min(this.y0, y0);
-    this.x1 = Math.max(this.x1, x1);
-    this.y1 = Math.max(this.y1, y1);
-  }
 }
 
 /**
@@ -146,30 +125,6 @@ function label(s: string, x: number, y: number, row: LabelRow, below: boolean, f
   });
 }
 
-export interface NetworkBody {
-  readonly width: number;
-  readonly height: number;
-  /** A <g> already translated into a width x height canvas. */
-  readonly body: string;
-}
-
-/** Edges to draw: all weights of the network (q, k and v merged as in the graph), or the pruned graph's. */
-function edgesOf(net: Network, pruned: NetworkGraph | undefined): GraphEdge[] {
-  if (pruned) return pruned.edges.slice();
-  const edges: GraphEdge[] = [];
-  net.graph.links.forEach((l, k) => {
-    if (!l.weight) return;
-    const nTo = stageWidth(net.graph, l.to);
-    const strongest = new Map<number, number>();
-    forEachWeight(net, k, (i, o, w) => {
-      const key = i * nTo + o;
-      const prev = strongest.get(key);
-      if (prev === undefined || Math.abs(w) > Math.abs(prev)) strongest.set(key, w);
-    });
-    for (const [key, w] of strongest) edges.push({ layer: k, from: Math.floor(key / nTo), to: key % nTo, weight: w });
-  });
-  return edges;
-}
 
 /** Residual connections to draw: every stream position, or the pruned graph's. */
 function residualsOf(net: Network, pruned: NetworkGraph | undefined): GraphResidual[] {
@@ -188,6 +143,7 @@ function stageName(net: Network, s: number): string {
 /** The picture without the <svg> wrapper; see the file comment. */
 export function networkBody(net: Network, labels: Labels, opts: NetworkPlotOptions = {}): NetworkBody {
   const g = net.graph;
+  if (g.layers.some((l) => l.geometry.dims === 2)) return network2dBody(net, labels, opts);
   const widths = g.stages.map((_, st) => stageWidth(g, st));
   const inFold = g.stages[0]!.folds;
   const L = widths.length - 1;
@@ -283,69 +239,6 @@ export function networkBody(net: Network, labels: Labels, opts: NetworkPlotOptio
     ...extra,
   );
   return { width: box.x1 - box.x0 + 2 * PAD, height: box.y1 - box.y0 + 2 * PAD, body };
-}
-
-/**
- * How a weight is drawn, `rel` being |w| over the largest |w| of its layer: colour by sign, width
- * by rel, and fainter as well as thinner so that many weak weights do not add up to a dark mesh.
- */
-function edgeStyle(weight: number, rel: number): Attrs {
-  return { stroke: weight >= 0 ? POSITIVE : NEGATIVE, 'stroke-width': Math.max(0.01, MAX_STROKE * rel), 'stroke-opacity': fmt(0.35 + 0.65 * rel) };
-}
-
-/** Relative sizes the width key shows. */
-const KEY_SIZES: readonly [number, string][] = [
-  [1, 'max'],
-  [0.5, 'max/2'],
-  [0.1, 'max/10'],
-];
-
-/**
- * Under the picture: sample lines for each sign and for a few widths, and the largest |w| of each
- * weight layer (widths are relative to it, so equal widths in two layers are not equal weights).
- */
-function weightKey(maxAbs: Float64Array, box: Box): string {
-  const items: string[] = [];
-  const y = box.y1 + 22;
-  let x = box.x0;
-  const sample = (weight: number, rel: number, caption: string) => {
-    items.push(el('line', { x1: x, x2: x + 22, y1: y - 4, y2: y - 4, 'stroke-linecap': 'round', ...edgeStyle(weight, rel) }));
-    items.push(text(caption, { x: x + 28, y, 'font-size': 11, fill: INK }));
-    x += 28 + textWidth(caption, 11) + 14;
-  };
-  sample(1, 1, 'w > 0');
-  sample(-1, 1, 'w < 0');
-  const head = 'width ∝ |w|:';
-  items.push(text(head, { x, y, 'font-size': 11, fill: INK }));
-  x += textWidth(head, 11) + 8;
-  KEY_SIZES.forEach(([rel, caption]) => sample(1, rel, caption));
-  const layerMax = `max = largest |w| in the line's layer: ${Array.from(maxAbs, (m) => shortNumber(m)).join(', ')} (input → output)`;
-  items.push(text(layerMax, { x: box.x0, y: y + 16, 'font-size': 11, fill: MUTED }));
-  box.add(box.x0, y - 11, Math.max(x, box.x0 + textWidth(layerMax, 11)), y + 20);
-  return el('g', { class: 'weight-key' }, ...items);
-}
-
-const LEGEND_MAX_MODULES = 8;
-
-/** Module swatches with what each module reads and computes, one row each, under the picture. */
-function legend(g: NetworkGraph, box: Box): string {
-  const rows: string[] = [];
-  const list = (xs: readonly string[]) => (xs.length <= 6 ? xs.join(', ') : `${xs.slice(0, 5).join(', ')}, … (${xs.length})`);
-  let y = box.y1 + 22;
-  const x0 = box.x0;
-  g.modules.slice(0, LEGEND_MAX_MODULES).forEach((m, k) => {
-    const line = `module ${k + 1}: ${m.neurons.length} neurons; in: ${list(m.inputs) || '–'}; out: ${list(m.outputs) || '–'}`;
-    rows.push(el('rect', { x: x0, y: y - 9, width: 10, height: 10, fill: moduleColour(k), stroke: INK, 'stroke-width': 0.5 }));
-    rows.push(text(line, { x: x0 + 16, y, 'font-size': 11, fill: INK }));
-    box.add(x0, y - 11, x0 + 16 + textWidth(line, 11), y + 4);
-    y += 16;
-  });
-  if (g.modules.length > LEGEND_MAX_MODULES) {
-    const more = `+ ${g.modules.length - LEGEND_MAX_MODULES} smaller modules`;
-    rows.push(text(more, { x: x0 + 16, y, 'font-size': 11, fill: MUTED }));
-    box.add(x0, y - 11, x0 + 16 + textWidth(more, 11), y + 4);
-  }
-  return el('g', { class: 'legend' }, ...rows);
 }
 
 /**

@@ -33,6 +33,7 @@ import { scoredLabels } from '../tasks/sequence-loss.js';
 import { frequencyPlanes } from './frequency.js';
 import { PLOT_KINDS, type PlotKind } from './kinds.js';
 import { networkBody, networkSvg } from './network.js';
+import { fieldsSvg, hasGridInput } from './fields.js';
 import { textWidth } from './svg.js';
 import { decisionBoundarySvg, embeddingPanelsSvg, gridCentres, predictedVsTrueSvg } from './task.js';
 
@@ -58,7 +59,7 @@ export interface Figure {
 /** Draws the requested pictures of an opened checkpoint and writes them; returns the paths written. */
 export function plotRun(opened: OpenedCheckpoint, opts: PlotOptions): string[] {
   if (opts.outFile !== undefined && opts.kinds.length !== 1) {
-    throw new BimtError(`--out names one file: give a single --kind (network, curves or task), not ${opts.kinds.length} kinds`);
+    throw new BimtError(`--out names one file: give a single --kind (network, curves, task or fields), not ${opts.kinds.length} kinds`);
   }
   const threshold = opts.threshold ?? opened.plan.output.pruneThreshold;
   const pruned = opts.pruned ? { ...pruneNetwork(opened.checkpoint.net, threshold, opened.labels), threshold } : undefined;
@@ -66,7 +67,9 @@ export function plotRun(opened: OpenedCheckpoint, opts: PlotOptions): string[] {
   for (const kind of PLOT_KINDS.filter((k) => opts.kinds.includes(k))) {
     if (kind === 'network') figures.push([networkFigure(opened, pruned)]);
     else if (kind === 'curves') figures.push([curvesFigure(opened)]);
-    else figures.push(taskFigures(opened, pruned));
+    else if (kind === 'task') figures.push(taskFigures(opened, pruned));
+    // Receptive fields need a grid input; `all` leaves them out for other networks.
+    else if (opts.kinds.length === 1 || hasGridInput(opened.checkpoint.net)) figures.push([fieldsFigure(opened, pruned)]);
   }
   return writeFigures(figures.flat(), opened.paths.plots, opts);
 }
@@ -105,6 +108,16 @@ function runName(opened: OpenedCheckpoint): string {
 
 function prunedNote(threshold: number): string {
   return `pruned at |w| ≤ ${thresholdText(threshold)}`;
+}
+
+/**
+ * The first hidden layer's receptive fields on a grid input (src/plot/fields.ts), of the pruned
+ * network's alive neurons with `pruned`.
+ */
+export function fieldsFigure(opened: OpenedCheckpoint, pruned: PrunedNetwork | undefined): Figure {
+  const net = pruned ? pruned.net : opened.checkpoint.net;
+  const title = [`receptive fields · ${opened.tag}`, ...(pruned ? [prunedNote(pruned.threshold)] : [])].join(' · ');
+  return { name: `fields${pruned ? '-pruned' : ''}-${opened.tag}.svg`, svg: fieldsSvg(net, { ...(pruned ? { pruned: pruned.graph } : {}), title }) };
 }
 
 /** The network of the checkpoint, or with `pruned` its pruned graph with modules tinted and listed. */

@@ -15,6 +15,7 @@
 import { BimtError } from '../errors.js';
 import { inputLayer, modelGraph, outputLayer, type ModelGraph, type TransformerArchitecture } from '../model/model-graph.js';
 import type { Architecture, Network, Params } from '../model/network.js';
+import { describeLayerShape, parseLayerShape, type LayerShape } from '../model/geometry.js';
 import { writeFileAtomic } from './atomic.js';
 import { decodeSafetensors, encodeSafetensors, type Tensor } from './safetensors.js';
 import { readRegularFile } from '../util/files.js';
@@ -75,7 +76,7 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
           widths: JSON.stringify(arch.widths),
           in_fold: String(arch.inFold),
           embedding: JSON.stringify(arch.embedding ?? null),
-          geometry: 'line',
+          geometry: geometryMetadata(arch.geometry),
         }
       : { format: CHECKPOINT_FORMATS.transformer, step: String(c.step), architecture: JSON.stringify(arch), geometry: 'line' };
   if (c.optimizer) metadata.adam_t = String(c.optimizer.t);
@@ -101,7 +102,8 @@ export function readCheckpoint(path: string, expect?: Architecture): Checkpoint 
     if (md.format === CHECKPOINT_FORMATS.mlp) {
       const widths = JSON.parse(md.widths ?? '') as number[];
       const embedding = JSON.parse(md.embedding ?? 'null') as { vocab: number; dim: number } | null;
-      arch = { kind: 'mlp', widths, inFold: Number(md.in_fold), ...(embedding ? { embedding } : {}) };
+      const geometry = readGeometryMetadata(md.geometry);
+      arch = { kind: 'mlp', widths, inFold: Number(md.in_fold), ...(embedding ? { embedding } : {}), ...(geometry ? { geometry } : {}) };
     } else if (md.format === CHECKPOINT_FORMATS.transformer) {
       arch = { ...(JSON.parse(md.architecture ?? '') as TransformerArchitecture), kind: 'transformer' };
     } else {
@@ -158,6 +160,27 @@ export function readCheckpoint(path: string, expect?: Architecture): Checkpoint 
   };
 }
 
+/**
+ * The `geometry` metadata of an MLP: `line` when every layer is a line (what every checkpoint
+ * before 2-D layers says, so they still load), else a JSON list of the layers' shapes,
+ * ["grid 28x28","grid 10x10","grid 10x10","ring"] (docs/DESIGN.md, "Checkpoint format").
+ */
+function geometryMetadata(shapes: readonly LayerShape[] | undefined): string {
+  return !shapes || shapes.every((s) => s.kind === 'line') ? 'line' : JSON.stringify(shapes.map(describeLayerShape));
+}
+
+/** The inverse of `geometryMetadata`; undefined for all lines. Throws on anything else. */
+function readGeometryMetadata(text: string | undefined): LayerShape[] | undefined {
+  if (text === undefined || text === 'line') return undefined;
+  const list = JSON.parse(text) as unknown;
+  if (!Array.isArray(list)) throw new Error('geometry is not a list');
+  return list.map((t) => {
+    const shape = typeof t === 'string' ? parseLayerShape(t) : undefined;
+    if (!shape) throw new Error(`bad layer shape ${String(t)}`);
+    return shape;
+  });
+}
+
 function paramTensors(g: ModelGraph, p: Params, prefix: string): Record<string, Tensor> {
   const out: Record<string, Tensor> = {};
   for (const t of g.tensors) {
@@ -183,7 +206,13 @@ export function sameArchitecture(a: Architecture, b: Architecture): boolean {
 
 /** The architecture in a line, for messages ("widths [2, 20, 2] in_fold 1"). */
 export function describeArchitecture(a: Architecture): string {
-  if (a.kind === 'mlp') return `widths [${a.widths}] in_fold ${a.inFold}${a.embedding ? ` embedding ${a.embedding.vocab}x${a.embedding.dim}` : ''}`;
+  if (a.kind === 'mlp') {
+    const geometry = geometryMetadata(a.geometry);
+    return (
+      `widths [${a.widths}] in_fold ${a.inFold}${a.embedding ? ` embedding ${a.embedding.vocab}x${a.embedding.dim}` : ''}` +
+      (geometry === 'line' ? '' : ` geometry [${a.geometry!.map(describeLayerShape).join(', ')}]`)
+    );
+  }
   return (
     `a transformer ${a.inDim} -> ${a.outDim}, embed ${a.embed}, ${a.blocks} blocks, ${a.heads} heads, ` +
     `MLP hidden ${a.mlpHidden}, ${a.seqLen} tokens, layer_norm ${a.layerNorm}`

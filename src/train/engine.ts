@@ -19,6 +19,7 @@
  */
 import type { CostCoefficients } from '../model/connection-cost.js';
 import type { HostGrads } from '../model/model-graph.js';
+import type { ClassLoss } from '../model/host-mlp.js';
 import type { Network, Params } from '../model/network.js';
 import type { OptimizerState } from '../runs/checkpoint.js';
 import type { TaskInstance } from '../tasks/task.js';
@@ -61,6 +62,8 @@ export interface EngineSetup {
   readonly optimizer?: OptimizerState;
   /** Largest number of training rows one step uses. */
   readonly batchRows: number;
+  /** The loss of class targets (train.loss). */
+  readonly classLoss: ClassLoss;
 }
 
 /** Where a host-side optimizer gets its task-loss gradients. */

@@ -1,10 +1,11 @@
 /**
- * Task losses and metrics: cross-entropy with accuracy for classes, MSE for values (both means,
+ * Task losses and metrics: cross-entropy (or one-hot MSE, `train.loss`) with accuracy for classes, MSE for values (both means,
  * as PyTorch's defaults), and for sequences the MSE of the scored entries (src/train/sequence-loss.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { softmaxCrossEntropy } from '../model/ops.js';
 import type { Network } from '../model/network.js';
+import type { ClassLoss } from '../model/host-mlp.js';
 import { tfModelOf } from '../model/tf-model.js';
 import type { Evaluation, ScoredLosses, TargetSpec, TaskInstance } from '../tasks/task.js';
 import { disposeData, uploadData, type DataTensors, type SplitTensors } from './data.js';
@@ -14,10 +15,11 @@ import { scoredEntryLosses, sequenceLoss } from './sequence-loss.js';
  * Scalar task loss of predictions [n, out] against a split's targets; for sequence targets
  * out = length * dim, each row the [length, dim] prediction flattened row-major.
  */
-export function taskLoss(targets: TargetSpec, pred: tf.Tensor2D, s: SplitTensors): tf.Scalar {
+export function taskLoss(targets: TargetSpec, pred: tf.Tensor2D, s: SplitTensors, classLoss: ClassLoss = 'cross-entropy'): tf.Scalar {
   switch (targets.kind) {
     case 'classes':
-      return softmaxCrossEntropy(s.y, pred);
+      // s.y is the one-hot [n, classes] form of the labels (src/train/data.ts).
+      return classLoss === 'mse-onehot' ? tf.losses.meanSquaredError(s.y, pred) : softmaxCrossEntropy(s.y, pred);
     case 'values':
       return tf.losses.meanSquaredError(s.y, pred);
     case 'sequence':
@@ -37,13 +39,13 @@ export type TaskEvaluation = Evaluation & { readonly scoredLosses?: ScoredLosses
  * Losses and accuracies on both splits, in one read-back from the backend; for sequence targets
  * also each scored entry's loss (`scoredLosses`).
  */
-export function evaluate(model: SplitPredictor, targets: TargetSpec, data: DataTensors): TaskEvaluation {
+export function evaluate(model: SplitPredictor, targets: TargetSpec, data: DataTensors, classLoss: ClassLoss = 'cross-entropy'): TaskEvaluation {
   if (targets.kind === 'sequence') return evaluateSequence(model, targets, data);
   const values = tf.tidy(() => {
     const out: tf.Scalar[] = [];
     for (const s of [data.train, data.test]) {
       const pred = model.forwardSplit(s);
-      out.push(taskLoss(targets, pred, s));
+      out.push(taskLoss(targets, pred, s, classLoss));
       if (s.labels) out.push(tf.mean(tf.cast(tf.equal(tf.argMax(pred, 1), s.labels), 'float32')));
     }
     return tf.stack(out);
@@ -77,12 +79,12 @@ function evaluateSequence(model: SplitPredictor, targets: Extract<TargetSpec, { 
   };
 }
 
-/** Evaluates a host network on a task's splits (prune, plot and reproduce use this). */
-export function evaluateNetwork(net: Network, task: TaskInstance): TaskEvaluation {
+/** Evaluates a host network on a task's splits (prune, plot and reproduce use this); `classLoss` is the plan's. */
+export function evaluateNetwork(net: Network, task: TaskInstance, classLoss: ClassLoss = 'cross-entropy'): TaskEvaluation {
   const model = tfModelOf(net);
   const data = uploadData(task);
   try {
-    return evaluate(model, task.targets, data);
+    return evaluate(model, task.targets, data, classLoss);
   } finally {
     model.dispose();
     disposeData(data);

@@ -50,12 +50,12 @@ for (;;) {
       model.setParams(params);
     }
     if (cmd === Command.Gradient) {
-      const { value, grads: g } = tf.variableGrads(() => taskLoss(init.targets, model.forwardSplit(data.train), data.train), vars);
+      const { value, grads: g } = tf.variableGrads(() => taskLoss(init.targets, model.forwardSplit(data.train), data.train, init.classLoss), vars);
       // A tensor the loss does not read (LayerNorms that are off) has no gradient: zero.
       vars.forEach((v, i) => (g[v.name] ? grads[i].set(g[v.name].dataSync() as Float32Array) : grads[i].fill(0)));
       tf.dispose([value, ...Object.values(g)]);
     } else {
-      const e = evaluate(model, init.targets, data);
+      const e = evaluate(model, init.targets, data, init.classLoss);
       scalars.set([e.trainLoss, e.trainAcc ?? NaN, e.testLoss, e.testAcc ?? NaN]);
     }
     control[STATUS] = Status.Ok;

@@ -92,7 +92,7 @@ export class MlpGradients implements GradientSource {
     this.train = featureSplit(task, 'train');
     this.test = featureSplit(task, 'test');
     if (net.graph.arch.kind !== 'mlp') throw new Error('MlpGradients needs an MLP');
-    this.mlp = new HostMlp(net.graph.arch, task.targets, Math.max(this.train.n, this.test.n, setup.batchRows));
+    this.mlp = new HostMlp(net.graph.arch, task.targets, Math.max(this.train.n, this.test.n, setup.batchRows), setup.classLoss);
     this.inPerm = net.inPerm.slice();
     this.outPerm = net.outPerm.slice();
   }

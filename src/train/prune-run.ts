@@ -26,9 +26,9 @@ export interface SavedPrune {
 
 export function pruneAndSave(opened: OpenedCheckpoint, threshold: number): SavedPrune {
   const { step, net } = opened.checkpoint;
-  const before = evaluateNetwork(net, opened.plan.task);
+  const before = evaluateNetwork(net, opened.plan.task, opened.plan.classLoss);
   const pruned = pruneNetwork(net, threshold, opened.labels);
-  const after = evaluateNetwork(pruned.net, opened.plan.task);
+  const after = evaluateNetwork(pruned.net, opened.plan.task, opened.plan.classLoss);
   const out = prunedPaths(opened.paths, opened.tag, threshold);
   writeOutputFile(out.checkpoint, encodeCheckpoint({ step, net: pruned.net }));
   const record = prunedGraphRecord(step, opened.file, before, after, pruned.graph);

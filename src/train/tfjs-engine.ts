@@ -9,6 +9,7 @@ import { connectionCostTensor, uploadCoefficients } from '../model/connection-co
 import { listFromParams, paramsFromList, type Params } from '../model/network.js';
 import type { OptimizerState } from '../runs/checkpoint.js';
 import type { TargetSpec } from '../tasks/task.js';
+import type { ClassLoss } from '../model/host-mlp.js';
 import { Adam } from './adam-tfjs.js';
 import { disposeData, disposeSplit, takeRows, uploadData, type DataTensors, type SplitTensors } from './data.js';
 import type { EngineSetup, TrainingEngine } from './engine.js';
@@ -24,10 +25,12 @@ export class TfjsEngine implements TrainingEngine {
   private readonly costTensors: Map<string, tf.Tensor>;
   private readonly costCoef: CostCoefficients;
   private readonly targets: TargetSpec;
+  private readonly classLoss: ClassLoss;
 
   constructor(setup: EngineSetup) {
     const { net, task } = setup;
     this.targets = task.targets;
+    this.classLoss = setup.classLoss;
     this.costCoef = setup.costCoef;
     this.costTensors = uploadCoefficients(net.graph, setup.costCoef);
     this.data = uploadData(task);
@@ -47,7 +50,7 @@ export class TfjsEngine implements TrainingEngine {
   async step(lambda: number, withBias: boolean, rows?: Int32Array): Promise<void> {
     const batch = rows ? batchOf(this.data.train, rows) : this.data.train;
     const { value, grads } = tf.variableGrads(() => {
-      const loss = taskLoss(this.targets, this.model.forwardSplit(batch), batch);
+      const loss = taskLoss(this.targets, this.model.forwardSplit(batch), batch, this.classLoss);
       if (lambda === 0) return loss;
       const cost = connectionCostTensor(this.model.tensors(), this.costCoef, this.costTensors, withBias);
       return tf.add(loss, tf.mul(cost, lambda));
@@ -81,7 +84,7 @@ export class TfjsEngine implements TrainingEngine {
   }
 
   async evaluate(): Promise<TaskEvaluation> {
-    return evaluate(this.model, this.targets, this.data);
+    return evaluate(this.model, this.targets, this.data, this.classLoss);
   }
 
   dispose(): void {

@@ -92,6 +92,7 @@ export class WorkerGradients implements GradientSource {
         arch,
         inputs: task.inputs,
         targets: task.targets,
+        classLoss: setup.classLoss,
         train,
         test,
         control,

@@ -6,6 +6,7 @@
  *   main: write params (and perms), bump SEQ, notify  ->  worker: compute, write grads (or the
  *   evaluation's scalars), set DONE = SEQ, notify  ->  main: read every worker's answer.
  */
+import type { ClassLoss } from '../model/host-mlp.js';
 import type { MessagePort } from 'node:worker_threads';
 import type { Architecture } from '../model/network.js';
 import type { InputSpec, Split, TargetSpec } from '../tasks/task.js';
@@ -46,6 +47,8 @@ export interface WorkerInit {
   readonly arch: Architecture;
   readonly inputs: InputSpec;
   readonly targets: TargetSpec;
+  /** The loss of class targets (train.loss). */
+  readonly classLoss: ClassLoss;
   /** This worker's rows of each split. */
   readonly train: Split;
   readonly test: Split;
