@@ -8,9 +8,9 @@
  * A key inherited through `extends` is named at its line in the base file. A problem in a value
  * given by `--set` names that argument instead of a line.
  */
-import { basename, extname } from 'node:path';
+import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import { ConfigValueError, BimtError } from '../errors.js';
-import { buildTask } from '../tasks/registry.js';
+import { buildTask, TASKS } from '../tasks/registry.js';
 import { runNameFromFileName } from './run-name.js';
 import { quote } from '../util/excerpt.js';
 import { MAX_CONFIG_BYTES, readRegularFile } from '../util/files.js';
@@ -45,7 +45,7 @@ function readConfig(text: string, file: string, sets: readonly string[]): Omit<L
   const fromFiles = mergeLayers(layers);
   const overrides = sets.map(parseOverride);
   const warnings = pinnedSeedWarnings(fromFiles, overrides, layers);
-  const merged = applyOverrides(fromFiles, overrides);
+  const merged = resolveTaskPaths(applyOverrides(fromFiles, overrides), layers, overrides);
 
   const located = (path: readonly (string | number)[], message: string, unknownKey?: string): BimtError => {
     const full = unknownKey === undefined ? path : [...path, unknownKey];
@@ -87,6 +87,31 @@ function readConfig(text: string, file: string, sets: readonly string[]): Omit<L
     throw e;
   }
   return { config: resolved, warnings };
+}
+
+/**
+ * The task's file paths (a table task's `path`, `test_path`: the task's `pathKeys`) made absolute:
+ * a path written in a config file is relative to that file, as `extends` is (the layer the value
+ * came from, so a base config's data path is relative to the base), and one given by `--set` to
+ * the current directory, as any command-line path. The resolved config then holds absolute paths,
+ * so a run's config.yaml loads from the run directory, or from anywhere.
+ */
+function resolveTaskPaths(merged: PlainObject, layers: readonly Layer[], overrides: readonly Override[]): PlainObject {
+  const task = getOwn(merged, 'task');
+  if (!isPlainObject(task)) return merged;
+  const keys = TASKS.find((t) => t.kind === getOwn(task, 'kind'))?.pathKeys ?? [];
+  let out: PlainObject | undefined;
+  for (const key of keys) {
+    const value = getOwn(task, key);
+    if (typeof value !== 'string' || value === '' || isAbsolute(value)) continue;
+    const from = overrideFor(overrides, ['task', key]) ? undefined : layers.find((l) => {
+      const t = getOwn(l.plain, 'task');
+      return isPlainObject(t) && getOwn(t, key) !== undefined;
+    });
+    out ??= { ...task };
+    out[key] = from ? resolve(dirname(from.file), value) : resolve(value);
+  }
+  return out ? { ...merged, task: out } : merged;
 }
 
 /**

@@ -13,9 +13,10 @@ import type { ResolvedConfig } from './resolve.js';
 import type { TrainConfig } from './schema.js';
 import { costCoefficients, type CostCoefficients, type CostSpec } from '../model/connection-cost.js';
 import { modelGraph, type Architecture, type ModelGraph } from '../model/model-graph.js';
-import type { TaskInstance } from '../tasks/task.js';
+import type { Split, TaskInstance } from '../tasks/task.js';
 import type { ClassLoss } from '../model/host-mlp.js';
 import { ConfigValueError } from '../errors.js';
+import { Rng } from '../util/random.js';
 
 /** Adam's settings (docs/DESIGN.md, "Optimizer and training loop"), from the config's train section. */
 export interface AdamSettings {
@@ -78,11 +79,18 @@ export interface OutputPlan {
   readonly snapshotThreshold: number;
   /** Default threshold of prune and plot --pruned. */
   readonly pruneThreshold: number;
+  /** output.eval_rows: at most this many rows of each split in metrics rows (absent: all). */
+  readonly evalRows?: number;
 }
 
 export interface TrainingPlan {
   /** The data: the loop and the engines train on it, and its sizes decide the batches and engines. */
   readonly task: TaskInstance;
+  /**
+   * What metrics rows evaluate: `task` itself, or with output.eval_rows its splits cut to a fixed
+   * seeded subset (`evaluationTask`). Training always uses all of `task.train`.
+   */
+  readonly evalTask: TaskInstance;
   readonly arch: Architecture;
   readonly graph: ModelGraph;
   /** Seed of the initialisation (model.seed, or the master seed). */
@@ -129,6 +137,7 @@ export function planTraining(cfg: ResolvedConfig, task: TaskInstance): TrainingP
   const batching: Batching = t.batch === 'full' ? { kind: 'full' } : { kind: 'mini', size: t.batch, sampling: t.sampling, seed: cfg.seed };
   return {
     task,
+    evalTask: evaluationTask(task, cfg.output.eval_rows, cfg.seed),
     arch,
     graph,
     initSeed: cfg.model.seed,
@@ -151,8 +160,38 @@ export function planTraining(cfg: ResolvedConfig, task: TaskInstance): TrainingP
       checkpointEvery: cfg.output.checkpoint_every,
       snapshotThreshold: cfg.output.snapshot_threshold,
       pruneThreshold: cfg.output.prune_threshold,
+      ...(cfg.output.eval_rows !== undefined ? { evalRows: cfg.output.eval_rows } : {}),
     },
   };
+}
+
+/**
+ * The task metrics rows evaluate (docs/DESIGN.md, "Optimizer and training loop"): with `evalRows`,
+ * each split longer than that cut to `evalRows` rows drawn at random from the run's master seed
+ * (one stream per split), kept in the split's order; the same rows in every row of the run, and
+ * after a resume. Without it, or when both splits are short enough, the task itself.
+ */
+export function evaluationTask(task: TaskInstance, evalRows: number | undefined, seed: number): TaskInstance {
+  if (evalRows === undefined || (task.train.n <= evalRows && task.test.n <= evalRows)) return task;
+  const cut = (s: Split, which: string): Split => {
+    if (s.n <= evalRows) return s;
+    const order = new Rng(seed, `eval-rows/${which}`).shuffle(Int32Array.from({ length: s.n }, (_, i) => i));
+    return takeSplitRows(s, order.subarray(0, evalRows).sort());
+  };
+  return { ...task, train: cut(task.train, 'train'), test: cut(task.test, 'test') };
+}
+
+/** Rows `rows` of a split, in that order (inputs and targets of any shape: a row is n-th of the arrays). */
+export function takeSplitRows(s: Split, rows: Int32Array): Split {
+  const xw = s.x.length / s.n;
+  const yw = s.y.length / s.n;
+  const x = new (s.x.constructor as Float32ArrayConstructor | Int32ArrayConstructor)(rows.length * xw);
+  const y = new (s.y.constructor as Float32ArrayConstructor | Int32ArrayConstructor)(rows.length * yw);
+  rows.forEach((r, k) => {
+    x.set(s.x.subarray(r * xw, (r + 1) * xw), k * xw);
+    y.set(s.y.subarray(r * yw, (r + 1) * yw), k * yw);
+  });
+  return { n: rows.length, x, y };
 }
 
 function costPlan(graph: ModelGraph, spec: CostSpec): CostPlan {

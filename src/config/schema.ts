@@ -156,6 +156,12 @@ export const outputSchema = z.strictObject({
    * below the largest ones are invisible in the paper's drawings; a config may prune them.
    */
   prune_threshold: nonNegative.default(1e-2),
+  /**
+   * Metrics rows evaluate a fixed random subset of at most this many rows of each split (drawn
+   * once from the seed); absent: every row. For data sets whose full evaluation costs more than
+   * the steps between rows.
+   */
+  eval_rows: positiveInt.optional(),
 });
 
 export const configSchema = z.strictObject({

@@ -190,6 +190,10 @@ export function taskFigures(opened: OpenedCheckpoint, pruned: PrunedNetwork | un
       // No task picture yet (its predictions need the sequence model); the curves and the
       // network drawing still show the run.
       return [];
+    case 'table':
+      // A user's table has any number of features: no one picture fits; the curves and the
+      // network drawing (labelled with its column and class names) show the run.
+      return [];
     default: {
       const never: never = kind;
       throw new BimtError(`no task picture for task kind ${String(never)}`);

@@ -84,6 +84,12 @@ export interface TaskDefinition<S extends z.ZodType = z.ZodType> {
   readonly kind: string;
   /** The `task:` section of a config for this task (a strict object with `kind` literal). */
   readonly schema: S;
+  /**
+   * Keys of the task section that name files (a table task's CSV files). Config loading makes
+   * them absolute, relative to the config file that wrote them (src/config/load.ts), so `build`
+   * and a run's saved config.yaml never depend on the current directory.
+   */
+  readonly pathKeys?: readonly string[];
   /** Builds the data for a validated task section; all randomness from `seed`. */
   build(config: z.infer<S>, seed: number): TaskInstance;
 }

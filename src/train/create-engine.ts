@@ -10,7 +10,16 @@ import { isCpuBackend } from './choose-engine.js';
 
 /** What an engine takes from the plan: the task, the training cost, Adam and the batch size. */
 export function engineSetup(plan: TrainingPlan, net: Network, optimizer?: OptimizerState): EngineSetup {
-  return { net, task: plan.task, costCoef: plan.cost.coef, adam: plan.adam, batchRows: plan.batchRows, classLoss: plan.classLoss, ...(optimizer ? { optimizer } : {}) };
+  return {
+    net,
+    task: plan.task,
+    evalTask: plan.evalTask,
+    costCoef: plan.cost.coef,
+    adam: plan.adam,
+    batchRows: plan.batchRows,
+    classLoss: plan.classLoss,
+    ...(optimizer ? { optimizer } : {}),
+  };
 }
 
 /** Makes engine `name`; `backend` is the active tfjs backend (the workers engine's threads load it too). */

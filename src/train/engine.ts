@@ -55,6 +55,11 @@ export interface EngineSetup {
   /** Initial parameters and permutations (copied; the engine keeps no reference). */
   readonly net: Network;
   readonly task: TaskInstance;
+  /**
+   * The splits `evaluate` reports on (the plan's evalTask: output.eval_rows' subset); absent or
+   * `task` itself: all of task's rows.
+   */
+  readonly evalTask?: TaskInstance;
   /** Coefficients of the training cost (connection-cost.ts). */
   readonly costCoef: CostCoefficients;
   readonly adam: AdamSettings;

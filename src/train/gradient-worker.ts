@@ -30,6 +30,8 @@ const outPerm = () => perms.slice(nIn);
 
 const task: TaskInstance = { inputs: init.inputs, targets: init.targets, train: init.train, test: init.test, inputLabels: [], outputLabels: [] };
 const data = uploadData(task);
+// Evaluation reads output.eval_rows' training subset when there is one; `test` is already the evaluated one.
+const evalData = init.evalTrain ? { train: uploadData({ ...task, train: init.evalTrain }).train, test: data.test } : data;
 const model = tfModelFor(graph, params, inPerm(), outPerm());
 const vars = model.variables();
 let permVersion = Atomics.load(control, PERM_VERSION);
@@ -55,7 +57,7 @@ for (;;) {
       vars.forEach((v, i) => (g[v.name] ? grads[i].set(g[v.name].dataSync() as Float32Array) : grads[i].fill(0)));
       tf.dispose([value, ...Object.values(g)]);
     } else {
-      const e = evaluate(model, init.targets, data, init.classLoss);
+      const e = evaluate(model, init.targets, evalData, init.classLoss);
       scalars.set([e.trainLoss, e.trainAcc ?? NaN, e.testLoss, e.testAcc ?? NaN]);
     }
     control[STATUS] = Status.Ok;

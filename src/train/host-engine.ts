@@ -83,16 +83,20 @@ export class HostEngine implements TrainingEngine {
 export class MlpGradients implements GradientSource {
   private readonly mlp: HostMlp;
   private readonly train: HostSplit;
+  /** What `evaluate` reports on: the training split or its output.eval_rows subset, and the test split's. */
+  private readonly evalTrain: HostSplit;
   private readonly test: HostSplit;
   private inPerm: Int32Array;
   private outPerm: Int32Array;
 
   constructor(setup: EngineSetup) {
     const { net, task } = setup;
+    const evalTask = setup.evalTask ?? task;
     this.train = featureSplit(task, 'train');
-    this.test = featureSplit(task, 'test');
+    this.evalTrain = evalTask === task ? this.train : featureSplit(evalTask, 'train');
+    this.test = featureSplit(evalTask, 'test');
     if (net.graph.arch.kind !== 'mlp') throw new Error('MlpGradients needs an MLP');
-    this.mlp = new HostMlp(net.graph.arch, task.targets, Math.max(this.train.n, this.test.n, setup.batchRows), setup.classLoss);
+    this.mlp = new HostMlp(net.graph.arch, task.targets, Math.max(this.train.n, this.evalTrain.n, this.test.n, setup.batchRows), setup.classLoss);
     this.inPerm = net.inPerm.slice();
     this.outPerm = net.outPerm.slice();
   }
@@ -103,7 +107,7 @@ export class MlpGradients implements GradientSource {
 
   async evaluate(params: Params): Promise<Evaluation> {
     const run = (s: HostSplit) => this.mlp.run(params, this.inPerm, this.outPerm, s, undefined);
-    const train = run(this.train);
+    const train = run(this.evalTrain);
     const test = run(this.test);
     return { trainLoss: train.loss, testLoss: test.loss, trainAcc: train.acc, testAcc: test.acc };
   }

@@ -79,7 +79,7 @@ export async function trainLoop(plan: TrainingPlan, cb: LoopCallbacks, opts: Loo
   const { evalEvery, checkpointEvery, snapshotThreshold: threshold } = plan.output;
 
   // Sequence tasks' per-entry losses come with the engine's evaluation; an MLP's are measured on the host.
-  const outputMeter = lossOutputs(task) > 0 && task.targets.kind !== 'sequence' ? new OutputLossMeter(task) : undefined;
+  const outputMeter = lossOutputs(task) > 0 && task.targets.kind !== 'sequence' ? new OutputLossMeter(plan.evalTask) : undefined;
   let lastRow: MetricsRow | undefined;
   let swapsSinceRow = resume?.swapsSinceRow ?? 0;
   let status: LoopStatus = 'completed';

@@ -62,7 +62,7 @@ const ACTIVATION_BYTES: Record<EngineName, number> = { host: 40, tfjs: 24, worke
 
 /** The memory one engine needs to train the plan. */
 export function estimateMemory(plan: TrainingPlan, engine: EngineName): MemoryEstimate {
-  const { graph, task } = plan;
+  const { graph, task, evalTask } = plan;
   const copy = 4 * parameterCount(graph);
   const parameters = 3 * copy;
   const copies = (COPIES[engine] - 3) * copy;
@@ -70,10 +70,11 @@ export function estimateMemory(plan: TrainingPlan, engine: EngineName): MemoryEs
   const weights = weightSpecs(graph);
   const neurons = (weights[0]?.shape[0] ?? 0) + weights.reduce((a, w) => a + w.shape[1], 0);
   const batch = plan.batchRows;
-  // HostMlp sizes its buffers for the largest pass; tfjs evaluates both splits in one go.
-  const rows = engine === 'host' ? Math.max(batch, task.train.n, task.test.n) : Math.max(batch, task.train.n + task.test.n);
+  // HostMlp sizes its buffers for the largest pass; tfjs evaluates both (evaluated) splits in one go.
+  const rows = engine === 'host' ? Math.max(batch, evalTask.train.n, evalTask.test.n) : Math.max(batch, evalTask.train.n + evalTask.test.n);
   const activations = rows * neurons * ACTIVATION_BYTES[engine];
-  const host = splitBytes(task.train) + splitBytes(task.test);
+  // output.eval_rows' subsets are copies beside the task's splits.
+  const host = splitBytes(task.train) + splitBytes(task.test) + (evalTask === task ? 0 : splitBytes(evalTask.train) + splitBytes(evalTask.test));
   const oneHot = task.targets.kind === 'classes' ? 4 * task.targets.count * (task.train.n + task.test.n) : 0;
   const data = engine === 'host' ? host : 2 * host + oneHot;
   const runtime = RUNTIME_BYTES[engine];

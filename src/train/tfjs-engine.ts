@@ -22,6 +22,8 @@ export class TfjsEngine implements TrainingEngine {
   private readonly vars: tf.Variable[];
   private readonly adam: Adam;
   private readonly data: DataTensors;
+  /** What `evaluate` reports on: `data`, or output.eval_rows' subsets uploaded beside it. */
+  private readonly evalData: DataTensors;
   private readonly costTensors: Map<string, tf.Tensor>;
   private readonly costCoef: CostCoefficients;
   private readonly targets: TargetSpec;
@@ -34,6 +36,7 @@ export class TfjsEngine implements TrainingEngine {
     this.costCoef = setup.costCoef;
     this.costTensors = uploadCoefficients(net.graph, setup.costCoef);
     this.data = uploadData(task);
+    this.evalData = !setup.evalTask || setup.evalTask === task ? this.data : uploadData(setup.evalTask);
     this.model = tfModelOf(net);
     this.vars = this.model.variables();
     this.adam = new Adam(this.vars, setup.adam);
@@ -84,13 +87,14 @@ export class TfjsEngine implements TrainingEngine {
   }
 
   async evaluate(): Promise<TaskEvaluation> {
-    return evaluate(this.model, this.targets, this.data, this.classLoss);
+    return evaluate(this.model, this.targets, this.evalData, this.classLoss);
   }
 
   dispose(): void {
     this.model.dispose();
     this.adam.dispose();
     disposeData(this.data);
+    if (this.evalData !== this.data) disposeData(this.evalData);
     tf.dispose([...this.costTensors.values()]);
   }
 }

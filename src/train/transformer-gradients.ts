@@ -13,6 +13,8 @@ import type { TaskEvaluation } from './evaluate.js';
 export class TransformerGradients implements GradientSource {
   private readonly model: HostTransformer;
   private readonly train: TransformerSplit;
+  /** What `evaluate` reports on: the training split or its output.eval_rows subset, and the test split's. */
+  private readonly evalTrain: TransformerSplit;
   private readonly test: TransformerSplit;
   private inPerm: Int32Array;
   private outPerm: Int32Array;
@@ -22,8 +24,10 @@ export class TransformerGradients implements GradientSource {
     const arch = net.graph.arch;
     const { targets } = task;
     if (arch.kind !== 'transformer' || targets.kind !== 'sequence') throw new Error('TransformerGradients needs a transformer and a sequence task');
+    const evalTask = setup.evalTask ?? task;
     this.train = sequenceSplit(task.train);
-    this.test = sequenceSplit(task.test);
+    this.evalTrain = evalTask === task ? this.train : sequenceSplit(evalTask.train);
+    this.test = sequenceSplit(evalTask.test);
     this.model = new HostTransformer(arch, targets.scored.map((e) => [e.position, e.channel] as const), setup.batchRows);
     this.inPerm = net.inPerm.slice();
     this.outPerm = net.outPerm.slice();
@@ -34,7 +38,7 @@ export class TransformerGradients implements GradientSource {
   }
 
   async evaluate(params: Params): Promise<TaskEvaluation> {
-    const train = this.model.run(params, this.inPerm, this.outPerm, this.train, undefined);
+    const train = this.model.run(params, this.inPerm, this.outPerm, this.evalTrain, undefined);
     const test = this.model.run(params, this.inPerm, this.outPerm, this.test, undefined);
     const scoredLosses: ScoredLosses = { train: train.perScored, test: test.perScored };
     return { trainLoss: train.loss, testLoss: test.loss, trainAcc: null, testAcc: null, scoredLosses };

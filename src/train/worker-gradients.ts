@@ -42,6 +42,8 @@ interface Shard {
   /** Share of the training and test rows. */
   readonly trainWeight: number;
   readonly testWeight: number;
+  /** Share of the rows the training loss of an evaluation covers (the training split, or output.eval_rows' subset of it). */
+  readonly evalTrainWeight: number;
 }
 
 export class WorkerGradients implements GradientSource {
@@ -65,6 +67,7 @@ export class WorkerGradients implements GradientSource {
   /** Starts the workers and waits until each has its data on its backend. */
   static async start(setup: EngineSetup, backend: 'wasm' | 'cpu'): Promise<WorkerGradients> {
     const { net, task } = setup;
+    const evalTask = setup.evalTask ?? task;
     const { arch } = net.graph;
     const script = packagePath('dist/train/gradient-worker.js');
     if (!existsSync(script)) throw new BimtError(`${script} is missing; build bimt first (npm run build)`, 1);
@@ -82,7 +85,8 @@ export class WorkerGradients implements GradientSource {
     const ready: Promise<void>[] = [];
     for (let s = 0; s < SHARDS; s++) {
       const train = shardOf(task, 'train', s);
-      const test = shardOf(task, 'test', s);
+      const test = shardOf(evalTask, 'test', s);
+      const evalTrain = evalTask.train === task.train ? undefined : shardOf(evalTask, 'train', s);
       const control = new SharedArrayBuffer(4 * CONTROL_SLOTS);
       const grads = new SharedArrayBuffer(4 * total);
       const scalars = new SharedArrayBuffer(8 * SCALARS);
@@ -95,6 +99,7 @@ export class WorkerGradients implements GradientSource {
         classLoss: setup.classLoss,
         train,
         test,
+        ...(evalTrain ? { evalTrain } : {}),
         control,
         params: paramsBuf,
         perms: permsBuf,
@@ -117,7 +122,8 @@ export class WorkerGradients implements GradientSource {
         scalars: new Float64Array(scalars),
         errors: channel.port1,
         trainWeight: train.n / task.train.n,
-        testWeight: test.n / task.test.n,
+        testWeight: test.n / evalTask.test.n,
+        evalTrainWeight: evalTrain ? evalTrain.n / evalTask.train.n : train.n / task.train.n,
       });
     }
     try {
@@ -152,7 +158,7 @@ export class WorkerGradients implements GradientSource {
     this.write(params);
     await this.run(Command.Evaluate);
     const sum = (slot: number, weight: (s: Shard) => number) => this.shards.reduce((a, s) => a + weight(s) * s.scalars[slot], 0);
-    const train = (s: Shard) => s.trainWeight;
+    const train = (s: Shard) => s.evalTrainWeight;
     const test = (s: Shard) => s.testWeight;
     return {
       trainLoss: sum(0, train),

@@ -52,6 +52,8 @@ export interface WorkerInit {
   /** This worker's rows of each split. */
   readonly train: Split;
   readonly test: Split;
+  /** This worker's rows of output.eval_rows' training subset, when evaluation does not use `train`. */
+  readonly evalTrain?: Split;
   /** Int32 [CONTROL_SLOTS], this worker's own. */
   readonly control: SharedArrayBuffer;
   /** Float32, parameters flattened as listFromParams orders them; shared by all workers. */

@@ -1,0 +1,215 @@
+/**
+ * A user's own data (docs/DESIGN.md, "Your own data: the table task"): a CSV file with a header
+ * row, some columns as input features and one as the target. The target is classes (any cell not
+ * a number, or `target_kind: classes`: cross-entropy, accuracy) or a value (MSE). The test rows are
+ * a seeded share of the file or a second file with the same columns.
+ *
+ *     task:
+ *       kind: table
+ *       path: ../data/iris.csv      # relative to the config file that names it
+ *       target: species
+ *       features: [sepal_length, sepal_width, petal_length, petal_width]   # default: all others
+ *
+ * Paths arrive here absolute: config loading resolves `path` and `test_path` against the file
+ * that wrote them (src/config/load.ts, as `extends` does), so a run's saved config.yaml loads from
+ * anywhere. A bad file is one BimtError line naming the file and line; a column the config names
+ * that the file lacks is a ConfigValueError at the config's key, listing the file's columns.
+ */
+import { parse } from 'csv-parse/sync';
+import { z } from 'zod';
+import { BimtError, ConfigValueError } from '../errors.js';
+import { quote } from '../util/excerpt.js';
+import { readRegularFile } from '../util/files.js';
+import { Rng } from '../util/random.js';
+import { MAX_SAMPLES, type Split, type TaskDefinition, type TaskInstance } from './task.js';
+
+/** Largest CSV file read (a file far larger would not fit in memory as parsed text anyway). */
+export const MAX_TABLE_BYTES = 256 * 1024 * 1024;
+
+const column = z.string().min(1, 'a column name');
+
+const schema = z.strictObject({
+  kind: z.literal('table'),
+  /** The CSV file (header row first); relative to the config file that names it. */
+  path: z.string().min(1, 'the path of a CSV file'),
+  /** The column the network predicts. */
+  target: column,
+  /** Input columns, in this order; default: every column but the target, in the file's order. */
+  features: z.array(column).min(1).optional(),
+  /**
+   * classes (cross-entropy, class indices from the sorted distinct cells) or values (MSE); default:
+   * classes when some target cell is not a number, else values.
+   */
+  target_kind: z.enum(['classes', 'values']).optional(),
+  /** Share of `path`'s rows that train (the rest test), split at random from the seed; default 0.8. */
+  train_fraction: z.number().gt(0).lt(1).optional(),
+  /** A second CSV file with the same columns: the test rows (then all of `path` trains). */
+  test_path: z.string().min(1, 'the path of a CSV file').optional(),
+  /** Seed of the split; defaults to the config's top-level seed. */
+  seed: z.number().int().nonnegative().optional(),
+});
+
+export type TableConfig = z.infer<typeof schema>;
+
+/** A CSV file as read: its column names and its rows of cells, each with its line in the file. */
+export interface Table {
+  readonly file: string;
+  readonly columns: readonly string[];
+  readonly rows: readonly { readonly cells: readonly string[]; readonly line: number }[];
+}
+
+/**
+ * Reads and checks a CSV file: a header row of distinct, non-empty names, then at least one row,
+ * every row with as many cells as the header. Empty lines are skipped, a byte-order mark and the
+ * spaces around cells dropped. Errors name the file and line.
+ */
+export function readTable(file: string): Table {
+  return parseTable(readRegularFile(file, 'CSV file', MAX_TABLE_BYTES).toString('utf8'), file);
+}
+
+/** `readTable` of CSV text; `file` names it in messages. */
+export function parseTable(text: string, file: string): Table {
+  let records: { record: string[]; info: { lines: number } }[];
+  try {
+    records = parse(text, { bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }) as unknown as typeof records;
+  } catch (e) {
+    const err = e as { lines?: number; message?: string };
+    if (typeof err.lines !== 'number') throw e;
+    throw new BimtError(`${file}:${err.lines}: not valid CSV: ${String(err.message).split('\n')[0]}`);
+  }
+  if (records.length === 0) throw new BimtError(`${file}: the CSV file is empty (it needs a header row of column names, then the data)`);
+  const [head, ...body] = records;
+  const columns = head!.record;
+  columns.forEach((name, i) => {
+    if (name === '') throw new BimtError(`${file}:${head!.info.lines}: column ${i + 1} of the header row has no name`);
+    if (columns.indexOf(name) !== i) throw new BimtError(`${file}:${head!.info.lines}: column ${quote(name)} appears twice in the header row`);
+  });
+  if (body.length === 0) throw new BimtError(`${file}: the CSV file has a header row but no data rows`);
+  if (body.length > MAX_SAMPLES) throw new BimtError(`${file}: ${body.length} rows; at most ${MAX_SAMPLES} are read`);
+  for (const r of body) {
+    if (r.record.length !== columns.length) {
+      throw new BimtError(`${file}:${r.info.lines}: ${r.record.length} cells, but the header row names ${columns.length} columns`);
+    }
+  }
+  return { file, columns, rows: body.map((r) => ({ cells: r.record, line: r.info.lines })) };
+}
+
+/** A decimal number as CSV files write them: 3, -0.5, .5, 1e-3 (not hex, not NaN or Infinity). */
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+function isNumber(cell: string): boolean {
+  return NUMBER.test(cell);
+}
+
+/** The cell of `col` in every row of `table` as numbers; a cell that is not one is an error naming file:line and column. */
+function numbers(table: Table, col: number): Float64Array {
+  const out = new Float64Array(table.rows.length);
+  table.rows.forEach((r, i) => {
+    const cell = r.cells[col]!;
+    if (!isNumber(cell)) {
+      throw new BimtError(`${table.file}:${r.line}: column ${quote(table.columns[col]!)}: ${cell === '' ? 'empty cell' : quote(cell)}, not a number`);
+    }
+    out[i] = Number(cell);
+  });
+  return out;
+}
+
+/** The index of column `name` in `table`, or a ConfigValueError at `key` listing the file's columns. */
+function columnIndex(table: Table, name: string, key: (string | number)[]): number {
+  const i = table.columns.indexOf(name);
+  if (i < 0) throw new ConfigValueError(key, `no column ${quote(name)} in ${table.file} (its columns: ${table.columns.join(', ')})`);
+  return i;
+}
+
+/** Class names in index order: numerically when every one is a number, else by code units. */
+export function sortClasses(names: Iterable<string>): string[] {
+  const distinct = [...new Set(names)];
+  if (distinct.every(isNumber)) return distinct.sort((a, b) => Number(a) - Number(b) || (a < b ? -1 : a > b ? 1 : 0));
+  return distinct.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * A task from tables: `train` trains and `test` tests. Columns are found by name in each file, so
+ * the test file may order them differently.
+ */
+export function tableTask(config: Omit<TableConfig, 'kind' | 'path' | 'test_path' | 'train_fraction' | 'seed'>, train: Table, test: Table): TaskInstance {
+  const featureNames = config.features ?? train.columns.filter((c) => c !== config.target);
+  if (featureNames.length === 0) throw new ConfigValueError(['task', 'target'], `${train.file} has no column besides the target ${quote(config.target)} to use as a feature`);
+  const dup = featureNames.find((f, i) => featureNames.indexOf(f) !== i);
+  if (dup !== undefined) throw new ConfigValueError(['task', 'features'], `column ${quote(dup)} is listed twice`);
+  if (featureNames.includes(config.target)) throw new ConfigValueError(['task', 'features'], `the target column ${quote(config.target)} cannot be a feature too`);
+  const tables = [train, test];
+  const targetCols = tables.map((t) => columnIndex(t, config.target, ['task', 'target']));
+  const featureCols = tables.map((t) => featureNames.map((f, i) => columnIndex(t, f, config.features ? ['task', 'features', i] : ['task', 'target'])));
+  const targetCells = tables.map((t, k) => t.rows.map((r) => r.cells[targetCols[k]!]!));
+  const kind = config.target_kind ?? (targetCells.every((cells) => cells.every(isNumber)) ? 'values' : 'classes');
+
+  const classNames = kind === 'classes' ? sortClasses(targetCells.flat()) : [];
+  if (kind === 'classes') {
+    const empty = tables.map((t, k) => ({ t, i: targetCells[k]!.indexOf('') })).find((e) => e.i >= 0);
+    if (empty) throw new BimtError(`${empty.t.file}:${empty.t.rows[empty.i]!.line}: column ${quote(config.target)}: empty cell, not a class`);
+    if (classNames.length < 2) throw new ConfigValueError(['task', 'target'], `column ${quote(config.target)} has only one class (${quote(classNames[0] ?? '')}); classification needs two or more`);
+  }
+  const classIndex = new Map(classNames.map((c, i) => [c, i]));
+
+  const split = (k: number): Split => {
+    const t = tables[k]!;
+    const n = t.rows.length;
+    const x = new Float32Array(n * featureNames.length);
+    featureCols[k]!.forEach((col, j) => numbers(t, col).forEach((v, i) => (x[i * featureNames.length + j] = v)));
+    const y = kind === 'classes' ? Int32Array.from(targetCells[k]!, (c) => classIndex.get(c)!) : Float32Array.from(numbers(t, targetCols[k]!));
+    return { n, x, y };
+  };
+  return {
+    inputs: { kind: 'features', dim: featureNames.length },
+    targets: kind === 'classes' ? { kind: 'classes', count: classNames.length } : { kind: 'values', dim: 1 },
+    train: split(0),
+    test: split(1),
+    inputLabels: featureNames,
+    outputLabels: kind === 'classes' ? classNames : [config.target],
+  };
+}
+
+/**
+ * `table` split at random: floor(fraction * rows) train, the rest test, both in the file's order.
+ * Each side keeps at least one row, or the split is an error at task.train_fraction.
+ */
+export function splitTable(table: Table, fraction: number, rng: Rng): { train: Table; test: Table } {
+  const n = table.rows.length;
+  const nTrain = Math.floor(fraction * n);
+  if (nTrain < 1 || nTrain >= n) {
+    throw new ConfigValueError(['task', 'train_fraction'], `${fraction} of ${table.file}'s ${n} rows leaves ${nTrain < 1 ? 'no training' : 'no test'} rows`);
+  }
+  const order = rng.shuffle(Int32Array.from({ length: n }, (_, i) => i));
+  const pick = (idx: Int32Array): Table => ({ ...table, rows: Array.from(idx.sort(), (i) => table.rows[i]!) });
+  return { train: pick(order.slice(0, nTrain)), test: pick(order.slice(nTrain)) };
+}
+
+/** Reads a data file of the config; a file that cannot be read is an error at the key that named it. */
+function readAt(file: string, key: string): Table {
+  let text: string;
+  try {
+    text = readRegularFile(file, 'CSV file', MAX_TABLE_BYTES).toString('utf8');
+  } catch (e) {
+    if (e instanceof BimtError) throw new ConfigValueError(['task', key], e.message);
+    throw e;
+  }
+  return parseTable(text, file);
+}
+
+export const table: TaskDefinition<typeof schema> = {
+  kind: 'table',
+  schema,
+  pathKeys: ['path', 'test_path'],
+  build(config, seed) {
+    if (config.test_path !== undefined && config.train_fraction !== undefined) {
+      throw new ConfigValueError(['task', 'train_fraction'], 'not used with task.test_path (all of task.path trains, all of task.test_path tests); remove one');
+    }
+    const data = readAt(config.path, 'path');
+    const { train, test } =
+      config.test_path !== undefined
+        ? { train: data, test: readAt(config.test_path, 'test_path') }
+        : splitTable(data, config.train_fraction ?? 0.8, new Rng(config.seed ?? seed, 'table/split'));
+    return tableTask(config, train, test);
+  },
+};
