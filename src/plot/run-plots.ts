@@ -173,6 +173,8 @@ export function taskFigures(opened: OpenedCheckpoint, pruned: PrunedNetwork | un
       });
       return figs;
     }
+    case 'permutation-group':
+      return [];
     case 'in-context':
       // No task picture yet (its predictions need the sequence model); the curves and the
       // network drawing still show the run.

@@ -6,14 +6,15 @@ import { z } from 'zod';
 import { BimtError } from '../errors.js';
 import { inContext } from './in-context.js';
 import { modularAddition } from './modular-addition.js';
+import { permutationGroup } from './permutation-group.js';
 import { symbolic } from './symbolic.js';
 import type { TaskDefinition, TaskInstance } from './task.js';
 import { twoMoons } from './two-moons.js';
 
-export const TASKS = [twoMoons, symbolic, modularAddition, inContext] as const;
+export const TASKS = [twoMoons, symbolic, modularAddition, permutationGroup, inContext] as const;
 
 /** The `task:` section of a config: one schema per task, chosen by `kind`. */
-export const taskSchema = z.discriminatedUnion('kind', [twoMoons.schema, symbolic.schema, modularAddition.schema, inContext.schema]);
+export const taskSchema = z.discriminatedUnion('kind', [twoMoons.schema, symbolic.schema, modularAddition.schema, permutationGroup.schema, inContext.schema]);
 export type TaskConfig = z.infer<typeof taskSchema>;
 
 export function taskDefinition(kind: string): TaskDefinition {
