@@ -21,7 +21,10 @@ export function reproduceCommand(): Command {
     .addOption(backendOption())
     .action(async (which: string, flags: { out?: string; backend?: BackendName }) => {
       const [{ checkFiguresNew, claimsTable, reproduceFigure }, { writeReport }] = await Promise.all([import('../reproduce/run.js'), import('../reproduce/report.js')]);
-      const figures = which === 'all' ? FIGURES : [figureById(which)!];
+      const figures = which === 'all' ? FIGURES.filter((f) => f.pending === undefined) : [figureById(which)!];
+      if (which === 'all') {
+        for (const f of FIGURES) if (f.pending !== undefined) process.stderr.write(`bimt: ${f.id} is left out of all: ${f.pending} (bimt reproduce ${f.id} runs it)\n`);
+      }
       const dir = flags.out ?? join('runs', `reproduce-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-')}`);
       checkFiguresNew(dir, figures);
       try {

@@ -162,6 +162,8 @@ export interface EmbeddingPoint {
   readonly x: number;
   readonly y: number;
   readonly label: string;
+  /** This point's colour (e.g. a permutation's sign), instead of its place in the order. */
+  readonly color?: string;
 }
 
 export interface EmbeddingOptions {
@@ -256,7 +258,7 @@ function embeddingArea(points: readonly EmbeddingPoint[], S: number, colour: 'or
   const R = 3.5;
   const dotBoxes: Rect[] = pts.map((p) => [x.map(p.x) - R, y.map(p.y) - R, x.map(p.x) + R, y.map(p.y) + R]);
   pts.forEach((p, i) => {
-    const color = colour === 'none' ? INK : cyclic(i / Math.max(1, pts.length));
+    const color = p.color ?? (colour === 'none' ? INK : cyclic(i / Math.max(1, pts.length)));
     const px = x.map(p.x);
     const py = y.map(p.y);
     dots.push(el('circle', { cx: px, cy: py, r: R, fill: color }));

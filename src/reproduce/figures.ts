@@ -5,6 +5,7 @@
  */
 import { embeddingGroups, type NetworkGraph } from '../bimt/graph.js';
 import type { Network } from '../model/network.js';
+import { permutations, permutationSign } from '../tasks/permutation-group.js';
 import type { TaskEvaluation } from '../train/evaluate.js';
 import {
   atLeast,
@@ -17,7 +18,10 @@ import {
   modulesAre,
   projectDims,
   reachesExactly,
+  classSeparation,
+  separatesClaim,
   type ClaimResult,
+  type GroupSeparation,
   type ModuleCircle,
 } from './claims.js';
 
@@ -35,6 +39,11 @@ export interface FigureSpec {
   readonly paper: string;
   /** What a reader of the report should know about how robust the claims are. */
   readonly note?: string;
+  /**
+   * Why `bimt reproduce all` (and so CI) leaves this figure out for now: its claims do not all
+   * hold yet. `bimt reproduce <id>` still runs it and reports every claim.
+   */
+  readonly pending?: string;
   readonly claims: (o: PanelOutputs) => ClaimResult[];
 }
 
@@ -111,6 +120,31 @@ export const FIGURES: readonly FigureSpec[] = [
     },
   },
   {
+    id: 'fig6',
+    title: 'Figure 6: permutation group S4',
+    config: 'configs/paper/fig6.yaml',
+    paper: '"A handful of embedding dimensions encode the group structure of S4 (the sign of a permutation, cosets), and test accuracy reaches 100% long after training accuracy."',
+    note:
+      'Reference values from the paper and its notebook (permutation_S4_3.3.ipynb, about 423 s): train and test accuracy 1.00, ' +
+      'test accuracy reached only near step 14000, 8 of 32 embedding dimensions alive. The sign claim reads one direction ' +
+      '(even mean minus odd mean) of the alive dims of each group, so it can fail: an embedding may carry the sign only ' +
+      'nonlinearly (the 2-dimensional representation of S4 has the sign as its determinant).',
+    pending:
+      'no seed tried so far meets all three claims: seed 1 reaches test accuracy 1.00 with 11 dims alive, but its dims lie in ' +
+      'the 3- and 2-dimensional representations of S4, which carry the sign only nonlinearly; seeds 2 and 3 separate the ' +
+      'sign but end at test accuracy 0.96 and 0.87.',
+    claims: (o) => {
+      const groups = embeddingSeparations(o.pruned.net, o.pruned.graph);
+      const alive = groups.reduce((n, g) => n + g.dims.length, 0);
+      const dim = o.pruned.net.graph.arch.kind === 'mlp' ? (o.pruned.net.graph.arch.embedding?.dim ?? 0) : 0;
+      return [
+        atLeast('test accuracy', o.trained.testAcc ?? 0, 0.99, '1.00, reached near step 14000'),
+        { claim: 'embedding dimensions alive after pruning', reference: `<= 12 (reference 8 of 32)`, measured: `${alive} of ${dim}`, pass: alive <= 12 },
+        separatesClaim('the alive dims of one group separate even from odd permutations along one direction', groups, '> 0 gap (reference: dims that read as the sign)'),
+      ];
+    },
+  },
+  {
     id: 'fig7',
     title: 'Figure 7: in-context linear regression',
     config: 'configs/paper/fig7.yaml',
@@ -153,6 +187,22 @@ export function embeddingCircles(net: Network, g: NetworkGraph): ModuleCircle[] 
     .filter((dims) => dims.length >= 2)
     .map((dims) => ({ dims, fit: circleFit(projectDims(table, e.vocab, e.dim, dims), e.vocab) }));
 }
+
+/**
+ * Each group of alive embedding dims of a permutation-group network (embeddingGroups, the dims a
+ * pruned-graph edge reads) with how well one direction of it separates even from odd tokens.
+ */
+export function embeddingSeparations(net: Network, g: NetworkGraph): GroupSeparation[] {
+  const e = net.graph.arch.kind === 'mlp' ? net.graph.arch.embedding : undefined;
+  const table = net.params.get('embedding');
+  if (!e || !table) return [];
+  const degree = [...Array(8).keys()].find((n) => factorial(n) === e.vocab);
+  if (degree === undefined) throw new Error(`embeddingSeparations: ${e.vocab} tokens are not the n! permutations of a degree`);
+  const signs = permutations(degree).map(permutationSign);
+  return embeddingGroups(net, g).map((dims) => ({ dims, separation: classSeparation(table, e.vocab, e.dim, dims, signs) }));
+}
+
+const factorial = (n: number): number => (n <= 1 ? 1 : n * factorial(n - 1));
 
 export function figureById(id: string): FigureSpec | undefined {
   return FIGURES.find((f) => f.id === id);
