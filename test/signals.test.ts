@@ -105,8 +105,13 @@ describe('signals during bimt train', () => {
     t.child.kill('SIGINT');
     await until(() => t.err().includes('saving a checkpoint'));
     t.child.kill('SIGTERM');
-    const { code } = await t.exit;
-    expectInterruptedOrNothing(t, code);
+    const { code, signal } = await t.exit;
+    // A loaded machine may deliver the SIGTERM only after the run's last line, while Node tears the
+    // process down and has already given the signal back its default action: the process then
+    // ends as SIGTERM, but the run was final before it (docs/DESIGN.md, "Errors"); everything
+    // else below must still hold.
+    const afterTheEnd = code === null && signal === 'SIGTERM' && t.err().includes('interrupted; continue with');
+    expectInterruptedOrNothing(t, afterTheEnd ? 130 : code);
   });
 
   it('a run interrupted by a signal leaves no temporary files visible as run files', () => {
