@@ -212,6 +212,9 @@ export function taskFigures(opened: OpenedCheckpoint, pruned: PrunedNetwork | un
       // A user's table has any number of features: no one picture fits; the curves and the
       // network drawing (labelled with its column and class names) show the run.
       return [];
+    case 'mnist':
+      // The digits' picture is the receptive fields (`--kind fields`), drawn from the network.
+      return [];
     default: {
       const never: never = kind;
       throw new BimtError(`no task picture for task kind ${String(never)}`);

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { BimtError } from '../errors.js';
 import { inContext } from './in-context.js';
+import { mnist } from './mnist.js';
 import { modularAddition } from './modular-addition.js';
 import { permutationGroup } from './permutation-group.js';
 import { symbolic } from './symbolic.js';
@@ -12,10 +13,10 @@ import { table } from './table.js';
 import type { TaskDefinition, TaskInstance } from './task.js';
 import { twoMoons } from './two-moons.js';
 
-export const TASKS = [twoMoons, symbolic, modularAddition, permutationGroup, inContext, table] as const;
+export const TASKS = [twoMoons, symbolic, modularAddition, permutationGroup, inContext, table, mnist] as const;
 
 /** The `task:` section of a config: one schema per task, chosen by `kind`. */
-export const taskSchema = z.discriminatedUnion('kind', [twoMoons.schema, symbolic.schema, modularAddition.schema, permutationGroup.schema, inContext.schema, table.schema]);
+export const taskSchema = z.discriminatedUnion('kind', [twoMoons.schema, symbolic.schema, modularAddition.schema, permutationGroup.schema, inContext.schema, table.schema, mnist.schema]);
 export type TaskConfig = z.infer<typeof taskSchema>;
 
 export function taskDefinition(kind: string): TaskDefinition {
