@@ -8,20 +8,21 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { relocate, swapDelta } from '../src/bimt/relocate.js';
-import { applySwap, type Swap } from '../src/bimt/swap.js';
+import { applySwap } from '../src/bimt/swap.js';
 import { parseConfig } from '../src/config/load.js';
 import { planTraining } from '../src/config/plan.js';
 import { buildTask } from '../src/tasks/registry.js';
 import { BioModel } from '../src/model/bio-model.js';
-import { connectionCost, costCoefficients, type CostCoefficients, type CostSpec } from '../src/model/connection-cost.js';
+import { connectionCost, costCoefficients, type CostSpec } from '../src/model/connection-cost.js';
 import { distance, gridLayer, layerGeometry, parseLayerShape, ringLayer, type LayerShape } from '../src/model/geometry.js';
 import { HostMlp } from '../src/model/host-mlp.js';
 import { layerOf, modelGraph, type MlpArchitecture } from '../src/model/model-graph.js';
-import { cloneNetwork, type Network } from '../src/model/network.js';
+import { cloneNetwork } from '../src/model/network.js';
 import { readCheckpoint, writeCheckpoint } from '../src/runs/checkpoint.js';
 import { Rng } from '../src/util/random.js';
 import { usageErrorOf } from './config-helpers.js';
-import { mlp, randomNetwork, randomTask, W } from './helpers.js';
+import { bruteForceRelocate, layerName } from './brute-force-relocate.js';
+import { mlp, randomNetwork, randomTask } from './helpers.js';
 
 const shapes = (...t: string[]): LayerShape[] => t.map((s) => parseLayerShape(s)!);
 const arch2d = (widths: number[], geometry: string[]): MlpArchitecture => ({ ...mlp(widths), geometry: shapes(...geometry) });
@@ -141,50 +142,7 @@ describe('checkpoints of 2-D networks', () => {
   });
 });
 
-// ---- the swap search on 2-D layers ---------------------------------------------------------
-
-/** The name of an MLP's neuron layer l. */
-const layerName = (arch: MlpArchitecture, l: number) => (l === 0 ? 'input' : l === arch.widths.length - 1 ? 'output' : `hidden${l}`);
-
-/** |incoming| + |outgoing| of position j of neuron layer l (no folds here). */
-function neuronScore(net: Network, arch: MlpArchitecture, l: number, j: number): number {
-  const { widths } = arch;
-  let s = 0;
-  if (l > 0) for (let i = 0; i < widths[l - 1]; i++) s += Math.abs(W(net, l - 1)[i * widths[l] + j]);
-  if (l < widths.length - 1) for (let o = 0; o < widths[l + 1]; o++) s += Math.abs(W(net, l)[j * widths[l + 1] + o]);
-  return s;
-}
-
-/** The reference's search (test/relocate.test.ts's brute force): whole cost per candidate, first minimum wins. */
-function bruteForceRelocate(net: Network, arch: MlpArchitecture, coef: CostCoefficients, topK: number, swapInputs: boolean): Swap[] {
-  const swaps: Swap[] = [];
-  for (let l = swapInputs ? 0 : 1; l < arch.widths.length; l++) {
-    const layer = layerName(arch, l);
-    const n = arch.widths[l];
-    const score = Array.from({ length: n }, (_, j) => neuronScore(net, arch, l, j));
-    const top = Array.from({ length: n }, (_, j) => j)
-      .sort((a, b) => score[b] - score[a] || a - b)
-      .slice(0, topK);
-    for (const j of top) {
-      let best = -1;
-      let bestCost = Infinity;
-      for (let k = 0; k < n; k++) {
-        const trial = cloneNetwork(net);
-        applySwap(trial, { layer, a: j, b: k });
-        const c = connectionCost(trial.params, coef, true);
-        if (best < 0 || c < bestCost - 1e-12 * Math.abs(bestCost)) {
-          best = k;
-          bestCost = c;
-        }
-      }
-      if (best !== j) {
-        applySwap(net, { layer, a: j, b: best });
-        swaps.push({ layer, a: j, b: best });
-      }
-    }
-  }
-  return swaps;
-}
+// ---- the swap search on 2-D layers (against the MLP brute force of brute-force-relocate.ts) ----
 
 const cases: { arch: MlpArchitecture; topK: number }[] = [
   { arch: arch2d([64, 16, 10], ['grid 8x8', 'grid 4x4', 'ring']), topK: 5 },
@@ -224,7 +182,7 @@ describe('the swap search on 2-D layers', () => {
             const net = randomNetwork(arch, 50 * seed + arch.widths.length);
             const coef = costCoefficients(net.graph, spec);
             const brute = cloneNetwork(net);
-            const expected = bruteForceRelocate(brute, arch, coef, topK, swapInputs);
+            const expected = bruteForceRelocate(brute, coef, topK, swapInputs);
             const inPerm = net.inPerm.slice();
             const got = relocate(net, coef, { topK, swapInputs });
             expect(got).toEqual(expected);
