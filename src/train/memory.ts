@@ -66,9 +66,11 @@ export function estimateMemory(plan: TrainingPlan, engine: EngineName): MemoryEs
   const copy = 4 * parameterCount(graph);
   const parameters = 3 * copy;
   const copies = (COPIES[engine] - 3) * copy;
-  // Values per row: the input, then every weight's outputs (an MLP's widths summed).
+  // Values per row: the input, then every weight's outputs (an MLP's widths summed), once per
+  // token of a sequence.
   const weights = weightSpecs(graph);
-  const neurons = (weights[0]?.shape[0] ?? 0) + weights.reduce((a, w) => a + w.shape[1], 0);
+  const tokens = plan.arch.kind === 'transformer' ? plan.arch.seqLen : 1;
+  const neurons = tokens * ((weights[0]?.shape[0] ?? 0) + weights.reduce((a, w) => a + w.shape[1], 0));
   const batch = plan.batchRows;
   // HostMlp sizes its buffers for the largest pass; tfjs evaluates both (evaluated) splits in one go.
   const rows = engine === 'host' ? Math.max(batch, evalTask.train.n, evalTask.test.n) : Math.max(batch, evalTask.train.n + evalTask.test.n);
