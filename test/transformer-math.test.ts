@@ -2,7 +2,7 @@
 // autodiff, and against finite differences of its own float64 loss; causality and permutations.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { gemmMemory, pad4, stridedGemmJs } from '../src/model/transformer-gemm.js';
+import { gemmMemory, pad4, stridedGemmJs } from '../src/model/simd-gemm.js';
 import { geluExp, gradsForShape, HostTransformer, type ScoredEntry, type TransformerSplit } from '../src/model/transformer-host.js';
 import { transformerTensorShapes, type TransformerShape } from '../src/model/transformer-shape.js';
 import { transformerForward } from '../src/model/transformer-tfjs.js';

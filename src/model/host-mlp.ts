@@ -1,10 +1,11 @@
 /**
- * The BioMLP's forward and backward pass on typed arrays, for networks so small that a tfjs step
- * is mostly kernel-dispatch overhead (two moons, the symbolic formulas: a few hundred thousand
- * multiply-adds per step). It computes exactly what `BioModel.forwardSplit` followed by
- * `taskLoss` computes (docs/DESIGN.md, "Model": linear layers, SiLU between them; MSE or mean
- * cross-entropy), with float64 arithmetic over float32 parameters; test/host-mlp.test.ts holds it
- * to tfjs's gradients.
+ * The BioMLP's forward and backward pass on typed arrays: for small networks a tfjs step is mostly
+ * kernel-dispatch overhead (two moons, the symbolic formulas: a few hundred thousand multiply-adds
+ * per step), and for large ones (MNIST: 27 million a step) the products run in the WebAssembly SIMD
+ * kernel of simd-gemm.ts, faster than tfjs's wasm backend. It computes exactly what
+ * `BioModel.forwardSplit` followed by `taskLoss` computes (docs/DESIGN.md, "Model": linear layers,
+ * SiLU between them; MSE, mean cross-entropy or one-hot MSE), with float64 arithmetic over float32
+ * parameters; test/host-mlp.test.ts holds it to tfjs's gradients.
  *
  * Feature inputs only: token inputs (modular addition) are large enough for tfjs to win.
  *
@@ -13,8 +14,8 @@
  * [N_l, N_{l+1}] row-major, as in `Params`.
  */
 import type { TargetSpec } from '../tasks/task.js';
-import { gemmNT } from './host-gemm.js';
 import { modelGraph, weightSpecs, type HostGrads, type MlpArchitecture, type Params } from './model-graph.js';
+import { gemmMemory, pad4, type StridedGemm } from './simd-gemm.js';
 
 /** Rows of a feature split, with its targets as the task gives them. */
 export interface HostSplit {
@@ -25,9 +26,6 @@ export interface HostSplit {
   readonly y: Float32Array | Int32Array;
 }
 
-
-
-/** What a pass over a split reports: the mean loss, and the accuracy for classes. */
 /**
  * The loss of class targets (`train.loss`, docs/DESIGN.md, "Model"): mean softmax cross-entropy,
  * or the mean squared error of the outputs against one-hot targets (the MNIST notebook's
@@ -35,6 +33,7 @@ export interface HostSplit {
  */
 export type ClassLoss = 'cross-entropy' | 'mse-onehot';
 
+/** What a pass over a split reports: the mean loss, and the accuracy for classes. */
 export interface HostLoss {
   readonly loss: number;
   readonly acc: number | null;
@@ -43,20 +42,30 @@ export interface HostLoss {
 }
 
 export class HostMlp {
+  /** The kernel's memory: every buffer below is a region of it, at an offset in float64 elements. */
+  private readonly mem: Float64Array;
+  private readonly gemm: StridedGemm;
+  /** Row length of neuron layer l's buffers: N_l rounded up to the kernel's tile. */
+  private readonly ld: number[];
   /**
-   * Per neuron layer l, for the rows of the current pass: h[l] activations [rows, N_l] (h[0] the
-   * permuted input, h[L] the output positions), hT[l] the same transposed [N_l, rows], s[l] the
-   * sigmoid inside SiLU (hidden layers), dz[l] and dzT[l] the loss gradient with respect to the
-   * pre-activations. Transposed copies exist so that every product is `gemmNT` on contiguous rows.
+   * Per neuron layer l, for the rows of the current pass, [rows, ld[l]] row-major: h[l]
+   * activations (h[0] the permuted input, h[L] the output positions), s[l] the sigmoid inside
+   * SiLU (hidden layers), dz[l] the loss gradient with respect to the pre-activations. The
+   * kernel reads any of them transposed through its strides, so no transposed copies exist.
    */
-  private readonly h: Float64Array[];
-  private readonly hT: Float64Array[];
-  private readonly s: Float64Array[];
-  private readonly dz: Float64Array[];
-  private readonly dzT: Float64Array[];
-  /** Per weight layer: W as float64 [N_l, N_{l+1}] and transposed [N_{l+1}, N_l]. */
-  private readonly w: Float64Array[];
-  private readonly wT: Float64Array[];
+  private readonly h: number[];
+  private readonly s: number[];
+  private readonly dz: number[];
+  /**
+   * Per weight layer: W as float64 [N_l, ld[l + 1]] and transposed [N_{l+1}, ld[l]] (the kernel's B
+   * is read along rows), and its gradient [N_l, ld[l + 1]] before it is copied to `grads`. Rows are
+   * allocated up to a multiple of 4, as the kernel reads and writes them.
+   */
+  private readonly w: number[];
+  private readonly wT: number[];
+  private readonly gw: number[];
+  /** A row of zeros as long as the longest, for the kernel's residual and bias (this class adds biases itself). */
+  private readonly zero: number;
   /** Tensor names of weight layer l's weight and bias. */
   private readonly names: { readonly w: string; readonly b: string }[];
 
@@ -72,14 +81,23 @@ export class HostMlp {
     // An MLP's weights in canonical order are its chain, input first.
     this.names = weightSpecs(modelGraph(arch)).map((w) => ({ w: w.name, b: w.bias }));
     const widths = arch.widths;
-    const perLayer = () => widths.map((n) => new Float64Array(maxRows * n));
-    this.h = perLayer();
-    this.hT = perLayer();
-    this.s = perLayer();
-    this.dz = perLayer();
-    this.dzT = perLayer();
-    this.w = widths.slice(0, -1).map((n, l) => new Float64Array(n * widths[l + 1]));
-    this.wT = widths.slice(0, -1).map((n, l) => new Float64Array(n * widths[l + 1]));
+    this.ld = widths.map(pad4);
+    let top = 0;
+    const alloc = (floats: number) => {
+      const at = top;
+      top += floats;
+      return at;
+    };
+    const rows = pad4(maxRows);
+    this.zero = alloc(Math.max(...this.ld));
+    this.h = this.ld.map((ld) => alloc(rows * ld));
+    this.s = this.ld.map((ld, l) => (l === 0 ? -1 : alloc(rows * ld)));
+    this.dz = this.ld.map((ld, l) => (l === 0 ? -1 : alloc(rows * ld)));
+    const layers = widths.slice(0, -1).map((_, l) => l);
+    this.w = layers.map((l) => alloc(this.ld[l] * this.ld[l + 1]));
+    this.wT = layers.map((l) => alloc(this.ld[l + 1] * this.ld[l]));
+    this.gw = layers.map((l) => alloc(this.ld[l] * this.ld[l + 1]));
+    ({ mem: this.mem, gemm: this.gemm } = gemmMemory(top));
   }
 
   /**
@@ -96,18 +114,15 @@ export class HostMlp {
   }
 
   private forward(params: Params, inPerm: Int32Array, split: HostSplit, rows: Int32Array | undefined, n: number): void {
+    const { mem, ld } = this;
     const widths = this.arch.widths;
     const n0 = widths[0];
     const nf = n0 / this.arch.inFold;
     const h0 = this.h[0];
-    const h0T = this.hT[0];
     for (let r = 0; r < n; r++) {
       const src = (rows ? rows[r] : r) * n0;
-      for (let j = 0; j < n0; j++) {
-        const v = split.x[src + j - (j % nf) + inPerm[j % nf]];
-        h0[r * n0 + j] = v;
-        h0T[j * n + r] = v;
-      }
+      const dst = h0 + r * ld[0];
+      for (let j = 0; j < n0; j++) mem[dst + j] = split.x[src + j - (j % nf) + inPerm[j % nf]];
     }
     const L = widths.length - 1;
     for (let l = 0; l < L; l++) {
@@ -119,29 +134,27 @@ export class HostMlp {
       for (let i = 0; i < nIn; i++) {
         for (let o = 0; o < nOut; o++) {
           const v = W[i * nOut + o];
-          w[i * nOut + o] = v;
-          wT[o * nIn + i] = v;
+          mem[w + i * ld[l + 1] + o] = v;
+          mem[wT + o * ld[l] + i] = v;
         }
       }
+      // z = h W, its padding columns zero (W's are).
       const z = this.h[l + 1];
-      gemmNT(this.h[l], wT, z, n, nOut, nIn);
+      this.gemm(this.h[l], ld[l], 1, w, ld[l + 1], z, ld[l + 1], n, nOut, nIn, this.zero, 0, this.zero);
       const b = params.get(this.names[l].b)!;
       if (l === L - 1) {
-        for (let r = 0; r < n; r++) for (let o = 0; o < nOut; o++) z[r * nOut + o] += b[o];
+        for (let r = 0; r < n; r++) for (let o = 0; o < nOut; o++) mem[z + r * ld[l + 1] + o] += b[o];
         break;
       }
-      // SiLU in place, keeping the sigmoid for the backward pass and a transposed copy.
+      // SiLU in place, keeping the sigmoid for the backward pass.
       const s = this.s[l + 1];
-      const zT = this.hT[l + 1];
       for (let r = 0; r < n; r++) {
         for (let o = 0; o < nOut; o++) {
-          const k = r * nOut + o;
-          const pre = z[k] + b[o];
+          const k = r * ld[l + 1] + o;
+          const pre = mem[z + k] + b[o];
           const sig = 1 / (1 + Math.exp(-pre));
-          s[k] = sig;
-          const v = pre * sig;
-          z[k] = v;
-          zT[o * n + r] = v;
+          mem[s + k] = sig;
+          mem[z + k] = pre * sig;
         }
       }
     }
@@ -151,8 +164,10 @@ export class HostMlp {
   private lossAndOutputGrad(outPerm: Int32Array, split: HostSplit, rows: Int32Array | undefined, n: number, withGrads: boolean): HostLoss {
     const L = this.arch.widths.length - 1;
     const k = this.arch.widths[L];
+    const { mem } = this;
     const z = this.h[L];
     const dz = this.dz[L];
+    const ld = this.ld[L];
     const t = this.targets;
     let total = 0;
     if (t.kind === 'values') {
@@ -162,10 +177,10 @@ export class HostMlp {
       for (let r = 0; r < n; r++) {
         const yo = (rows ? rows[r] : r) * k;
         for (let q = 0; q < k; q++) {
-          const d = z[r * k + q] - split.y[yo + outPerm[q]];
+          const d = mem[z + r * ld + q] - split.y[yo + outPerm[q]];
           total += d * d;
           perOutput[outPerm[q]] += d * d;
-          if (withGrads) dz[r * k + q] = scale * d;
+          if (withGrads) mem[dz + r * ld + q] = scale * d;
         }
       }
       return { loss: total / (n * k), acc: null, perOutput: perOutput.map((v) => v / n) };
@@ -175,11 +190,11 @@ export class HostMlp {
     let correct = 0;
     for (let r = 0; r < n; r++) {
       const label = split.y[rows ? rows[r] : r];
-      const zo = r * k;
+      const zo = r * ld;
       let max = -Infinity;
       let best = -1;
       for (let q = 0; q < k; q++) {
-        const v = z[zo + q];
+        const v = mem[z + zo + q];
         if (v > max || (v === max && outPerm[q] < outPerm[best])) {
           max = v;
           best = q;
@@ -189,19 +204,19 @@ export class HostMlp {
       if (mse) {
         // tf.losses.meanSquaredError against the one-hot row: the mean over all n * k entries.
         for (let q = 0; q < k; q++) {
-          const d = z[zo + q] - (outPerm[q] === label ? 1 : 0);
+          const d = mem[z + zo + q] - (outPerm[q] === label ? 1 : 0);
           total += d * d;
-          if (withGrads) dz[zo + q] = (2 * d) / (n * k);
+          if (withGrads) mem[dz + zo + q] = (2 * d) / (n * k);
         }
         continue;
       }
       let sum = 0;
-      for (let q = 0; q < k; q++) sum += Math.exp(z[zo + q] - max);
+      for (let q = 0; q < k; q++) sum += Math.exp(mem[z + zo + q] - max);
       const logSum = Math.log(sum) + max;
       let zLabel = 0;
       for (let q = 0; q < k; q++) {
-        if (outPerm[q] === label) zLabel = z[zo + q];
-        if (withGrads) dz[zo + q] = (Math.exp(z[zo + q] - logSum) - (outPerm[q] === label ? 1 : 0)) / n;
+        if (outPerm[q] === label) zLabel = mem[z + zo + q];
+        if (withGrads) mem[dz + zo + q] = (Math.exp(mem[z + zo + q] - logSum) - (outPerm[q] === label ? 1 : 0)) / n;
       }
       total += logSum - zLabel;
     }
@@ -209,30 +224,36 @@ export class HostMlp {
   }
 
   private backward(n: number, grads: HostGrads): void {
+    const { mem, ld } = this;
     const widths = this.arch.widths;
     const L = widths.length - 1;
     for (let l = L - 1; l >= 0; l--) {
       const nIn = widths[l];
       const nOut = widths[l + 1];
       const dz = this.dz[l + 1];
-      const dzT = this.dzT[l + 1];
-      for (let r = 0; r < n; r++) for (let o = 0; o < nOut; o++) dzT[o * n + r] = dz[r * nOut + o];
-      // dW = h^T dz, db = column sums of dz.
-      gemmNT(this.hT[l], dzT, grads.get(this.names[l].w)!, nIn, nOut, n);
+      // dW = h^T dz (h read transposed through the strides), db = column sums of dz.
+      const gw = this.gw[l];
+      this.gemm(this.h[l], 1, ld[l], dz, ld[l + 1], gw, ld[l + 1], nIn, nOut, n, this.zero, 0, this.zero);
+      const gW = grads.get(this.names[l].w)!;
+      for (let i = 0; i < nIn; i++) for (let o = 0; o < nOut; o++) gW[i * nOut + o] = mem[gw + i * ld[l + 1] + o];
       const gb = grads.get(this.names[l].b)!;
       for (let o = 0; o < nOut; o++) {
         let sum = 0;
-        for (let r = 0; r < n; r++) sum += dzT[o * n + r];
+        for (let r = 0; r < n; r++) sum += mem[dz + r * ld[l + 1] + o];
         gb[o] = sum;
       }
       if (l === 0) break;
       // Through W to layer l's activations (dz W^T), then through SiLU: silu'(z) = s + h (1 - s).
       const dprev = this.dz[l];
-      gemmNT(dz, this.w[l], dprev, n, nIn, nOut);
+      this.gemm(dz, ld[l + 1], 1, this.wT[l], ld[l], dprev, ld[l], n, nIn, nOut, this.zero, 0, this.zero);
       const s = this.s[l];
       const h = this.h[l];
-      for (let k = 0, m = n * nIn; k < m; k++) dprev[k] *= s[k] + h[k] * (1 - s[k]);
+      for (let r = 0; r < n; r++) {
+        for (let i = 0; i < nIn; i++) {
+          const k = r * ld[l] + i;
+          mem[dprev + k] *= mem[s + k] + mem[h + k] * (1 - mem[s + k]);
+        }
+      }
     }
   }
 }
-

@@ -15,7 +15,7 @@
  * applies them). Float64 arithmetic over float32 parameters, as HostMlp.
  *
  * Layout: activations are token-major [rows, width] with rows = n * T (token t of sequence r is
- * row r * T + t) and row lengths padded to multiples of 4 for the kernel (transformer-gemm.ts),
+ * row r * T + t) and row lengths padded to multiples of 4 for the kernel (simd-gemm.ts),
  * all in one WebAssembly memory. Every product of a linear layer is one strided-kernel call on
  * them, bias and residual included: forward x W, weight gradient x^T dz (x read transposed
  * through strides), input gradient dz W^T (W^T copied once per step: it is small); one
@@ -23,7 +23,7 @@
  * products per sequence and is written out directly. Speed (a step of the in-context run is
  * about 14 million multiply-adds): `node dist/bench/transformer-step.js`.
  */
-import { gemmMemory, pad4, type StridedGemm } from './transformer-gemm.js';
+import { gemmMemory, pad4, type StridedGemm } from './simd-gemm.js';
 import { checkTransformerShape, numel, transformerTensorShapes, type TransformerShape } from './transformer-shape.js';
 
 /** Sequences of a split: x [n, T, inDim] and y [n, T, outDim], original feature order. */

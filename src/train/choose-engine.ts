@@ -107,5 +107,9 @@ export function chooseEngine(plan: TrainingPlan, backend: BackendName | typeof N
   if (isCpuBackend(backend) && workersCanSplit(plan) && rows >= WORKERS_MIN_ROWS) {
     return { name: 'workers', why: `tfjs ${backend} on ${SHARDS} worker threads, ${rows} rows split between them: ${size}` };
   }
+  // Past HOST_MAX_FORWARD_MACS the host's products run in its WebAssembly SIMD kernel
+  // (src/model/simd-gemm.ts), which outruns tfjs's CPU backends on one thread as well; a native
+  // tensorflow backend (many threads, or a GPU) keeps the network.
+  if (isCpuBackend(backend) && hostCanTrain(plan.arch)) return { name: 'host', why: `typed arrays and a WebAssembly kernel on the CPU, faster than tfjs ${backend}: ${size}` };
   return { name: 'tfjs', why: `tfjs ${backend}: ${size}` };
 }

@@ -1,6 +1,6 @@
 /**
- * The matrix product of the host transformer (transformer-host.ts), on float64 arrays that all
- * live in one WebAssembly memory:
+ * The matrix product of the host engine's networks (host-mlp.ts, transformer-host.ts), on float64
+ * arrays that all live in one WebAssembly memory:
  *
  *     C[r, o] = R[r, o] + bias[o] + sum_i A(r, i) B[i, o]      r < m, o < n, i < k
  *     A(r, i) = mem[a + r * sar + i * sai]  (any strides: A or A^T of a row-major array)
@@ -13,12 +13,17 @@
  * separate passes over C that cost as much as the products' arithmetic at these sizes. A
  * constant A (sar = 0, sai = 1 over ones) makes column sums.
  *
- * Why not host-gemm.ts's gemmNT: a BioTransformer step (batch 64 x 3 tokens, E 32, M 128, two
- * blocks) is about 14 million multiply-adds, and gemmNT's scalar JavaScript runs ~1.4 GMAC/s on
- * the development machine (10 ms a step, 400 s for the in-context run's 40000 steps). This kernel
- * is WebAssembly SIMD (f64x2, so still float64 sums) with a 4 x 4 register tile and runs
- * ~8 GMAC/s. The tile means m and n are rounded up to multiples of 4: callers pad row counts and
- * row lengths (`pad4`), keep padding columns of B zero, and ignore C's padding.
+ * Each C[r, o] starts at R + bias and adds the products in the order i = 0, 1, ..., k - 1, a
+ * multiply then an add (no fused multiply-add): with a zero R and bias, exactly the sums of a
+ * plain dot-product loop, so swapping one for the other moves no bit (the golden runs of
+ * test/golden-metrics.test.ts hold the host MLP to that).
+ *
+ * Why a kernel: a BioTransformer step (batch 64 x 3 tokens, E 32, M 128, two blocks) is about 14
+ * million multiply-adds and an MNIST step (batch 100, [784, 100, 100, 10]) about 27 million; a
+ * scalar JavaScript loop runs ~1.4 GMAC/s on the development machine, this WebAssembly SIMD kernel
+ * (f64x2, so still float64 sums, with a 4 x 4 register tile) ~8 GMAC/s. The tile means m and n are
+ * rounded up to multiples of 4: callers pad row counts and row lengths (`pad4`), keep padding
+ * columns of B zero, and ignore C's padding.
  */
 
 export type StridedGemm = (
