@@ -193,9 +193,14 @@ export function taskFigures(opened: OpenedCheckpoint, pruned: PrunedNetwork | un
       // As modular addition: the whole embedding, then each group of dims the pruned network
       // combines before its output layer (here even a single group gets its own picture).
       const all = [...Array(task.inputLabels.length).keys()];
-      const groups = pruned ? embeddingGroups(net, pruned.graph).filter((dims) => dims.length >= 2) : [];
+      const alive = pruned ? embeddingGroups(net, pruned.graph) : [];
+      const groups = alive.filter((dims) => dims.length >= 2);
+      // A dim that is a group on its own has no plane to draw, yet may be the one that reads the
+      // sign: the caption names it, and the whole embedding's right panel shows what it adds.
+      const singles = alive.filter((dims) => dims.length === 1).map(([d]) => task.inputLabels[d]);
       const whole = [`all ${all.length} embedding dims`, ...prunedAt];
       if (groups.length > 0) whole.push(`${groups.length} group${groups.length > 1 ? 's' : ''} of dims alive, one picture each (${name}-group-K.svg)`);
+      if (singles.length > 0) whole.push(`alive on ${singles.length > 1 ? 'their' : 'its'} own: ${singles.join(', ')}`);
       const figs = [{ name: `${name}.svg`, svg: signFigure(net, all, task.outputLabels, [...head, pruned ? 'pruned embedding' : 'embedding'].join(' · '), [whole.join('; ')]) }];
       groups.forEach((dims, k) => {
         const names = dims.map((d) => task.inputLabels[d]);

@@ -267,13 +267,21 @@ function embeddingArea(points: readonly EmbeddingPoint[], S: number, colour: 'or
     let uy = y.map(p.y) - y.map(my);
     const len = Math.hypot(ux, uy);
     [ux, uy] = len > 1e-6 ? [ux / len, uy / len] : [1, 0];
-    const anchor = ux > 0.35 ? 'start' : ux < -0.35 ? 'end' : 'middle';
-    const [tx, ty] = [px + ux * 7, py + uy * 7 + 3.5];
+    let anchor = ux > 0.35 ? 'start' : ux < -0.35 ? 'end' : 'middle';
+    let [tx, ty] = [px + ux * 7, py + uy * 7 + 3.5];
     const w = textWidth(p.label, EMBEDDING_FONT);
-    const x0 = anchor === 'start' ? tx : anchor === 'end' ? tx - w : tx - w / 2;
+    const left = () => (anchor === 'start' ? tx : anchor === 'end' ? tx - w : tx - w / 2);
+    // The plot area clips, so a label that would cross its side goes on the dot's other side
+    // ("0123 1032" at the right edge reads leftwards), one crossing the top or bottom below or above.
+    if (left() < 0) [anchor, tx] = ['start', px + 7];
+    else if (left() + w > S) [anchor, tx] = ['end', px - 7];
+    if (ty - EMBEDDING_FONT * 0.8 < 0) ty = py + 7 + EMBEDDING_FONT * 0.8;
+    else if (ty + EMBEDDING_FONT * 0.2 > S) ty = py - 7;
+    const x0 = left();
     // A pixel of room each side, so neighbouring numbers do not run together ("13" "20" as "1320").
     const box: Rect = [x0 - 1, ty - EMBEDDING_FONT * 0.8, x0 + w + 1, ty + EMBEDDING_FONT * 0.2];
-    if (placed.some((b) => overlaps(b, box)) || dotBoxes.some((b, j) => j !== i && overlaps(b, box))) return;
+    const inside = box[0] >= 0 && box[2] <= S && box[1] >= 0 && box[3] <= S;
+    if (!inside || placed.some((b) => overlaps(b, box)) || dotBoxes.some((b, j) => j !== i && overlaps(b, box))) return;
     placed.push(box);
     labels.push(text(p.label, { x: tx, y: ty, 'text-anchor': anchor, 'font-size': EMBEDDING_FONT, fill: color }));
   });
