@@ -10,6 +10,7 @@ import { loadConfig } from '../src/config/load.js';
 import { trainingSchedule } from '../src/config/plan.js';
 import { readMetrics } from '../src/runs/metrics.js';
 import { readMeta, runPaths } from '../src/runs/run-dir.js';
+import { missingData } from './config-data.mjs';
 import { isPendingConfig } from './pending-configs.mjs';
 
 // Configs shipped ahead of the code that loads them are left out (pending-configs.mjs).
@@ -18,6 +19,9 @@ const files = (readdirSync('configs', { recursive: true }) as string[])
   .map((f) => join('configs', f))
   .filter((f) => !isPendingConfig(f))
   .sort();
+// A config whose data a system package installs trains where that package is (.ci/run installs it).
+const present = files.filter((f) => missingData(f) === undefined);
+const absent = files.filter((f) => missingData(f) !== undefined).map((f) => [f, missingData(f)!] as const);
 const runs = mkdtempSync(join(tmpdir(), 'bimt-configs-'));
 
 /** The overrides that shorten a config to `steps`, its schedule scaled to the shorter run. */
@@ -37,7 +41,9 @@ describe('shipped configs', () => {
     expect(files.some((f) => f.startsWith(join('configs', 'paper')))).toBe(true);
   });
 
-  it.each(files)('%s trains a short run through the CLI', (file) => {
+  it.skip.each(absent)('%s trains a short run through the CLI: skipped, its data %s is not installed', () => {});
+
+  it.each(present)('%s trains a short run through the CLI', (file) => {
     // Past the first swap (every 200 in the shipped configs); modular addition's full batch of
     // 2784 rows is slow enough that a few steps must do.
     const steps = loadConfig(file).config.task.kind === 'modular-addition' ? 20 : 250;

@@ -1,0 +1,2 @@
+// Types of config-data.mjs.
+export declare function missingData(file: string): string | undefined;
