@@ -3,13 +3,16 @@
 import { describe, expect, it } from 'vitest';
 import type { GraphEdge, NetworkGraph } from '../src/bimt/graph.js';
 import { pruneNetwork } from '../src/bimt/prune.js';
+import type { LayerShape } from '../src/model/geometry.js';
 import {
   atLeast,
   atMost,
   circleFit,
   circlesClaim,
+  edgeLocality,
   firstLayerSeparates,
   hiddenAliveFraction,
+  localityClaim,
   modulesAre,
   reachesExactly,
 } from '../src/reproduce/claims.js';
@@ -18,11 +21,11 @@ import { Rng } from '../src/util/random.js';
 import { mlp, mlpNetwork } from './helpers.js';
 
 /** A [n0, n1, n2] network whose only non-zero weights are `edges` (weight 1), pruned to a graph. */
-function graphOf(widths: number[], edges: Omit<GraphEdge, 'weight'>[], inputs: string[], outputs: string[]): NetworkGraph {
+function graphOf(widths: number[], edges: Omit<GraphEdge, 'weight'>[], inputs: string[], outputs: string[], geometry?: LayerShape[]): NetworkGraph {
   const weights = widths.slice(0, -1).map((n, l) => new Float32Array(n * widths[l + 1]));
   for (const e of edges) weights[e.layer][e.from * widths[e.layer + 1] + e.to] = 1;
   const net = mlpNetwork(
-    mlp(widths),
+    { ...mlp(widths), ...(geometry ? { geometry } : {}) },
     { weights, biases: widths.slice(1).map((n) => new Float32Array(n)) },
     Int32Array.from(inputs, (_, i) => i),
     Int32Array.from(outputs, (_, i) => i),
@@ -142,5 +145,53 @@ describe('embedding circles', () => {
     expect(circles.map((c) => c.fit.k).sort((a, b) => a - b)).toEqual([5, 11]);
     expect(circlesClaim('c', circles, 2, 0.9).pass).toBe(true);
     expect(circlesClaim('c', circles.slice(0, 1), 2, 0.9).pass).toBe(false);
+  });
+});
+
+describe('edge locality', () => {
+  /** The mean length of every (edge source, edge target) pairing, counted one pair at a time. */
+  function bruteShuffled(g: NetworkGraph, layer: number): number {
+    const edges = g.edges.filter((e) => e.layer === layer);
+    const at = (stage: number, i: number) => g.layers[stage].find((n) => n.index === i)!.coords;
+    let sum = 0;
+    for (const a of edges) for (const b of edges) sum += at(layer, a.from).reduce((s, x, k) => s + Math.abs(x - at(layer + 1, b.to)[k]), 0);
+    return sum / (edges.length * edges.length);
+  }
+  const out = (n: number) => Array.from({ length: n }, (_, i) => ({ layer: 1, from: i, to: 0 }));
+
+  it('is 0 for edges between neighbours on lines, above 1 for crossed ones, against the pairing counted by brute force', () => {
+    // Inputs and hidden neurons at (i + 0.5) / 4: x_i -> h_i has length 0, x_i -> h_(3-i) |3 - 2i| / 4.
+    const straight = graphOf([4, 4, 1], [...[0, 1, 2, 3].map((i) => ({ layer: 0, from: i, to: i })), ...out(4)], IN4, ['y']);
+    const crossed = graphOf([4, 4, 1], [...[0, 1, 2, 3].map((i) => ({ layer: 0, from: i, to: 3 - i })), ...out(4)], IN4, ['y']);
+    const s = edgeLocality(straight, 0);
+    const c = edgeLocality(crossed, 0);
+    expect(s).toEqual({ edges: 4, mean: 0, shuffled: expect.closeTo(20 / 64, 12) });
+    expect(c.mean).toBeCloseTo(0.5, 12);
+    expect(c.shuffled).toBeCloseTo(bruteShuffled(crossed, 0), 12);
+    expect(localityClaim('local', s, 0.8, '').pass).toBe(true);
+    expect(localityClaim('local', c, 0.8, '').pass).toBe(false);
+  });
+
+  it('weights each neuron by its edges and measures L1 on 2-D grids', () => {
+    // A 3x3 grid of inputs into a 2x2 grid: three edges from the corner pixel, one from the centre.
+    const edges = [
+      { layer: 0, from: 0, to: 0 }, { layer: 0, from: 0, to: 1 }, { layer: 0, from: 0, to: 3 }, { layer: 0, from: 4, to: 3 },
+      ...out(4),
+    ];
+    const labels = Array.from({ length: 9 }, (_, i) => `p${i}`);
+    const g = graphOf([9, 4, 1], edges, labels, ['y'], [{ kind: 'grid', width: 3, height: 3 }, { kind: 'grid', width: 2, height: 2 }, { kind: 'ring' }]);
+    const loc = edgeLocality(g, 0);
+    // Pixel 0 at (1/6, 1/6), pixel 4 at (1/2, 1/2); neurons at (1/4 or 3/4, 1/4 or 3/4).
+    const l1 = (a: number[], b: number[]) => Math.abs(a[0] - b[0]) + Math.abs(a[1] - b[1]);
+    const want = (l1([1 / 6, 1 / 6], [1 / 4, 1 / 4]) + l1([1 / 6, 1 / 6], [3 / 4, 1 / 4]) + l1([1 / 6, 1 / 6], [3 / 4, 3 / 4]) + l1([1 / 2, 1 / 2], [3 / 4, 3 / 4])) / 4;
+    expect(loc.edges).toBe(4);
+    expect(loc.mean).toBeCloseTo(want, 12);
+    expect(loc.shuffled).toBeCloseTo(bruteShuffled(g, 0), 12);
+  });
+
+  it('fails the claim when no edge survives', () => {
+    const none = edgeLocality(graphOf([4, 4, 1], [], IN4, ['y']), 0);
+    expect(none.edges).toBe(0);
+    expect(localityClaim('local', none, 0.8, '').pass).toBe(false);
   });
 });

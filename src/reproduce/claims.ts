@@ -214,3 +214,54 @@ export function separatesClaim(claim: string, groups: readonly GroupSeparation[]
     pass: best !== undefined && best.separation > 0,
   };
 }
+
+export interface EdgeLocality {
+  /** Surviving edges of the weight layer. */
+  readonly edges: number;
+  /** Their mean L1 length (docs/DESIGN.md, "Geometry"). */
+  readonly mean: number;
+  /**
+   * The mean length the same number of edges would have between the same neurons wired at
+   * random: every edge's source paired with every edge's target, so each neuron keeps its share
+   * of the edges. Below 1 for mean / shuffled means the wiring prefers near neighbours beyond
+   * where the alive neurons happen to sit (a digit's pixels crowd the image's centre).
+   */
+  readonly shuffled: number;
+}
+
+/**
+ * How local the surviving edges of an MLP's weight layer `layer` (stage layer to layer + 1) are:
+ * their mean length against the same ends paired at random (EdgeLocality). Exact, not sampled:
+ * the random pairing's mean is the degree-weighted mean over every (source, target) pair.
+ */
+export function edgeLocality(g: NetworkGraph, layer: number): EdgeLocality {
+  const edges = g.edges.filter((e) => e.layer === layer);
+  const coords = (stage: number) => new Map(g.layers[stage].map((n) => [n.index, n.coords]));
+  const from = coords(layer);
+  const to = coords(layer + 1);
+  const length = (a: readonly number[], b: readonly number[]) => a.reduce((s, x, k) => s + Math.abs(x - b[k]), 0);
+  const degrees = (ends: number[]) => {
+    const d = new Map<number, number>();
+    for (const n of ends) d.set(n, (d.get(n) ?? 0) + 1);
+    return [...d];
+  };
+  const m = edges.length;
+  if (m === 0) return { edges: 0, mean: NaN, shuffled: NaN };
+  const mean = edges.reduce((s, e) => s + length(from.get(e.from)!, to.get(e.to)!), 0) / m;
+  let shuffled = 0;
+  for (const [i, di] of degrees(edges.map((e) => e.from))) {
+    for (const [o, dout] of degrees(edges.map((e) => e.to))) shuffled += di * dout * length(from.get(i)!, to.get(o)!);
+  }
+  return { edges: m, mean, shuffled: shuffled / (m * m) };
+}
+
+/** The surviving edges are local: mean length at most `maxRatio` times that of the same ends wired at random. */
+export function localityClaim(claim: string, loc: EdgeLocality, maxRatio: number, reference: string): ClaimResult {
+  const ratio = loc.mean / loc.shuffled;
+  return {
+    claim,
+    reference: `<= ${maxRatio} (${reference})`,
+    measured: loc.edges === 0 ? 'no edges survive' : `${ratio.toFixed(2)} (${loc.edges} edges, mean length ${loc.mean.toFixed(3)} against ${loc.shuffled.toFixed(3)})`,
+    pass: loc.edges > 0 && ratio <= maxRatio,
+  };
+}

@@ -40,7 +40,8 @@ export async function reproduceFigure(fig: FigureSpec, outDir: string, backend: 
 
   const plots = [
     ...plotRun(opened, { kinds: ['curves', 'network', 'task'] }),
-    ...plotRun(opened, { kinds: ['network', 'task'], pruned: true, threshold }),
+    // Receptive fields only where the input is a grid (plotRun leaves them out of several kinds otherwise).
+    ...plotRun(opened, { kinds: ['network', 'task', 'fields'], pruned: true, threshold }),
   ];
   const claims = fig.claims({ trained: saved.before, pruned: { net: saved.net, graph: saved.graph, evaluation: saved.after } });
   const record: FigureRecord = {
