@@ -4,12 +4,16 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig } from '../src/config/load.js';
 import { trainingSchedule } from '../src/config/plan.js';
+import { missingData } from './config-data.mjs';
 import { isPendingConfig } from './pending-configs.mjs';
 
 // Configs shipped ahead of the code that loads them are left out (pending-configs.mjs).
 const shipped = ['configs', 'configs/paper']
   .flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.yaml')).map((f) => `${d}/${f}`))
   .filter((f) => !isPendingConfig(f));
+// Loading builds the task: a config whose data a system package installs loads where that package is.
+const present = shipped.filter((f) => missingData(f) === undefined);
+const absent = shipped.filter((f) => missingData(f) !== undefined).map((f) => [f, missingData(f)!] as const);
 
 describe('shipped configs', () => {
   it('are all found', () => {
@@ -18,7 +22,9 @@ describe('shipped configs', () => {
     expect(shipped.length).toBeGreaterThanOrEqual(14);
   });
 
-  it.each(shipped)('%s loads with --set train.steps=2000', (file) => {
+  it.skip.each(absent)('%s loads with --set train.steps=2000: skipped, its data %s is not installed', () => {});
+
+  it.each(present)('%s loads with --set train.steps=2000', (file) => {
     const { config, warnings } = loadConfig(file, ['train.steps=2000']);
     expect(config.train.steps).toBe(2000);
     expect(warnings).toEqual([]);

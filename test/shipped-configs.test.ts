@@ -1,7 +1,6 @@
 // Every config shipped in configs/ (found when the test runs, so new ones are covered) loads and
 // trains a short run through the real CLI. Only the run's length changes: lambda changes and the
 // bias-penalty start keep their place in the run, as fractions of the config's own steps.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import { loadConfig } from '../src/config/load.js';
 import { trainingSchedule } from '../src/config/plan.js';
 import { readMetrics } from '../src/runs/metrics.js';
 import { readMeta, runPaths } from '../src/runs/run-dir.js';
+import { runBimt } from './cli-run.js';
 import { missingData } from './config-data.mjs';
 import { isPendingConfig } from './pending-configs.mjs';
 
@@ -43,13 +43,13 @@ describe('shipped configs', () => {
 
   it.skip.each(absent)('%s trains a short run through the CLI: skipped, its data %s is not installed', () => {});
 
-  it.each(present)('%s trains a short run through the CLI', (file) => {
+  it.each(present)('%s trains a short run through the CLI', async (file) => {
     // Past the first swap (every 200 in the shipped configs); modular addition's full batch of
     // 2784 rows is slow enough that a few steps must do.
     const steps = loadConfig(file).config.task.kind === 'modular-addition' ? 20 : 250;
     const sets = shortened(file, steps);
     const name = file.replace(/[/\\]/g, '_').replace(/\.yaml$/, '');
-    const r = spawnSync(process.execPath, ['bin/bimt.js', 'train', file, ...sets.flatMap((s) => ['--set', s]), '--runs-dir', runs, '--name', name], { encoding: 'utf8' });
+    const r = await runBimt(['train', file, ...sets.flatMap((s) => ['--set', s]), '--runs-dir', runs, '--name', name]);
     expect(r.stderr).toMatch(/^bimt: backend \S+/);
     expect(r.status, r.stderr).toBe(0);
     const paths = runPaths(join(runs, name));

@@ -1,0 +1,24 @@
+// `node bin/bimt.js ...` as a child process that the test awaits. Long files of CLI runs use it
+// instead of spawnSync: a synchronous child blocks the test worker's event loop, and a file that
+// blocks it for over a minute in all (the golden runs, every shipped config) makes vitest's own
+// worker-to-runner messages time out, an unhandled error that fails the whole suite.
+import { spawn } from 'node:child_process';
+
+export interface CliResult {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the CLI with `args` from the repository root and resolves when it exits. */
+export function runBimt(args: readonly string[]): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/bimt.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
