@@ -7,6 +7,7 @@ import { selectBackend } from '../backend.js';
 import type { NetworkGraph } from '../bimt/graph.js';
 import type { TaskEvaluation } from '../train/evaluate.js';
 import { fmt } from '../train/progress.js';
+import { nameList } from '../util/excerpt.js';
 import { backendOption, parseNonNegative, parseStep, TARGET_HELP } from './options.js';
 
 export function pruneCommand(): Command {
@@ -33,6 +34,9 @@ export function pruneCommand(): Command {
     });
 }
 
+/** Inputs or outputs of a module named on its line; more are counted. */
+const MODULE_NAMES = 20;
+
 /** `scored`: names of a sequence task's scored entries, whose test MSE is listed one by one. */
 export function pruneReport(step: number, threshold: number, g: NetworkGraph, before: TaskEvaluation, after: TaskEvaluation, scored: readonly string[] = []): string {
   const lines = [`pruned step ${step} at |w| <= ${threshold}`];
@@ -40,7 +44,7 @@ export function pruneReport(step: number, threshold: number, g: NetworkGraph, be
   // Out of each layer's width: g.layers lists only the alive hidden neurons.
   lines.push(`  neurons alive    ${g.layers.map((l, k) => `${l.filter((n) => n.connected).length}/${g.widths[k]}`).join('  ')}  (input .. output)`);
   lines.push(`  modules          ${g.modules.length}`);
-  g.modules.forEach((m, i) => lines.push(`    ${i + 1}: {${m.inputs.join(', ')}} -> {${m.outputs.join(', ')}}  (${m.neurons.length} neurons)`));
+  g.modules.forEach((m, i) => lines.push(`    ${i + 1}: {${nameList(m.inputs, MODULE_NAMES)}} -> {${nameList(m.outputs, MODULE_NAMES)}}  (${m.neurons.length} neurons)`));
   const f = (x: number | null) => (x === null ? '-' : fmt(x, 3));
   lines.push('                   before      after');
   lines.push(`  train loss       ${f(before.trainLoss).padEnd(11)} ${f(after.trainLoss)}`);

@@ -5,6 +5,7 @@
  */
 import { forEachWeight, stageWidth, type GraphEdge, type NetworkGraph } from '../bimt/graph.js';
 import type { Network } from '../model/network.js';
+import { nameList } from '../util/excerpt.js';
 import { shortNumber } from './axes.js';
 import { INK, moduleColour, MUTED, NEGATIVE, POSITIVE } from './palette.js';
 import { el, fmt, text, textWidth, type Attrs } from './svg.js';
@@ -108,7 +109,7 @@ const LEGEND_MAX_MODULES = 8;
 /** Module swatches with what each module reads and computes, one row each, under the picture. */
 export function legend(g: NetworkGraph, box: Box): string {
   const rows: string[] = [];
-  const list = (xs: readonly string[]) => (xs.length <= 6 ? xs.join(', ') : `${xs.slice(0, 5).join(', ')}, … (${xs.length})`);
+  const list = (xs: readonly string[]) => nameList(xs, 6);
   let y = box.y1 + 22;
   const x0 = box.x0;
   g.modules.slice(0, LEGEND_MAX_MODULES).forEach((m, k) => {

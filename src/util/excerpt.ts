@@ -18,3 +18,13 @@ export function excerpt(text: string, keep = KEEP): string {
 export function quote(text: string, keep = KEEP): string {
   return text.length <= keep ? JSON.stringify(text) : `${JSON.stringify(`${text.slice(0, keep)}...`)} (${text.length} characters)`;
 }
+
+/**
+ * Names joined by commas: all of them up to `max`, else the first max - 1 and how many there are
+ * (an MNIST module reads hundreds of pixels; a line naming each would bury the rest).
+ *
+ *     nameList(['a', 'b', 'c'], 2)  // 'a, … (3)'
+ */
+export function nameList(names: readonly string[], max: number): string {
+  return names.length <= max ? names.join(', ') : `${names.slice(0, Math.max(1, max - 1)).join(', ')}, … (${names.length})`;
+}
