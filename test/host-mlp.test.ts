@@ -11,6 +11,7 @@ import type { Network } from '../src/model/network.js';
 import type { TargetSpec, TaskInstance } from '../src/tasks/task.js';
 import { disposeData, disposeSplit, takeRows, uploadData } from '../src/train/data.js';
 import { taskLoss } from '../src/train/evaluate.js';
+import { EVAL_CHUNK_ROWS, MlpGradients } from '../src/train/host-engine.js';
 import { B, mlp, randomNetwork, randomTask, relDiff, W } from './helpers.js';
 
 const spec = { weightFactor: 2, l0: 0.1, noPenalizeLast: false, aggregate: 'sum' as const };
@@ -81,5 +82,34 @@ describe('HostMlp', () => {
     const biases = [...grads].filter(([name]) => name.endsWith('.bias'));
     expect(biases.length).toBe(arch.widths.length - 1);
     expect(biases.every(([, g]) => g.every((x) => x === 0))).toBe(true);
+  });
+});
+
+describe('MlpGradients.evaluate', () => {
+  it('evaluates a split longer than EVAL_CHUNK_ROWS in chunks to what one pass over every row gives', async () => {
+    const arch: MlpArchitecture = mlp([5, 8, 3]);
+    const n = 2 * EVAL_CHUNK_ROWS + 37;
+    for (const targets of [{ kind: 'classes', count: 3 }, { kind: 'values', dim: 3 }] as const) {
+      const net = randomNetwork(arch, 7);
+      const task = randomTask(arch, targets, n, 8);
+      const source = new MlpGradients({
+        net,
+        task,
+        costCoef: costCoefficients(net.graph, spec),
+        adam: { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 },
+        batchRows: 16,
+        classLoss: 'cross-entropy',
+      });
+      const got = await source.evaluate(net.params);
+      const whole = new HostMlp(arch, targets, n);
+      const train = whole.run(net.params, net.inPerm, net.outPerm, task.train, undefined);
+      const test = whole.run(net.params, net.inPerm, net.outPerm, task.test, undefined);
+      expect(got.trainLoss).toBeCloseTo(train.loss, 12);
+      expect(got.testLoss).toBeCloseTo(test.loss, 12);
+      if (targets.kind === 'classes') {
+        expect(got.trainAcc).toBeCloseTo(train.acc!, 12);
+        expect(got.testAcc).toBeCloseTo(test.acc!, 12);
+      } else expect([got.trainAcc, got.testAcc]).toEqual([null, null]);
+    }
   });
 });
