@@ -26,7 +26,7 @@ function readGraph(file: string): GraphJson {
   type Record = { train_loss: number; test_loss: number; train_acc: number | null; test_acc: number | null };
   const g = JSON.parse(readFileSync(file, 'utf8'));
   const ev = (e: Record): Evaluation => ({ trainLoss: e.train_loss, testLoss: e.test_loss, trainAcc: e.train_acc, testAcc: e.test_acc });
-  return { ...g, weightsKept: g.weights_kept, weightsTotal: g.weights_total, before: ev(g.before), after: ev(g.after) };
+  return { ...g, weightsKept: g.weights_kept, weightsTotal: g.weights_total, modularity: g.modularity_q, before: ev(g.before), after: ev(g.after) };
 }
 
 /** The number after `label` in the printed report: the first column, or the second with `after`. */
@@ -64,7 +64,8 @@ describe('bimt prune (command line)', () => {
     expect(graph.weightsTotal).toBe(2 * 20 + 20 * 20 + 20 * 2);
     expect(graph.weightsKept).toBeGreaterThan(0);
     expect(graph.weightsKept).toBeLessThan(graph.weightsTotal / 4);
-    expect(out).toMatch(new RegExp(`^  modules +${graph.modules.length}$`, 'm'));
+    expect(out).toMatch(new RegExp(`^  modules +${graph.modules.length}  \\(modularity Q ${graph.modularity.toFixed(3)}, ${graph.communities} communities\\)$`, 'm'));
+    expect(graph.communities).toBeGreaterThanOrEqual(graph.modules.length);
     graph.modules.forEach((m, i) => expect(out).toContain(`    ${i + 1}: {${m.inputs.join(', ')}} -> {${m.outputs.join(', ')}}  (${m.neurons.length} neurons)\n`));
     const rows: [string, keyof Evaluation][] = [['train loss', 'trainLoss'], ['test loss', 'testLoss'], ['train accuracy', 'trainAcc'], ['test accuracy', 'testAcc']];
     for (const [label, key] of rows) {

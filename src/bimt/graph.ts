@@ -15,6 +15,7 @@
  */
 import { layerOf, tensorOf, type ModelGraph } from '../model/model-graph.js';
 import { inputPositions, type Network } from '../model/network.js';
+import { louvain, type WeightedEdge } from './modularity.js';
 
 export interface Labels {
   /** Name of each ORIGINAL input feature (or embedding dimension). */
@@ -68,6 +69,14 @@ export interface NetworkGraph {
   readonly residuals: GraphResidual[];
   /** Components with at least one edge, largest first. */
   readonly modules: GraphModule[];
+  /**
+   * Newman's modularity Q of the surviving connections weighted by |w| (a residual connection 1),
+   * for the communities the Louvain method finds (src/bimt/modularity.ts): 0 for one tight
+   * cluster, towards 1 for many separate ones; 0 without edges.
+   */
+  readonly modularity: number;
+  /** How many communities that partition has (neurons without a connection not counted). */
+  readonly communities: number;
   /**
    * The weights pruning keeps: every entry above the threshold between alive neurons. A weight
    * above the threshold into or out of a dead neuron is not kept, since pruning removes it with
@@ -197,31 +206,73 @@ export function networkGraph(net: Network, labels: Labels, threshold: number): N
   });
 
   const widths = g.stages.map((_, s) => stageWidth(g, s));
-  return { threshold, widths, layers, edges, residuals, modules: findModules(net, labels, edges, residuals), weightsKept, weightsTotal };
+  const links = connections(g, widths, edges, residuals);
+  const { q, count } = communities(links.pairs);
+  return {
+    threshold,
+    widths,
+    layers,
+    edges,
+    residuals,
+    modules: findModules(net, labels, links),
+    modularity: q,
+    communities: count,
+    weightsKept,
+    weightsTotal,
+  };
 }
 
-/** Connected components of the surviving edges and residual connections (union-find over [stage, index] nodes). */
-function findModules(net: Network, labels: Labels, edges: GraphEdge[], residuals: GraphResidual[]): GraphModule[] {
-  const g = net.graph;
-  const widths = g.stages.map((_, s) => stageWidth(g, s));
+/**
+ * The surviving edges and residual connections between [stage, index] neurons, numbered stage by
+ * stage (stage s's neurons from offsets[s] on, `total` in all), as weighted node pairs: |w| for an
+ * edge, 1 for a residual connection (an identity).
+ */
+interface Connections {
+  readonly offsets: readonly number[];
+  readonly total: number;
+  readonly pairs: readonly WeightedEdge[];
+}
+
+function connections(g: ModelGraph, widths: readonly number[], edges: readonly GraphEdge[], residuals: readonly GraphResidual[]): Connections {
   const offsets: number[] = [];
   let total = 0;
   for (const w of widths) {
     offsets.push(total);
     total += w;
   }
+  const id = (s: number, n: number) => offsets[s]! + n;
+  const pairs = [
+    ...edges.map((e) => ({ a: id(g.links[e.layer]!.from, e.from), b: id(g.links[e.layer]!.to, e.to), w: Math.abs(e.weight) })),
+    ...residuals.map((r) => ({ a: id(g.links[r.layer]!.from, r.index), b: id(g.links[r.layer]!.to, r.index), w: 1 })),
+  ];
+  return { offsets, total, pairs };
+}
+
+/** Louvain's communities of the connected neurons (modularity.ts), and their Q. */
+function communities(pairs: readonly WeightedEdge[]): { q: number; count: number } {
+  // Only neurons with a connection are nodes: the dead ones would each count as a community.
+  const node = new Map<number, number>();
+  const at = (v: number) => node.get(v) ?? (node.set(v, node.size), node.size - 1);
+  const compact = pairs.map(({ a, b, w }) => ({ a: at(a), b: at(b), w }));
+  const { q, count } = louvain(node.size, compact);
+  return { q, count };
+}
+
+/** Connected components of the surviving edges and residual connections (union-find over [stage, index] nodes). */
+function findModules(net: Network, labels: Labels, links: Connections): GraphModule[] {
+  const g = net.graph;
+  const widths = g.stages.map((_, s) => stageWidth(g, s));
+  const { offsets, total } = links;
   const parent = Int32Array.from({ length: total }, (_, i) => i);
   const find = (a: number): number => {
     while (parent[a] !== a) a = parent[a] = parent[parent[a]];
     return a;
   };
   const touched = new Uint8Array(total);
-  const join = (a: number, b: number) => {
+  for (const { a, b } of links.pairs) {
     touched[a] = touched[b] = 1;
     parent[find(a)] = find(b);
-  };
-  for (const e of edges) join(offsets[g.links[e.layer]!.from]! + e.from, offsets[g.links[e.layer]!.to]! + e.to);
-  for (const r of residuals) join(offsets[g.links[r.layer]!.from]! + r.index, offsets[g.links[r.layer]!.to]! + r.index);
+  }
   const byRoot = new Map<number, GraphModule>();
   const L = widths.length - 1;
   widths.forEach((w, l) => {

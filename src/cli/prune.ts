@@ -43,7 +43,7 @@ export function pruneReport(step: number, threshold: number, g: NetworkGraph, be
   lines.push(`  weights kept     ${g.weightsKept} / ${g.weightsTotal}`);
   // Out of each layer's width: g.layers lists only the alive hidden neurons.
   lines.push(`  neurons alive    ${g.layers.map((l, k) => `${l.filter((n) => n.connected).length}/${g.widths[k]}`).join('  ')}  (input .. output)`);
-  lines.push(`  modules          ${g.modules.length}`);
+  lines.push(`  modules          ${g.modules.length}  (modularity Q ${g.modularity.toFixed(3)}, ${g.communities} communities)`);
   g.modules.forEach((m, i) => lines.push(`    ${i + 1}: {${nameList(m.inputs, MODULE_NAMES)}} -> {${nameList(m.outputs, MODULE_NAMES)}}  (${m.neurons.length} neurons)`));
   const f = (x: number | null) => (x === null ? '-' : fmt(x, 3));
   lines.push('                   before      after');

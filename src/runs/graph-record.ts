@@ -5,8 +5,10 @@
  * are translated here, in one place, field by field (a spread would leak whatever field the
  * in-memory type gains).
  */
+import { existsSync, readFileSync } from 'node:fs';
 import type { GraphEdge, GraphModule, GraphNeuron, GraphResidual, NetworkGraph } from '../bimt/graph.js';
 import type { Evaluation } from '../tasks/task.js';
+import { listCheckpoints, snapshotPath, type RunPaths } from './run-dir.js';
 
 export interface GraphRecord {
   readonly threshold: number;
@@ -18,6 +20,9 @@ export interface GraphRecord {
   /** Present only for networks with residual connections (transformers). */
   readonly residuals?: readonly GraphResidual[];
   readonly modules: readonly GraphModule[];
+  /** NetworkGraph.modularity: Newman's Q of the Louvain communities (absent in files written before it existed). */
+  readonly modularity_q: number;
+  readonly communities: number;
 }
 
 export interface EvaluationRecord {
@@ -55,9 +60,42 @@ function graphRecord(g: NetworkGraph): GraphRecord {
     edges: g.edges,
     ...(g.residuals.length > 0 ? { residuals: g.residuals } : {}),
     modules: g.modules,
+    modularity_q: g.modularity,
+    communities: g.communities,
   };
 }
 
 function evaluationRecord(e: Evaluation): EvaluationRecord {
   return { train_loss: e.trainLoss, test_loss: e.testLoss, train_acc: e.trainAcc, test_acc: e.testAcc };
+}
+
+/** What a snapshot says of the network's modularity at its step. */
+export interface ModularityPoint {
+  readonly step: number;
+  /** Connected modules of the pruned graph. */
+  readonly modules: number;
+  readonly q: number;
+  readonly communities: number;
+}
+
+/**
+ * Modules and modularity through training, from the run's snapshots (one per checkpoint), in step
+ * order. Snapshots written before bimt recorded Q, or missing, are left out; an unreadable one is
+ * too, since the curves it feeds are a picture, not a check.
+ */
+export function readModularity(paths: RunPaths): ModularityPoint[] {
+  const points: ModularityPoint[] = [];
+  for (const step of listCheckpoints(paths)) {
+    const file = snapshotPath(paths, step);
+    if (!existsSync(file)) continue;
+    let record: Partial<GraphRecord>;
+    try {
+      record = JSON.parse(readFileSync(file, 'utf8')) as Partial<GraphRecord>;
+    } catch {
+      continue;
+    }
+    if (typeof record.modularity_q !== 'number' || typeof record.communities !== 'number' || !Array.isArray(record.modules)) continue;
+    points.push({ step, modules: record.modules.length, q: record.modularity_q, communities: record.communities });
+  }
+  return points;
 }
