@@ -3,10 +3,17 @@
  * threshold into or out of a dead neuron is not kept), and a pruned graph records the threshold
  * it was pruned at.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { networkGraph } from '../src/bimt/graph.js';
 import { pruneNetwork } from '../src/bimt/prune.js';
 import type { Network } from '../src/model/network.js';
+import { readModularity } from '../src/runs/graph-record.js';
+import { openCheckpoint } from '../src/runs/open.js';
+import { listCheckpoints, runPaths } from '../src/runs/run-dir.js';
 import { mlp, mlpNetwork } from './helpers.js';
 
 const labels = { inputs: ['a', 'b'], outputs: ['A', 'B'] };
@@ -51,5 +58,25 @@ describe('networkGraph', () => {
     const unpruned = networkGraph(net, labels, 0.05);
     expect(graph.weightsKept).toBe(unpruned.weightsKept);
     expect(graph.edges).toEqual(unpruned.edges);
+  });
+});
+
+describe('snapshots', () => {
+  it("record each checkpoint's modules and modularity Q, which readModularity reads back in step order", () => {
+    const runs = mkdtempSync(join(tmpdir(), 'bimt-snapshots-'));
+    const r = spawnSync(process.execPath, ['bin/bimt.js', 'train', 'configs/independence.yaml', '--set', 'train.steps=600', '--set', 'output.checkpoint_every=200', '--runs-dir', runs, '--name', 'ind'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const paths = runPaths(join(runs, 'ind'));
+    const points = readModularity(paths);
+    expect(points.map((p) => p.step)).toEqual(listCheckpoints(paths));
+    expect(points.map((p) => p.step)).toEqual([0, 200, 400, 600]);
+    for (const p of points) {
+      // The snapshot's graph is the checkpoint's at output.snapshot_threshold.
+      const opened = openCheckpoint(paths.root, p.step);
+      const g = networkGraph(opened.checkpoint.net, opened.labels, opened.plan.output.snapshotThreshold);
+      expect(p).toEqual({ step: p.step, modules: g.modules.length, q: g.modularity, communities: g.communities });
+    }
+    // Training makes the network more modular than its dense initialisation.
+    expect(points.at(-1)!.q).toBeGreaterThan(points[0]!.q);
   });
 });

@@ -100,7 +100,8 @@ describe('bimt plot (command line)', () => {
     expect(texts(network)).toEqual(expect.arrayContaining(['x1', 'x2', 'class 0', 'class 1']));
 
     const panels = elements(curves, 'g').map((g) => g['@_data-label']).filter((l) => l !== undefined);
-    expect(panels).toEqual(['loss', 'accuracy', 'connection cost', 'swaps, total', 'weights |w|>0.01', 'λ']);
+    // The run's snapshots give the modularity panels.
+    expect(panels).toEqual(['loss', 'accuracy', 'connection cost', 'swaps, total', 'weights |w|>0.01', 'modularity Q', 'modules', 'λ']);
 
     // Two moons: the decision regions and the 200 test points, coloured by class.
     const points = elements(task, 'circle').filter((c) => /^class-[01]$/.test(String(c['@_class'])));

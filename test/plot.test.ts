@@ -259,6 +259,20 @@ describe('curvesSvg', () => {
   it('rejects an empty metrics file', () => {
     expect(() => curvesSvg([])).toThrow(BimtError);
   });
+
+  it('draws modularity Q and the module counts at the snapshots steps, and no such panels without snapshots', () => {
+    const modularity = [
+      { step: 0, modules: 1, q: 0.1, communities: 5 },
+      { step: 5000, modules: 2, q: 0.55, communities: 3 },
+      { step: 10000, modules: 2, q: 0.6, communities: 4 },
+    ];
+    const root = parse(curvesSvg(rows(true), { modularity }));
+    const q = all(panel(root, 'modularity Q'), (m) => m.tag === 'path' && m.attrs['data-name'] === 'Q')[0];
+    expect(q.attrs.d.match(/[ML]/g)).toHaveLength(3);
+    const names = all(panel(root, 'modules'), (m) => m.tag === 'path').map((m) => m.attrs['data-name']);
+    expect(names).toEqual(expect.arrayContaining(['connected modules', 'communities (Q)']));
+    expect(panel(parse(curvesSvg(rows(true))), 'modularity Q')).toBeUndefined();
+  });
 });
 
 // ---- task pictures -------------------------------------------------------------------------

@@ -4,6 +4,7 @@
  * phase, so the effect of each phase on loss and cost can be read straight down the figure.
  */
 import { BimtError } from '../errors.js';
+import type { ModularityPoint } from '../runs/graph-record.js';
 import type { MetricsRow } from '../runs/metrics.js';
 import { axesFrame, clipRect, finite, leftRoom, shortNumber, stepLabel, thresholdText, valueScale, X_AXIS_ROOM, type AxisScale } from './axes.js';
 import { categorical, INK, MUTED } from './palette.js';
@@ -30,6 +31,8 @@ export interface CurvesOptions {
    * entries, whose mean, the loss, hides the one that can be learnt under one that cannot).
    */
   readonly outputLosses?: readonly string[];
+  /** Modules and modularity Q at each snapshot (src/runs/graph-record.ts); no panels when empty. */
+  readonly modularity?: readonly ModularityPoint[];
 }
 
 interface Series {
@@ -66,7 +69,7 @@ export function lambdaPhases(rows: readonly MetricsRow[]): Phase[] {
   return phases;
 }
 
-function panels(rows: readonly MetricsRow[], phases: readonly Phase[], threshold: number | undefined, outputs: readonly string[]): Panel[] {
+function panels(rows: readonly MetricsRow[], phases: readonly Phase[], threshold: number | undefined, outputs: readonly string[], modularity: readonly ModularityPoint[]): Panel[] {
   const col = <K extends keyof MetricsRow>(k: K) => rows.map((r) => r[k]);
   const train = categorical(0);
   const test = categorical(1);
@@ -108,6 +111,19 @@ function panels(rows: readonly MetricsRow[], phases: readonly Phase[], threshold
   out.push({ yLabel: 'swaps, total', zero: true, series: [{ name: 'swaps', values: rows.map((r) => (total += r.swaps)), color: categorical(5) }] });
   const kept = threshold !== undefined ? `weights |w|>${thresholdText(threshold)}` : 'weights kept';
   out.push({ yLabel: kept, zero: true, series: [{ name: 'weights', values: col('weights_above_threshold'), color: categorical(4) }] });
+  if (modularity.length > 0) {
+    // From the snapshots, at the checkpoints' steps: how the network falls apart into modules.
+    const at = modularity.map((p) => p.step);
+    out.push({ yLabel: 'modularity Q', domain: [0, 1], series: [{ name: 'Q', values: modularity.map((p) => p.q), at, color: categorical(3) }] });
+    out.push({
+      yLabel: 'modules',
+      zero: true,
+      series: [
+        { name: 'connected modules', values: modularity.map((p) => p.modules), at, color: categorical(7) },
+        { name: 'communities (Q)', values: modularity.map((p) => p.communities), at, color: categorical(3), dashed: true },
+      ],
+    });
+  }
   out.push({ yLabel: 'λ', series: [lambdaSeries(rows, phases)] });
   return out;
 }
@@ -206,7 +222,7 @@ export function curvesSvg(rows: readonly MetricsRow[], opts: CurvesOptions = {})
   const phaseRoom = phases.length ? (Math.max(...phaseRows) + 1) * (PHASE_FONT + 4) + 4 : 0;
   const top = (opts.title !== undefined ? 30 : 10) + phaseRoom;
 
-  const ps = panels(rows, phases, opts.threshold, opts.outputLosses ?? []);
+  const ps = panels(rows, phases, opts.threshold, opts.outputLosses ?? [], opts.modularity ?? []);
   const ys = ps.map((p) => valueScale(p.domain ? [...p.domain] : p.series.flatMap((s) => finite(s.values)), PANEL_H, 0, { zero: p.zero, exact: p.domain !== undefined, ticks: 4, pad: true }));
   const LEFT = Math.max(...ys.map(leftRoom)) + 6;
   const parts: string[] = [];

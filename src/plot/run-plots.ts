@@ -22,6 +22,7 @@ import { BimtError } from '../errors.js';
 import { BioModel } from '../model/bio-model.js';
 import { mlpArchitecture, tensor, type Network } from '../model/network.js';
 import { writeOutputFile } from '../runs/atomic.js';
+import { readModularity } from '../runs/graph-record.js';
 import { readMetrics } from '../runs/metrics.js';
 import { readVerifiedCheckpoint, type OpenedCheckpoint } from '../runs/open.js';
 import { checkpointPath, listCheckpoints } from '../runs/run-dir.js';
@@ -151,7 +152,8 @@ export function curvesFigure(opened: OpenedCheckpoint): Figure {
   // A sequence task's loss averages an entry that cannot be learnt with ones that can: draw each.
   const { targets, outputLabels } = opened.plan.task;
   const outputLosses = targets.kind === 'sequence' ? scoredLabels(targets, outputLabels) : [];
-  return { name, svg: curvesSvg(rows, { title: `${runName(opened)} · training`, phases, threshold, outputLosses }) };
+  const modularity = readModularity(opened.paths);
+  return { name, svg: curvesSvg(rows, { title: `${runName(opened)} · training`, phases, threshold, outputLosses, modularity }) };
 }
 
 /** The task's own picture(s) of the checkpoint (of its pruned network with `pruned`). */
