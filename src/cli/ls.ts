@@ -8,16 +8,13 @@
  * only when it is not the progress step. A run whose meta.json cannot be read is listed as
  * `unreadable`, with the reason on stderr, and the others are listed as usual.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { relative } from 'node:path';
 import { Command } from 'commander';
 import { BimtError } from '../errors.js';
 import { liveStatus } from '../runs/lock.js';
 import { readMetrics, type MetricsRow } from '../runs/metrics.js';
-import { readMeta, resumableStep, runPaths, type RunPaths } from '../runs/run-dir.js';
-
-/** How deep below the runs directory runs are looked for (runs/reproduce-<stamp>/fig4 is 2). */
-const MAX_DEPTH = 4;
+import { findRuns, readMeta, resumableStep } from '../runs/run-dir.js';
 
 export function lsCommand(): Command {
   return new Command('ls')
@@ -26,7 +23,7 @@ export function lsCommand(): Command {
     .action((dir: string) => {
       if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new BimtError(`${dir}: no such runs directory`);
       const rows = [['run', 'status', 'task', 'steps', 'checkpoint', 'test metric']];
-      for (const paths of findRuns(dir, 1)) {
+      for (const paths of findRuns(dir)) {
         const name = relative(dir, paths.root);
         try {
           const meta = readMeta(paths);
@@ -46,33 +43,6 @@ export function lsCommand(): Command {
       const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
       for (const r of rows) process.stdout.write(`${r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()}\n`);
     });
-}
-
-/**
- * Run directories (those with a meta.json) under `dir`, in name order; directories that are not
- * runs are searched in turn, down to MAX_DEPTH (which also ends any loop of symbolic links).
- */
-function findRuns(dir: string, depth: number): RunPaths[] {
-  const found: RunPaths[] = [];
-  let names: string[];
-  try {
-    names = readdirSync(dir).sort();
-  } catch {
-    return found; // unreadable subdirectory: not a run of ours
-  }
-  for (const name of names) {
-    const sub = join(dir, name);
-    try {
-      if (!statSync(sub).isDirectory()) continue;
-    } catch {
-      continue;
-    }
-    const paths = runPaths(sub);
-    // config.yaml without meta.json: a run killed while it was being created; listed as unreadable.
-    if (existsSync(paths.meta) || existsSync(paths.config)) found.push(paths);
-    else if (depth < MAX_DEPTH) found.push(...findRuns(sub, depth + 1));
-  }
-  return found;
 }
 
 function lastRow(metricsFile: string): MetricsRow | undefined {

@@ -7,6 +7,7 @@
 import { Command } from 'commander';
 import { BimtError } from '../errors.js';
 import { VERSION } from '../version.js';
+import { compareCommand } from './compare.js';
 import { lsCommand } from './ls.js';
 import { plotCommand } from './plot.js';
 import { pruneCommand } from './prune.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   program.addCommand(plotCommand());
   program.addCommand(lsCommand());
   program.addCommand(reproduceCommand());
+  program.addCommand(compareCommand());
   // An unknown command is one line naming the closest one, not the whole usage.
   program.on('command:*', ([name]: string[]) => {
     throw new BimtError(`unknown command '${name}' (${closestCommand(name, [...program.commands.map((c) => c.name()), 'help'])})`);

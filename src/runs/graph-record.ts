@@ -79,22 +79,30 @@ export interface ModularityPoint {
 }
 
 /**
+ * The snapshot of `step` as written (its graph fields, some perhaps absent in files from older
+ * versions), or undefined when it is missing or unreadable: the pictures and tables it feeds are
+ * not checks, and leave it out.
+ */
+export function readSnapshot(paths: RunPaths, step: number): Partial<GraphRecord> | undefined {
+  const file = snapshotPath(paths, step);
+  if (!existsSync(file)) return undefined;
+  try {
+    const record: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    return typeof record === 'object' && record !== null ? (record as Partial<GraphRecord>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Modules and modularity through training, from the run's snapshots (one per checkpoint), in step
- * order. Snapshots written before bimt recorded Q, or missing, are left out; an unreadable one is
- * too, since the curves it feeds are a picture, not a check.
+ * order. Snapshots written before bimt recorded Q, or missing or unreadable, are left out.
  */
 export function readModularity(paths: RunPaths): ModularityPoint[] {
   const points: ModularityPoint[] = [];
   for (const step of listCheckpoints(paths)) {
-    const file = snapshotPath(paths, step);
-    if (!existsSync(file)) continue;
-    let record: Partial<GraphRecord>;
-    try {
-      record = JSON.parse(readFileSync(file, 'utf8')) as Partial<GraphRecord>;
-    } catch {
-      continue;
-    }
-    if (typeof record.modularity_q !== 'number' || typeof record.communities !== 'number' || !Array.isArray(record.modules)) continue;
+    const record = readSnapshot(paths, step);
+    if (typeof record?.modularity_q !== 'number' || typeof record.communities !== 'number' || !Array.isArray(record.modules)) continue;
     points.push({ step, modules: record.modules.length, q: record.modularity_q, communities: record.communities });
   }
   return points;

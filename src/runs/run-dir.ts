@@ -285,3 +285,34 @@ export function listCheckpoints(p: RunPaths): number[] {
     .filter((s): s is number => s !== undefined)
     .sort((a, b) => a - b);
 }
+
+/** How deep below a directory runs are looked for (runs/reproduce-<stamp>/fig4 is 2). */
+const MAX_FIND_DEPTH = 4;
+
+/**
+ * Run directories (those with a meta.json, or a config.yaml: a run killed while it was being
+ * created) under `dir`, in name order; directories that are not runs are searched in turn, down to
+ * MAX_FIND_DEPTH (which also ends any loop of symbolic links). `bimt ls` and `bimt compare` list
+ * runs this way.
+ */
+export function findRuns(dir: string, depth = 1): RunPaths[] {
+  const found: RunPaths[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir).sort();
+  } catch {
+    return found; // unreadable subdirectory: not a run of ours
+  }
+  for (const name of names) {
+    const sub = join(dir, name);
+    try {
+      if (!statSync(sub).isDirectory()) continue;
+    } catch {
+      continue;
+    }
+    const paths = runPaths(sub);
+    if (existsSync(paths.meta) || existsSync(paths.config)) found.push(paths);
+    else if (depth < MAX_FIND_DEPTH) found.push(...findRuns(sub, depth + 1));
+  }
+  return found;
+}
