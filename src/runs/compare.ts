@@ -23,7 +23,7 @@ export interface CompareTable {
 /** Keys that name a run or where it went rather than how it was trained: never compared. */
 const NOT_COMPARED = new Set(['name', 'output.runs_dir']);
 
-/** The resolved config's leaves as dotted keys (lists as one value, written as YAML flow). */
+/** The resolved config's leaves as dotted keys (a list is one value, written as JSON; a string as it is). */
 function flatten(value: unknown, prefix = '', out = new Map<string, string>()): Map<string, string> {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
