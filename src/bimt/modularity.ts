@@ -50,25 +50,54 @@ export interface Communities {
 }
 
 /**
+ * A level's graph as compressed rows: node i's neighbours are nbr[start[i] .. start[i + 1]) with
+ * weights w[...] (both directions of every edge; a self-loop holds the weight inside a merged node,
+ * both directions, so each row sums to the node's degree). Typed arrays rather than maps: a dense
+ * snapshot graph has millions of edges.
+ */
+interface Rows {
+  readonly start: Int32Array;
+  readonly nbr: Int32Array;
+  readonly w: Float64Array;
+}
+
+/** Rows of `n` nodes from entries (a, b, w), each added once as given (callers add both directions). */
+function rowsOf(n: number, count: number, each: (add: (a: number, b: number, w: number) => void) => void): Rows {
+  const start = new Int32Array(n + 1);
+  each((a) => start[a + 1]++);
+  for (let i = 0; i < n; i++) start[i + 1] += start[i]!;
+  const fill = start.slice(0, n);
+  const nbr = new Int32Array(count);
+  const w = new Float64Array(count);
+  each((a, b, x) => {
+    const k = fill[a]++;
+    nbr[k] = b;
+    w[k] = x;
+  });
+  return { start, nbr, w };
+}
+
+/**
  * The Louvain method: move each node, in index order, to the neighbouring community that raises Q
  * most (staying on ties) until no move helps, then merge each community into one node and repeat
  * on that smaller graph while it shrinks. Deterministic: the same graph gives the same partition.
  * Nodes without edges stay alone.
  */
 export function louvain(nodes: number, edges: readonly WeightedEdge[]): Communities {
-  // Adjacency of the current level as maps, self-loops holding the weight inside a merged node
-  // (both directions, so every row sums to the node's degree).
-  let adj: Map<number, number>[] = Array.from({ length: nodes }, () => new Map());
-  for (const { a, b, w } of edges) {
-    if (w <= 0) continue;
-    adj[a]!.set(b, (adj[a]!.get(b) ?? 0) + w);
-    adj[b]!.set(a, (adj[b]!.get(a) ?? 0) + w);
-  }
+  const positive = edges.filter((e) => e.w > 0);
+  let rows = rowsOf(nodes, 2 * positive.length, (add) => {
+    for (const { a, b, w } of positive) {
+      add(a, b, w);
+      add(b, a, w);
+    }
+  });
   // Which level-node each original node is in.
   let of = Int32Array.from({ length: nodes }, (_, i) => i);
   for (;;) {
-    const n = adj.length;
-    const degree = adj.map((row) => [...row.values()].reduce((s, w) => s + w, 0));
+    const n = rows.start.length - 1;
+    const { start, nbr, w } = rows;
+    const degree = new Float64Array(n);
+    for (let i = 0; i < n; i++) for (let k = start[i]!; k < start[i + 1]!; k++) degree[i] += w[k]!;
     const m2 = degree.reduce((s, k) => s + k, 0);
     if (m2 === 0) break;
     const comm = Int32Array.from({ length: n }, (_, i) => i);
@@ -81,7 +110,7 @@ export function louvain(nodes: number, edges: readonly WeightedEdge[]): Communit
         const home = comm[i]!;
         // Weight from i to each neighbouring community, i itself left out.
         const toComm = new Map<number, number>();
-        for (const [j, w] of adj[i]!) if (j !== i) toComm.set(comm[j]!, (toComm.get(comm[j]!) ?? 0) + w);
+        for (let k = start[i]!; k < start[i + 1]!; k++) if (nbr[k] !== i) toComm.set(comm[nbr[k]!]!, (toComm.get(comm[nbr[k]!]!) ?? 0) + w[k]!);
         tot[home] -= ki;
         // Gain of joining c, up to a positive factor: weight to c minus what degrees predict.
         const gain = (c: number) => (toComm.get(c) ?? 0) - (tot[c]! * ki) / m2;
@@ -102,19 +131,19 @@ export function louvain(nodes: number, edges: readonly WeightedEdge[]): Communit
       }
     }
     if (!moved) break;
-    // Renumber the communities 0, 1, ... and merge each into one node.
+    // Renumber the communities 0, 1, ... and merge each into one node: summed rows, self-loops kept.
     const index = new Map<number, number>();
     for (let i = 0; i < n; i++) if (!index.has(comm[i]!)) index.set(comm[i]!, index.size);
-    const next: Map<number, number>[] = Array.from({ length: index.size }, () => new Map());
+    const merged: Map<number, number>[] = Array.from({ length: index.size }, () => new Map());
     for (let i = 0; i < n; i++) {
-      const ci = index.get(comm[i]!)!;
-      for (const [j, w] of adj[i]!) {
-        const cj = index.get(comm[j]!)!;
-        next[ci]!.set(cj, (next[ci]!.get(cj) ?? 0) + w);
+      const row = merged[index.get(comm[i]!)!]!;
+      for (let k = start[i]!; k < start[i + 1]!; k++) {
+        const cj = index.get(comm[nbr[k]!]!)!;
+        row.set(cj, (row.get(cj) ?? 0) + w[k]!);
       }
     }
+    rows = rowsOf(index.size, merged.reduce((s, r) => s + r.size, 0), (add) => merged.forEach((r, c) => r.forEach((x, j) => add(c, j, x))));
     of = of.map((v) => index.get(comm[v]!)!);
-    adj = next;
   }
   // Number communities by their first node.
   const index = new Map<number, number>();
