@@ -15,6 +15,7 @@ import { parameterCount, weightSpecs } from '../model/model-graph.js';
 import type { Split } from '../tasks/task.js';
 import { chooseEngine } from './choose-engine.js';
 import type { EngineName } from './engine.js';
+import { EVAL_CHUNK_ROWS } from './host-engine.js';
 
 export interface MemoryEstimate {
   /** Parameters and Adam's two moments. */
@@ -36,7 +37,8 @@ export interface MemoryEstimate {
  *   coefficients, training and swap search (3; one set when the swap search minimises the
  *   training cost, which the count keeps as a margin); at a checkpoint a copy of the network, of m and v,
  *   and the encoded state and model files (7);
- * - host: float64 gradients (2) and HostMlp's float64 W and W^T (4);
+ * - host: float64 gradients (2) and HostMlp's float64 W, W^T and weight gradient before it is
+ *   copied out (6);
  * - tfjs: the cost coefficients as tensors, the gradients, Adam's temporaries and the cost's
  *   gradient, and the wasm backend's heap, which grows by doubling and keeps its high-water mark
  *   (it holds about twice the tensors at once);
@@ -46,7 +48,7 @@ export interface MemoryEstimate {
  * backend for two-moons runs that write checkpoints: [2, 2000, 2000, 2] on each engine, and
  * [2, 4000, 4000, 2] on tfjs (33 and 34 copies); the list above accounts for most of each.
  */
-const COPIES: Record<EngineName, number> = { host: 21, tfjs: 34, workers: 35 };
+const COPIES: Record<EngineName, number> = { host: 23, tfjs: 34, workers: 35 };
 
 /**
  * Node, tfjs and its wasm module before any tensor (the peak of a [2, 20, 2] run), with another
@@ -55,10 +57,10 @@ const COPIES: Record<EngineName, number> = { host: 21, tfjs: 34, workers: 35 };
 const RUNTIME_BYTES: Record<EngineName, number> = { host: 128 * 2 ** 20, tfjs: 128 * 2 ** 20, workers: 224 * 2 ** 20 };
 
 /**
- * Bytes per row and neuron for one pass: HostMlp keeps five float64 arrays per layer (h, h^T,
- * sigmoid, dz, dz^T); tfjs keeps about six float32 values for the forward and backward pass.
+ * Bytes per row and neuron for one pass: HostMlp keeps three float64 arrays per layer (h, sigmoid,
+ * dz); tfjs keeps about six float32 values for the forward and backward pass.
  */
-const ACTIVATION_BYTES: Record<EngineName, number> = { host: 40, tfjs: 24, workers: 24 };
+const ACTIVATION_BYTES: Record<EngineName, number> = { host: 24, tfjs: 24, workers: 24 };
 
 /** The memory one engine needs to train the plan. */
 export function estimateMemory(plan: TrainingPlan, engine: EngineName): MemoryEstimate {
@@ -72,8 +74,8 @@ export function estimateMemory(plan: TrainingPlan, engine: EngineName): MemoryEs
   const tokens = plan.arch.kind === 'transformer' ? plan.arch.seqLen : 1;
   const neurons = tokens * ((weights[0]?.shape[0] ?? 0) + weights.reduce((a, w) => a + w.shape[1], 0));
   const batch = plan.batchRows;
-  // HostMlp sizes its buffers for the largest pass; tfjs evaluates both (evaluated) splits in one go.
-  const rows = engine === 'host' ? Math.max(batch, evalTask.train.n, evalTask.test.n) : Math.max(batch, evalTask.train.n + evalTask.test.n);
+  // HostMlp sizes its buffers for a batch or an evaluation chunk; tfjs evaluates both (evaluated) splits in one go.
+  const rows = engine === 'host' ? Math.max(batch, Math.min(EVAL_CHUNK_ROWS, Math.max(evalTask.train.n, evalTask.test.n))) : Math.max(batch, evalTask.train.n + evalTask.test.n);
   const activations = rows * neurons * ACTIVATION_BYTES[engine];
   // output.eval_rows' subsets are copies beside the task's splits.
   const host = splitBytes(task.train) + splitBytes(task.test) + (evalTask === task ? 0 : splitBytes(evalTask.train) + splitBytes(evalTask.test));
