@@ -11,9 +11,13 @@ import type { EngineName } from './engine.js';
 import { SHARDS } from './worker-protocol.js';
 
 /**
- * Up to this many multiply-adds in one step's forward pass, plain loops beat tfjs's kernels.
- * Measured on the development machine with [4, w, w, 1] networks against the wasm backend
- * (host/tfjs ms per step): 2.8e5 0.6/2.3, 1.1e6 2.0/2.2, 4.2e6 7.7/3.3, 8.2e6 14/4.8.
+ * Up to this many multiply-adds in one step's forward pass, `auto` takes the host engine without
+ * loading any backend: so small a step is mostly kernel-dispatch overhead on every tfjs backend.
+ * Past it a native tensorflow backend (many threads, or a GPU) may win, so the backend is loaded
+ * first; on wasm or cpu the host still wins (chooseEngine). Measured on the development machine
+ * with [4, w, w, 1] networks against the wasm backend, with the host's earlier scalar loops
+ * (host/tfjs ms per step): 2.8e5 0.6/2.3, 1.1e6 2.0/2.2, 4.2e6 7.7/3.3, 8.2e6 14/4.8; its SIMD
+ * kernel has since made MNIST's 8.9e6 4.3 ms against 12 ms.
  */
 export const HOST_MAX_FORWARD_MACS = 1e6;
 
