@@ -69,7 +69,6 @@ export function trainCommand(): Command {
         if (file === undefined) throw new BimtError('missing config file: bimt train <config.yaml> (or --resume <run dir>)');
         if (flags.name !== undefined) checkRunName(flags.name, '--name');
         const loaded = loadConfig(file, flags.set);
-        for (const w of loaded.warnings) process.stderr.write(`bimt: warning: ${w}\n`);
         // Everything a user can get wrong is checked before the backend line is printed.
         const plan = planOf(loaded.config);
         const needed = needsBackend(plan);

@@ -26,8 +26,6 @@ export interface LoadedConfig {
   readonly config: ResolvedConfig;
   /** The file it came from. */
   readonly file: string;
-  /** Things the user should know that do not stop the run, one line each (printed by the CLI). */
-  readonly warnings: readonly string[];
 }
 
 export function loadConfig(file: string, sets: readonly string[] = []): LoadedConfig {
@@ -44,8 +42,7 @@ function readConfig(text: string, file: string, sets: readonly string[]): Omit<L
   const layers = readLayers(text, file);
   const fromFiles = mergeLayers(layers);
   const overrides = sets.map(parseOverride);
-  const warnings = pinnedSeedWarnings(fromFiles, overrides, layers);
-  const merged = resolveTaskPaths(applyOverrides(fromFiles, overrides), layers, overrides);
+  const merged = resolveTaskPaths(applyOverrides(unpinSeeds(fromFiles, overrides), overrides), layers, overrides);
 
   const located = (path: readonly (string | number)[], message: string, unknownKey?: string): BimtError => {
     const full = unknownKey === undefined ? path : [...path, unknownKey];
@@ -86,7 +83,7 @@ function readConfig(text: string, file: string, sets: readonly string[]): Omit<L
     if (e instanceof ConfigValueError) throw located(e.path, e.detail);
     throw e;
   }
-  return { config: resolved, warnings };
+  return { config: resolved };
 }
 
 /**
@@ -115,21 +112,22 @@ function resolveTaskPaths(merged: PlainObject, layers: readonly Layer[], overrid
 }
 
 /**
- * A master seed from `--set` does not reach task.seed or model.seed where the config pins them
- * (two-moons pins both to follow its notebook): say so, rather than leave the run unchanged.
+ * A master seed given by an override (`--set seed=3`, a sweep's seeds) is a new draw of the whole
+ * run: the sub-seeds a file pins (two-moons pins its notebook's data and model seeds) follow it
+ * unless an override pins them too (docs/DESIGN.md, "Config resolution"). Without this, a changed
+ * master seed on such a config would change nothing, and a sweep over seeds would train one
+ * network N times.
  */
-function pinnedSeedWarnings(fromFiles: PlainObject, overrides: readonly Override[], layers: readonly Layer[]): string[] {
-  const seed = overrideFor(overrides, ['seed']);
-  if (!seed) return [];
-  const warnings: string[] = [];
+function unpinSeeds(fromFiles: PlainObject, overrides: readonly Override[]): PlainObject {
+  if (!overrideFor(overrides, ['seed'])) return fromFiles;
+  let out = fromFiles;
   for (const section of ['task', 'model']) {
-    const values = getOwn(fromFiles, section);
-    const pinned = isPlainObject(values) ? getOwn(values, 'seed') : undefined;
-    if (pinned === undefined || overrideFor(overrides, [section, 'seed'])) continue;
-    const where = locate(layers, [section, 'seed']);
-    warnings.push(`${seed.label} does not change ${section}.seed, pinned to ${JSON.stringify(pinned)} at ${where} (set it too: --set ${section}.seed=...)`);
+    const values = getOwn(out, section);
+    if (!isPlainObject(values) || getOwn(values, 'seed') === undefined || overrideFor(overrides, [section, 'seed'])) continue;
+    const { seed: _pinned, ...rest } = values;
+    out = { ...out, [section]: rest };
   }
-  return warnings;
+  return out;
 }
 
 /**
