@@ -3,14 +3,15 @@
  * Columns: the config keys whose values differ between the runs (from each run's resolved
  * config.yaml, flattened to dotted keys), the last metrics row's losses and accuracies, what the
  * newest snapshot says of the pruned graph (weights kept, hidden neurons alive, modules,
- * modularity Q) and the wall time meta.json recorded.
+ * modularity Q) and the wall time meta.json recorded. Each run is read once into a RunRecord,
+ * which the table and `bimt compare --plot` share.
  */
 import { readFileSync } from 'node:fs';
 import { createArrayCsvStringifier } from 'csv-writer';
 import { parse } from 'yaml';
 import { BimtError } from '../errors.js';
 import { readSnapshot } from './graph-record.js';
-import { readMetrics } from './metrics.js';
+import { readMetrics, type MetricsRow } from './metrics.js';
 import { listCheckpoints, readMeta, type RunPaths } from './run-dir.js';
 
 export interface CompareTable {
@@ -23,15 +24,20 @@ export interface CompareTable {
 /** Keys that name a run or where it went rather than how it was trained: never compared. */
 const NOT_COMPARED = new Set(['name', 'output.runs_dir']);
 
-/** The resolved config's leaves as dotted keys (a list is one value, written as JSON; a string as it is). */
-function flatten(value: unknown, prefix = '', out = new Map<string, string>()): Map<string, string> {
+/** The resolved config's leaves by dotted key, as YAML read them (a list is one leaf). */
+function flatten(value: unknown, prefix = '', out = new Map<string, unknown>()): Map<string, unknown> {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
-  } else if (!NOT_COMPARED.has(prefix)) out.set(prefix, typeof value === 'string' ? value : JSON.stringify(value));
+  } else if (!NOT_COMPARED.has(prefix)) out.set(prefix, value);
   return out;
 }
 
-function readConfigKeys(paths: RunPaths): Map<string, string> {
+/** A config value as the table writes it: a string as it is, anything else (lists too) as JSON. */
+export function configText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function readConfigKeys(paths: RunPaths): Map<string, unknown> {
   try {
     return flatten(parse(readFileSync(paths.config, 'utf8')));
   } catch (e) {
@@ -47,33 +53,90 @@ export interface NamedRun {
   readonly name: string;
 }
 
-/** The table of `runs`. Errors name the run's file that cannot be read. */
-export function compareRuns(runs: readonly NamedRun[]): CompareTable {
+/**
+ * What compare knows of one run, read once from its directory: the table and `bimt compare
+ * --plot` (src/plot/compare-plot.ts) are both made from these. Undefined where the run has no
+ * such file or field (no metrics row yet, no snapshot, a snapshot from before Q).
+ */
+export interface RunRecord {
+  readonly name: string;
+  /** The resolved config's leaves by dotted key (`name` and `output.runs_dir` left out). */
+  readonly config: ReadonlyMap<string, unknown>;
+  /** The last metrics row. */
+  readonly last?: MetricsRow;
+  /** From the newest snapshot: edges above output.snapshot_threshold, of all weights. */
+  readonly weightsKept?: number;
+  readonly weightsTotal?: number;
+  /** From the newest snapshot: hidden neurons alive, of all hidden neurons. */
+  readonly hiddenAlive?: number;
+  readonly hiddenWidth?: number;
+  readonly modules?: number;
+  readonly q?: number;
+  /** meta.json's duration_s. */
+  readonly wallS?: number;
+}
+
+/** Reads every run's record. Errors name the run's file that cannot be read. */
+export function readRunRecords(runs: readonly NamedRun[]): RunRecord[] {
   if (runs.length === 0) throw new BimtError('no runs to compare');
+  // Every config first, so that a broken one is reported before anything else is read.
   const configs = runs.map((r) => readConfigKeys(r.paths));
-  const keys = [...new Set(configs.flatMap((c) => [...c.keys()]))].filter((k) => new Set(configs.map((c) => c.get(k))).size > 1).sort();
-  const columns = ['run', ...keys, 'train loss', 'test loss', 'train acc', 'test acc', 'weights kept', 'hidden alive', 'modules', 'Q', 'wall s'];
-  const rows = runs.map(({ paths, name }, i) => {
+  return runs.map(({ paths, name }, i) => {
+    const config = configs[i]!;
     const meta = readMeta(paths);
     const last = readMetrics(paths.metrics).at(-1);
     const steps = listCheckpoints(paths);
     const snap = steps.length > 0 ? readSnapshot(paths, steps[steps.length - 1]!) : undefined;
-    const hidden = snap?.layers?.slice(1, -1).reduce((s, l) => s + l.length, 0);
-    const width = snap?.widths?.slice(1, -1).reduce((s, w) => s + w, 0);
-    return [
+    const counted = snap?.weights_kept !== undefined && snap.weights_total !== undefined;
+    return {
       name,
-      ...keys.map((k) => configs[i]!.get(k) ?? ''),
-      num(last?.train_loss),
-      num(last?.test_loss),
-      num(last?.train_acc),
-      num(last?.test_acc),
-      snap?.weights_kept !== undefined && snap.weights_total !== undefined ? `${snap.weights_kept}/${snap.weights_total}` : '',
-      hidden !== undefined ? `${hidden}/${width}` : '',
-      snap?.modules ? String(snap.modules.length) : '',
-      num(snap?.modularity_q, 3),
-      num(meta.duration_s, 3),
-    ];
+      config,
+      last,
+      weightsKept: counted ? snap.weights_kept : undefined,
+      weightsTotal: counted ? snap.weights_total : undefined,
+      hiddenAlive: snap?.layers?.slice(1, -1).reduce((s, l) => s + l.length, 0),
+      hiddenWidth: snap?.widths?.slice(1, -1).reduce((s, w) => s + w, 0),
+      modules: snap?.modules ? snap.modules.length : undefined,
+      q: snap?.modularity_q,
+      wallS: meta.duration_s,
+    };
   });
+}
+
+/** The config keys whose values are not the same in every record (absent counts as a value), sorted. */
+export function differingKeys(records: readonly RunRecord[]): string[] {
+  const keys = [...new Set(records.flatMap((r) => [...r.config.keys()]))];
+  const seen = (r: RunRecord, k: string) => (r.config.has(k) ? `=${configText(r.config.get(k))}` : 'absent');
+  return keys.filter((k) => new Set(records.map((r) => seen(r, k))).size > 1).sort();
+}
+
+/** Record `r`'s value of config key `k` as the table writes it ('' where the run has no such key). */
+export function configValueText(r: RunRecord, k: string): string {
+  return r.config.has(k) ? configText(r.config.get(k)) : '';
+}
+
+/** The table of `runs`. Errors name the run's file that cannot be read. */
+export function compareRuns(runs: readonly NamedRun[]): CompareTable {
+  return compareTable(readRunRecords(runs));
+}
+
+/** The table of records already read. */
+export function compareTable(records: readonly RunRecord[]): CompareTable {
+  const keys = differingKeys(records);
+  const columns = ['run', ...keys, 'train loss', 'test loss', 'train acc', 'test acc', 'weights kept', 'hidden alive', 'modules', 'Q', 'wall s'];
+  const rows = records.map((r) => [
+    r.name,
+    ...keys.map((k) => configValueText(r, k)),
+    num(r.last?.train_loss),
+    num(r.last?.test_loss),
+    num(r.last?.train_acc),
+    num(r.last?.test_acc),
+    r.weightsKept !== undefined ? `${r.weightsKept}/${r.weightsTotal}` : '',
+    r.hiddenAlive !== undefined ? `${r.hiddenAlive}/${r.hiddenWidth}` : '',
+    r.modules !== undefined ? String(r.modules) : '',
+    num(r.q, 3),
+    num(r.wallS, 3),
+  ]);
   return { columns, rows };
 }
 
