@@ -140,6 +140,49 @@ export function compareTable(records: readonly RunRecord[]): CompareTable {
   return { columns, rows };
 }
 
+/** A number per run that `bimt compare --plot` can draw: the table's columns, by name. */
+export interface CompareMetric {
+  /** As --metric takes it (the table's column name with _ for spaces; case and spaces do not matter). */
+  readonly name: string;
+  /** The axis title. */
+  readonly label: string;
+  readonly value: (r: RunRecord) => number | undefined;
+  /** Why a run may have no value, for the error when none has. */
+  readonly absent: string;
+  /** What a count is out of (all weights, all hidden neurons), for an axis title such as "weights kept (of 480)". */
+  readonly of?: (r: RunRecord) => number | undefined;
+}
+
+const FROM_SNAPSHOT = 'it comes from the newest snapshot, written at each checkpoint';
+const last = (k: 'train_loss' | 'test_loss' | 'train_acc' | 'test_acc' | 'connection_cost') => (r: RunRecord) => r.last?.[k] ?? undefined;
+
+export const COMPARE_METRICS: readonly CompareMetric[] = [
+  { name: 'test_acc', label: 'test accuracy', value: last('test_acc'), absent: 'regression tasks record no accuracy' },
+  { name: 'test_loss', label: 'test loss', value: last('test_loss'), absent: 'no metrics row yet' },
+  { name: 'train_acc', label: 'train accuracy', value: last('train_acc'), absent: 'regression tasks record no accuracy' },
+  { name: 'train_loss', label: 'train loss', value: last('train_loss'), absent: 'no metrics row yet' },
+  { name: 'connection_cost', label: 'connection cost', value: last('connection_cost'), absent: 'no metrics row yet' },
+  { name: 'weights_kept', label: 'weights kept', value: (r) => r.weightsKept, absent: FROM_SNAPSHOT, of: (r) => r.weightsTotal },
+  { name: 'hidden_alive', label: 'hidden neurons alive', value: (r) => r.hiddenAlive, absent: FROM_SNAPSHOT, of: (r) => r.hiddenWidth },
+  { name: 'modules', label: 'modules', value: (r) => r.modules, absent: FROM_SNAPSHOT },
+  { name: 'Q', label: 'modularity Q', value: (r) => r.q, absent: `${FROM_SNAPSHOT} (by bimt versions that record Q)` },
+  { name: 'wall_s', label: 'wall time (s)', value: (r) => r.wallS, absent: 'meta.json records it when a run ends' },
+];
+
+/** The metric --metric names: `test_acc`, `test acc`, `Test-Acc` alike. */
+export function findMetric(name: string): CompareMetric {
+  const norm = (s: string) => s.trim().toLowerCase().replace(/[\s-]+/g, '_');
+  const m = COMPARE_METRICS.find((x) => norm(x.name) === norm(name));
+  if (!m) throw new BimtError(`--metric ${name}: not a metric compare plots; one of ${COMPARE_METRICS.map((x) => x.name).join(', ')}`);
+  return m;
+}
+
+/** What --plot draws without --metric: test accuracy where some run has it, else test loss. */
+export function defaultMetric(records: readonly RunRecord[]): CompareMetric {
+  const acc = findMetric('test_acc');
+  return records.some((r) => Number.isFinite(acc.value(r))) ? acc : findMetric('test_loss');
+}
+
 /** Aligned columns for the terminal. */
 export function tableText(t: CompareTable): string {
   const all = [t.columns, ...t.rows];
