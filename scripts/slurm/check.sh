@@ -2,7 +2,8 @@
 # End-to-end check of scripts/slurm/cluster.sh (issue 15): start a cluster, run a throttled job
 # array and check its outputs, environment and working directory, cancel a running array and
 # check that its tasks see SIGTERM and, past KillWait, SIGKILL, then stop and check that every
-# daemon this cluster started is gone. Prints what it saw; exits 1 on the first failed check.
+# daemon this cluster started is gone. Prints what it saw; exits 1 on the first failed check,
+# leaving the cluster directory (logs) in /tmp; removes it when every check passes.
 #
 #   scripts/slurm/check.sh        # needs root and the packages named in cluster.sh
 set -euo pipefail
@@ -104,5 +105,5 @@ for p in $pids; do
 done
 echo "  pids $pids are gone"
 cd /
-rm -rf "$work"
+rm -rf "$work" "$dir"
 echo "check.sh: all checks passed"
