@@ -13,7 +13,7 @@ import { relative } from 'node:path';
 import { Command } from 'commander';
 import { BimtError } from '../errors.js';
 import { liveStatus } from '../runs/lock.js';
-import { readMetrics, type MetricsRow } from '../runs/metrics.js';
+import { headlineMetric, lastMetricsRow } from '../runs/metrics.js';
 import { findRuns, readMeta, resumableStep } from '../runs/run-dir.js';
 
 export function lsCommand(): Command {
@@ -27,9 +27,9 @@ export function lsCommand(): Command {
         const name = relative(dir, paths.root);
         try {
           const meta = readMeta(paths);
-          const last = lastRow(paths.metrics);
+          const last = lastMetricsRow(paths.metrics);
           const progress = Math.max(last?.step ?? 0, meta.steps_done);
-          const metric = last === undefined ? '-' : `${headline(last)}${last.step === progress ? '' : ` (step ${last.step})`}`;
+          const metric = last === undefined ? '-' : `${headlineMetric(last)}${last.step === progress ? '' : ` (step ${last.step})`}`;
           rows.push([name, liveStatus(paths, meta), meta.task, `${progress}/${meta.total_steps}`, String(resumableStep(paths, meta) ?? '-'), metric]);
         } catch (e) {
           rows.push([name, 'unreadable', '-', '-', '-', '-']);
@@ -43,17 +43,4 @@ export function lsCommand(): Command {
       const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
       for (const r of rows) process.stdout.write(`${r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()}\n`);
     });
-}
-
-function lastRow(metricsFile: string): MetricsRow | undefined {
-  if (!existsSync(metricsFile)) return undefined;
-  try {
-    return readMetrics(metricsFile).at(-1);
-  } catch {
-    return undefined;
-  }
-}
-
-function headline(row: MetricsRow): string {
-  return row.test_acc !== null ? `acc ${row.test_acc.toFixed(4)}` : `loss ${row.test_loss.toExponential(3)}`;
 }

@@ -12,6 +12,7 @@ import { lsCommand } from './ls.js';
 import { plotCommand } from './plot.js';
 import { pruneCommand } from './prune.js';
 import { reproduceCommand } from './reproduce.js';
+import { sweepCommand, sweepPointCommand } from './sweep.js';
 import { trainCommand } from './train.js';
 
 export function buildProgram(): Command {
@@ -26,7 +27,9 @@ export function buildProgram(): Command {
   program.addCommand(plotCommand());
   program.addCommand(lsCommand());
   program.addCommand(reproduceCommand());
+  program.addCommand(sweepCommand());
   program.addCommand(compareCommand());
+  program.addCommand(sweepPointCommand(), { hidden: true });
   // An unknown command is one line naming the closest one, not the whole usage.
   program.on('command:*', ([name]: string[]) => {
     throw new BimtError(`unknown command '${name}' (${closestCommand(name, [...program.commands.map((c) => c.name()), 'help'])})`);

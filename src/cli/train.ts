@@ -1,16 +1,13 @@
 /**
  * `bimt train <config>` and `bimt train --resume <run>`: argument parsing only; the work is in
- * src/train/run.ts. Its modules are imported when the command runs, not when the CLI starts (see
+ * src/train/train-command.ts (shared with a sweep's points) and src/train/run.ts. Its modules are imported when the command runs, not when the CLI starts (see
  * main.ts), and a run of the host engine loads no tfjs backend at all: it computes without one.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { NO_BACKEND, selectBackend, type BackendName, type RunBackend } from '../backend.js';
-import type { TrainingPlan } from '../config/plan.js';
-import type { ResolvedConfig } from '../config/resolve.js';
+import type { BackendName } from '../backend.js';
 import { BimtError } from '../errors.js';
 import { checkRunName } from '../config/run-name.js';
-import { checkMemory, defaultMemoryLimit, parseSize, type MemoryLimit } from '../train/memory.js';
-import type { RunOutcome } from '../train/run.js';
+import { defaultMemoryLimit, parseSize, type MemoryLimit } from '../train/memory.js';
 import { catchStopSignals } from '../train/stop-signals.js';
 import { backendOption } from './options.js';
 
@@ -37,80 +34,30 @@ export function trainCommand(): Command {
       // First of all: a signal at any moment ends the command as interrupted (exit 130), never
       // halfway through writing the run.
       const stop = catchStopSignals();
-      const [{ loadConfig }, { planTraining }, { readMetrics }, { ensureRunsDir, openRunDir }, { checkRunFree }, { buildTask }, { engineWithoutBackend }, { resumeTraining, runTraining }, { explosionWarning, summaryLines }] = await Promise.all([
-        import('../config/load.js'),
-        import('../config/plan.js'),
-        import('../runs/metrics.js'),
-        import('../runs/run-dir.js'),
-        import('../runs/lock.js'),
-        import('../tasks/registry.js'),
-        import('../train/choose-engine.js'),
-        import('../train/run.js'),
-        import('../train/run-summary.js'),
-      ]);
-      // The host engine trains the same whatever the backend, so it loads none (unless forced).
-      // This also checks the config's engine errors (train.engine, shapes).
-      const planOf = (config: ResolvedConfig) => planTraining(config, buildTask(config));
-      const needsBackend = (plan: TrainingPlan) => engineWithoutBackend(plan) === undefined;
-      let outcome: RunOutcome;
-      let totalSteps: number;
+      const [{ loadConfig }, { trainCommand: train }] = await Promise.all([import('../config/load.js'), import('../train/train-command.js')]);
       const memory: MemoryLimit = flags.maxMemory === undefined ? defaultMemoryLimit() : { bytes: flags.maxMemory, source: '--max-memory' };
+      const opts = { backend: flags.backend, memory, stop };
       if (flags.resume !== undefined) {
         if (file !== undefined) throw new BimtError('give either a config file or --resume <run dir>, not both');
         if (flags.set.length > 0 || flags.name || flags.runsDir) throw new BimtError('--resume continues a run as it was configured; --set, --name and --runs-dir cannot be used with it');
-        const resumed = openRunDir(flags.resume);
-        checkRunFree(resumed); // before seconds of loading a backend, not after
-        const plan = planOf(loadConfig(resumed.config).config);
-        checkMemory(plan, memory);
-        const backend = await announce(needsBackend(plan), flags.backend);
-        outcome = await resumeTraining(flags.resume, { backend, stop });
-        totalSteps = loadConfig(outcome.paths.config).config.train.steps;
-      } else {
-        if (file === undefined) throw new BimtError('missing config file: bimt train <config.yaml> (or --resume <run dir>)');
-        if (flags.name !== undefined) checkRunName(flags.name, '--name');
-        const loaded = loadConfig(file, flags.set);
-        // Everything a user can get wrong is checked before the backend line is printed.
-        const plan = planOf(loaded.config);
-        const needed = needsBackend(plan);
-        checkMemory(plan, memory);
-        ensureRunsDir(flags.runsDir ?? loaded.config.output.runs_dir);
-        const backend = await announce(needed, flags.backend);
-        outcome = await runTraining({
-          config: loaded.config,
-          name: flags.name ?? loaded.config.name,
+        await train({ kind: 'resume', dir: flags.resume }, opts);
+        return;
+      }
+      if (file === undefined) throw new BimtError('missing config file: bimt train <config.yaml> (or --resume <run dir>)');
+      if (flags.name !== undefined) checkRunName(flags.name, '--name');
+      const { config } = loadConfig(file, flags.set);
+      await train(
+        {
+          kind: 'new',
+          config,
+          name: flags.name ?? config.name,
           exactName: flags.name !== undefined,
-          backend,
-          stop,
-          ...(flags.runsDir ? { runsDir: flags.runsDir } : {}),
+          runsDir: flags.runsDir ?? config.output.runs_dir,
           source: { file, sets: flags.set },
-        });
-        totalSteps = loaded.config.train.steps;
-      }
-      const { root } = outcome.paths;
-      process.stdout.write(summaryLines({ root, status: outcome.status, stepsDone: outcome.stepsDone, totalSteps }, outcome.lastRow).map((l) => `${l}\n`).join(''));
-      const warning = outcome.status === 'diverged' ? undefined : explosionWarning(readMetrics(outcome.paths.metrics));
-      if (warning) process.stderr.write(`bimt: ${warning}\n`);
-      if (outcome.status === 'diverged') {
-        process.stderr.write('bimt: training diverged (loss is not finite); the last good checkpoint is kept\n');
-        process.exitCode = 1;
-      }
-      if (outcome.status === 'interrupted') {
-        process.stderr.write(`bimt: interrupted; continue with: bimt train --resume ${outcome.paths.root}\n`);
-        process.exitCode = 130;
-      }
+        },
+        opts,
+      );
     });
-}
-
-/** Loads the backend (a forced one even when none is needed) and says which on stderr. */
-async function announce(needed: boolean, forced: BackendName | undefined): Promise<RunBackend> {
-  if (!needed && !forced) {
-    process.stderr.write(`bimt: backend ${NO_BACKEND.name} (the host engine computes without tfjs)\n`);
-    return NO_BACKEND;
-  }
-  const backend = await selectBackend(forced);
-  const skipped = backend.skipped.length ? ` (skipped ${backend.skipped.map((s) => s.split(':')[0]).join(', ')})` : '';
-  process.stderr.write(`bimt: backend ${backend.name}${skipped}\n`);
-  return backend;
 }
 
 function parseMemory(value: string): number {

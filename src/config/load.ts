@@ -28,20 +28,68 @@ export interface LoadedConfig {
   readonly file: string;
 }
 
-export function loadConfig(file: string, sets: readonly string[] = []): LoadedConfig {
-  const text = readRegularFile(file, 'config file', MAX_CONFIG_BYTES).toString('utf8');
-  return { ...readConfig(text, file, sets), file };
+/** An override: `key.path=value` as given to `--set`, or one already parsed (a sweep's point). */
+export type ConfigSet = string | Override;
+
+export function loadConfig(file: string, sets: readonly ConfigSet[] = []): LoadedConfig {
+  return { ...readConfig(readConfigText(file), file, sets), file };
 }
 
 /** Parses config text; `file` is used for messages, the default run name and `extends` paths. */
-export function parseConfig(text: string, file: string, sets: readonly string[] = []): ResolvedConfig {
+export function parseConfig(text: string, file: string, sets: readonly ConfigSet[] = []): ResolvedConfig {
   return readConfig(text, file, sets).config;
 }
 
-function readConfig(text: string, file: string, sets: readonly string[]): Omit<LoadedConfig, 'file'> {
+/** What a sweep file holds: the config it sweeps, as one document, and its `sweep:` section. */
+export interface SweepFile {
+  /**
+   * The config with the files it extends merged in and its task's paths made absolute, before any
+   * override: written into the sweep directory, it loads (parseConfig) to the same config from
+   * anywhere, whatever happens to the file later.
+   */
+  readonly document: PlainObject;
+  /** The file's own `sweep:` section, unchecked (src/sweep/ checks it), if it has one. */
+  readonly sweep: unknown;
+  /** `path:line:col` of a key of the `sweep:` section, for messages. */
+  readonly locate: (path: readonly (string | number)[]) => string;
+}
+
+/**
+ * Reads a config for `bimt sweep`: the config file itself (checked with `sets` applied, as `bimt
+ * train` would) and its `sweep:` section, which only the file asked for may have.
+ */
+export function readSweepFile(file: string, sets: readonly ConfigSet[]): SweepFile {
+  const text = readConfigText(file);
   const layers = readLayers(text, file);
+  const { sweep, ...own } = layers[0]!.plain;
+  const withoutSweep = [{ ...layers[0]!, plain: own }, ...layers.slice(1)];
+  checkConfig(withoutSweep, file, sets.map(asOverride));
+  return {
+    document: resolveTaskPaths(mergeLayers(withoutSweep), withoutSweep, []),
+    sweep,
+    locate: (path) => locate(layers, ['sweep', ...path]),
+  };
+}
+
+function readConfigText(file: string): string {
+  return readRegularFile(file, 'config file', MAX_CONFIG_BYTES).toString('utf8');
+}
+
+function asOverride(set: ConfigSet): Override {
+  return typeof set === 'string' ? parseOverride(set) : set;
+}
+
+function readConfig(text: string, file: string, sets: readonly ConfigSet[]): Omit<LoadedConfig, 'file'> {
+  const layers = readLayers(text, file);
+  const sweep = getOwn(layers[0]!.plain, 'sweep');
+  if (sweep !== undefined) {
+    throw new BimtError(`${locate(layers, ['sweep'])}: sweep: this file describes a sweep of runs; run it with: bimt sweep ${file}`);
+  }
+  return { config: checkConfig(layers, file, sets.map(asOverride)) };
+}
+
+function checkConfig(layers: readonly Layer[], file: string, overrides: readonly Override[]): ResolvedConfig {
   const fromFiles = mergeLayers(layers);
-  const overrides = sets.map(parseOverride);
   const merged = resolveTaskPaths(applyOverrides(unpinSeeds(fromFiles, overrides), overrides), layers, overrides);
 
   const located = (path: readonly (string | number)[], message: string, unknownKey?: string): BimtError => {
@@ -83,7 +131,7 @@ function readConfig(text: string, file: string, sets: readonly string[]): Omit<L
     if (e instanceof ConfigValueError) throw located(e.path, e.detail);
     throw e;
   }
-  return { config: resolved };
+  return resolved;
 }
 
 /**

@@ -17,8 +17,9 @@ export interface Override {
   readonly value: unknown;
 }
 
-export function parseOverride(text: string): Override {
-  const label = `--set ${excerpt(text, 80)}`;
+/** `flag` names where the override came from in messages (`--set`, or a sweep's `--grid`). */
+export function parseOverride(text: string, flag = '--set'): Override {
+  const label = `${flag} ${excerpt(text, 80)}`;
   const eq = text.indexOf('=');
   if (eq <= 0) throw new BimtError(`${label}: expected key.path=value, e.g. --set train.steps=2000`);
   const key = text.slice(0, eq).trim();

@@ -175,3 +175,18 @@ function parseRow(line: string, outputs: number, where: string): MetricsRow {
     ...(outputs > 0 ? { output_losses: { train: range(base), test: range(base + outputs) } } : {}),
   };
 }
+
+/** The newest row of a metrics file, or undefined when there is none or it cannot be read. */
+export function lastMetricsRow(metricsFile: string): MetricsRow | undefined {
+  if (!existsSync(metricsFile)) return undefined;
+  try {
+    return readMetrics(metricsFile).at(-1);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The one number a listing shows of a row: test accuracy, or test loss for regression. */
+export function headlineMetric(row: MetricsRow): string {
+  return row.test_acc !== null ? `acc ${row.test_acc.toFixed(4)}` : `loss ${row.test_loss.toExponential(3)}`;
+}

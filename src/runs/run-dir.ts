@@ -197,7 +197,7 @@ export function prunedPaths(p: RunPaths, tag: string, threshold: number): { dir:
 export function createRunDir(runsDir: string, name: string, opts: { exact: boolean; now?: Date }): RunPaths {
   checkRunName(name, 'run name'); // the commands check first, naming the source; this keeps every caller inside runsDir
   ensureRunsDir(runsDir);
-  const candidates = opts.exact ? [name] : timestamped(name, opts.now ?? new Date());
+  const candidates = opts.exact ? [name] : timestampedNames(name, opts.now ?? new Date());
   for (const dir of candidates) {
     const root = join(runsDir, dir);
     try {
@@ -230,7 +230,8 @@ export function ensureRunsDir(runsDir: string): void {
   }
 }
 
-function* timestamped(prefix: string, now: Date): Generator<string> {
+/** `<prefix>-YYYYMMDD-HHMMSS`, then `-2`, `-3`, ... for names taken within the same second. */
+export function* timestampedNames(prefix: string, now: Date): Generator<string> {
   const p = (n: number) => String(n).padStart(2, '0');
   const stamp = `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
   yield `${prefix}-${stamp}`;

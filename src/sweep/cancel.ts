@@ -1,0 +1,24 @@
+/**
+ * `bimt sweep --cancel`: stops what is running a sweep. A Slurm job is cancelled with scancel,
+ * whose SIGTERM each running point catches to checkpoint (Slurm kills it after its KillWait); a
+ * local launcher gets SIGINT, as from Ctrl-C, and stops its points the same way. Either way the
+ * points are left `interrupted`, and `--resume` continues them.
+ */
+import { BimtError } from '../errors.js';
+import { cancelSlurm, queuedTasks } from './slurm.js';
+import { liveLocalLauncher, readLauncherRecord, type Sweep } from './sweep-dir.js';
+
+/** Cancels and returns what it did, in a line. */
+export function cancelSweep(sweep: Sweep): string {
+  const record = readLauncherRecord(sweep.paths);
+  if (record?.kind === 'slurm') {
+    const queued = queuedTasks(record.job).size;
+    if (queued === 0) return `Slurm job ${record.job} has no task left to cancel`;
+    cancelSlurm(record.job);
+    return `cancelled Slurm job ${record.job} (${queued} task(s) queued or running; running points save a checkpoint); continue with: bimt sweep --resume ${sweep.paths.root}`;
+  }
+  const live = liveLocalLauncher(sweep.paths);
+  if (!live) throw new BimtError(`${sweep.paths.root}: nothing is running this sweep${record?.kind === 'local' ? ` (its launcher, pid ${record.pid} on ${record.host}, has ended)` : ''}`, 1);
+  process.kill(live.pid, 'SIGINT');
+  return `sent SIGINT to the sweep's launcher (pid ${live.pid}); running points save a checkpoint; continue with: bimt sweep --resume ${sweep.paths.root}`;
+}
