@@ -6,7 +6,7 @@
 import { parse } from 'yaml';
 import { BimtError } from '../errors.js';
 import { excerpt } from '../util/excerpt.js';
-import { getOwn, isPlainObject, setOwn } from './plain.js';
+import { clonePlain, getOwn, isPlainObject, setOwn } from './plain.js';
 
 export interface Override {
   /** The argument as given. */
@@ -38,12 +38,13 @@ export function parseOverride(text: string, flag = '--set'): Override {
 }
 
 /**
- * Applies overrides in order to a plain object from YAML, creating missing sections. Keys are
+ * Applies overrides in order to a copy of a plain object from YAML, creating missing sections. Keys are
  * written as own properties (./plain.ts), so `--set __proto__.x=1` makes a key `__proto__` that
  * validation reports as unknown, rather than changing Object.prototype.
  */
 export function applyOverrides(doc: unknown, overrides: readonly Override[]): Record<string, unknown> {
-  const root: Record<string, unknown> = isPlainObject(doc) ? doc : {};
+  // A copy: the document's sections may be a config layer's own, which later readers still use.
+  const root: Record<string, unknown> = isPlainObject(doc) ? clonePlain(doc) : {};
   for (const o of overrides) {
     let node: unknown = root;
     o.path.forEach((part, i) => {

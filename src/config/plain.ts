@@ -33,3 +33,12 @@ export function deepMerge(base: PlainObject, over: PlainObject): PlainObject {
   }
   return out;
 }
+
+/** A deep copy of YAML data (mappings and lists copied, through own properties; scalars shared). */
+export function clonePlain<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(clonePlain) as T;
+  if (!isPlainObject(value)) return value;
+  const out: PlainObject = {};
+  for (const [k, v] of Object.entries(value)) setOwn(out, k, clonePlain(v));
+  return out as T;
+}
