@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json file] [-- --quick] [-- --backend name]`: speed of the paper configs on
+ * `npm run bench [-- --json file] [-- --quick] [-- --backend name] [-- --only sweep]`: speed of the paper configs on
  * this machine, and of the swap search as width grows. Not a test: numbers, no assertions.
  *
  * First the CLI's start-up (src/bench/startup.ts): `bimt --help`, and process start to the first
@@ -13,6 +13,9 @@
  *   run s          the whole paper config through `bimt train`'s loop, on the engine `auto`
  *                  picks (skipped with --quick)
  *   end/start      that run's step time near its end / near its start (medians of chunks)
+ *
+ * Then a 32-point two-moons sweep against the same runs one after another (src/bench/sweep.ts;
+ * skipped with --quick). `--only sweep` runs that alone.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -31,6 +34,7 @@ import { packagePath } from '../util/package-files.js';
 import { randomWeights } from './random-network.js';
 import { benchTransformerStep } from './transformer-step.js';
 import { measureStartup } from './startup.js';
+import { measureSweep, type SweepTimes } from './sweep.js';
 
 const PAPER = ['fig3a', 'fig3b', 'fig3c', 'fig4', 'fig5', 'fig6', 'fig7', 'fig8'];
 
@@ -63,6 +67,10 @@ async function main(argv: string[]): Promise<void> {
   const forced = flag('--backend');
   const backend = await selectBackend(forced && isBackendName(forced) ? forced : undefined);
   const quick = argv.includes('--quick');
+  if (flag('--only') === 'sweep') {
+    process.stdout.write(`${sweepTable(measureSweep()).join('\n')}\n`);
+    return;
+  }
   // Before anything else runs in this process, so the children have the machine to themselves.
   const startup = measureStartup();
   process.stderr.write('startup done\n');
@@ -135,9 +143,20 @@ async function main(argv: string[]): Promise<void> {
   const transformer = await benchTransformerStep(isCpuBackend(backend.name) ? [backend.name] : [], shape.kind === 'transformer' ? shape : undefined);
   out.push('', '| BioTransformer step (fig7 sizes, batch 64) | forward+backward ms | forward ms, 64 | forward ms, 2000 |', '|---|---|---|---|');
   for (const r of transformer) out.push(`| ${r.engine} | ${r.stepMs.toFixed(2)} | ${r.forward64Ms.toFixed(2)} | ${r.forward2000Ms.toFixed(1)} |`);
+  const sweep = quick ? undefined : measureSweep();
+  if (sweep) out.push('', ...sweepTable(sweep));
   process.stdout.write(`${out.join('\n')}\n`);
   const json = flag('--json');
-  if (json) writeFileSync(json, `${JSON.stringify({ machine, startup, tasks: rows, relocationScaling: scaling, transformer, referenceRunSeconds: REFERENCE_RUN_SECONDS }, null, 2)}\n`);
+  if (json) writeFileSync(json, `${JSON.stringify({ machine, startup, tasks: rows, relocationScaling: scaling, transformer, sweep, referenceRunSeconds: REFERENCE_RUN_SECONDS }, null, 2)}\n`);
+}
+
+function sweepTable(s: SweepTimes): string[] {
+  return [
+    `| ${s.points} two-moons runs (4 lambdas x seeds 0-7, full schedule) | wall s | of one after another |`,
+    '|---|---|---|',
+    `| one after another, \`bimt train\` each | ${s.sequentialSeconds.toFixed(1)} | 1.00 |`,
+    `| \`bimt sweep --jobs ${s.jobs}\` | ${s.sweepSeconds.toFixed(1)} | ${(s.sweepSeconds / s.sequentialSeconds).toFixed(2)} |`,
+  ];
 }
 
 function median(xs: readonly number[]): number {
