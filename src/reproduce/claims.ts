@@ -16,7 +16,8 @@ export interface ClaimResult {
   readonly pass: boolean;
 }
 
-const sci = (x: number) => (Number.isFinite(x) ? x.toExponential(2) : String(x));
+/** A number as the claims print it: 3 significant digits, exponent form. */
+export const sci = (x: number) => (Number.isFinite(x) ? x.toExponential(2) : String(x));
 
 export function atMost(claim: string, value: number, limit: number, paper: string): ClaimResult {
   return { claim, reference: `<= ${sci(limit)} (paper ${paper})`, measured: sci(value), pass: value <= limit };

@@ -1,12 +1,14 @@
 /**
- * The paper's figures that `bimt reproduce` re-creates: for each, its config under configs/paper/,
- * the sentence of the paper it checks, and its claims as functions of the run's outputs
- * (src/reproduce/claims.ts). Thresholds are the issue's; the paper's numbers are quoted beside.
+ * The paper's figures that `bimt reproduce` re-creates: for each, its config under configs/paper/
+ * (or, for a comparison, its list of runs), the sentence of the paper it checks, and its claims as
+ * functions of the runs' outputs (src/reproduce/claims.ts). Thresholds are the issue's; the
+ * paper's numbers are quoted beside.
  */
 import { embeddingGroups, type NetworkGraph } from '../bimt/graph.js';
 import type { Network } from '../model/network.js';
 import { permutations, permutationSign } from '../tasks/permutation-group.js';
 import type { TaskEvaluation } from '../train/evaluate.js';
+import { ABLATION_SEEDS, ablationClaims, ablationRuns, ablationTables, summariseAblation, VARIANTS } from './ablation.js';
 import {
   atLeast,
   atMost,
@@ -26,6 +28,7 @@ import {
   type GroupSeparation,
   type ModuleCircle,
 } from './claims.js';
+import type { ReportTable } from './report.js';
 
 /** What a trained and pruned panel gives the claims. */
 export interface PanelOutputs {
@@ -33,15 +36,60 @@ export interface PanelOutputs {
   readonly pruned: { readonly net: Network; readonly graph: NetworkGraph; readonly evaluation: TaskEvaluation };
 }
 
-export interface FigureSpec {
+interface FigureBase {
   readonly id: string;
   readonly title: string;
-  readonly config: string;
   /** The sentence of the paper the claims check. */
   readonly paper: string;
   /** What a reader of the report should know about how robust the claims are. */
   readonly note?: string;
+}
+
+/** A figure of one run: its config trained into <out>/<id>/. */
+export interface PanelFigure extends FigureBase {
+  /** The default kind: the figures of one run leave it out. */
+  readonly kind?: 'panel';
+  readonly config: string;
   readonly claims: (o: PanelOutputs) => ClaimResult[];
+}
+
+/**
+ * One run of a figure made of several: a config and `--set` overrides, what `bimt train` (or a
+ * sweep's point) takes, so that the list can be handed to a launcher as it is.
+ */
+export interface FigureRun {
+  /** Its run directory inside the figure's: <out>/<figure>/<name>/. */
+  readonly name: string;
+  /** The training variant it belongs to (a row of the comparison). */
+  readonly variant: string;
+  readonly seed: number;
+  /** Relative to bimt's own folder, as a PanelFigure's config. */
+  readonly config: string;
+  /** `--set` overrides, as the command line gives them (`seed=3`). */
+  readonly sets: readonly string[];
+}
+
+export interface RunOutputs extends PanelOutputs {
+  readonly run: FigureRun;
+}
+
+/**
+ * A figure made of several runs (variants x seeds), each a normal run directory in <out>/<id>/,
+ * with claims over all of their outputs and tables of them for the report.
+ */
+export interface RunsFigure extends FigureBase {
+  readonly kind: 'runs';
+  readonly runs: readonly FigureRun[];
+  readonly claims: (o: readonly RunOutputs[]) => ClaimResult[];
+  readonly tables: (o: readonly RunOutputs[]) => ReportTable[];
+  /** The runs whose pruned network the report draws: a few, since a drawing takes longer than a run's pruning. */
+  readonly drawn: (run: FigureRun) => boolean;
+}
+
+export type FigureSpec = PanelFigure | RunsFigure;
+
+export function isRunsFigure(fig: FigureSpec): fig is RunsFigure {
+  return fig.kind === 'runs';
 }
 
 /**
@@ -57,8 +105,13 @@ const MNIST_RERUN = { testAcc: 0.947, prunedTestAcc: 0.945, locality: 0.82 } as 
  */
 const MNIST_LOCALITY_MAX = 0.9;
 
-const IND_A = ['x1', 'x3', '(x1+x3)^3'];
-const IND_B = ['x2', 'x4', 'x2^2+sin(pi*x4)'];
+/** The independence task's two modules, as input and output labels (Figure 3a and the ablation). */
+const IND_MODULES = [
+  ['x1', 'x3', '(x1+x3)^3'],
+  ['x2', 'x4', 'x2^2+sin(pi*x4)'],
+];
+/** Figure 3a's bound on the test MSE, which the ablation's runs meet too. */
+const IND_MSE_MAX = 1.5e-2;
 const FS = ['x1^2', 'x1^2+x2^2', 'x1^2+x2^2+x3^2'];
 
 export const FIGURES: readonly FigureSpec[] = [
@@ -68,8 +121,8 @@ export const FIGURES: readonly FigureSpec[] = [
     config: 'configs/paper/fig3a.yaml',
     paper: '"BIMT discovers that the two outputs are independent: the network splits into two disconnected modules, each with its own inputs."',
     claims: (o) => [
-      atMost('test MSE', o.trained.testLoss, 1.5e-2, '7.4e-3'),
-      modulesAre('pruned graph: two modules, {x1, x3} -> (x1+x3)^3 and {x2, x4} -> x2^2+sin(pi*x4)', o.pruned.graph, [IND_A, IND_B]),
+      atMost('test MSE', o.trained.testLoss, IND_MSE_MAX, '7.4e-3'),
+      modulesAre('pruned graph: two modules, {x1, x3} -> (x1+x3)^3 and {x2, x4} -> x2^2+sin(pi*x4)', o.pruned.graph, IND_MODULES),
     ],
   },
   {
@@ -99,6 +152,28 @@ export const FIGURES: readonly FigureSpec[] = [
       atMost('test MSE', o.trained.testLoss, 5e-3, '1.3e-3'),
       firstLayerSeparates('first hidden layer keeps {x1, x2} and {x3, x4} apart', o.pruned.graph, ['x1', 'x2'], ['x3', 'x4']),
     ],
+  },
+  {
+    id: 'fig3-ablation',
+    kind: 'runs',
+    title: 'Figure 3: the five training variants, over seeds',
+    paper:
+      'The paper trains the symbolic formulas with five variants (no penalty; L1; L1 + locality; L1 + swap; ' +
+      'L1 + locality + swap, which is BIMT): the penalty makes the network small, locality makes it modular, and BIMT gives the clearest modules.',
+    note:
+      'Each variant is its config in configs/ (independence*.yaml) with `--set seed=N` for seeds 0-7 and, as Figure 3a, the ' +
+      "reference's Adam (`swap.permute_optimizer_state=false`), so L1 + locality + swap at seed 0 is Figure 3a's run; each run is " +
+      "pruned at its config's threshold (0.05). The claims were set after measuring these seeds and checked on seeds 8-15, where " +
+      'all hold with less margin: two modules in 0, 4, 6, 5 and 5 of 8 seeds (in the order of the table), 11 of 16 with locality ' +
+      'against 9 of 16 without, median Q 0.574 for L1 + locality + swap against 0.543. Two readings of the paper are not claimed, ' +
+      'since the runs do not bear them out: that only the variants with locality form the modules in most seeds (L1 + swap forms ' +
+      'them in 4 of 8 here, 5 of 8 over seeds 8-15), and that L1 + locality + swap keeps the fewest weights (every variant with L1 ' +
+      'keeps 17 to 28 of 520, with medians of 20 to 23 that change places between the two sets of seeds). The 40 runs take about ' +
+      '90 s on 2 cores, and `reproduce all` includes them.',
+    runs: ablationRuns(VARIANTS, ABLATION_SEEDS),
+    drawn: (run) => run.seed === ABLATION_SEEDS[0],
+    claims: (o) => ablationClaims(o.map((r) => summariseAblation(r, IND_MODULES)), IND_MSE_MAX),
+    tables: (o) => ablationTables(o.map((r) => summariseAblation(r, IND_MODULES))),
   },
   {
     id: 'fig4',

@@ -1,15 +1,23 @@
 /**
- * REPORT.md of a `bimt reproduce` directory. Each figure's results are saved in its own run
- * directory (`<out>/<figure>/reproduce.json`) and the report is written from every figure found
- * in the directory, so reproducing fig3a into a directory that already holds fig4 adds a section
- * instead of replacing the report.
+ * REPORT.md of a `bimt reproduce` directory. Each figure's results are saved in its own directory
+ * (`<out>/<figure>/reproduce.json`: the figure's run, or the directory of its runs) and the report
+ * is written from every figure found in the directory, so reproducing fig3a into a directory that
+ * already holds fig4 adds a section instead of replacing the report.
  */
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { writeFileAtomic } from '../runs/atomic.js';
 import { describeFsError, readRegularFile } from '../util/files.js';
 import type { ClaimResult } from './claims.js';
-import { FIGURES, type FigureSpec } from './figures.js';
+import { FIGURES, isRunsFigure, type FigureSpec } from './figures.js';
+
+/** A table of a figure's runs (a comparison's variants), in the report as markdown. */
+export interface ReportTable {
+  readonly caption: string;
+  readonly header: readonly string[];
+  /** Cells are markdown. */
+  readonly rows: readonly (readonly string[])[];
+}
 
 /** What one reproduced figure leaves for the report. */
 export interface FigureRecord {
@@ -17,7 +25,9 @@ export interface FigureRecord {
   readonly backend: string;
   readonly seconds: number;
   readonly claims: readonly ClaimResult[];
-  /** The plots, relative to the figure's run directory. */
+  /** A figure of several runs: tables of them. */
+  readonly tables?: readonly ReportTable[];
+  /** The plots, relative to the figure's directory. */
   readonly plots: readonly string[];
 }
 
@@ -25,7 +35,7 @@ const RECORD_FILE = 'reproduce.json';
 /** A record is a few kilobytes; anything larger was not written by bimt. */
 const MAX_RECORD_BYTES = 1 << 20;
 
-/** The run directory a figure is reproduced into. */
+/** The directory a figure is reproduced into: its run, or the directory of its runs. */
 export function figureRunDir(outDir: string, fig: FigureSpec): string {
   return join(outDir, fig.id);
 }
@@ -39,14 +49,14 @@ export function saveRecord(outDir: string, record: FigureRecord): void {
 }
 
 /**
- * REPORT.md for every figure reproduced into `outDir`, in the paper's order. A record that cannot
- * be read is named in the report rather than dropped silently.
+ * REPORT.md for every figure reproduced into `outDir`, in the paper's order (that of `figures`). A
+ * record that cannot be read is named in the report rather than dropped silently.
  */
-export function writeReport(outDir: string): string {
+export function writeReport(outDir: string, figures: readonly FigureSpec[] = FIGURES): string {
   const sections: string[] = [];
   const backends = new Set<string>();
   let all = true;
-  for (const fig of FIGURES) {
+  for (const fig of figures) {
     const file = join(figureRunDir(outDir, fig), RECORD_FILE);
     if (!existsSync(file)) continue;
     let record: FigureRecord;
@@ -76,21 +86,41 @@ export function writeReport(outDir: string): string {
 
 function parseRecord(text: string): FigureRecord {
   const r = JSON.parse(text) as Partial<FigureRecord> | null;
-  const ok = typeof r?.backend === 'string' && typeof r.seconds === 'number' && Array.isArray(r.claims) && Array.isArray(r.plots);
+  const ok =
+    typeof r?.backend === 'string' && typeof r.seconds === 'number' && Array.isArray(r.claims) && Array.isArray(r.plots) && (r.tables === undefined || Array.isArray(r.tables));
   if (!ok) throw new Error('not a record written by bimt reproduce');
   return r as FigureRecord;
 }
 
 function figureSection(outDir: string, fig: FigureSpec, r: FigureRecord): string[] {
-  const esc = (s: string) => s.replace(/\|/g, '\\|');
   const run = relative(outDir, figureRunDir(outDir, fig));
   const lines = [`## ${fig.title}`, '', `> ${fig.paper}`, ''];
   if (fig.note) lines.push(fig.note, '');
-  lines.push(`Config \`${fig.config}\`, run \`${run}\`, backend ${r.backend}, ${r.seconds.toFixed(0)} s.`, '');
-  lines.push('| claim | reference | this run | result |', '|---|---|---|---|');
-  for (const c of r.claims) lines.push(`| ${esc(c.claim)} | ${esc(c.reference)} | ${esc(c.measured)} | ${c.pass ? 'pass' : '**FAIL**'} |`);
+  if (isRunsFigure(fig)) {
+    const configs = [...new Set(fig.runs.map((x) => `\`${x.config}\``))].join(', ');
+    lines.push(
+      `${fig.runs.length} runs in \`${run}/\`, one per variant and seed, from ${configs} (\`bimt compare ${run}\` tabulates them); ` +
+        `backend ${r.backend}, ${r.seconds.toFixed(0)} s.`,
+      '',
+    );
+  } else lines.push(`Config \`${fig.config}\`, run \`${run}\`, backend ${r.backend}, ${r.seconds.toFixed(0)} s.`, '');
+  for (const t of r.tables ?? []) lines.push(t.caption, '', ...markdownTable(t.header, t.rows), '');
+  lines.push(
+    ...markdownTable(
+      ['claim', 'reference', 'this run', 'result'],
+      r.claims.map((c) => [esc(c.claim), esc(c.reference), esc(c.measured), c.pass ? 'pass' : '**FAIL**']),
+    ),
+  );
   lines.push('');
-  for (const p of r.plots) lines.push(`![${p.split('/').pop()}](${join(run, p)})`);
+  // Named by the run when the figure has several (l1-s0: network-pruned-step-020000.svg).
+  for (const p of r.plots) lines.push(`![${p.split('/').filter((x) => x !== 'plots').join(': ')}](${join(run, p)})`);
   lines.push('');
   return lines;
+}
+
+const esc = (s: string) => s.replace(/\|/g, '\\|');
+
+function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')).replace(/ /g, ''), ...rows.map(line)];
 }
