@@ -61,6 +61,25 @@ describe('bimt reproduce --out', () => {
     expect(stderr).not.toMatch(/internal error|\n\s+at /);
   });
 
+  it('stops a figure of several runs on Ctrl-C the same way, naming the run to continue', async () => {
+    const child = spawn(process.execPath, [BIN, 'reproduce', 'fig3-ablation', '--out', 'stopped-runs'], { cwd });
+    let stderr = '';
+    let pressed = false;
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (!pressed && /^step \d+\/20000/m.test(stderr)) {
+        pressed = true;
+        child.kill('SIGINT');
+      }
+    });
+    const code = await new Promise<number | null>((done) => child.on('close', done));
+    expect(code, stderr).toBe(130);
+    expect(stderr).toMatch(/^fig3-ablation\/no-penalty-s0 \(1 of 40\): training configs\/independence-no-penalty\.yaml --set seed=0 /m);
+    const last = stderr.trim().split('\n').at(-1);
+    expect(last).toMatch(/^bimt: fig3-ablation\/no-penalty-s0: interrupted; continue its training with: bimt train --resume .*stopped-runs\/fig3-ablation\/no-penalty-s0$/);
+    expect(readdirSync(join(cwd, 'stopped-runs', 'fig3-ablation'))).toEqual(['no-penalty-s0']);
+  });
+
   it('says what --out is in its help', () => {
     const help = bimt('reproduce', '--help');
     expect(help.stdout.replace(/\s+/g, ' ')).toMatch(/--out <dir> directory of REPORT\.md and of one run directory per figure/);
