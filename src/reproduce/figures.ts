@@ -168,8 +168,9 @@ export const FIGURES: readonly FigureSpec[] = [
       'against 9 of 16 without, median Q 0.574 for L1 + locality + swap against 0.543. Two readings of the paper are not claimed, ' +
       'since the runs do not bear them out: that only the variants with locality form the modules in most seeds (L1 + swap forms ' +
       'them in 4 of 8 here, 5 of 8 over seeds 8-15), and that L1 + locality + swap keeps the fewest weights (every variant with L1 ' +
-      'keeps 17 to 28 of 520, with medians of 20 to 23 that change places between the two sets of seeds). The 40 runs take about ' +
-      '90 s on 2 cores, and `reproduce all` includes them.',
+      'keeps 17 to 28 of 520, with medians of 20 to 23 that change places between the two sets of seeds). `bimt compare` reads ' +
+      "the runs' last snapshots, taken at 0.01, so its weights kept and modules are those at 0.01, not this figure's. The 40 runs " +
+      'take about 100 s on 2 cores, and `reproduce all` includes them.',
     runs: ablationRuns(VARIANTS, ABLATION_SEEDS),
     drawn: (run) => run.seed === ABLATION_SEEDS[0],
     claims: (o) => ablationClaims(o.map((r) => summariseAblation(r, IND_MODULES)), IND_MSE_MAX),
