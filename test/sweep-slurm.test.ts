@@ -1,14 +1,15 @@
 // bimt sweep --launcher slurm on a real one-node Slurm cluster (scripts/slurm/cluster.sh: Debian's
 // slurmctld, slurmd and munge, started here and stopped by their process ids). The points run as
-// array tasks and end with exactly the metrics the local launcher gives; --cancel stops the job
+// array tasks (the issue's 12-point two-moons sweep) and end with exactly the metrics the local
+// launcher gives, which compare tabulates and plots; --cancel stops the job
 // with each running point checkpointed, and --resume finishes them.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBimt } from './cli-run.js';
-import { metricsOf, pointRecord, POINTS, SMALL_GRID } from './sweep-run.js';
+import { metricsOf, pointRecord } from './sweep-run.js';
 
 const installed = ['slurmctld', 'slurmd', 'sbatch', 'munged'].every((c) => spawnSync('sh', ['-c', `command -v ${c}`]).status === 0);
 const root = process.getuid?.() === 0;
@@ -30,21 +31,29 @@ describe.skipIf(!installed || !root)('a Slurm sweep', () => {
     execFileSync('scripts/slurm/cluster.sh', ['stop', cluster], { env, stdio: 'inherit', timeout: 60_000 });
   }, 90_000);
 
-  it('runs every point as an array task, with the local launcher\'s exact metrics', async () => {
-    const [slurm, local] = [await runBimt(['sweep', ...SMALL_GRID, '--runs-dir', dir, '--name', 'slurm', '--launcher', 'slurm', '--throttle', '2']), await runBimt(['sweep', ...SMALL_GRID, '--runs-dir', dir, '--name', 'local', '--jobs', '2'])];
-    expect(slurm.stderr).toMatch(/submitted Slurm job (\d+) \(4 array task\(s\)\)/);
+  it("runs the issue's sweep (12 two-moons points, full schedule) as array tasks, with the local launcher's exact metrics", async () => {
+    const grid = ['configs/two-moons.yaml', '--grid', 'lambda.initial=1e-4,1e-3,1e-2', '--seeds', '0..3'];
+    const slurm = await runBimt(['sweep', ...grid, '--runs-dir', dir, '--name', 'slurm', '--launcher', 'slurm', '--throttle', '2']);
+    const local = await runBimt(['sweep', ...grid, '--runs-dir', dir, '--name', 'local', '--jobs', '2']);
+    expect(slurm.stderr).toMatch(/submitted Slurm job (\d+) \(12 array task\(s\)\)/);
     expect(slurm.status).toBe(0);
-    expect(slurm.stdout).toContain('4 points: 4 completed');
+    expect(slurm.stdout).toContain('12 points: 12 completed');
     const job = /submitted Slurm job (\d+)/.exec(slurm.stderr)![1];
     expect(JSON.parse(readFileSync(join(dir, 'slurm', 'launcher.json'), 'utf8'))).toMatchObject({ kind: 'slurm', job });
-    const script = readFileSync(join(dir, 'slurm', 'slurm', 'job.sh'), 'utf8');
-    expect(script).toContain('sweep-point');
-    for (const [i, p] of POINTS.entries()) {
+    expect(readFileSync(join(dir, 'slurm', 'slurm', 'job.sh'), 'utf8')).toContain('sweep-point');
+    const points = readdirSync(join(dir, 'slurm')).filter((n) => /^p\d\d-/.test(n));
+    expect(points).toHaveLength(12);
+    for (const [i, p] of points.entries()) {
       expect(pointRecord(join(dir, 'slurm'), p)).toMatchObject({ state: 'completed', slurm: { job, task: i } });
       expect(metricsOf(join(dir, 'slurm'), p)).toEqual(metricsOf(join(dir, 'local'), p));
     }
     const status = await runBimt(['sweep', '--status', join(dir, 'slurm')]);
     expect(status.stdout).toContain(`launcher slurm, 1 cpu(s) per task, at most 2 at once; Slurm job ${job}`);
+    // And compare tabulates it and draws test accuracy against lambda over the four seeds.
+    const compared = await runBimt(['compare', join(dir, 'slurm'), '--plot', 'lambda.initial']);
+    expect(compared.status).toBe(0);
+    expect(compared.stdout.split('\n').filter((l) => /^p\d\d-/.test(l))).toHaveLength(12);
+    expect(compared.stdout).toContain(`wrote ${join(dir, 'slurm', 'compare-lambda.initial-test_acc.svg')}`);
   }, 300_000);
 
   it('--cancel stops the job with the running points checkpointed; --resume finishes them', async () => {

@@ -22,17 +22,13 @@ export function buildProgram(): Command {
     .option('--debug', 'show stack traces of errors')
     .showHelpAfterError()
     .configureOutput({ outputError: (s, write) => write(s) });
-  program.addCommand(trainCommand());
-  program.addCommand(pruneCommand());
-  program.addCommand(plotCommand());
-  program.addCommand(lsCommand());
-  program.addCommand(reproduceCommand());
-  program.addCommand(sweepCommand());
-  program.addCommand(compareCommand());
+  const commands = [trainCommand(), pruneCommand(), plotCommand(), lsCommand(), reproduceCommand(), sweepCommand(), compareCommand()];
+  for (const c of commands) program.addCommand(c);
+  // What a launcher runs for one point of a sweep: not for people, so not in the help.
   program.addCommand(sweepPointCommand(), { hidden: true });
   // An unknown command is one line naming the closest one, not the whole usage.
   program.on('command:*', ([name]: string[]) => {
-    throw new BimtError(`unknown command '${name}' (${closestCommand(name, [...program.commands.map((c) => c.name()), 'help'])})`);
+    throw new BimtError(`unknown command '${name}' (${closestCommand(name, [...commands.map((c) => c.name()), 'help'])})`);
   });
   // Commander's own usage errors (unknown option, missing argument) exit 2 like ours.
   program.exitOverride();

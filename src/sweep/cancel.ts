@@ -12,7 +12,8 @@ import { liveLocalLauncher, readLauncherRecord, type Sweep } from './sweep-dir.j
 export function cancelSweep(sweep: Sweep): string {
   const record = readLauncherRecord(sweep.paths);
   if (record?.kind === 'slurm') {
-    const queued = queuedTasks(record.job).size;
+    const queued = queuedTasks(record.job)?.size;
+    if (queued === undefined) throw new BimtError(`squeue cannot be run here: cancel Slurm job ${record.job} where Slurm's commands are (scancel ${record.job})`, 1);
     if (queued === 0) return `Slurm job ${record.job} has no task left to cancel`;
     cancelSlurm(record.job);
     return `cancelled Slurm job ${record.job} (${queued} task(s) queued or running; running points save a checkpoint); continue with: bimt sweep --resume ${sweep.paths.root}`;

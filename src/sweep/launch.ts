@@ -6,9 +6,9 @@
 import { availableParallelism } from 'node:os';
 import { BimtError } from '../errors.js';
 import { runLocal } from './local.js';
-import { followSlurm, submitSlurm } from './slurm.js';
+import { followSlurm, settleLostPoints, submitSlurm } from './slurm.js';
 import { countByState, countsLine, pointStatuses } from './status.js';
-import { describeLauncherSpec, FINISHED, liveLocalLauncher, type LauncherSpec, type SlurmOptions, type Sweep } from './sweep-dir.js';
+import { describeLauncherSpec, FINISHED, liveLocalLauncher, readLauncherRecord, type LauncherSpec, type SlurmOptions, type Sweep } from './sweep-dir.js';
 
 export interface LaunchOptions {
   readonly launcher: LauncherSpec;
@@ -20,6 +20,8 @@ export interface LaunchOptions {
 export async function launchSweep(sweep: Sweep, opts: LaunchOptions): Promise<number> {
   const live = liveLocalLauncher(sweep.paths);
   if (live) throw new BimtError(`${sweep.paths.root}: the sweep is being run by pid ${live.pid}; follow it with bimt sweep --status ${sweep.paths.root}, or stop it with bimt sweep --cancel`, 1);
+  const record = readLauncherRecord(sweep.paths);
+  if (record?.kind === 'slurm') settleLostPoints(sweep, record.job);
   const statuses = pointStatuses(sweep);
   const busy = statuses.filter((s) => s.state === 'running');
   if (busy.length > 0) {

@@ -76,9 +76,13 @@ export function indexRanges(indices: readonly number[]): string {
   return parts.join(',');
 }
 
-/** The job's array tasks Slurm still knows as queued or running: task id -> state (PENDING, RUNNING, ...). */
-export function queuedTasks(job: string): Map<number, string> {
+/**
+ * The job's array tasks Slurm still knows as queued or running: task id -> state (PENDING,
+ * RUNNING, ...); undefined when squeue cannot be run here (no Slurm on this machine).
+ */
+export function queuedTasks(job: string): Map<number, string> | undefined {
   const r = spawnSync('squeue', ['-h', '-r', '-j', job, '-o', '%K %T'], { encoding: 'utf8', timeout: 30_000 });
+  if (r.error) return undefined;
   const tasks = new Map<number, string>();
   // squeue fails ("Invalid job id") once the job has left the controller's memory: nothing queued.
   if (r.status !== 0) return tasks;
@@ -87,6 +91,19 @@ export function queuedTasks(job: string): Map<number, string> {
     if (m) tasks.set(Number(m[1]), m[2]!);
   }
   return tasks;
+}
+
+/**
+ * Before a resume: the points whose records say running under a Slurm job that no longer has
+ * their task are recorded failed (their process is gone without a word), so they run again.
+ * Nothing is changed where squeue cannot be asked.
+ */
+export function settleLostPoints(sweep: Sweep, job: string): void {
+  const queued = queuedTasks(job);
+  if (!queued) return;
+  for (const p of sweep.points) {
+    if (pointState(readPointRecord(sweep.paths, p)) === 'running' && !queued.has(p.index)) recordLost(sweep, p, job);
+  }
 }
 
 /** Slurm's final state of an array task (COMPLETED, FAILED, OUT_OF_MEMORY, TIMEOUT, ...), if it still knows. */
@@ -111,6 +128,7 @@ export async function followSlurm(sweep: Sweep, job: string, stream: NodeJS.Writ
   try {
     for (;;) {
       const queued = queuedTasks(job);
+      if (!queued) throw new BimtError('squeue cannot be run here: the slurm launcher needs Slurm\'s commands on PATH', 1);
       const states = sweep.points.map((p) => {
         let state = pointState(readPointRecord(sweep.paths, p));
         if (!queued.has(p.index) && (state === 'running' || state === 'killed')) state = recordLost(sweep, p, job);
