@@ -6,12 +6,13 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XMLValidator } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { comparePlotData, comparePlotSvg, logKeyAxis, type ComparePlotData } from '../src/plot/compare-plot.js';
 import { readRunRecords, type RunRecord } from '../src/runs/compare.js';
 import { findRuns } from '../src/runs/run-dir.js';
 import { runBimt } from './cli-run.js';
+import { elements } from './svg-elements.js';
 
 const moons = mkdtempSync(join(tmpdir(), 'bimt-compare-plot-'));
 const formulas = mkdtempSync(join(tmpdir(), 'bimt-compare-plot-reg-'));
@@ -33,24 +34,6 @@ const read = (dir: string) => readRunRecords(findRuns(dir).map((paths) => ({ pat
 function lastRow(dir: string, run: string): Record<string, string> {
   const rows = parse(readFileSync(join(dir, run, 'metrics.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
   return rows[rows.length - 1]!;
-}
-
-/** Every element named `tag` under the parsed SVG, with its attributes ('@_' prefix). */
-function elements(svg: string, tag: string): Record<string, unknown>[] {
-  expect(XMLValidator.validate(svg)).toBe(true);
-  const doc = new XMLParser({ ignoreAttributes: false, parseAttributeValue: false }).parse(svg) as unknown;
-  const out: Record<string, unknown>[] = [];
-  const walk = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(walk);
-    if (typeof node !== 'object' || node === null) return;
-    for (const [k, v] of Object.entries(node)) {
-      if (k.startsWith('@_')) continue;
-      if (k === tag) for (const x of Array.isArray(v) ? v : [v]) out.push(typeof x === 'object' && x !== null ? (x as Record<string, unknown>) : { '#text': x });
-      walk(v);
-    }
-  };
-  walk(doc);
-  return out;
 }
 
 /** The x tick labels of the plot (the only unclassed middle-anchored text at the tick size) and their x. */

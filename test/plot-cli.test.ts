@@ -8,32 +8,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { networkGraph } from '../src/bimt/graph.js';
 import type { Network } from '../src/model/network.js';
 import { embeddingGroups } from '../src/bimt/graph.js';
 import { mlp, mlpNetwork } from './helpers.js';
+import { elements } from './svg-elements.js';
 
 const bimt = (...args: string[]) => spawnSync(process.execPath, ['bin/bimt.js', ...args], { encoding: 'utf8' });
-
-/** Every element named `tag` anywhere under the parsed document, with its attributes ('@_' prefix). */
-function elements(svg: string, tag: string): Record<string, unknown>[] {
-  expect(XMLValidator.validate(svg)).toBe(true);
-  const doc = new XMLParser({ ignoreAttributes: false, parseAttributeValue: false }).parse(svg) as unknown;
-  const out: Record<string, unknown>[] = [];
-  const walk = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(walk);
-    if (typeof node !== 'object' || node === null) return;
-    for (const [k, v] of Object.entries(node)) {
-      if (k.startsWith('@_')) continue;
-      if (k === tag) for (const x of Array.isArray(v) ? v : [v]) out.push(typeof x === 'object' && x !== null ? (x as Record<string, unknown>) : { '#text': x });
-      walk(v);
-    }
-  };
-  walk(doc);
-  return out;
-}
 
 /** Text content of every <text> element. */
 function texts(svg: string): string[] {

@@ -12,6 +12,22 @@ const BIN = resolve('bin/bimt.js');
 const cwd = mkdtempSync(join(tmpdir(), 'bimt-reproduce-'));
 const bimt = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
 
+/** `bimt reproduce ...args`, sent Ctrl-C once training has made progress (its plain progress lines). */
+async function interruptOnceTraining(args: readonly string[]): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, 'reproduce', ...args], { cwd });
+  let stderr = '';
+  let pressed = false;
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    if (!pressed && /^step \d+\/20000/m.test(stderr)) {
+      pressed = true;
+      child.kill('SIGINT');
+    }
+  });
+  const code = await new Promise<number | null>((done) => child.on('close', done));
+  return { code, stderr };
+}
+
 describe('bimt reproduce --out', () => {
   it('works from any directory, keeps earlier figures in REPORT.md and refuses a figure already there', () => {
     const first = bimt('reproduce', 'fig4', '--out', 'out');
@@ -43,18 +59,7 @@ describe('bimt reproduce --out', () => {
   }, 600_000);
 
   it('stops on Ctrl-C like a training run: exit 130, one line saying how to continue', async () => {
-    const child = spawn(process.execPath, [BIN, 'reproduce', 'fig3a', '--out', 'stopped'], { cwd });
-    let stderr = '';
-    let pressed = false;
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      // Once training has made progress (the plain progress lines), Ctrl-C, once.
-      if (!pressed && /^step \d+\/20000/m.test(stderr)) {
-        pressed = true;
-        child.kill('SIGINT');
-      }
-    });
-    const code = await new Promise<number | null>((done) => child.on('close', done));
+    const { code, stderr } = await interruptOnceTraining(['fig3a', '--out', 'stopped']);
     expect(code, stderr).toBe(130);
     const last = stderr.trim().split('\n').at(-1);
     expect(last).toMatch(/^bimt: fig3a: interrupted; continue its training with: bimt train --resume .*stopped\/fig3a$/);
@@ -62,17 +67,7 @@ describe('bimt reproduce --out', () => {
   });
 
   it('stops a figure of several runs on Ctrl-C the same way, naming the run to continue', async () => {
-    const child = spawn(process.execPath, [BIN, 'reproduce', 'fig3-ablation', '--out', 'stopped-runs'], { cwd });
-    let stderr = '';
-    let pressed = false;
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (!pressed && /^step \d+\/20000/m.test(stderr)) {
-        pressed = true;
-        child.kill('SIGINT');
-      }
-    });
-    const code = await new Promise<number | null>((done) => child.on('close', done));
+    const { code, stderr } = await interruptOnceTraining(['fig3-ablation', '--out', 'stopped-runs']);
     expect(code, stderr).toBe(130);
     expect(stderr).toMatch(/^fig3-ablation\/no-penalty-s0 \(1 of 40\): training configs\/independence-no-penalty\.yaml --set seed=0 /m);
     const last = stderr.trim().split('\n').at(-1);
