@@ -45,7 +45,10 @@ export function sweepProgress(total: number, stream: NodeJS.WriteStream, clock: 
     return {
       update: (c) => bar.update(Math.min(total, c.done), { words: words(c) }),
       log: (line) => bars.log(`${line}\n`),
-      stop: () => bars.stop(),
+      stop: () => {
+        bars.update(); // a line logged since the last redraw is printed at a redraw, not by stop()
+        bars.stop();
+      },
     };
   }
   const every = Math.max(1, Math.ceil(total / 10));
