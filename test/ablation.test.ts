@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
 import { ABLATION_SEEDS, ablationClaims, ablationRuns, ablationTables, median, VARIANTS, type AblationRun } from '../src/reproduce/ablation.js';
-import { figureById, isRunsFigure } from '../src/reproduce/figures.js';
+import { isRunsFigure } from '../src/reproduce/figure-spec.js';
+import { figureById } from '../src/reproduce/figures.js';
 import { packagePath } from '../src/util/package-files.js';
 
 describe('the ablation runs', () => {

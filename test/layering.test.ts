@@ -17,7 +17,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['runs'],
   ['train'],
   ['plot'],
-  ['reproduce'],
+  ['reproduce', 'sweep'],
   ['cli', 'bench'],
 ];
 

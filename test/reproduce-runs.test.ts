@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend.js';
 import { ablationRuns, ablationTables, summariseAblation, VARIANTS } from '../src/reproduce/ablation.js';
-import type { RunsFigure } from '../src/reproduce/figures.js';
+import type { RunsFigure } from '../src/reproduce/figure-spec.js';
 import { writeReport, type FigureRecord } from '../src/reproduce/report.js';
 import { checkFiguresNew, reproduceFigure } from '../src/reproduce/run.js';
 import { runBimt } from './cli-run.js';

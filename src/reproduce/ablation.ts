@@ -5,8 +5,7 @@
  * tables are pure functions of the runs' summaries, tested on hand-made ones.
  */
 import { modulesAre, sci, type ClaimResult } from './claims.js';
-import type { FigureRun, RunOutputs } from './figures.js';
-import type { ReportTable } from './report.js';
+import type { FigureRun, ReportTable, RunOutputs } from './figure-spec.js';
 
 export interface Variant {
   /** Its runs' directory prefix. */

@@ -9,15 +9,9 @@ import { join, relative } from 'node:path';
 import { writeFileAtomic } from '../runs/atomic.js';
 import { describeFsError, readRegularFile } from '../util/files.js';
 import type { ClaimResult } from './claims.js';
-import { FIGURES, isRunsFigure, type FigureSpec } from './figures.js';
+import { isRunsFigure, type FigureSpec, type ReportTable } from './figure-spec.js';
+import { FIGURES } from './figures.js';
 
-/** A table of a figure's runs (a comparison's variants), in the report as markdown. */
-export interface ReportTable {
-  readonly caption: string;
-  readonly header: readonly string[];
-  /** Cells are markdown. */
-  readonly rows: readonly (readonly string[])[];
-}
 
 /** What one reproduced figure leaves for the report. */
 export interface FigureRecord {

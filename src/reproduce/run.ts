@@ -14,7 +14,7 @@ import { openCheckpoint, type OpenedCheckpoint } from '../runs/open.js';
 import { pruneAndSave, type SavedPrune } from '../train/prune-run.js';
 import { runTraining } from '../train/run.js';
 import { packagePath } from '../util/package-files.js';
-import { isRunsFigure, type FigureSpec, type PanelFigure, type PanelOutputs, type RunOutputs, type RunsFigure } from './figures.js';
+import { isRunsFigure, type FigureSpec, type PanelFigure, type PanelOutputs, type RunOutputs, type RunsFigure } from './figure-spec.js';
 import { figureRunDir, saveRecord, type FigureRecord } from './report.js';
 
 export interface FigureOutcome {
