@@ -28,7 +28,7 @@ async function trainWith(name: EngineName, net: Network, task: TaskInstance, ful
     const before = await engine.evaluate();
     const rows = Int32Array.from({ length: 10 }, (_, i) => i + 1);
     for (let s = 0; s < 20; s++) await engine.step(1e-3, s >= 10, full || s % 2 === 0 ? undefined : rows);
-    return { before, after: await engine.evaluate(), params: engine.readParams(), opt: engine.readOptimizer() };
+    return { before, after: await engine.evaluate(), params: await engine.readParams(), opt: await engine.readOptimizer() };
   } finally {
     engine.dispose();
   }

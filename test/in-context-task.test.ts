@@ -178,7 +178,7 @@ describe('sequence loss', () => {
 describe('in-context on tfjs', () => {
   const task: TaskInstance = build({ n: 50 }, 3);
 
-  it('uploads [n, length * dim] sequences, and evaluate() reports the loss and each scored entry', () => {
+  it('uploads [n, length * dim] sequences, and evaluate() reports the loss and each scored entry', async () => {
     const data = uploadData(task);
     try {
       expect(data.train.x.shape).toEqual([40, 6]);
@@ -186,7 +186,7 @@ describe('in-context on tfjs', () => {
       expect(data.train.labels).toBeUndefined();
       // A "model" that predicts its input: the loss is then that of the input against the target.
       const echo = { forwardSplit: (s: SplitTensors) => tf.clone(s.x) };
-      const e = evaluate(echo, task.targets, data);
+      const e = await evaluate(echo, task.targets, data);
       const host = (s: Split) => sequenceMse(s.x as Float32Array, s.y as Float32Array, s.n, task.targets as SequenceTarget);
       const [train, test] = [host(task.train), host(task.test)];
       expect(e.trainLoss).toBeCloseTo(train.loss, 4);

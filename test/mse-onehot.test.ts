@@ -15,7 +15,7 @@ const targets = { kind: 'classes', count: 4 } as const;
 const rows = Int32Array.from([3, 0, 17, 17, 9, 8, 11, 5]);
 
 describe('mse-onehot', () => {
-  it('is the mean over rows and classes of (output - onehot)^2, with the accuracy of the largest output', () => {
+  it('is the mean over rows and classes of (output - onehot)^2, with the accuracy of the largest output', async () => {
     const net = randomNetwork(arch, 1);
     const task = randomTask(arch, targets, 20, 2);
     const host = new HostMlp(arch, targets, 20, 'mse-onehot');
@@ -32,7 +32,7 @@ describe('mse-onehot', () => {
     expect(r.loss).toBeCloseTo(sum / (20 * 4), 6);
     expect(r.acc).toBe(correct / 20);
     const data = uploadData(task);
-    const e = evaluate(model, targets, data, 'mse-onehot');
+    const e = await evaluate(model, targets, data, 'mse-onehot');
     expect(e.trainLoss).toBeCloseTo(r.loss, 6);
     expect(e.trainAcc).toBeCloseTo(r.acc!, 6); // float32 on tfjs
     disposeData(data);

@@ -123,7 +123,7 @@ export class BioModel {
   }
 
   /** Copies the variables into host arrays shaped like `Params`. */
-  readParams(): Params {
+  readParams(): Promise<Params> {
     return readVariables(this.vars);
   }
 

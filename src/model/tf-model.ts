@@ -19,8 +19,8 @@ export interface TfModel {
   tensors(): ParamTensors;
   /** Predictions [n, outputs] of uploaded inputs, outputs in their ORIGINAL order (sequences flattened). */
   forwardSplit(s: ModelInputs): tf.Tensor2D;
-  /** Copies of the variables as host arrays. */
-  readParams(): Params;
+  /** Copies of the variables as host arrays (read asynchronously, as webgpu must). */
+  readParams(): Promise<Params>;
   /** Writes host parameters and permutations back into the variables (after relocation or resume). */
   load(params: Params, inPerm: Int32Array, outPerm: Int32Array): void;
   /** Writes host parameters into the variables, permutations unchanged. */

@@ -12,9 +12,21 @@ export function createVariables(graph: ModelGraph, params: Params): Map<string, 
   return new Map(graph.tensors.map((t) => [t.name, tf.tidy(() => tf.variable(tf.tensor(params.get(t.name)!, [...t.shape])))]));
 }
 
+/**
+ * Copies of float32 tensors as host arrays, read asynchronously: the webgpu backend cannot read
+ * back synchronously in Node (docs/DESIGN.md, "Backends"), and on the others it costs nothing.
+ * Every read of a training engine's state and evaluation goes through here.
+ */
+export async function readTensors(xs: readonly tf.Tensor[]): Promise<Float32Array[]> {
+  const arrays = await Promise.all(xs.map((x) => x.data() as Promise<Float32Array>));
+  // A copy: the CPU backends hand out the array they keep.
+  return arrays.map((a) => a.slice());
+}
+
 /** Copies of the variables as host arrays. */
-export function readVariables(vars: ReadonlyMap<string, tf.Variable>): Params {
-  return new Map([...vars].map(([name, v]) => [name, (v.dataSync() as Float32Array).slice()]));
+export async function readVariables(vars: ReadonlyMap<string, tf.Variable>): Promise<Params> {
+  const arrays = await readTensors([...vars.values()]);
+  return new Map([...vars.keys()].map((name, i) => [name, arrays[i]]));
 }
 
 /** Writes host parameters into the variables. */

@@ -42,7 +42,7 @@ export class TransformerModel {
     return transformerForward(this.vars, this.arch, this.inPerm, this.outPerm, s.x);
   }
 
-  readParams(): Params {
+  readParams(): Promise<Params> {
     return readVariables(this.vars);
   }
 

@@ -1,6 +1,7 @@
 /** The update of adam.ts on tfjs variables, for the tfjs engine: moments are variables too. */
 import * as tf from '@tensorflow/tfjs';
 import type { AdamSettings } from '../config/plan.js';
+import { readTensors } from '../model/tf-variables.js';
 
 export class Adam {
   private readonly m: tf.Variable[];
@@ -38,9 +39,9 @@ export class Adam {
   }
 
   /** Host copies of the first and second moments, in the order of `vars`. */
-  readMoments(): { m: Float32Array[]; v: Float32Array[] } {
-    const read = (xs: tf.Variable[]) => xs.map((x) => (x.dataSync() as Float32Array).slice());
-    return { m: read(this.m), v: read(this.v) };
+  async readMoments(): Promise<{ m: Float32Array[]; v: Float32Array[] }> {
+    const [m, v] = await Promise.all([readTensors(this.m), readTensors(this.v)]);
+    return { m, v };
   }
 
   loadMoments(m: readonly Float32Array[], v: readonly Float32Array[]): void {

@@ -38,12 +38,15 @@ export interface TrainingEngine {
    * event loop (so Ctrl-C and a dying worker are noticed at once).
    */
   step(lambda: number, withBias: boolean, rows?: Int32Array): Promise<void>;
-  /** Copies of the current parameters. */
-  readParams(): Params;
+  /**
+   * Copies of the current parameters. This and readOptimizer are asynchronous because the webgpu
+   * backend can read tensors back only with `await data()` in Node.
+   */
+  readParams(): Promise<Params>;
   /** Replaces parameters and permutations (after relocation). Moments stay where they are. */
   load(params: Params, inPerm: Int32Array, outPerm: Int32Array): void;
   /** Copies of Adam's state. */
-  readOptimizer(): OptimizerState;
+  readOptimizer(): Promise<OptimizerState>;
   /** Replaces Adam's moments (the update counter stays). */
   loadMoments(m: Params, v: Params): void;
   /** Losses and accuracies of the current parameters on both splits. */

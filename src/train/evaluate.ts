@@ -7,6 +7,7 @@ import { softmaxCrossEntropy } from '../model/ops.js';
 import type { Network } from '../model/network.js';
 import type { ClassLoss } from '../model/host-mlp.js';
 import { tfModelOf } from '../model/tf-model.js';
+import { readTensors } from '../model/tf-variables.js';
 import type { Evaluation, ScoredLosses, TargetSpec, TaskInstance } from '../tasks/task.js';
 import { disposeData, uploadData, type DataTensors, type SplitTensors } from './data.js';
 import { scoredEntryLosses, sequenceLoss } from './sequence-loss.js';
@@ -37,54 +38,75 @@ export type TaskEvaluation = Evaluation & { readonly scoredLosses?: ScoredLosses
 
 /**
  * Losses and accuracies on both splits, in one read-back from the backend; for sequence targets
- * also each scored entry's loss (`scoredLosses`).
+ * also each scored entry's loss (`scoredLosses`). Asynchronous, as webgpu must read (the engines'
+ * evaluation).
  */
-export function evaluate(model: SplitPredictor, targets: TargetSpec, data: DataTensors, classLoss: ClassLoss = 'cross-entropy'): TaskEvaluation {
-  if (targets.kind === 'sequence') return evaluateSequence(model, targets, data);
-  const values = tf.tidy(() => {
-    const out: tf.Scalar[] = [];
+export async function evaluate(model: SplitPredictor, targets: TargetSpec, data: DataTensors, classLoss: ClassLoss = 'cross-entropy'): Promise<TaskEvaluation> {
+  const values = evaluationTensor(model, targets, data, classLoss);
+  try {
+    return evaluationOf(targets, (await readTensors([values]))[0]);
+  } finally {
+    values.dispose();
+  }
+}
+
+/** `evaluate` with a synchronous read, which the webgpu backend cannot do (bimt prune, plot, reproduce). */
+export function evaluateSync(model: SplitPredictor, targets: TargetSpec, data: DataTensors, classLoss: ClassLoss = 'cross-entropy'): TaskEvaluation {
+  const values = evaluationTensor(model, targets, data, classLoss);
+  try {
+    return evaluationOf(targets, values.dataSync());
+  } finally {
+    values.dispose();
+  }
+}
+
+/**
+ * Everything an evaluation reads, as one vector: per split the loss and, for classes, the
+ * accuracy; for sequence targets per split the loss, then the k scored entries' losses.
+ */
+function evaluationTensor(model: SplitPredictor, targets: TargetSpec, data: DataTensors, classLoss: ClassLoss): tf.Tensor1D {
+  return tf.tidy(() => {
+    const out: tf.Tensor1D[] = [];
     for (const s of [data.train, data.test]) {
       const pred = model.forwardSplit(s);
-      out.push(taskLoss(targets, pred, s, classLoss));
-      if (s.labels) out.push(tf.mean(tf.cast(tf.equal(tf.argMax(pred, 1), s.labels), 'float32')));
+      out.push(tf.reshape(taskLoss(targets, pred, s, classLoss), [1]));
+      if (targets.kind === 'sequence') out.push(scoredEntryLosses(targets, pred, s.y));
+      else if (s.labels) out.push(tf.reshape(tf.mean(tf.cast(tf.equal(tf.argMax(pred, 1), s.labels), 'float32')), [1]));
     }
-    return tf.stack(out);
+    return tf.concat(out);
   });
-  const v = values.dataSync();
-  values.dispose();
-  return targets.kind === 'classes'
-    ? { trainLoss: v[0], trainAcc: v[1], testLoss: v[2], testAcc: v[3] }
-    : { trainLoss: v[0], trainAcc: null, testLoss: v[1], testAcc: null };
 }
 
-/** `evaluate` for sequence targets: per split the loss, then the k scored entries' losses. */
-function evaluateSequence(model: SplitPredictor, targets: Extract<TargetSpec, { kind: 'sequence' }>, data: DataTensors): TaskEvaluation {
-  const values = tf.tidy(() =>
-    tf.concat(
-      [data.train, data.test].flatMap((s) => {
-        const pred = model.forwardSplit(s);
-        return [tf.reshape(taskLoss(targets, pred, s), [1]), scoredEntryLosses(targets, pred, s.y)];
-      }),
-    ),
-  );
-  const v = Array.from(values.dataSync());
-  values.dispose();
-  const k = targets.scored.length;
-  return {
-    trainLoss: v[0],
-    testLoss: v[k + 1],
-    trainAcc: null,
-    testAcc: null,
-    scoredLosses: { train: v.slice(1, k + 1), test: v.slice(k + 2, 2 * k + 2) },
-  };
+/** The evaluation that `evaluationTensor`'s values hold. */
+function evaluationOf(targets: TargetSpec, values: ArrayLike<number>): TaskEvaluation {
+  const v = Array.from(values);
+  switch (targets.kind) {
+    case 'classes':
+      return { trainLoss: v[0], trainAcc: v[1], testLoss: v[2], testAcc: v[3] };
+    case 'values':
+      return { trainLoss: v[0], trainAcc: null, testLoss: v[1], testAcc: null };
+    case 'sequence': {
+      const k = targets.scored.length;
+      return {
+        trainLoss: v[0],
+        testLoss: v[k + 1],
+        trainAcc: null,
+        testAcc: null,
+        scoredLosses: { train: v.slice(1, k + 1), test: v.slice(k + 2, 2 * k + 2) },
+      };
+    }
+  }
 }
 
-/** Evaluates a host network on a task's splits (prune, plot and reproduce use this); `classLoss` is the plan's. */
+/**
+ * Evaluates a host network on a task's splits (prune, plot and reproduce use this, synchronously:
+ * their backend is never webgpu, src/cli/options.ts SYNC_READS); `classLoss` is the plan's.
+ */
 export function evaluateNetwork(net: Network, task: TaskInstance, classLoss: ClassLoss = 'cross-entropy'): TaskEvaluation {
   const model = tfModelOf(net);
   const data = uploadData(task);
   try {
-    return evaluate(model, task.targets, data, classLoss);
+    return evaluateSync(model, task.targets, data, classLoss);
   } finally {
     model.dispose();
     disposeData(data);

@@ -1,7 +1,8 @@
 /**
  * A worker thread of the workers engine (src/train/worker-gradients.ts): its own tfjs (wasm or
- * cpu) with a BioModel and one shard of the task's rows, computing the task loss's gradient or
- * an evaluation whenever the main thread asks (protocol in worker-protocol.ts).
+ * cpu, so its reads are synchronous: it waits on Atomics, not on promises) with a BioModel and
+ * one shard of the task's rows, computing the task loss's gradient or an evaluation whenever
+ * the main thread asks (protocol in worker-protocol.ts).
  */
 import { workerData, parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
@@ -11,7 +12,7 @@ import { inputLayer, modelGraph, tensorSizes } from '../model/model-graph.js';
 import { paramsFromList } from '../model/network.js';
 import type { TaskInstance } from '../tasks/task.js';
 import { uploadData } from './data.js';
-import { evaluate, taskLoss } from './evaluate.js';
+import { evaluateSync, taskLoss } from './evaluate.js';
 import { CMD, Command, DONE, PERM_VERSION, SEQ, STATUS, Status, views, type WorkerInit } from './worker-protocol.js';
 
 const init = workerData as WorkerInit;
@@ -57,7 +58,7 @@ for (;;) {
       vars.forEach((v, i) => (g[v.name] ? grads[i].set(g[v.name].dataSync() as Float32Array) : grads[i].fill(0)));
       tf.dispose([value, ...Object.values(g)]);
     } else {
-      const e = evaluate(model, init.targets, evalData, init.classLoss);
+      const e = evaluateSync(model, init.targets, evalData, init.classLoss);
       scalars.set([e.trainLoss, e.trainAcc ?? NaN, e.testLoss, e.testAcc ?? NaN]);
     }
     control[STATUS] = Status.Ok;

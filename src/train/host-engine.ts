@@ -52,7 +52,7 @@ export class HostEngine implements TrainingEngine {
     for (const [name, p] of params) adamUpdateHost(p, grads.get(name)!, m.get(name)!, v.get(name)!, this.adam, this.t);
   }
 
-  readParams(): Params {
+  async readParams(): Promise<Params> {
     return cloneParams(this.params);
   }
 
@@ -61,7 +61,7 @@ export class HostEngine implements TrainingEngine {
     this.source.setPermutations(inPerm, outPerm);
   }
 
-  readOptimizer(): OptimizerState {
+  async readOptimizer(): Promise<OptimizerState> {
     return { m: cloneParams(this.m), v: cloneParams(this.v), t: this.t };
   }
 

@@ -86,12 +86,12 @@ export async function trainLoop(plan: TrainingPlan, cb: LoopCallbacks, opts: Loo
   let lastCheckpoint = resume?.step ?? -1;
 
   /** Pulls the parameters into `net` (the permutations already live there). */
-  const syncHost = () => {
-    for (const [name, a] of engine.readParams()) params.set(name, a);
+  const syncHost = async () => {
+    for (const [name, a] of await engine.readParams()) params.set(name, a);
   };
 
   const record = async (step: number) => {
-    syncHost();
+    await syncHost();
     const e = await engine.evaluate();
     const row: MetricsRow = {
       step,
@@ -113,12 +113,12 @@ export async function trainLoop(plan: TrainingPlan, cb: LoopCallbacks, opts: Loo
 
   /** Writes the state after `step` updates; false (and nothing written) if it is not finite. */
   const checkpoint = async (step: number): Promise<boolean> => {
-    syncHost();
+    await syncHost();
     if (!allFinite([...net.params.values()])) return false;
     await cb.onCheckpoint({
       step,
       net: cloneNetwork(net),
-      optimizer: engine.readOptimizer(),
+      optimizer: await engine.readOptimizer(),
       ...(sampler ? { sampler: sampler.state() } : {}),
       swapsSinceRow,
     });
@@ -139,7 +139,7 @@ export async function trainLoop(plan: TrainingPlan, cb: LoopCallbacks, opts: Loo
       step++;
 
       if (swap.every > 0 && step % swap.every === 0) {
-        swapsSinceRow += relocateModel(net, engine, syncHost, swap);
+        swapsSinceRow += await relocateModel(net, engine, syncHost, swap);
       }
       if (step % evalEvery === 0 || step === steps) {
         const row = await record(step);
@@ -181,13 +181,13 @@ function allFinite(arrays: readonly Float32Array[]): boolean {
  * engine, and (by default) Adam's moments are permuted by the same swaps so each neuron keeps
  * its own optimizer state. Returns the number of swaps.
  */
-function relocateModel(net: Network, engine: TrainingEngine, syncHost: () => void, swap: SwapPlan): number {
-  syncHost();
+async function relocateModel(net: Network, engine: TrainingEngine, syncHost: () => Promise<void>, swap: SwapPlan): Promise<number> {
+  await syncHost();
   const swaps: Swap[] = relocate(net, swap.cost.coef, { topK: swap.topK, swapInputs: swap.swapInputs });
   if (swaps.length === 0) return 0;
   engine.load(net.params, net.inPerm, net.outPerm);
   if (swap.permuteOptimizerState) {
-    const { m, v } = engine.readOptimizer();
+    const { m, v } = await engine.readOptimizer();
     for (const s of swaps) {
       swapParams(m, net.graph, s);
       swapParams(v, net.graph, s);

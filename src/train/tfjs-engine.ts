@@ -67,7 +67,7 @@ export class TfjsEngine implements TrainingEngine {
     if (batch !== this.data.train) disposeSplit(batch);
   }
 
-  readParams(): Params {
+  readParams(): Promise<Params> {
     return this.model.readParams();
   }
 
@@ -75,8 +75,8 @@ export class TfjsEngine implements TrainingEngine {
     this.model.load(params, inPerm, outPerm);
   }
 
-  readOptimizer(): OptimizerState {
-    const { m, v } = this.adam.readMoments();
+  async readOptimizer(): Promise<OptimizerState> {
+    const { m, v } = await this.adam.readMoments();
     const { graph } = this.model;
     return { m: paramsFromList(graph, m), v: paramsFromList(graph, v), t: this.adam.t };
   }
