@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 const LAYERS: readonly (readonly string[])[] = [
   ['errors', 'version'],
   ['util'],
+  ['webgpu'],
   ['backend'],
   ['tasks'],
   ['model'],

@@ -1,6 +1,6 @@
 /** Option parsers shared by the commands, so a bad number reads the same everywhere. */
 import { InvalidArgumentError, Option } from 'commander';
-import { BACKENDS } from '../backend.js';
+import { backendsFor, type BackendNeeds } from '../backend.js';
 
 export function parseStep(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a step number (0, 1, 2, ...)');
@@ -16,8 +16,16 @@ export function parseNonNegative(name: string): (value: string) => number {
   };
 }
 
-export function backendOption(): Option {
-  return new Option('--backend <name>', 'force a tfjs backend (default: the fastest that loads)').choices(BACKENDS);
+/**
+ * What `bimt prune`, `plot` and `reproduce` need of their backend: they evaluate and draw
+ * networks with synchronous reads (evaluateNetwork, plotRun, pruneAndSave are synchronous).
+ */
+export const SYNC_READS: BackendNeeds = { syncReads: true };
+
+/** `--backend`, offering the backends a command with these needs can use (src/backend.ts). */
+export function backendOption(needs: BackendNeeds = {}): Option {
+  const note = needs.syncReads ? '; not webgpu, which cannot read results back synchronously' : '';
+  return new Option('--backend <name>', `force a tfjs backend (default: the fastest that loads${note})`).choices(backendsFor(needs));
 }
 
 /** What `bimt prune` and `bimt plot` accept as <target> (src/runs/open.ts). */

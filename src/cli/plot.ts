@@ -6,7 +6,7 @@ import { Command, Option } from 'commander';
 import { selectBackend } from '../backend.js';
 import { BimtError } from '../errors.js';
 import { PLOT_KINDS, type PlotKind } from '../plot/kinds.js';
-import { backendOption, parseNonNegative, parseStep, TARGET_HELP } from './options.js';
+import { backendOption, parseNonNegative, parseStep, SYNC_READS, TARGET_HELP } from './options.js';
 
 interface PlotFlags {
   kind?: PlotKind | 'all';
@@ -28,7 +28,7 @@ export function plotCommand(): Command {
     .option('--pruned', 'prune first and draw the pruned network, modules tinted (with --animate: prune every frame)')
     .option('--animate', 'one animated SVG of the network through every checkpoint of the run, every weight unless --pruned')
     .option('--threshold <t>', 'prune at |w| <= t (implies --pruned; default: output.prune_threshold of the run)', parseNonNegative('--threshold'))
-    .addOption(backendOption())
+    .addOption(backendOption(SYNC_READS))
     .action(async (target: string, flags: PlotFlags) => {
       if (flags.animate) {
         if (flags.kind !== undefined) throw new BimtError('--animate draws the network through every checkpoint; leave out --kind');
@@ -38,7 +38,7 @@ export function plotCommand(): Command {
       }
       const [{ openCheckpoint }, { animateRun, plotRun }] = await Promise.all([import('../runs/open.js'), import('../plot/run-plots.js')]);
       const opened = openCheckpoint(target, flags.step);
-      await selectBackend(flags.backend);
+      await selectBackend(flags.backend, SYNC_READS);
       const pruned = flags.pruned === true || flags.threshold !== undefined;
       const written = flags.animate
         ? [animateRun(opened, { pruned, threshold: flags.threshold, outFile: flags.out })]

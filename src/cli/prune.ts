@@ -8,7 +8,7 @@ import type { NetworkGraph } from '../bimt/graph.js';
 import type { TaskEvaluation } from '../train/evaluate.js';
 import { fmt } from '../train/progress.js';
 import { nameList } from '../util/excerpt.js';
-import { backendOption, parseNonNegative, parseStep, TARGET_HELP } from './options.js';
+import { backendOption, parseNonNegative, parseStep, SYNC_READS, TARGET_HELP } from './options.js';
 
 export function pruneCommand(): Command {
   return new Command('prune')
@@ -16,7 +16,7 @@ export function pruneCommand(): Command {
     .argument('<target>', TARGET_HELP)
     .option('--threshold <t>', 'zero weights and biases with |value| <= t (default: output.prune_threshold of the run)', parseNonNegative('--threshold'))
     .option('--step <n>', 'the checkpoint of this step (with a run directory)', parseStep)
-    .addOption(backendOption())
+    .addOption(backendOption(SYNC_READS))
     .action(async (target: string, flags: { threshold?: number; step?: number; backend?: Parameters<typeof selectBackend>[0] }) => {
       const [{ openCheckpoint }, { pruneAndSave }, { scoredLabels }] = await Promise.all([
         import('../runs/open.js'),
@@ -24,7 +24,7 @@ export function pruneCommand(): Command {
         import('../tasks/sequence-loss.js'),
       ]);
       const opened = openCheckpoint(target, flags.step);
-      await selectBackend(flags.backend);
+      await selectBackend(flags.backend, SYNC_READS);
       const threshold = flags.threshold ?? opened.plan.output.pruneThreshold;
       const saved = pruneAndSave(opened, threshold);
       const { targets, outputLabels } = opened.plan.task;

@@ -7,7 +7,7 @@ import { BimtError } from '../errors.js';
 import { FIGURES, figureById } from '../reproduce/figures.js';
 import type { FigureOutcome } from '../reproduce/run.js';
 import { describeFsError } from '../util/files.js';
-import { backendOption } from './options.js';
+import { backendOption, SYNC_READS } from './options.js';
 
 export function reproduceCommand(): Command {
   return new Command('reproduce')
@@ -18,7 +18,7 @@ export function reproduceCommand(): Command {
       'directory of REPORT.md and of one run directory per figure (default: runs/reproduce-<timestamp>); ' +
         'REPORT.md keeps the sections of figures reproduced there before, and a figure already there is refused',
     )
-    .addOption(backendOption())
+    .addOption(backendOption(SYNC_READS))
     .action(async (which: string, flags: { out?: string; backend?: BackendName }) => {
       const [{ checkFiguresNew, claimsTable, reproduceFigure }, { writeReport }] = await Promise.all([import('../reproduce/run.js'), import('../reproduce/report.js')]);
       const figures = which === 'all' ? FIGURES : [figureById(which)!];
@@ -29,7 +29,7 @@ export function reproduceCommand(): Command {
       } catch (e) {
         throw new BimtError(`cannot create ${dir}: ${describeFsError(e)}`);
       }
-      const backend = await selectBackend(flags.backend);
+      const backend = await selectBackend(flags.backend, SYNC_READS);
       process.stderr.write(`bimt: backend ${backend.name}; reproducing ${figures.map((f) => f.id).join(', ')} into ${dir}\n`);
       const outcomes: FigureOutcome[] = [];
       let report = '';

@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ModelGraph, Params } from './model-graph.js';
+import { webgpuError } from '../webgpu.js';
 
 /** A variable holding a copy of each tensor of `params`, shaped as the graph says. */
 export function createVariables(graph: ModelGraph, params: Params): Map<string, tf.Variable> {
@@ -19,6 +20,8 @@ export function createVariables(graph: ModelGraph, params: Params): Map<string, 
  */
 export async function readTensors(xs: readonly tf.Tensor[]): Promise<Float32Array[]> {
   const arrays = await Promise.all(xs.map((x) => x.data() as Promise<Float32Array>));
+  const failed = webgpuError();
+  if (failed) throw new Error(`the webgpu device refused a command, so results are wrong: ${failed}`);
   // A copy: the CPU backends hand out the array they keep.
   return arrays.map((a) => a.slice());
 }

@@ -2,7 +2,7 @@
  * The run-directory layout, in one place (docs/DESIGN.md, "Run directory"):
  *
  *   <runs>/<name>/config.yaml        resolved config (after --set overrides), its source in comments
- *                 meta.json          versions, command, backend, seed, times, status, resumes, checksums
+ *                 meta.json          versions, command, backend (and GPU adapter), seed, times, status, resumes, checksums
  *                 metrics.csv        one row per evaluation
  *                 checkpoints/step-NNNNNN.safetensors         the model (PyTorch names)
  *                 checkpoints/step-NNNNNN.state.safetensors   the model plus optimizer and loop state (resume)
@@ -37,6 +37,8 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 export interface RunMeta {
   bimt_version: string;
   backend: string;
+  /** The WebGPU adapter of the webgpu backend (of the latest session, when resumed). */
+  adapter?: AdapterRecord;
   /** Training engine (src/train/engine.ts); absent in runs made before engines existed. */
   engine?: string;
   seed: number;
@@ -78,10 +80,23 @@ export interface ResumeRecord {
   at: string;
   from_step: number;
   backend: string;
+  adapter?: AdapterRecord;
   engine: string;
   command: string[];
   /** What the resume found wrong in the run directory and set right, one line each. */
   repairs: string[];
+}
+
+/** A WebGPU adapter as meta.json records it (src/webgpu.ts, GpuAdapter). */
+export interface AdapterRecord {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** WebGPU's isFallbackAdapter. */
+  fallback: boolean;
+  /** A CPU implementation (lavapipe, SwiftShader), by the fallback flag or its names. */
+  software: boolean;
 }
 
 export interface HostRecord {
@@ -97,9 +112,19 @@ export interface HostRecord {
  * types). Fields it does not know (written by a newer bimt, or `pid` by an older one) are kept as
  * they are.
  */
+const adapterShape = z.looseObject({
+  vendor: z.string(),
+  architecture: z.string(),
+  device: z.string(),
+  description: z.string(),
+  fallback: z.boolean(),
+  software: z.boolean(),
+} satisfies Record<keyof AdapterRecord, z.ZodType>);
+
 const runMetaShape = {
   bimt_version: z.string(),
   backend: z.string(),
+  adapter: adapterShape.optional(),
   engine: z.string().optional(),
   seed: z.number(),
   task: z.string(),
@@ -120,6 +145,7 @@ const runMetaShape = {
         at: z.string(),
         from_step: z.number().int().nonnegative(),
         backend: z.string(),
+        adapter: adapterShape.optional(),
         engine: z.string(),
         command: z.array(z.string()),
         repairs: z.array(z.string()),

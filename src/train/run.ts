@@ -9,7 +9,7 @@
  */
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { RunBackend } from '../backend.js';
+import { adapterOf, type RunBackend } from '../backend.js';
 import { networkGraph } from '../bimt/graph.js';
 import { loadConfig } from '../config/load.js';
 import { planTraining, type TrainingPlan } from '../config/plan.js';
@@ -75,9 +75,11 @@ async function startOwned(paths: RunPaths, opts: RunOptions, plan: TrainingPlan,
   const since = new Date();
   const { config } = opts;
   writeFileAtomic(paths.config, runConfigText(config, opts.source));
+  const adapter = adapterOf(opts.backend);
   const meta: RunMeta = {
     bimt_version: VERSION,
     backend: opts.backend.name,
+    ...(adapter ? { adapter } : {}),
     seed: config.seed,
     task: config.task.kind,
     total_steps: config.train.steps,
@@ -135,8 +137,12 @@ async function resumeOwned(paths: RunPaths, dir: string, opts: ResumeOptions, st
   if (before !== now) {
     process.stderr.write(`bimt: note: the run started with ${before} and resumes with ${now}; numbers may differ from an uninterrupted run\n`);
   }
-  meta.resumes = [...(meta.resumes ?? []), { at: since.toISOString(), from_step: from, backend: opts.backend.name, engine: engine.name, command: commandLine(), repairs }];
+  const adapter = adapterOf(opts.backend);
+  const resume = { at: since.toISOString(), from_step: from, backend: opts.backend.name, ...(adapter ? { adapter } : {}), engine: engine.name, command: commandLine(), repairs };
+  meta.resumes = [...(meta.resumes ?? []), resume];
   Object.assign(meta, { status: 'running', backend: opts.backend.name, engine: engine.name, steps_done: from });
+  if (adapter) meta.adapter = adapter;
+  else delete meta.adapter;
   delete meta.ended;
   delete meta.message;
   delete meta.first_step_ms;

@@ -4,7 +4,7 @@
  * print the outcome. A sweep's points (src/sweep/point.ts) are trained by the same function, so a
  * point is exactly a `bimt train` run.
  */
-import { NO_BACKEND, selectBackend, type BackendName, type RunBackend } from '../backend.js';
+import { describeBackend, NO_BACKEND, selectBackend, type BackendName, type RunBackend } from '../backend.js';
 import { loadConfig, type ConfigSet } from '../config/load.js';
 import { planTraining, type TrainingPlan } from '../config/plan.js';
 import type { ResolvedConfig } from '../config/resolve.js';
@@ -81,14 +81,16 @@ export async function trainCommand(req: TrainRequest, opts: TrainCommandOptions)
   return outcome;
 }
 
-/** Loads the backend (a forced one even when none is needed) and says which on stderr. */
+/**
+ * Loads the backend (a forced one even when none is needed) and says which on stderr, in one
+ * line: with webgpu, the adapter; with a faster backend passed over, why.
+ */
 async function announce(needed: boolean, forced: BackendName | undefined): Promise<RunBackend> {
   if (!needed && !forced) {
     process.stderr.write(`bimt: backend ${NO_BACKEND.name} (the host engine computes without tfjs)\n`);
     return NO_BACKEND;
   }
   const backend = await selectBackend(forced);
-  const skipped = backend.skipped.length ? ` (skipped ${backend.skipped.map((s) => s.split(':')[0]).join(', ')})` : '';
-  process.stderr.write(`bimt: backend ${backend.name}${skipped}\n`);
+  process.stderr.write(`bimt: backend ${describeBackend(backend)}\n`);
   return backend;
 }
