@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json file] [-- --quick] [-- --backend name] [-- --only sweep]`: speed of the paper configs on
+ * `npm run bench [-- --json file] [-- --quick] [-- --backend name] [-- --only sweep|backends]`: speed of the paper configs on
  * this machine, and of the swap search as width grows. Not a test: numbers, no assertions.
  *
  * First the CLI's start-up (src/bench/startup.ts): `bimt --help`, and process start to the first
@@ -15,12 +15,13 @@
  *   end/start      that run's step time near its end / near its start (medians of chunks)
  *
  * Then a 32-point two-moons sweep against the same runs one after another (src/bench/sweep.ts;
- * skipped with --quick). `--only sweep` runs that alone.
+ * skipped with --quick). `--only sweep` runs that alone. Last, steps/s of the tfjs engine on every
+ * backend that loads, and of the host engine (src/bench/backends.ts); `--only backends` runs that alone.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import { isBackendName, selectBackend } from '../backend.js';
+import { BACKENDS, isBackendName, selectBackend } from '../backend.js';
 import { relocate } from '../bimt/relocate.js';
 import { loadConfig } from '../config/load.js';
 import { planTraining } from '../config/plan.js';
@@ -31,6 +32,7 @@ import { chooseEngine, enginesFor, isCpuBackend, WORKERS_MIN_ROWS } from '../tra
 import { createEngine, engineSetup } from '../train/create-engine.js';
 import { trainLoop } from '../train/loop.js';
 import { packagePath } from '../util/package-files.js';
+import { backendsTable, measureBackends, stepsOn } from './backends.js';
 import { randomWeights } from './random-network.js';
 import { benchTransformerStep } from './transformer-step.js';
 import { measureStartup } from './startup.js';
@@ -65,9 +67,22 @@ async function main(argv: string[]): Promise<void> {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const forced = flag('--backend');
+  const only = flag('--only');
+  if (only === 'backends') {
+    process.stdout.write(`${backendsTable(measureBackends()).join('\n')}\n`);
+    return;
+  }
+  if (only === 'steps') {
+    // The child of measureBackends: one backend (forced, so webgpu takes a software adapter too), or the host engine.
+    if (forced !== 'host' && !(forced && isBackendName(forced))) throw new Error(`--only steps needs --backend host or one of ${BACKENDS.join(', ')}`);
+    const choice = forced === 'host' ? undefined : await selectBackend(forced);
+    process.stdout.write(`${JSON.stringify(await stepsOn(choice))}\n`);
+    return;
+  }
+  if (only !== undefined && only !== 'sweep') throw new Error(`--only takes sweep, backends or steps, not ${only}`);
   const backend = await selectBackend(forced && isBackendName(forced) ? forced : undefined);
   const quick = argv.includes('--quick');
-  if (flag('--only') === 'sweep') {
+  if (only === 'sweep') {
     process.stdout.write(`${sweepTable(measureSweep()).join('\n')}\n`);
     return;
   }
@@ -145,9 +160,11 @@ async function main(argv: string[]): Promise<void> {
   for (const r of transformer) out.push(`| ${r.engine} | ${r.stepMs.toFixed(2)} | ${r.forward64Ms.toFixed(2)} | ${r.forward2000Ms.toFixed(1)} |`);
   const sweep = quick ? undefined : measureSweep();
   if (sweep) out.push('', ...sweepTable(sweep));
+  const backends = measureBackends();
+  out.push('', ...backendsTable(backends));
   process.stdout.write(`${out.join('\n')}\n`);
   const json = flag('--json');
-  if (json) writeFileSync(json, `${JSON.stringify({ machine, startup, tasks: rows, relocationScaling: scaling, transformer, sweep, referenceRunSeconds: REFERENCE_RUN_SECONDS }, null, 2)}\n`);
+  if (json) writeFileSync(json, `${JSON.stringify({ machine, startup, tasks: rows, relocationScaling: scaling, transformer, sweep, backends, referenceRunSeconds: REFERENCE_RUN_SECONDS }, null, 2)}\n`);
 }
 
 function sweepTable(s: SweepTimes): string[] {
