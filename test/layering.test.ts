@@ -18,7 +18,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['runs'],
   ['train'],
   ['plot'],
-  ['reproduce', 'sweep'],
+  ['reproduce', 'sweep', 'view'],
   ['cli', 'bench'],
 ];
 

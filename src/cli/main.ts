@@ -14,6 +14,7 @@ import { pruneCommand } from './prune.js';
 import { reproduceCommand } from './reproduce.js';
 import { sweepCommand, sweepPointCommand } from './sweep.js';
 import { trainCommand } from './train.js';
+import { viewCommand } from './view.js';
 
 export function buildProgram(): Command {
   const program = new Command('bimt')
@@ -22,7 +23,7 @@ export function buildProgram(): Command {
     .option('--debug', 'show stack traces of errors')
     .showHelpAfterError()
     .configureOutput({ outputError: (s, write) => write(s) });
-  const commands = [trainCommand(), pruneCommand(), plotCommand(), lsCommand(), reproduceCommand(), sweepCommand(), compareCommand()];
+  const commands = [trainCommand(), pruneCommand(), plotCommand(), lsCommand(), reproduceCommand(), sweepCommand(), compareCommand(), viewCommand()];
   for (const c of commands) program.addCommand(c);
   // What a launcher runs for one point of a sweep: not for people, so not in the help.
   program.addCommand(sweepPointCommand(), { hidden: true });

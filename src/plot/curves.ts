@@ -198,7 +198,8 @@ function legendBox(series: readonly Series[], pts: readonly [number, number][]):
 
 /**
  * Stacked training-curve panels from metrics.csv rows (one row per evaluation).
- * Log y axes where a panel's values are positive and span more than 1.5 decades.
+ * Log y axes where a panel's values are positive and span more than 1.5 decades. Each panel's
+ * data-steps ("first,last,width") maps a step to its x, for `bimt view`'s step marker.
  */
 export function curvesSvg(rows: readonly MetricsRow[], opts: CurvesOptions = {}): string {
   if (rows.length === 0) throw new BimtError('no metrics rows to plot (metrics.csv is empty)');
@@ -256,7 +257,7 @@ export function curvesSvg(rows: readonly MetricsRow[], opts: CurvesOptions = {})
     const pts: [number, number][] = [];
     for (const s of p.series) s.values.forEach((v, i) => Number.isFinite(v) && (!y.log || v > 0) && pts.push([x.map((s.at ?? steps)[i]), y.map(v)]));
     inner.push(legendBox(p.series, pts));
-    parts.push(el('g', { class: 'panel', 'data-y-scale': y.log ? 'log' : 'linear', 'data-label': p.yLabel, transform: `translate(${LEFT},${fmt(top + k * (PANEL_H + PANEL_GAP))})` }, ...inner));
+    parts.push(el('g', { class: 'panel', 'data-steps': `${x.domain[0]},${x.domain[1]},${PANEL_W}`, 'data-y-scale': y.log ? 'log' : 'linear', 'data-label': p.yLabel, transform: `translate(${LEFT},${fmt(top + k * (PANEL_H + PANEL_GAP))})` }, ...inner));
   });
 
   phases.forEach((p, i) => {

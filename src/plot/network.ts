@@ -133,11 +133,41 @@ function residualsOf(net: Network, pruned: NetworkGraph | undefined): GraphResid
 }
 
 /** A row's name at its right, for pictures with residual connections: "stream", "attn 1", "MLP 1". */
-function stageName(net: Network, s: number): string {
+export function stageName(net: Network, s: number): string {
   const layer = net.graph.stages[s]!.layer;
   const block = /^blocks\.(\d+)\.(attn|mlp)$/.exec(layer);
   if (block) return `${block[2] === 'attn' ? 'attention' : 'MLP hidden'} ${Number(block[1]) + 1}`;
   return layer;
+}
+
+/** Where `networkBody` puts the neurons of a 1-D network, before its margins: x[s][n], y[s] and the radius of stage s. */
+export interface NeuronPositions {
+  readonly x: number[][];
+  readonly y: number[];
+  readonly radius: number[];
+  readonly width: number;
+}
+
+/**
+ * The still picture's neuron positions, for drawings of their own (`bimt view`) that must match
+ * it. 1-D layers only (see layout()); they depend on the architecture and label strings, not on
+ * the permutations, so one set serves every checkpoint of a run.
+ */
+export function neuronPositions(net: Network, labels: Labels): NeuronPositions {
+  const g = net.graph;
+  const widths = g.stages.map((_, s) => stageWidth(g, s));
+  const L = widths.length - 1;
+  const lay = layout(
+    net,
+    Array.from({ length: widths[0] }, (_, n) => inputLabel(net, labels, n)),
+    Array.from({ length: widths[L] }, (_, q) => outputLabel(net, labels, q)),
+  );
+  return {
+    x: widths.map((w, s) => Array.from({ length: w }, (_, n) => lay.x(s, n))),
+    y: widths.map((_, s) => lay.y(s)),
+    radius: [...lay.radius],
+    width: lay.plotW,
+  };
 }
 
 /** The picture without the <svg> wrapper; see the file comment. */

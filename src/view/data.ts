@@ -1,0 +1,51 @@
+/**
+ * The data a `bimt view` page carries (docs/DESIGN.md, "View"), shared by the Node side that
+ * writes it (run-data.ts, sweep-data.ts) and the page script that reads it (page/main.ts): types
+ * only, importing nothing that needs Node.
+ */
+import type { Labels } from '../bimt/graph.js';
+import type { Architecture } from '../model/model-graph.js';
+
+export interface ViewCheckpoint {
+  readonly step: number;
+  /** Weight tensor name -> base64 of its float32 bytes (little-endian, as the platform's). */
+  readonly weights: Record<string, string>;
+  readonly inPerm: number[];
+  readonly outPerm: number[];
+  /** The task picture of this checkpoint (SVG, gzipped, base64), where the task has one and the budget allows. */
+  readonly task?: string;
+}
+
+export interface RunViewData {
+  readonly kind: 'run';
+  readonly name: string;
+  readonly taskKind: string;
+  readonly arch: Architecture;
+  readonly labels: Labels;
+  /** Neuron positions as the still picture has them (x[s][n], y[s]), radius per stage. */
+  readonly positions: { readonly x: number[][]; readonly y: number[]; readonly radius: number[]; readonly width: number; readonly layered2d: boolean };
+  /** Name of each stage, for rows beside the network ("hidden 1", "attention 1"). */
+  readonly stageNames: string[];
+  /** The threshold the slider starts at: the run's output.prune_threshold. */
+  readonly threshold: number;
+  /** Largest |w| over every checkpoint: the slider's top. */
+  readonly maxAbs: number;
+  readonly checkpoints: ViewCheckpoint[];
+  /** curves.svg of the run (lambda phases marked), when metrics.csv has rows. */
+  readonly curves?: string;
+  /** Checkpoints left out to keep the page under its size budget (every k-th kept), else 0. */
+  readonly skipped: number;
+}
+
+export interface SweepViewData {
+  readonly kind: 'sweep';
+  readonly name: string;
+  /** The `bimt compare` table (src/runs/compare.ts). */
+  readonly table: { readonly columns: readonly string[]; readonly rows: readonly (readonly string[])[] };
+  /** Per row, the run's page relative to the sweep's page, or null where the run has none. */
+  readonly links: (string | null)[];
+  /** The compare plot (SVG), when some swept key can be plotted. */
+  readonly plot?: string;
+  readonly plotKey?: string;
+}
+

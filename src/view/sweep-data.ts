@@ -1,0 +1,42 @@
+/**
+ * What `bimt view` puts into a sweep's page (docs/DESIGN.md, "View"): the `bimt compare` table of
+ * its runs and the compare plot against the first swept key that is not a seed, with each run's
+ * own page linked from its row.
+ */
+import { basename, relative } from 'node:path';
+import { BimtError } from '../errors.js';
+import { comparePlotData, comparePlotSvg, SEED_KEYS } from '../plot/compare-plot.js';
+import { compareTable, differingKeys, readRunRecords } from '../runs/compare.js';
+import { findRuns, type RunPaths } from '../runs/run-dir.js';
+import type { SweepViewData } from './data.js';
+
+/** The runs under a directory, as `bimt compare <dir>` finds them. */
+export function sweepRuns(dir: string): RunPaths[] {
+  const runs = findRuns(dir);
+  if (runs.length === 0) throw new BimtError(`${dir}: neither a run directory nor a directory holding runs`);
+  return runs;
+}
+
+/** `pages[i]` is the page written for runs[i] (absolute or relative to cwd), or undefined. */
+export function sweepViewData(dir: string, runs: readonly RunPaths[], pages: readonly (string | undefined)[], pageFile: string): SweepViewData {
+  const records = readRunRecords(runs.map((paths) => ({ paths, name: relative(dir, paths.root) })));
+  const table = compareTable(records);
+  const key = differingKeys(records).find((k) => !SEED_KEYS.includes(k));
+  let plot: string | undefined;
+  if (key !== undefined) {
+    try {
+      plot = comparePlotSvg(comparePlotData(records, key));
+    } catch (e) {
+      // A key the plot cannot draw (no numbers to compare yet): the table still stands.
+      if (!(e instanceof BimtError)) throw e;
+    }
+  }
+  const from = pageFile.replace(/[^/\\]*$/, '');
+  return {
+    kind: 'sweep',
+    name: basename(dir.replace(/[/\\]+$/, '')),
+    table,
+    links: pages.map((p) => (p === undefined ? null : relative(from || '.', p).split('\\').join('/'))),
+    ...(plot !== undefined ? { plot, plotKey: key } : {}),
+  };
+}
