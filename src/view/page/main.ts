@@ -150,7 +150,7 @@ function runPage(data: RunViewData): void {
           stroke: nr.connected ? (pruned && mod !== undefined ? INK : 'none') : MUTED,
           'stroke-width': 0.8,
         };
-        if (mod !== undefined) attrs['data-module'] = mod;
+        if (pruned && mod !== undefined) attrs['data-module'] = mod;
         neurons.appendChild(svgEl('circle', attrs));
         if (s === 0 || s === L) {
           const name = label(net, s, nr.index);
