@@ -14,10 +14,10 @@
  */
 import { inputLabel, outputLabel, stageWidth, type Labels } from '../bimt/graph.js';
 import { describeLayerShape, type LayerShape } from '../model/geometry.js';
-import { layerOf } from '../model/model-graph.js';
+import { layerOf, type NeuronLayer } from '../model/model-graph.js';
 import type { Network } from '../model/network.js';
 import { Box, edgesOf, edgeStyle, legend, weightKey, type NetworkBody, type NetworkPlotOptions } from './network-style.js';
-import { INK, moduleColour, MUTED } from './palette.js';
+import { INK, moduleColour, MUTED, PLANE_EDGE, PLANE_FILL } from './palette.js';
 import { el, fmt, text, textWidth, translate } from './svg.js';
 
 /** Width of a layer's square on the page, its depth after the perspective, and the back edge's shift right. */
@@ -29,21 +29,27 @@ const GAP = 80;
 const MAX_LABELLED = 30;
 const FONT = 11;
 const PAD = 12;
-const PLANE_FILL = '#f5f5f5';
-const PLANE_EDGE = '#d0d0d0';
 
-/** The picture without the <svg> wrapper (src/plot/network.ts's `networkBody` sends 2-D networks here). */
-export function network2dBody(net: Network, labels: Labels, opts: NetworkPlotOptions = {}): NetworkBody {
+/** Where the planes and neurons of a 2-D network go on the page (before the margins). */
+interface PlaneGeometry {
+  readonly L: number;
+  readonly layers: readonly NeuronLayer[];
+  readonly shapes: readonly (LayerShape | undefined)[];
+  /** Page position of point (u, v) of the unit square of stage l. */
+  readonly project: (l: number, u: number, v: number) => [number, number];
+  /** Page position of neuron n of stage l. */
+  readonly at: (l: number, n: number) => [number, number];
+  readonly radius: readonly number[];
+  /** Where neuron n's label goes (text centred there), or undefined where stage l is not labelled. */
+  readonly labelAt: (l: number, n: number) => [number, number] | undefined;
+}
+
+function planeGeometry(net: Network): PlaneGeometry {
   const g = net.graph;
   const L = g.stages.length - 1;
-  const widths = g.stages.map((_, s) => stageWidth(g, s));
   const layers = g.stages.map((st) => layerOf(g, st.layer));
   const arch = g.arch;
   const shapes: readonly (LayerShape | undefined)[] = arch.kind === 'mlp' && arch.geometry ? arch.geometry : layers.map(() => undefined);
-  const pruned = opts.pruned;
-  const box = new Box();
-
-  /** Page position of point (u, v) of the unit square of stage l. */
   const front = (l: number) => (L - l) * (PLANE_H + GAP) + PLANE_H;
   const project = (l: number, u: number, v: number): [number, number] => [u * PLANE_W + (1 - v) * SHEAR, front(l) - (1 - v) * PLANE_H];
   const at = (l: number, n: number): [number, number] => {
@@ -58,18 +64,84 @@ export function network2dBody(net: Network, labels: Labels, opts: NetworkPlotOpt
     const deep = s?.kind === 'grid' ? PLANE_H / s.height : PLANE_H / 4;
     return Math.min(4.5, Math.max(1.2, 0.3 * Math.min(across, deep)));
   });
+  // Inputs and outputs only, and only rings and layers small enough for their labels to fit.
+  const labelled = layers.map((layer, l) => (l === 0 || l === L) && (shapes[l]?.kind === 'ring' || layer.size <= MAX_LABELLED));
+  const labelAt = (l: number, n: number): [number, number] | undefined => {
+    if (!labelled[l]) return undefined;
+    const [cx, cy] = at(l, n);
+    if (shapes[l]?.kind !== 'ring') return [cx, l === 0 ? cy + radius[l]! + FONT : cy - radius[l]! - 4];
+    // Outward from the ring's centre, far enough for the text to clear the dot.
+    const geo = layers[l]!.geometry;
+    const p = n % layers[l]!.size;
+    const [ox, oy] = project(l, 0.5, 0.5);
+    const [px, py] = project(l, 0.5 + (geo.coords[2 * p]! - 0.5) * 1.45, 0.5 + (geo.coords[2 * p + 1]! - 0.5) * 1.45);
+    const d = Math.hypot(px - ox, py - oy) || 1;
+    return [px + ((px - ox) / d) * 4, py + ((py - oy) / d) * 4 + 0.35 * FONT];
+  };
+  return { L, layers, shapes, project, at, radius, labelAt };
+}
+
+/** Where the planes' names go: right of each plane's middle. */
+function planeName(geo: PlaneGeometry, l: number): { name: string; at: [number, number] } {
+  const s = geo.shapes[l];
+  const layer = geo.layers[l]!;
+  const [x, y] = geo.project(l, 1, 0.5);
+  return { name: `${layer.name} · ${s ? describeLayerShape(s) : `${layer.size}`}`, at: [x + 14, y + 4] };
+}
+
+/** A plane's corners, clockwise from the front left. */
+function corners(geo: PlaneGeometry, l: number): [number, number][] {
+  return [geo.project(l, 0, 0), geo.project(l, 1, 0), geo.project(l, 1, 1), geo.project(l, 0, 1)];
+}
+
+/** Where network2dBody puts a 2-D network's neurons, planes and labels, before its margins. */
+export interface PlanePositions {
+  /** Page position of neuron n of stage s: x[s][n], y[s][n]. */
+  readonly x: number[][];
+  readonly y: number[][];
+  readonly radius: number[];
+  /** Per stage, its plane: corners, name, and where the name goes (text starting there). */
+  readonly planes: { readonly corners: [number, number][]; readonly name: string; readonly at: [number, number] }[];
+  /** Per stage, where each neuron's label goes (text centred there), or null where the stage has no labels. */
+  readonly labels: ([number, number][] | null)[];
+}
+
+/**
+ * The still picture's positions, for drawings of their own (`bimt view`) that must match it. They
+ * depend on the architecture alone, not on the permutations, so one set serves every checkpoint.
+ */
+export function planePositions(net: Network): PlanePositions {
+  const g = net.graph;
+  const geo = planeGeometry(net);
+  const widths = g.stages.map((_, s) => stageWidth(g, s));
+  const pts = widths.map((w, l) => Array.from({ length: w }, (_, n) => geo.at(l, n)));
+  return {
+    x: pts.map((row) => row.map((p) => p[0])),
+    y: pts.map((row) => row.map((p) => p[1])),
+    radius: [...geo.radius],
+    planes: widths.map((_, l) => ({ corners: corners(geo, l), ...planeName(geo, l) })),
+    labels: widths.map((w, l) => (geo.labelAt(l, 0) === undefined ? null : Array.from({ length: w }, (_, n) => geo.labelAt(l, n)!))),
+  };
+}
+
+/** The picture without the <svg> wrapper (src/plot/network.ts's `networkBody` sends 2-D networks here). */
+export function network2dBody(net: Network, labels: Labels, opts: NetworkPlotOptions = {}): NetworkBody {
+  const g = net.graph;
+  const widths = g.stages.map((_, s) => stageWidth(g, s));
+  const geo = planeGeometry(net);
+  const { L, layers, at, radius } = geo;
+  const pruned = opts.pruned;
+  const box = new Box();
 
   const planes: string[] = [];
   const texts: string[] = [];
   for (let l = 0; l <= L; l++) {
-    const corners = [project(l, 0, 0), project(l, 1, 0), project(l, 1, 1), project(l, 0, 1)];
-    planes.push(el('polygon', { points: corners.map(([x, y]) => `${fmt(x)},${fmt(y)}`).join(' '), fill: PLANE_FILL, stroke: PLANE_EDGE, 'stroke-width': 0.8 }));
-    for (const [x, y] of corners) box.add(x, y, x, y);
-    const s = shapes[l];
-    const name = `${layers[l]!.name} · ${s ? describeLayerShape(s) : `${layers[l]!.size}`}`;
-    const [x, y] = project(l, 1, 0.5);
-    texts.push(text(name, { x: x + 14, y: y + 4, 'font-size': FONT, fill: MUTED, class: 'stage-name' }));
-    box.add(x + 14, y - 8, x + 14 + textWidth(name, FONT), y + 6);
+    const cs = corners(geo, l);
+    planes.push(el('polygon', { points: cs.map(([x, y]) => `${fmt(x)},${fmt(y)}`).join(' '), fill: PLANE_FILL, stroke: PLANE_EDGE, 'stroke-width': 0.8 }));
+    for (const [x, y] of cs) box.add(x, y, x, y);
+    const { name, at: [x, y] } = planeName(geo, l);
+    texts.push(text(name, { x, y, 'font-size': FONT, fill: MUTED, class: 'stage-name' }));
+    box.add(x, y - 12, x + textWidth(name, FONT), y + 2);
   }
 
   const edges = edgesOf(net, pruned);
@@ -93,27 +165,16 @@ export function network2dBody(net: Network, labels: Labels, opts: NetworkPlotOpt
       ? pruned.layers[l]!.filter((x) => x.connected || l === L).map((x) => ({ index: x.index, connected: x.connected }))
       : Array.from({ length: widths[l]! }, (_, n) => ({ index: n, connected: true }));
     const r = radius[l]!;
-    const labelled = shapes[l]?.kind === 'ring' || (layers[l]!.size <= MAX_LABELLED && (l === 0 || l === L));
     for (const { index: n, connected } of listed) {
       const [cx, cy] = at(l, n);
       const mod = moduleOf.get(`${l}:${n}`);
       const fill = !connected ? 'white' : mod !== undefined ? moduleColour(mod) : INK;
       neurons.push(el('circle', { cx, cy, r, fill, stroke: connected ? (mod !== undefined ? INK : 'none') : MUTED, 'stroke-width': 0.8 }));
-      if (!labelled || (l !== 0 && l !== L)) continue;
+      const where = geo.labelAt(l, n);
+      if (!where) continue;
       const s = l === 0 ? inputLabel(net, labels, n) : outputLabel(net, labels, n);
       const ink = connected ? INK : MUTED;
-      let tx = cx;
-      let ty = l === 0 ? cy + r + FONT : cy - r - 4;
-      if (shapes[l]?.kind === 'ring') {
-        // Outward from the ring's centre, far enough for the text to clear the dot.
-        const geo = layers[l]!.geometry;
-        const p = n % layers[l]!.size;
-        const [ox, oy] = project(l, 0.5, 0.5);
-        const [px, py] = project(l, 0.5 + (geo.coords[2 * p]! - 0.5) * 1.45, 0.5 + (geo.coords[2 * p + 1]! - 0.5) * 1.45);
-        const d = Math.hypot(px - ox, py - oy) || 1;
-        tx = px + ((px - ox) / d) * 4;
-        ty = py + ((py - oy) / d) * 4 + 0.35 * FONT;
-      }
+      const [tx, ty] = where;
       const w = textWidth(s, FONT);
       texts.push(text(s, { x: tx, y: ty, 'text-anchor': 'middle', 'font-size': FONT, fill: ink }));
       box.add(tx - w / 2, ty - FONT, tx + w / 2, ty + 0.3 * FONT);

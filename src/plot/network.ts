@@ -48,6 +48,8 @@ interface Layout {
   readonly x: (l: number, n: number) => number;
   readonly y: (l: number) => number;
   readonly radius: readonly number[];
+  /** How far left the residual connections leaving stage l bow, so they do not hide the row they skip. */
+  readonly bow: readonly number[];
   readonly inLabels: LabelRow;
   readonly outLabels: LabelRow;
 }
@@ -93,6 +95,7 @@ function layout(net: Network, inNames: readonly string[], outNames: readonly str
     },
     y: (l) => (L - l) * layerGap,
     radius: spacing.map((s) => Math.min(4.5, Math.max(1.5, s * 0.28))),
+    bow: spacing.map((s) => Math.min(8, s / 3)),
     inLabels: labelRow(inNames, spacing[0]),
     outLabels: labelRow(outNames, spacing[L]),
   };
@@ -140,11 +143,15 @@ export function stageName(net: Network, s: number): string {
   return layer;
 }
 
-/** Where `networkBody` puts the neurons of a 1-D network, before its margins: x[s][n], y[s] and the radius of stage s. */
+/**
+ * Where `networkBody` puts the neurons of a 1-D network, before its margins: x[s][n], y[s], the
+ * radius of stage s and the bow of the residual connections leaving it.
+ */
 export interface NeuronPositions {
   readonly x: number[][];
   readonly y: number[];
   readonly radius: number[];
+  readonly bow: number[];
   readonly width: number;
 }
 
@@ -166,6 +173,7 @@ export function neuronPositions(net: Network, labels: Labels): NeuronPositions {
     x: widths.map((w, s) => Array.from({ length: w }, (_, n) => lay.x(s, n))),
     y: widths.map((_, s) => lay.y(s)),
     radius: [...lay.radius],
+    bow: [...lay.bow],
     width: lay.plotW,
   };
 }
@@ -212,7 +220,7 @@ export function networkBody(net: Network, labels: Labels, opts: NetworkPlotOptio
   const skips = residuals.map((r) => {
     const { from, to } = links[r.layer]!;
     const [x1, y1, x2, y2] = [lay.x(from, r.index), lay.y(from), lay.x(to, r.index), lay.y(to)];
-    const bow = Math.min(8, lay.plotW / widths[from]! / 3);
+    const bow = lay.bow[from]!;
     return el('path', { d: `M${fmt(x1)},${fmt(y1)} Q${fmt(x1 - bow)},${fmt((y1 + y2) / 2)} ${fmt(x2)},${fmt(y2)}`, fill: 'none', stroke: MUTED, 'stroke-width': 0.8, 'stroke-opacity': 0.6 });
   });
   if (residuals.length > 0 || links.some((l) => !l.weight)) {

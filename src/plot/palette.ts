@@ -9,6 +9,9 @@ export const NEGATIVE = '#d62728';
 export const INK = '#222222';
 export const GRID = '#e6e6e6';
 export const MUTED = '#9a9a9a';
+/** The planes of 2-D layers (src/plot/network-2d.ts, and `bimt view`'s drawing of them). */
+export const PLANE_FILL = '#f5f5f5';
+export const PLANE_EDGE = '#d0d0d0';
 
 const CATEGORICAL = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 

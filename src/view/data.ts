@@ -16,14 +16,32 @@ export interface ViewCheckpoint {
   readonly task?: string;
 }
 
+/**
+ * Where the page draws the network, as `bimt plot` does (src/plot/network.ts `neuronPositions`
+ * for rows, src/plot/network-2d.ts `planePositions` for the stacked planes of 2-D layers).
+ */
+export interface ViewPositions {
+  /** Position of neuron n of stage s: x[s][n], y[s][n]. */
+  readonly x: number[][];
+  readonly y: number[][];
+  readonly radius: number[];
+  /** Extent of the neurons (and planes) before margins: x0, y0, x1, y1. */
+  readonly bounds: [number, number, number, number];
+  /** Rows only: how far left the residual connections leaving each stage bow. */
+  readonly bow?: number[];
+  /** 2-D layers only: each stage's plane, drawn behind its neurons, with its name and where that goes. */
+  readonly planes?: { readonly corners: [number, number][]; readonly name: string; readonly at: [number, number] }[];
+  /** 2-D layers only: per stage, where each neuron's label is centred, or null where the still picture labels none. */
+  readonly labels?: ([number, number][] | null)[];
+}
+
 export interface RunViewData {
   readonly kind: 'run';
   readonly name: string;
   readonly taskKind: string;
   readonly arch: Architecture;
   readonly labels: Labels;
-  /** Neuron positions as the still picture has them (x[s][n], y[s]), radius per stage. */
-  readonly positions: { readonly x: number[][]; readonly y: number[]; readonly radius: number[]; readonly width: number; readonly layered2d: boolean };
+  readonly positions: ViewPositions;
   /** Name of each stage, for rows beside the network ("hidden 1", "attention 1"). */
   readonly stageNames: string[];
   /** The threshold the slider starts at: the run's output.prune_threshold. */

@@ -10,12 +10,13 @@
  */
 import { basename } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { stageWidth } from '../bimt/graph.js';
+import type { Labels } from '../bimt/graph.js';
 import type { Network } from '../model/network.js';
 import { stageName, neuronPositions } from '../plot/network.js';
+import { planePositions } from '../plot/network-2d.js';
 import { curvesFigure, taskFigures } from '../plot/run-plots.js';
 import { readMetrics } from '../runs/metrics.js';
-import type { RunViewData, ViewCheckpoint } from './data.js';
+import type { RunViewData, ViewCheckpoint, ViewPositions } from './data.js';
 import { openCheckpoint, readVerifiedCheckpoint, type OpenedCheckpoint } from '../runs/open.js';
 import { checkpointPath, listCheckpoints } from '../runs/run-dir.js';
 
@@ -61,14 +62,13 @@ export function runViewData(runDir: string): RunViewData {
   });
 
   const g = net0.graph;
-  const layered2d = g.layers.some((l) => l.geometry.dims === 2);
   return {
     kind: 'run',
     name: basename(paths.root),
     taskKind: last.config.task.kind,
     arch,
     labels,
-    positions: layered2d ? plainPositions(net0) : { ...neuronPositions(net0, labels), layered2d },
+    positions: viewPositions(net0, labels),
     stageNames: g.stages.map((_, s) => stageLabel(net0, s)),
     threshold: last.plan.output.pruneThreshold,
     maxAbs,
@@ -91,22 +91,16 @@ function openedAt(last: OpenedCheckpoint, step: number, net: Network): OpenedChe
   return { ...last, checkpoint: { ...last.checkpoint, step, net }, chosen: true };
 }
 
-/**
- * 2-D layers (grids, rings) laid out as plain rows: position order along the row, not the
- * still picture's Figure 8 layout (docs/DESIGN.md, "View").
- */
-function plainPositions(net: Network): RunViewData['positions'] {
-  const g = net.graph;
-  const widths = g.stages.map((_, s) => stageWidth(g, s));
-  const width = Math.min(1100, Math.max(360, Math.max(...widths) * 4));
-  const L = widths.length - 1;
-  return {
-    x: widths.map((w) => Array.from({ length: w }, (_, n) => ((n + 0.5) / w) * width)),
-    y: widths.map((_, s) => (L - s) * 160),
-    radius: widths.map((w) => Math.min(4.5, Math.max(1, (width / w) * 0.28))),
-    width,
-    layered2d: true,
-  };
+/** The still picture's positions: stacked planes for 2-D layers (grids, rings), rows otherwise. */
+function viewPositions(net: Network, labels: Labels): ViewPositions {
+  if (net.graph.layers.some((l) => l.geometry.dims === 2)) {
+    const p = planePositions(net);
+    const xs = p.planes.flatMap((pl) => pl.corners.map((c) => c[0]));
+    const ys = p.planes.flatMap((pl) => pl.corners.map((c) => c[1]));
+    return { ...p, bounds: [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)] };
+  }
+  const p = neuronPositions(net, labels);
+  return { x: p.x, y: p.x.map((row, s) => row.map(() => p.y[s]!)), radius: p.radius, bow: p.bow, bounds: [0, 0, p.width, Math.max(...p.y)] };
 }
 
 function stageLabel(net: Network, s: number): string {

@@ -7,7 +7,7 @@
 import { inputLabel, networkGraph, outputLabel, type NetworkGraph } from '../../bimt/graph.js';
 import { modelGraph } from '../../model/model-graph.js';
 import type { Network } from '../../model/network.js';
-import { INK, moduleColour, MUTED, NEGATIVE, POSITIVE } from '../../plot/palette.js';
+import { INK, moduleColour, MUTED, NEGATIVE, PLANE_EDGE, PLANE_FILL, POSITIVE } from '../../plot/palette.js';
 import type { RunViewData, SweepViewData } from '../data.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -61,13 +61,16 @@ function runPage(data: RunViewData): void {
   const links = graph.links;
   const pos = data.positions;
   const L = pos.y.length - 1;
+  const planes = pos.planes;
+  // Margins for the labels: stage names at the right, input and output labels above and below.
+  const [x0, y0, x1, y1] = pos.bounds;
   const PAD = 70;
   const LEFT = 20;
-  const RIGHT = 120;
-  const width = pos.width + LEFT + RIGHT;
-  const height = pos.y[0]! + 2 * PAD;
-  const X = (s: number, n: number) => LEFT + pos.x[s]![n]!;
-  const Y = (s: number) => PAD + pos.y[s]!;
+  const RIGHT = planes ? 190 : 120;
+  const width = x1 - x0 + LEFT + RIGHT;
+  const height = y1 - y0 + 2 * PAD;
+  const X = (s: number, n: number) => LEFT - x0 + pos.x[s]![n]!;
+  const Y = (s: number, n: number) => PAD - y0 + pos.y[s]![n]!;
 
   const stepInput = $('step') as HTMLInputElement;
   const thrInput = $('threshold') as HTMLInputElement;
@@ -107,10 +110,18 @@ function runPage(data: RunViewData): void {
     order.sort((a, b) => a.rel - b.rel);
 
     const frag = document.createDocumentFragment();
+    if (planes) {
+      const back = svgEl('g', { class: 'planes' });
+      for (const p of planes) back.appendChild(svgEl('polygon', { class: 'plane', points: p.corners.map(([x, y]) => `${x - x0 + LEFT},${y - y0 + PAD}`).join(' '), fill: PLANE_FILL, stroke: PLANE_EDGE, 'stroke-width': 0.8 }));
+      frag.appendChild(back);
+    }
+    // Residual connections as the still picture draws them: grey, bowed left so they do not hide the row they skip.
     const residuals = svgEl('g', { class: 'residuals' });
     for (const r of g.residuals) {
       const { from, to } = links[r.layer]!;
-      residuals.appendChild(svgEl('line', { x1: X(from, r.index) - 2, y1: Y(from), x2: X(to, r.index) - 2, y2: Y(to), stroke: MUTED, 'stroke-width': 0.8, 'stroke-opacity': 0.6 }));
+      const [ax, ay, bx, by] = [X(from, r.index), Y(from, r.index), X(to, r.index), Y(to, r.index)];
+      const bow = pos.bow?.[from] ?? 0;
+      residuals.appendChild(svgEl('path', { d: `M${ax},${ay} Q${ax - bow},${(ay + by) / 2} ${bx},${by}`, fill: 'none', stroke: MUTED, 'stroke-width': 0.8, 'stroke-opacity': 0.6 }));
     }
     frag.appendChild(residuals);
     const edges = svgEl('g', { class: 'edges', 'stroke-linecap': 'round' });
@@ -121,9 +132,9 @@ function runPage(data: RunViewData): void {
           class: 'edge',
           'data-k': k,
           x1: X(from, e.from),
-          y1: Y(from),
+          y1: Y(from, e.from),
           x2: X(to, e.to),
-          y2: Y(to),
+          y2: Y(to, e.to),
           stroke: e.weight >= 0 ? POSITIVE : NEGATIVE,
           'stroke-width': Math.max(0.01, MAX_STROKE * rel).toFixed(3),
           'stroke-opacity': (0.35 + 0.65 * rel).toFixed(3),
@@ -135,8 +146,10 @@ function runPage(data: RunViewData): void {
     const texts = svgEl('g', { class: 'labels' });
     g.layers.forEach((list, s) => {
       const r = pos.radius[s]!;
-      const spacing = pos.width / Math.max(1, pos.x[s]!.length);
+      const spacing = (x1 - x0) / Math.max(1, pos.x[s]!.length);
       for (const nr of list) {
+        // On planes, as in the still picture, unconnected inputs go (784 pixels would hide the rest).
+        if (planes && !nr.connected && s !== L) continue;
         const mod = moduleOf.get(`${s}:${nr.index}`);
         const fill = !nr.connected ? 'white' : pruned && mod !== undefined ? moduleColour(mod) : INK;
         const attrs: Record<string, string | number> = {
@@ -144,7 +157,7 @@ function runPage(data: RunViewData): void {
           'data-s': s,
           'data-n': nr.index,
           cx: X(s, nr.index),
-          cy: Y(s),
+          cy: Y(s, nr.index),
           r,
           fill,
           stroke: nr.connected ? (pruned && mod !== undefined ? INK : 'none') : MUTED,
@@ -152,11 +165,16 @@ function runPage(data: RunViewData): void {
         };
         if (pruned && mod !== undefined) attrs['data-module'] = mod;
         neurons.appendChild(svgEl('circle', attrs));
-        if (s === 0 || s === L) {
+        const at = pos.labels?.[s]?.[nr.index];
+        if (at) {
+          const t = svgEl('text', { x: at[0] - x0 + LEFT, y: at[1] - y0 + PAD, 'text-anchor': 'middle', 'font-size': 11, fill: nr.connected ? INK : MUTED });
+          t.textContent = label(net, s, nr.index);
+          texts.appendChild(t);
+        } else if (!planes && (s === 0 || s === L)) {
           const name = label(net, s, nr.index);
           const t = svgEl('text', { 'font-size': Math.min(11, Math.max(6, spacing * 0.9)), fill: nr.connected ? INK : MUTED });
           const x = X(s, nr.index);
-          const y = s === 0 ? Y(s) + r + 4 : Y(s) - r - 4;
+          const y = s === 0 ? Y(s, nr.index) + r + 4 : Y(s, nr.index) - r - 4;
           if (spacing < 28) {
             t.setAttribute('transform', `translate(${x},${y}) rotate(-60)`);
             t.setAttribute('text-anchor', s === 0 ? 'end' : 'start');
@@ -172,8 +190,11 @@ function runPage(data: RunViewData): void {
       }
     });
     data.stageNames.forEach((name, s) => {
-      const t = svgEl('text', { x: LEFT + pos.width + 16, y: Y(s) + 4, 'font-size': 11, fill: MUTED });
-      t.textContent = name;
+      const p = planes?.[s];
+      const t = p
+        ? svgEl('text', { class: 'stage-name', x: p.at[0] - x0 + LEFT, y: p.at[1] - y0 + PAD, 'font-size': 11, fill: MUTED })
+        : svgEl('text', { class: 'stage-name', x: LEFT + x1 - x0 + 16, y: Y(s, 0) + 4, 'font-size': 11, fill: MUTED });
+      t.textContent = p ? p.name : name;
       texts.appendChild(t);
     });
     frag.appendChild(neurons);
@@ -343,7 +364,6 @@ function runPage(data: RunViewData): void {
   });
 
   $('title').textContent = `${data.name} · ${data.taskKind}`;
-  if (data.positions.layered2d) $('note').textContent = '2-D layers drawn as rows in position order (bimt plot draws them as grids).';
   if (data.skipped > 0) $('note').textContent += ` ${data.skipped} checkpoints left out to keep the page small.`;
   if (data.curves !== undefined) $('curves').innerHTML = data.curves;
   draw();
