@@ -18,7 +18,7 @@ h1 { font-size: 17px; margin: 0 0 6px; }
 #step, #threshold { width: 260px; }
 #stats, #note { color: #666; }
 #main { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
-#network { flex: 1 1 640px; max-width: 1000px; height: auto; border: 1px solid #eee; }
+#network { flex: 1 1 640px; max-width: 1000px; height: auto; max-height: calc(100vh - 100px); border: 1px solid #eee; }
 #side { flex: 0 1 600px; display: flex; flex-direction: column; gap: 8px; }
 #side svg, #plot svg { max-width: 100%; height: auto; }
 #network.focus line.edge:not(.on), #network.focus circle.neuron:not(.on) { opacity: 0.08; }
