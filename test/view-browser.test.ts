@@ -1,6 +1,7 @@
 // `bimt view` in a real browser (docs/DESIGN.md, "View"): Debian's chromium, driven headless by
 // playwright-core with its executable path (nothing downloads a browser), opens the pages of a
-// short two-moons run, a short modular-addition run and a small sweep from file://. What the page
+// short two-moons run, a short modular-addition run, a short MNIST run on 2-D layers and a small
+// sweep from file://. What the page
 // draws at a step and threshold is checked against src/bimt/graph.ts run here in Node on the same
 // checkpoint, the tooltip against the neuron's own label, and there must be no console errors.
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inputLabel, networkGraph } from '../src/bimt/graph.js';
+import { networkSvg } from '../src/plot/network.js';
 import { openCheckpoint } from '../src/runs/open.js';
 import { runBimt } from './cli-run.js';
 
@@ -54,9 +56,17 @@ async function drawn(page: Page): Promise<{ step: number; threshold: number; edg
   return { step: await attr('data-step'), threshold: await attr('data-threshold'), edges, modules };
 }
 
+/** A run's checkpoint, opened once (opening an MNIST run loads its digits, about 1.5 s). */
+const opened = new Map<string, ReturnType<typeof openCheckpoint>>();
+function checkpointOf(run: string, step: number): ReturnType<typeof openCheckpoint> {
+  const key = `${run}@${step}`;
+  if (!opened.has(key)) opened.set(key, openCheckpoint(run, step));
+  return opened.get(key)!;
+}
+
 /** The same checkpoint and threshold through bimt's own graph code. */
 function expected(run: string, step: number, threshold: number): { edges: number; modules: number } {
-  const { checkpoint, labels } = openCheckpoint(run, step);
+  const { checkpoint, labels } = checkpointOf(run, step);
   const g = networkGraph(checkpoint.net, labels, threshold);
   return { edges: g.edges.length, modules: threshold > 0 ? g.modules.length : 0 };
 }
@@ -65,6 +75,7 @@ describe.skipIf(!installed)('bimt view in chromium', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bimt-view-'));
   const moons = join(dir, 'moons');
   const modadd = join(dir, 'modadd');
+  const grids = join(dir, 'grids');
   const sweep = join(dir, 'sweep');
   const shots = join(dir, 'shots');
   let browser: Browser;
@@ -73,6 +84,9 @@ describe.skipIf(!installed)('bimt view in chromium', () => {
     const trains = await Promise.all([
       runBimt(['train', 'configs/two-moons.yaml', '--set', 'train.steps=1000', '--set', 'output.checkpoint_every=100', '--runs-dir', dir, '--name', 'moons']),
       runBimt(['train', 'configs/modular-addition.yaml', '--set', 'train.steps=400', '--set', 'output.checkpoint_every=100', '--set', 'output.eval_every=100', '--runs-dir', dir, '--name', 'modadd']),
+      // MNIST's 28x28 pixel grid and ring of digits, with 4x4 hidden grids to stay quick.
+      runBimt(['train', 'configs/mnist.yaml', '--set', 'train.steps=200', '--set', 'output.checkpoint_every=100', '--set', 'output.eval_every=100', '--set', 'task.n_train=1000',
+        '--set', 'model.widths=[784,16,16,10]', '--set', 'model.geometry=[grid 28x28, grid 4x4, grid 4x4, ring]', '--runs-dir', dir, '--name', 'grids']),
       runBimt(['sweep', 'configs/two-moons.yaml', '--grid', 'lambda.initial=1e-3,1e-2', '--set', 'train.steps=300', '--set', 'output.checkpoint_every=100', '--runs-dir', dir, '--name', 'sweep', '--jobs', '2']),
     ]);
     for (const t of trains) expect(t.status, t.stderr).toBe(0);
@@ -162,6 +176,47 @@ describe.skipIf(!installed)('bimt view in chromium', () => {
     expect(labels.filter((l) => l.endsWith('·2'))).toHaveLength(inputs / 2);
     await page.waitForSelector('#task svg');
     await page.screenshot({ path: join(shots, 'modadd.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it('draws a network of 2-D layers on the planes of bimt plot, edges and modules as bimt computes them', async () => {
+    const errors: string[] = [];
+    const file = await view(grids);
+    const page = await open(browser, file, errors);
+    // One plane per layer, named as in the still picture.
+    expect(await page.$$eval('#network polygon.plane', (p) => p.length)).toBe(4);
+    const names = await page.$$eval('#network text.stage-name', (t) => t.map((x) => x.textContent));
+    expect(names).toEqual(['input · grid 28x28', 'hidden1 · grid 4x4', 'hidden2 · grid 4x4', 'output · ring']);
+
+    // Every weight drawn: each neuron where the still picture has it, up to one shift of the whole.
+    await slide(page, 'threshold', 0);
+    const { checkpoint, labels } = checkpointOf(grids, 200);
+    const still = [...networkSvg(checkpoint.net, labels).matchAll(/<circle cx="([-\d.]+)" cy="([-\d.]+)"/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    const drawnAt = await page.$$eval('#network circle.neuron', (cs) => cs.map((c) => [Number(c.getAttribute('cx')), Number(c.getAttribute('cy'))]));
+    expect(drawnAt).toHaveLength(784 + 16 + 16 + 10);
+    expect(still).toHaveLength(drawnAt.length);
+    const [dx, dy] = [drawnAt[0]![0]! - still[0]![0]!, drawnAt[0]![1]! - still[0]![1]!];
+    for (let k = 0; k < still.length; k++) {
+      expect(drawnAt[k]![0]! - still[k]![0]!).toBeCloseTo(dx, 1);
+      expect(drawnAt[k]![1]! - still[k]![1]!).toBeCloseTo(dy, 1);
+    }
+    // The digits are labelled around their ring; the pixels are not.
+    expect(await page.$$eval('#network g.labels text:not(.stage-name)', (t) => t.length)).toBe(10);
+
+    // The threshold slider hides edges and unconnected pixels, as bimt's graph says.
+    const edges = new Set<number>();
+    for (const slider of [0, 600, 750, 900]) {
+      await slide(page, 'threshold', slider);
+      const d = await drawn(page);
+      expect(d, `step ${d.step}, threshold ${d.threshold}`).toMatchObject(expected(grids, d.step, d.threshold));
+      const g = networkGraph(checkpointOf(grids, d.step).checkpoint.net, labels, d.threshold);
+      const pixels = g.layers[0]!.filter((n) => n.connected).length;
+      expect(await page.$$eval('#network circle.neuron[data-s="0"]', (c) => c.length)).toBe(pixels);
+      edges.add(d.edges);
+    }
+    expect(edges.size).toBe(4);
+    await page.screenshot({ path: join(shots, 'grids.png') });
     expect(errors).toEqual([]);
     await page.close();
   }, 120_000);
