@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json file] [-- --quick] [-- --backend name] [-- --only sweep|backends]`: speed of the paper configs on
+ * `npm run bench [-- --json file] [-- --quick] [-- --backend name] [-- --only sweep|backends|population]`: speed of the paper configs on
  * this machine, and of the swap search as width grows. Not a test: numbers, no assertions.
  *
  * First the CLI's start-up (src/bench/startup.ts): `bimt --help`, and process start to the first
@@ -17,6 +17,8 @@
  * Then a 32-point two-moons sweep against the same runs one after another (src/bench/sweep.ts;
  * skipped with --quick). `--only sweep` runs that alone. Last, steps/s of the tfjs engine on every
  * backend that loads, and of the host engine (src/bench/backends.ts); `--only backends` runs that alone.
+ * `--only population` times a population of two-moons networks as one batch against separate runs
+ * on the selected backend (src/bench/population.ts); it is not part of the whole bench.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -36,6 +38,7 @@ import { backendsTable, measureBackends, stepsOn } from './backends.js';
 import { randomWeights } from './random-network.js';
 import { benchTransformerStep } from './transformer-step.js';
 import { measureStartup } from './startup.js';
+import { measurePopulation, populationTable } from './population.js';
 import { measureSweep, type SweepTimes } from './sweep.js';
 
 const PAPER = ['fig3a', 'fig3b', 'fig3c', 'fig4', 'fig5', 'fig6', 'fig7', 'fig8'];
@@ -79,8 +82,12 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${JSON.stringify(await stepsOn(choice))}\n`);
     return;
   }
-  if (only !== undefined && only !== 'sweep') throw new Error(`--only takes sweep, backends or steps, not ${only}`);
+  if (only !== undefined && only !== 'sweep' && only !== 'population') throw new Error(`--only takes sweep, backends, population or steps, not ${only}`);
   const backend = await selectBackend(forced && isBackendName(forced) ? forced : undefined);
+  if (only === 'population') {
+    process.stdout.write(`${populationTable(await measurePopulation(backend)).join('\n')}\n`);
+    return;
+  }
   const quick = argv.includes('--quick');
   if (only === 'sweep') {
     process.stdout.write(`${sweepTable(measureSweep()).join('\n')}\n`);

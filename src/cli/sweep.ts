@@ -25,6 +25,7 @@ interface SweepFlags {
   sbatchArg: string[];
   wait: boolean;
   backend?: BackendName;
+  population?: true | string;
   resume?: string;
   status?: string;
   cancel?: string;
@@ -47,6 +48,7 @@ export function sweepCommand(): Command {
     .option('--throttle <n>', 'slurm: at most this many points at once (sbatch --array=...%n)', positiveInt('--throttle'))
     .option('--sbatch-arg <arg>', 'slurm: one more sbatch argument, e.g. --sbatch-arg=--account=lab (repeatable)', collect, [])
     .option('--no-wait', 'slurm: return once the job is submitted instead of following it')
+    .option('--population [when]', 'train the points in this process, those of one shape as one batched computation: auto (the default) batches on a GPU backend and trains one by one on a CPU one; always batches on any backend')
     .addOption(backendOption())
     .option('--resume <sweep dir>', 'run the points of a sweep that have not finished: interrupted ones continue from their checkpoint, failed ones start again')
     .option('--status <sweep dir>', 'list the points of a sweep: state, steps, newest test metric, what went wrong')
@@ -78,12 +80,14 @@ export function sweepCommand(): Command {
         ...(flags.throttle !== undefined ? { throttle: flags.throttle } : {}),
         ...(flags.sbatchArg.length > 0 ? { args: flags.sbatchArg } : {}),
       };
+      const population = batchWhen(flags.population);
+      if (population && flags.launcher) throw new BimtError(`--population is a launcher of its own; leave out --launcher ${flags.launcher}`);
       if (mode === 'resume') {
         const sweep = openSweep(flags.resume!);
         // The launcher as recorded, or another one now (a sweep begun on Slurm may finish here).
         const recorded = sweep.spec.launcher;
-        const kind = flags.launcher ?? recorded.kind;
-        process.exitCode = await launchSweep(sweep, { launcher: resumeLauncher(recorded, kind, flags.jobs, slurm), wait: flags.wait });
+        const kind = population ? 'population' : (flags.launcher ?? recorded.kind);
+        process.exitCode = await launchSweep(sweep, { launcher: resumeLauncher(recorded, kind, flags.jobs, slurm, population), wait: flags.wait });
         return;
       }
       if (file === undefined) throw new BimtError('missing config file: bimt sweep <config.yaml> --grid key=v1,v2 (or --resume, --status, --cancel <sweep dir>)');
@@ -99,6 +103,7 @@ export function sweepCommand(): Command {
         ...(flags.name !== undefined ? { name: flags.name } : {}),
         ...(flags.runsDir !== undefined ? { runsDir: flags.runsDir } : {}),
         ...(flags.backend ? { backend: flags.backend } : {}),
+        ...(population ? { population } : {}),
       });
       process.exitCode = await launchSweep(sweep, { launcher: sweep.spec.launcher, wait: flags.wait });
     });
@@ -116,6 +121,14 @@ export function sweepPointCommand(): Command {
       const job = process.env.SLURM_ARRAY_JOB_ID;
       await runPoint(dir, index, { stop, ...(job ? { slurm: { job, task: index } } : {}) });
     });
+}
+
+/** `--population` alone is auto. */
+function batchWhen(flag: true | string | undefined): 'auto' | 'always' | undefined {
+  if (flag === undefined) return undefined;
+  if (flag === true) return 'auto';
+  if (flag === 'auto' || flag === 'always') return flag;
+  throw new BimtError(`--population ${flag}: expected auto (batch on a GPU backend) or always (batch on any backend)`);
 }
 
 function positiveInt(name: string): (value: string) => number {

@@ -40,12 +40,38 @@ export function trainCommand(): Command {
       if (flags.resume !== undefined) {
         if (file !== undefined) throw new BimtError('give either a config file or --resume <run dir>, not both');
         if (flags.set.length > 0 || flags.name || flags.runsDir) throw new BimtError('--resume continues a run as it was configured; --set, --name and --runs-dir cannot be used with it');
+        const [{ isSweepDir, openSweep }, { launchSweep }] = await Promise.all([import('../sweep/sweep-dir.js'), import('../sweep/launch.js')]);
+        if (isSweepDir(flags.resume)) {
+          // A population (or any sweep): its unfinished members continue, as bimt sweep --resume does.
+          const sweep = openSweep(flags.resume);
+          process.exitCode = await launchSweep(sweep, { launcher: sweep.spec.launcher, wait: true });
+          return;
+        }
         await train({ kind: 'resume', dir: flags.resume }, opts);
         return;
       }
       if (file === undefined) throw new BimtError('missing config file: bimt train <config.yaml> (or --resume <run dir>)');
       if (flags.name !== undefined) checkRunName(flags.name, '--name');
       const { config } = loadConfig(file, flags.set);
+      const K = config.train.population ?? 1;
+      if (K > 1) {
+        // A population is a sweep over the seed whose points train together (docs/DESIGN.md, "Populations").
+        const [{ createSweep }, { launchSweep }] = await Promise.all([import('../sweep/create.js'), import('../sweep/launch.js')]);
+        const sweep = createSweep({
+          file,
+          sets: [...flags.set, 'train.population=1'],
+          grid: [],
+          seeds: `${config.seed}..${config.seed + K - 1}`,
+          slurm: {},
+          population: 'auto',
+          word: 'population',
+          ...(flags.name !== undefined ? { name: flags.name } : {}),
+          ...(flags.runsDir !== undefined ? { runsDir: flags.runsDir } : {}),
+          ...(flags.backend ? { backend: flags.backend } : {}),
+        });
+        process.exitCode = await launchSweep(sweep, { launcher: sweep.spec.launcher, wait: true });
+        return;
+      }
       await train(
         {
           kind: 'new',

@@ -140,6 +140,12 @@ export const trainSchema = z.strictObject({
    * with (docs/DESIGN.md, "Model"). Accuracy is reported either way.
    */
   loss: z.enum(['cross-entropy', 'mse-onehot']).optional(),
+  /**
+   * Train this many networks, seeds seed, seed + 1, ..., each a run of its own in one directory
+   * (docs/DESIGN.md, "Populations"): on a GPU backend as one batched computation, on a CPU one
+   * one by one. Left out: one network.
+   */
+  population: z.number().int().min(1).max(4096).optional(),
 });
 
 export const outputSchema = z.strictObject({

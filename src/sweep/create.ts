@@ -8,7 +8,8 @@ import { availableParallelism } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { z } from 'zod';
 import type { BackendName } from '../backend.js';
-import { readSweepFile } from '../config/load.js';
+import { stringify } from 'yaml';
+import { parseConfig, readSweepFile } from '../config/load.js';
 import { getOwn, type PlainObject } from '../config/plain.js';
 import { checkRunName, runNameFromFileName } from '../config/run-name.js';
 import { BimtError } from '../errors.js';
@@ -16,6 +17,7 @@ import { commandLine } from '../runs/run-record.js';
 import { ensureRunsDir, timestampedNames } from '../runs/run-dir.js';
 import { VERSION } from '../version.js';
 import { expandGrid, parseGridArg, parseSeeds, pointOverrides, SEED_KEY, yamlAxis, type Axis } from './grid.js';
+import type { BatchWhen } from './population.js';
 import { createSweepDir, launcherSchema, type LauncherSpec, type SlurmOptions, type Sweep } from './sweep-dir.js';
 
 export type LauncherKind = LauncherSpec['kind'];
@@ -31,6 +33,10 @@ export interface SweepRequest {
   readonly name?: string;
   readonly runsDir?: string;
   readonly backend?: BackendName;
+  /** Train points of one shape as one batch in this process (src/sweep/population.ts). */
+  readonly population?: BatchWhen;
+  /** What the directory is called after the config's name: `sweep` (default), `population` for bimt train's. */
+  readonly word?: 'sweep' | 'population';
 }
 
 /** A config file's `sweep:` section. */
@@ -52,6 +58,10 @@ export function createSweep(req: SweepRequest): Sweep {
   // Every point's config, checked as `bimt train` would check it (lines of the file, the grid entry).
   for (const point of points) readSweepFile(req.file, [...req.sets, ...pointOverrides(axes, point)]);
 
+  const population = parseConfig(stringify(file.document), req.file, [...req.sets, ...pointOverrides(axes, points[0]!)]).train.population ?? 1;
+  if (population > 1) {
+    throw new BimtError(`train.population: ${population}: a sweep's points are single networks; to train them together give --population (or use bimt train for a population of seeds)`);
+  }
   const prefix = (getOwn(file.document, 'name') as string | undefined) ?? runNameFromFileName(basename(req.file, extname(req.file)));
   const document: PlainObject = { ...file.document, name: prefix };
   const runsDir = req.runsDir ?? (getOwn(getOwn(document, 'output') ?? {}, 'runs_dir') as string | undefined) ?? 'runs';
@@ -70,14 +80,14 @@ export function createSweep(req: SweepRequest): Sweep {
   };
   if (req.name !== undefined) return createSweepDir(join(runsDir, req.name), spec);
   // A timestamped name; the next free one when two sweeps start within the same second.
-  for (const name of timestampedNames(`${prefix}-sweep`, new Date())) {
+  for (const name of timestampedNames(`${prefix}-${req.word ?? 'sweep'}`, new Date())) {
     try {
       return createSweepDir(join(runsDir, name), spec);
     } catch (e) {
       if (!(e instanceof BimtError && /exists already/.test(e.message))) throw e;
     }
   }
-  throw new BimtError(`could not find a free sweep directory name for ${prefix}-sweep in ${runsDir}`);
+  throw new BimtError(`could not find a free sweep directory name for ${prefix}-${req.word ?? 'sweep'} in ${runsDir}`);
 }
 
 type Section = z.infer<typeof sectionSchema>;
@@ -118,6 +128,11 @@ function gridAxes(req: SweepRequest, section: Section, locate: (path: readonly (
 }
 
 function launcherOf(req: SweepRequest, section: Section): LauncherSpec {
+  if (req.population) {
+    const other = req.launcher === 'slurm' ? '--launcher slurm' : req.jobs !== undefined ? '--jobs' : Object.keys(req.slurm)[0] && `--${Object.keys(req.slurm)[0]!.replace(/_/g, '-')}`;
+    if (other) throw new BimtError(`--population trains the points in this process, as one batch; ${other} cannot be used with it`);
+    return { kind: 'population', batch: req.population };
+  }
   const kind = req.launcher ?? section.launcher ?? 'local';
   if (kind === 'local') {
     const slurmFlags = Object.keys(req.slurm);

@@ -6,6 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { BimtError } from '../errors.js';
 import { runLocal } from './local.js';
+import { runPopulation, type BatchWhen } from './population.js';
 import { followSlurm, settleLostPoints, submitSlurm } from './slurm.js';
 import { countByState, countsLine, pointStatuses } from './status.js';
 import { describeLauncherSpec, FINISHED, liveLocalLauncher, readLauncherRecord, type LauncherSpec, type SlurmOptions, type Sweep } from './sweep-dir.js';
@@ -35,8 +36,8 @@ export async function launchSweep(sweep: Sweep, opts: LaunchOptions): Promise<nu
   }
   const skipped = sweep.points.length - todo.length;
   out.write(`bimt: sweep ${sweep.paths.root}: ${todo.length} point(s) to run${skipped ? ` (${skipped} finished already)` : ''}, launcher ${describeLauncherSpec(opts.launcher)}\n`);
-  if (opts.launcher.kind === 'local') {
-    const { interrupted } = await runLocal(sweep, todo, opts.launcher.jobs);
+  if (opts.launcher.kind === 'local' || opts.launcher.kind === 'population') {
+    const { interrupted } = opts.launcher.kind === 'local' ? await runLocal(sweep, todo, opts.launcher.jobs) : await runPopulation(sweep, todo, opts.launcher.batch);
     if (interrupted) {
       out.write(`${countsLine(pointStatuses(sweep))}\nbimt: interrupted; continue with: bimt sweep --resume ${sweep.paths.root}\n`);
       return 130;
@@ -68,7 +69,11 @@ function finalWords(sweep: Sweep): number {
  * The launcher of a resume: the recorded one, with the options given now; or another kind (a sweep
  * begun on Slurm may finish on this machine), whose options are then the defaults and those given.
  */
-export function resumeLauncher(recorded: LauncherSpec, kind: LauncherSpec['kind'], jobs: number | undefined, slurm: Partial<SlurmOptions>): LauncherSpec {
+export function resumeLauncher(recorded: LauncherSpec, kind: LauncherSpec['kind'], jobs: number | undefined, slurm: Partial<SlurmOptions>, batch?: BatchWhen): LauncherSpec {
+  if (kind === 'population') {
+    if (jobs !== undefined || Object.keys(slurm).length > 0) throw new BimtError('a population trains in this process: --jobs and the slurm options do not apply');
+    return { kind: 'population', batch: batch ?? (recorded.kind === 'population' ? recorded.batch : 'auto') };
+  }
   if (kind === 'local') {
     if (Object.keys(slurm).length > 0) throw new BimtError('slurm options need --launcher slurm');
     return { kind: 'local', jobs: jobs ?? (recorded.kind === 'local' ? recorded.jobs : availableParallelism()) };

@@ -56,12 +56,15 @@ export type SlurmOptions = z.infer<typeof slurmOptions>;
 export const launcherSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('local'), jobs: z.number().int().positive() }),
   z.strictObject({ kind: z.literal('slurm'), ...slurmOptions.shape }),
+  /** In this process, members sharing a shape as one batch (src/sweep/population.ts). */
+  z.strictObject({ kind: z.literal('population'), batch: z.enum(['auto', 'always']) }),
 ]);
 export type LauncherSpec = z.infer<typeof launcherSchema>;
 
 /** A launcher in words: `local, 2 at once`. */
 export function describeLauncherSpec(l: LauncherSpec): string {
   if (l.kind === 'local') return `local, ${l.jobs} at once`;
+  if (l.kind === 'population') return `population, ${l.batch === 'auto' ? 'one batch on a GPU backend, one by one on a CPU backend' : 'one batch on any backend'}`;
   const opts = [l.partition && `partition ${l.partition}`, l.time && `time ${l.time}`, `${l.cpus_per_task} cpu(s) per task`, l.throttle && `at most ${l.throttle} at once`].filter(Boolean);
   return `slurm, ${opts.join(', ')}`;
 }

@@ -43,5 +43,7 @@ export async function createEngine(name: EngineName, setup: EngineSetup, backend
       const [{ HostEngine }, { WorkerGradients }] = await Promise.all([import('./host-engine.js'), import('./worker-gradients.js')]);
       return new HostEngine('workers', setup, await WorkerGradients.start(setup, backend));
     }
+    case 'population':
+      throw new Error('a population member\'s engine comes from its population (src/train/population-engine.ts)');
   }
 }

@@ -8,6 +8,8 @@
  *            (src/train/host-engine.ts)
  *   workers  tfjs gradients of the batch's shards on worker threads, Adam on typed arrays: full
  *            batches on the wasm or cpu backend (src/train/worker-gradients.ts)
+ *   population  one member of a population trained as one batched tfjs computation
+ *            (src/train/population-engine.ts): made by the population, not by createEngine
  *
  * All compute the same update (test/engines.test.ts). For a small network a tfjs step is mostly
  * the fixed cost of launching a few dozen kernels, which plain loops over typed arrays avoid; for a
@@ -26,7 +28,10 @@ import type { TaskInstance } from '../tasks/task.js';
 import type { AdamSettings } from '../config/plan.js';
 import type { TaskEvaluation } from './evaluate.js';
 
-export type EngineName = 'host' | 'tfjs' | 'workers';
+export type EngineName = 'host' | 'tfjs' | 'workers' | 'population';
+
+/** Makes a run's engine from its setup: how a population hands each member its slice of the batch. */
+export type EngineMaker = (setup: EngineSetup) => Promise<TrainingEngine>;
 
 export interface TrainingEngine {
   readonly name: EngineName;

@@ -23,7 +23,7 @@ import { lossOutputs, type MetricsRow } from '../runs/metrics.js';
 import { makeSampler, type SamplerState } from './batches.js';
 import { chooseEngine } from './choose-engine.js';
 import { createEngine, engineSetup } from './create-engine.js';
-import type { EngineName, TrainingEngine } from './engine.js';
+import type { EngineMaker, EngineName, TrainingEngine } from './engine.js';
 import { OutputLossMeter } from './output-losses.js';
 
 /** Everything a resumed run needs to continue exactly as if it had not stopped. */
@@ -52,8 +52,11 @@ export interface LoopOptions {
   readonly resume?: TrainingState;
   /** Polled after every step; when true the loop checkpoints and returns 'interrupted'. */
   readonly shouldStop?: () => boolean;
-  /** The engine, when the caller has chosen it already (default: chooseEngine on the active backend). */
-  readonly engine?: EngineName;
+  /**
+   * The engine, when the caller has chosen it already (default: chooseEngine on the active
+   * backend), or what makes it (a population member's slice of the batch).
+   */
+  readonly engine?: EngineName | EngineMaker;
 }
 
 export type LoopStatus = 'completed' | 'diverged' | 'interrupted';
@@ -73,8 +76,9 @@ export async function trainLoop(plan: TrainingPlan, cb: LoopCallbacks, opts: Loo
   const params = new Map(start.params);
   const net: Network = { ...start, params };
   const backend = activeBackend();
-  const engine = await createEngine(opts.engine ?? chooseEngine(plan, backend).name, engineSetup(plan, net, resume?.optimizer), backend);
   const sampler = batching.kind === 'full' ? undefined : makeSampler(batching.sampling, task.train.n, batching.size, batching.seed, resume?.sampler);
+  const setup = engineSetup(plan, net, resume?.optimizer);
+  const engine = typeof opts.engine === 'function' ? await opts.engine(setup) : await createEngine(opts.engine ?? chooseEngine(plan, backend).name, setup, backend);
   const { steps } = schedule;
   const { evalEvery, checkpointEvery, snapshotThreshold: threshold } = plan.output;
 

@@ -43,24 +43,26 @@ export interface MemoryEstimate {
  *   gradient, and the wasm backend's heap, which grows by doubling and keeps its high-water mark
  *   (it holds about twice the tensors at once);
  * - workers: float64 gradients, the shared parameters, each shard's gradients, and each worker
- *   thread's own tfjs heap with its variables, gradients and temporaries.
+ *   thread's own tfjs heap with its variables, gradients and temporaries;
+ * - population: a member's share of the batch, as tfjs (one runtime for all, counted per member
+ *   as a margin).
  * The counts are peak resident memory, less the runtime and activations, measured on the wasm
  * backend for two-moons runs that write checkpoints: [2, 2000, 2000, 2] on each engine, and
  * [2, 4000, 4000, 2] on tfjs (33 and 34 copies); the list above accounts for most of each.
  */
-const COPIES: Record<EngineName, number> = { host: 23, tfjs: 34, workers: 35 };
+const COPIES: Record<EngineName, number> = { host: 23, tfjs: 34, workers: 35, population: 34 };
 
 /**
  * Node, tfjs and its wasm module before any tensor (the peak of a [2, 20, 2] run), with another
  * tfjs in each of the workers engine's two threads.
  */
-const RUNTIME_BYTES: Record<EngineName, number> = { host: 128 * 2 ** 20, tfjs: 128 * 2 ** 20, workers: 224 * 2 ** 20 };
+const RUNTIME_BYTES: Record<EngineName, number> = { host: 128 * 2 ** 20, tfjs: 128 * 2 ** 20, workers: 224 * 2 ** 20, population: 128 * 2 ** 20 };
 
 /**
  * Bytes per row and neuron for one pass: HostMlp keeps three float64 arrays per layer (h, sigmoid,
  * dz); tfjs keeps about six float32 values for the forward and backward pass.
  */
-const ACTIVATION_BYTES: Record<EngineName, number> = { host: 24, tfjs: 24, workers: 24 };
+const ACTIVATION_BYTES: Record<EngineName, number> = { host: 24, tfjs: 24, workers: 24, population: 24 };
 
 /** The memory one engine needs to train the plan. */
 export function estimateMemory(plan: TrainingPlan, engine: EngineName): MemoryEstimate {

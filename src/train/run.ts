@@ -29,6 +29,7 @@ import { asUserError } from '../util/files.js';
 import { VERSION } from '../version.js';
 import type { SamplerState } from './batches.js';
 import { chooseEngine, type EngineChoice } from './choose-engine.js';
+import type { EngineMaker } from './engine.js';
 import { trainLoop, type LoopStatus, type TrainingState } from './loop.js';
 import { createProgress } from './progress.js';
 import { catchStopSignals, type StopSignals } from './stop-signals.js';
@@ -48,6 +49,20 @@ export interface RunOptions {
   readonly source?: ConfigSource;
   /** The command's signal handling; without it, signals are caught only while the run is written. */
   readonly stop?: StopSignals;
+  /** Trains as a member of a batched population (src/sweep/population.ts) instead of alone. */
+  readonly member?: PopulationMember;
+}
+
+/**
+ * A run trained as one member of a population: its engine is its slice of the population's batch
+ * (src/train/population-engine.ts), and the population, not the run, shows progress.
+ */
+export interface PopulationMember {
+  readonly make: EngineMaker;
+  /** Why, for meta.json and the log line: the population's size and backend. */
+  readonly why: string;
+  /** After every step of this member (the population's progress). */
+  readonly onStep?: (step: number, row: MetricsRow | undefined) => void;
 }
 
 export interface RunOutcome {
@@ -65,7 +80,7 @@ export async function runTraining(opts: RunOptions): Promise<RunOutcome> {
   const config: ResolvedConfig = { ...opts.config, output: { ...opts.config.output, runs_dir: runsDir } };
   // The config goes to config.yaml and meta.json; training reads only the plan.
   const plan = planTraining(config, buildTask(config));
-  const engine = chooseEngine(plan, opts.backend.name); // config errors before a directory is made
+  const engine = engineOf(plan, opts); // config errors before a directory is made
   const paths = createRunDir(runsDir, opts.name, { exact: opts.exactName });
   return owning(paths, opts.stop, (stop) => startOwned(paths, { ...opts, config }, plan, engine, stop));
 }
@@ -103,6 +118,12 @@ export interface ResumeOptions {
   readonly progressStream?: NodeJS.WriteStream;
   readonly stopAfter?: number;
   readonly stop?: StopSignals;
+  readonly member?: PopulationMember;
+}
+
+/** The engine a run trains with: its slice of a population's batch, or what chooseEngine picks. */
+function engineOf(plan: TrainingPlan, opts: { backend: RunBackend; member?: PopulationMember }): EngineChoice {
+  return opts.member ? { name: 'population', why: opts.member.why } : chooseEngine(plan, opts.backend.name);
 }
 
 /**
@@ -122,7 +143,7 @@ async function resumeOwned(paths: RunPaths, dir: string, opts: ResumeOptions, st
   const repairs = checkRunFiles(paths, meta);
   const { config } = loadConfig(paths.config);
   const plan = planTraining(config, buildTask(config));
-  const engine = chooseEngine(plan, opts.backend.name);
+  const engine = engineOf(plan, opts);
   const outputs = lossOutputs(plan.task);
   const point = chooseResumePoint(paths, meta, plan.arch, { outputs, evalEvery: plan.output.evalEvery, totalSteps: plan.schedule.steps });
   repairs.push(...point.repairs, ...removeStaleTemporaryFiles(paths));
@@ -217,13 +238,13 @@ async function drive(
   engine: EngineChoice,
   metrics: MetricsWriter,
   resume: TrainingState | undefined,
-  opts: { progressStream?: NodeJS.WriteStream; stopAfter?: number },
+  opts: { progressStream?: NodeJS.WriteStream; stopAfter?: number; member?: PopulationMember },
   stop: StopSignals,
 ): Promise<Omit<RunOutcome, 'stepsDone'>> {
-  process.stderr.write(`bimt: engine ${engine.name} (${engine.why})\n`);
-  const progress = createProgress(plan.schedule.steps, opts.progressStream, resume?.step ?? 0);
+  const progress = opts.member ? { update: () => {}, stop: () => {} } : createProgress(plan.schedule.steps, opts.progressStream, resume?.step ?? 0);
+  if (!opts.member) process.stderr.write(`bimt: engine ${engine.name} (${engine.why})\n`);
   const labels = { inputs: plan.task.inputLabels, outputs: plan.task.outputLabels };
-  stop.onStop = () => progress.stop();
+  if (!opts.member) stop.onStop = () => progress.stop();
   let stepNow = resume?.step ?? 0;
   try {
     const result = await trainLoop(
@@ -257,11 +278,12 @@ async function drive(
           }
           stepNow = step;
           if (stop.received === undefined) progress.update(step, row);
+          opts.member?.onStep?.(step, row);
         },
       },
       {
         ...(resume ? { resume } : {}),
-        engine: engine.name,
+        engine: opts.member?.make ?? engine.name,
         shouldStop: () => stop.received !== undefined || (opts.stopAfter !== undefined && stepNow >= opts.stopAfter),
       },
     );

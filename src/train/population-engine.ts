@@ -1,0 +1,585 @@
+/**
+ * A population trained as one computation (docs/DESIGN.md, "Populations"): K networks of the same
+ * shape, each with its own seed, lambda, data order and relocation, held in tensors with a leading
+ * model axis (every weight [K, N_l, N_{l+1}], every batch [K, rows, features]), so one batched
+ * matMul does the work of K small ones. A GPU is idle with one network of 20-neuron layers; with
+ * 64 of them it is not.
+ *
+ * Each member runs its own training loop (src/train/loop.ts) against a `TrainingEngine` that is a
+ * view of its slice: reads, writes after relocation and evaluations touch slice k only, and
+ * `step` waits until every member still training has asked for its step, then makes one batched
+ * Adam update of sum_k (task loss_k + lambda_k * cost_k). The members' terms share no parameter,
+ * so member k's gradient, and with Adam's per-member state its update, is what it would be alone
+ * (test/population.test.ts holds it to a separate tfjs run, swaps included).
+ *
+ * Scope: MLPs with feature inputs and class or value targets (`batchable`); the population
+ * launcher runs other members one by one.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { AdamSettings } from '../config/plan.js';
+import { absSignGrad, silu, softmaxCrossEntropy } from '../model/ops.js';
+import { numel, weightSpecs, type ModelGraph } from '../model/model-graph.js';
+import type { ClassLoss } from '../model/host-mlp.js';
+import { inputPositions, listFromParams, paramsFromList, type Params } from '../model/network.js';
+import { readTensors } from '../model/tf-variables.js';
+import type { OptimizerState } from '../runs/checkpoint.js';
+import type { TargetSpec, TaskInstance } from '../tasks/task.js';
+import type { EngineSetup, TrainingEngine } from './engine.js';
+import type { TaskEvaluation } from './evaluate.js';
+
+/** Why a network cannot train in a batched population, or undefined when it can. */
+export function whyNotBatchable(graph: ModelGraph, task: TaskInstance): string | undefined {
+  if (graph.arch.kind !== 'mlp') return 'a transformer has no batched forward pass';
+  if (graph.arch.embedding || task.inputs.kind !== 'features') return 'token inputs (an embedding) have no batched forward pass';
+  if (task.targets.kind === 'sequence') return 'sequence targets have no batched loss';
+  return undefined;
+}
+
+/**
+ * Hands each member its engine once all K have asked (their loops start at different moments),
+ * and makes the batch then. A member whose run fails before asking must `leave`, or the others
+ * would wait for it forever.
+ */
+export class PopulationGate {
+  private readonly setups = new Map<number, EngineSetup>();
+  private readonly waiting = new Map<number, { resolve: (e: TrainingEngine) => void; reject: (e: unknown) => void }>();
+  private readonly gone = new Set<number>();
+  private batch: PopulationBatch | undefined;
+  /** Member k's slot in the batch (members that left before it was made have none). */
+  private readonly slots = new Map<number, number>();
+
+  constructor(readonly size: number) {}
+
+  /** Member k's engine, once every member still present has asked for its own. */
+  engineFor(k: number, setup: EngineSetup): Promise<TrainingEngine> {
+    return new Promise((resolve, reject) => {
+      this.setups.set(k, setup);
+      this.waiting.set(k, { resolve, reject });
+      this.maybeStart();
+    });
+  }
+
+  /** Member k will not ask (its run failed first), or has finished: the batch goes on without it. */
+  leave(k: number): void {
+    if (this.gone.has(k)) return;
+    this.gone.add(k);
+    const slot = this.slots.get(k);
+    if (this.batch && slot !== undefined) this.batch.leave(slot);
+    else this.maybeStart();
+  }
+
+  private maybeStart(): void {
+    if (this.batch || this.setups.size + [...this.gone].filter((k) => !this.setups.has(k)).length < this.size) return;
+    const members = [...this.setups.keys()].filter((k) => !this.gone.has(k)).sort((a, b) => a - b);
+    if (members.length === 0) return;
+    try {
+      this.batch = new PopulationBatch(members.map((k) => this.setups.get(k)!));
+    } catch (e) {
+      for (const w of this.waiting.values()) w.reject(e);
+      return;
+    }
+    members.forEach((k, slot) => {
+      this.slots.set(k, slot);
+      this.waiting.get(k)!.resolve(new MemberEngine(this.batch!, slot, () => this.leave(k)));
+    });
+  }
+}
+
+interface StepRequest {
+  readonly lambda: number;
+  readonly withBias: boolean;
+  readonly rows: Int32Array | undefined;
+  readonly done: { resolve: () => void; reject: (e: unknown) => void };
+}
+
+/** Per-member coefficients of one cost tensor: entries stacked [K, ...shape], and how each member scales them. */
+interface StackedCost {
+  readonly entries: tf.Tensor;
+  /** Member k's multiplier before lambda: c for a bias or an embedding, 1 for entries. */
+  readonly scale: readonly number[];
+  /** Whether member k counts it only while its bias penalty is on. */
+  readonly isBias: readonly boolean[];
+}
+
+/** Train and test data of every member, [K, n, ...]. */
+interface StackedSplit {
+  readonly n: number;
+  readonly x: tf.Tensor3D;
+  readonly y: tf.Tensor3D;
+  /** [K, n] class labels (classes only). */
+  readonly labels?: tf.Tensor2D;
+}
+
+/** The batched tensors and the lockstep of K members' updates. */
+export class PopulationBatch {
+  readonly K: number;
+  private readonly graph: ModelGraph;
+  private readonly targets: TargetSpec;
+  private readonly classLoss: ClassLoss;
+  private readonly adam: readonly AdamSettings[];
+  /** Per tensor of the graph, [K, ...shape]. */
+  private readonly vars: Map<string, tf.Variable>;
+  private readonly m: Map<string, tf.Variable>;
+  private readonly v: Map<string, tf.Variable>;
+  private readonly t: number[];
+  private readonly cost: Map<string, StackedCost>;
+  private readonly train: StackedSplit;
+  private readonly evalTrain: StackedSplit;
+  private readonly evalTest: StackedSplit;
+  private readonly inPerms: Int32Array[];
+  private readonly outPerms: Int32Array[];
+  private permutations: { inMatrix: tf.Tensor3D; outMatrix: tf.Tensor3D } | undefined;
+  private readonly active: Set<number>;
+  private readonly pending = new Map<number, StepRequest>();
+  /** Bumped by every update: host copies of an older version are stale. */
+  private version = 0;
+  /** Bumped by every member's load: a read that began before one is not cached. */
+  private writes = 0;
+  private paramCache: { version: number; arrays: Float32Array[] } | undefined;
+  private momentCache: { version: number; m: Float32Array[]; v: Float32Array[] } | undefined;
+  private evalCache: { version: number; rows: TaskEvaluation[]; stale: Set<number> } | undefined;
+
+  constructor(setups: readonly EngineSetup[]) {
+    const first = setups[0]!;
+    this.K = setups.length;
+    this.graph = first.net.graph;
+    this.targets = first.task.targets;
+    this.classLoss = first.classLoss;
+    const why = whyNotBatchable(this.graph, first.task);
+    if (why) throw new Error(`a batched population cannot train this network: ${why}`);
+    for (const s of setups) {
+      if (JSON.stringify(s.net.graph.arch) !== JSON.stringify(this.graph.arch)) throw new Error('a population\'s members must have one architecture');
+      if (s.task.train.n !== first.task.train.n || (s.evalTask ?? s.task).test.n !== (first.evalTask ?? first.task).test.n) throw new Error('a population\'s members must have as many rows each');
+      if (s.classLoss !== first.classLoss || JSON.stringify(s.task.targets) !== JSON.stringify(this.targets)) throw new Error('a population\'s members must have one loss');
+    }
+    this.adam = setups.map((s) => s.adam);
+    this.inPerms = setups.map((s) => s.net.inPerm.slice());
+    this.outPerms = setups.map((s) => s.net.outPerm.slice());
+    this.active = new Set(setups.map((_, k) => k));
+    this.vars = this.stackVariables(setups.map((s) => s.net.params));
+    this.m = this.stackVariables(setups.map((s) => s.optimizer?.m), true);
+    this.v = this.stackVariables(setups.map((s) => s.optimizer?.v), true);
+    this.t = setups.map((s) => s.optimizer?.t ?? 0);
+    this.cost = this.stackCost(setups);
+    this.train = stackSplit(setups.map((s) => s.task), 'train');
+    this.evalTrain = stackSplit(setups.map((s) => s.evalTask ?? s.task), 'train');
+    this.evalTest = stackSplit(setups.map((s) => s.evalTask ?? s.task), 'test');
+  }
+
+  private stackVariables(params: readonly (Params | undefined)[], zerosWhenAbsent = false): Map<string, tf.Variable> {
+    return new Map(
+      this.graph.tensors.map((t) => {
+        const size = numel(t);
+        const data = new Float32Array(this.K * size);
+        params.forEach((p, k) => {
+          const a = p?.get(t.name);
+          if (a) data.set(a, k * size);
+          else if (!zerosWhenAbsent) throw new Error(`member ${k} has no tensor ${t.name}`);
+        });
+        return [t.name, tf.tidy(() => tf.variable(tf.tensor(data, [this.K, ...t.shape]), !zerosWhenAbsent))];
+      }),
+    );
+  }
+
+  private stackCost(setups: readonly EngineSetup[]): Map<string, StackedCost> {
+    const out = new Map<string, StackedCost>();
+    for (const [name] of first(setups).costCoef) {
+      const t = this.graph.tensors.find((x) => x.name === name)!;
+      const size = numel(t);
+      const entries = new Float32Array(this.K * size);
+      const scale: number[] = [];
+      const isBias: boolean[] = [];
+      setups.forEach((s, k) => {
+        const tc = s.costCoef.get(name);
+        if (!tc) throw new Error(`member ${k} has no cost for ${name}`);
+        if (tc.kind === 'entries') {
+          entries.set(tc.c, k * size);
+          scale.push(1);
+        } else {
+          entries.fill(1, k * size, (k + 1) * size);
+          scale.push(tc.c);
+        }
+        isBias.push(tc.kind === 'bias');
+      });
+      out.set(name, { entries: tf.tensor(entries, [this.K, ...t.shape]), scale, isBias });
+    }
+    return out;
+  }
+
+  // ---- the lockstep ----
+
+  /** Member k's next update; resolves once the batched update that includes it is made. */
+  step(k: number, lambda: number, withBias: boolean, rows: Int32Array | undefined): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.set(k, { lambda, withBias, rows, done: { resolve, reject } });
+      this.maybeStep();
+    });
+  }
+
+  /** Member k's loop has ended: later updates no longer wait for it. */
+  leave(k: number): void {
+    this.active.delete(k);
+    if (this.active.size === 0) this.dispose();
+    else this.maybeStep();
+  }
+
+  private maybeStep(): void {
+    if (this.pending.size === 0 || this.pending.size < this.active.size) return;
+    const requests = new Map(this.pending);
+    this.pending.clear();
+    try {
+      this.update(requests);
+      for (const r of requests.values()) r.done.resolve();
+    } catch (e) {
+      for (const r of requests.values()) r.done.reject(e);
+    }
+  }
+
+  /** One Adam update of every member; members that have left take a step with lambda 0 that nobody reads. */
+  private update(requests: ReadonlyMap<number, StepRequest>): void {
+    const K = this.K;
+    const lambda = Array.from({ length: K }, (_, k) => requests.get(k)?.lambda ?? 0);
+    const withBias = Array.from({ length: K }, (_, k) => requests.get(k)?.withBias ?? false);
+    const rowsOf = [...requests.values()].map((r) => r.rows);
+    const batch = rowsOf[0] === undefined ? undefined : this.gatherRows(requests);
+    if (batch === undefined && rowsOf.some((r) => r !== undefined)) throw new Error('a population\'s members must all train on full batches or all on mini-batches');
+    const split = batch ?? this.train;
+    const vars = [...this.vars.values()];
+    const { value, grads } = tf.variableGrads(() => {
+      const loss = this.taskLoss(this.forward(split.x), split);
+      const cost = this.costTerm(lambda, withBias);
+      return cost ? tf.add(loss, cost) : loss;
+    }, vars);
+    for (const k of requests.keys()) this.t[k]!++;
+    // A tensor the loss does not read has no gradient: zero, as tfjs-engine.ts gives it.
+    const zeros = vars.filter((x) => !grads[x.name]).map((x) => tf.zerosLike(x));
+    let z = 0;
+    this.applyAdam(vars.map((x) => grads[x.name] ?? zeros[z++]!));
+    tf.dispose([value, ...Object.values(grads), ...zeros]);
+    if (batch) tf.dispose([batch.x, batch.y, ...(batch.labels ? [batch.labels] : [])]);
+    this.version++;
+  }
+
+  /** Member k's rows of the training split, [K, rows, ...] (a member that has left reuses row 0). */
+  private gatherRows(requests: ReadonlyMap<number, StepRequest>): StackedSplit {
+    const B = [...requests.values()][0]!.rows!.length;
+    const N = this.train.n;
+    const flat = new Int32Array(this.K * B);
+    for (let k = 0; k < this.K; k++) {
+      const rows = requests.get(k)?.rows;
+      if (rows && rows.length !== B) throw new Error('a population\'s members must draw batches of one size');
+      for (let i = 0; i < B; i++) flat[k * B + i] = k * N + (rows ? rows[i]! : 0);
+    }
+    return tf.tidy(() => {
+      const idx = tf.tensor1d(flat, 'int32');
+      const take = (t: tf.Tensor) => tf.reshape(tf.gather(tf.reshape(t, [this.K * N, ...t.shape.slice(2)]), idx), [this.K, B, ...t.shape.slice(2)]);
+      return {
+        n: B,
+        x: take(this.train.x) as tf.Tensor3D,
+        y: take(this.train.y) as tf.Tensor3D,
+        ...(this.train.labels ? { labels: take(this.train.labels) as tf.Tensor2D } : {}),
+      };
+    });
+  }
+
+  // ---- the arithmetic ----
+
+  /** Predictions [K, n, outputs] in every member's original output order (bio-model.ts's forward, batched). */
+  private forward(x: tf.Tensor3D): tf.Tensor3D {
+    const { inMatrix, outMatrix } = this.permutationTensors();
+    const linears = weightSpecs(this.graph);
+    const L = linears.length;
+    let h: tf.Tensor3D = x;
+    for (let l = 0; l < L; l++) {
+      let w = this.vars.get(linears[l]!.name) as tf.Tensor3D;
+      let b = tf.reshape(this.vars.get(linears[l]!.bias)!, [this.K, 1, -1]) as tf.Tensor3D;
+      // The permutations go into the (small) weights, as in bio-model.ts: x P W and W Q, b Q.
+      if (l === 0) w = tf.matMul(inMatrix, w);
+      if (l === L - 1) {
+        w = tf.matMul(w, outMatrix);
+        b = tf.matMul(b, outMatrix);
+      }
+      h = tf.add(tf.matMul(l === 0 ? h : (silu(h as unknown as tf.Tensor2D) as unknown as tf.Tensor3D), w), b);
+    }
+    return h;
+  }
+
+  /** sum_k of member k's mean task loss (each member's mean, as a separate run takes it). */
+  private taskLoss(pred: tf.Tensor3D, s: StackedSplit): tf.Scalar {
+    const K = this.K;
+    if (this.targets.kind === 'classes' && this.classLoss === 'cross-entropy') {
+      const c = pred.shape[2];
+      // One mean over K * n rows, times K: the sum of the members' means.
+      return tf.mul(softmaxCrossEntropy(tf.reshape(s.y, [-1, c]) as tf.Tensor2D, tf.reshape(pred, [-1, c]) as tf.Tensor2D), K);
+    }
+    return tf.mul(tf.losses.meanSquaredError(s.y, pred), K);
+  }
+
+  /** sum_k lambda_k * cost_k (connection-cost-tfjs.ts, per member), or undefined when every lambda is 0. */
+  private costTerm(lambda: readonly number[], withBias: readonly boolean[]): tf.Scalar | undefined {
+    if (lambda.every((x) => x === 0)) return undefined;
+    const terms: tf.Scalar[] = [];
+    for (const [name, c] of this.cost) {
+      const mult = lambda.map((lam, k) => (c.isBias[k] && !withBias[k] ? 0 : lam * c.scale[k]!));
+      if (mult.every((x) => x === 0)) continue;
+      const w = this.vars.get(name)!;
+      const perMember = tf.tensor(mult, [this.K, ...w.shape.slice(1).map(() => 1)]);
+      terms.push(tf.sum(tf.mul(tf.mul(absSignGrad(w), c.entries), perMember)));
+    }
+    return terms.length === 0 ? undefined : (tf.addN(terms) as tf.Scalar);
+  }
+
+  /** adam-tfjs.ts's update with each member's own settings and update count. */
+  private applyAdam(grads: readonly tf.Tensor[]): void {
+    const K = this.K;
+    const per = (f: (a: AdamSettings, t: number) => number, rank: number) =>
+      tf.tensor(Array.from({ length: K }, (_, k) => f(this.adam[k]!, Math.max(this.t[k]!, 1))), [K, ...Array(rank - 1).fill(1)]);
+    tf.tidy(() => {
+      [...this.vars.values()].forEach((p, i) => {
+        const name = this.graph.tensors[i]!.name;
+        const r = p.shape.length;
+        const g = grads[i]!;
+        const b1 = per((a) => a.beta1, r);
+        const b2 = per((a) => a.beta2, r);
+        const m = tf.add(tf.mul(this.m.get(name)!, b1), tf.mul(g, per((a) => 1 - a.beta1, r)));
+        const v = tf.add(tf.mul(this.v.get(name)!, b2), tf.mul(tf.square(g), per((a) => 1 - a.beta2, r)));
+        this.m.get(name)!.assign(m);
+        this.v.get(name)!.assign(v);
+        const decayed = this.adam.some((a) => a.weightDecay > 0) ? tf.mul(p, per((a) => (a.weightDecay > 0 ? 1 - a.lr * a.weightDecay : 1), r)) : p;
+        const denom = tf.add(tf.div(tf.sqrt(v), per((a, t) => Math.sqrt(1 - a.beta2 ** t), r)), per((a) => a.eps, r));
+        p.assign(tf.sub(decayed, tf.mul(tf.div(m, denom), per((a, t) => a.lr / (1 - a.beta1 ** t), r))));
+      });
+    });
+  }
+
+  /** Each member's permutations as matrices [K, n, n] (bio-model.ts's inMatrix for feature inputs, outMatrix). */
+  private permutationTensors(): { inMatrix: tf.Tensor3D; outMatrix: tf.Tensor3D } {
+    if (this.permutations) return this.permutations;
+    const arch = this.graph.arch;
+    if (arch.kind !== 'mlp') throw new Error('unreachable: batchable');
+    const n0 = arch.widths[0]!;
+    const nf = inputPositions(arch);
+    const nOut = this.outPerms[0]!.length;
+    const inM = new Float32Array(this.K * n0 * n0);
+    const outM = new Float32Array(this.K * nOut * nOut);
+    for (let k = 0; k < this.K; k++) {
+      const inPerm = this.inPerms[k]!;
+      // Column j of x P is feature floor(j / nf) * nf + inPerm[j % nf].
+      for (let j = 0; j < n0; j++) inM[k * n0 * n0 + (Math.floor(j / nf) * nf + inPerm[j % nf]!) * n0 + j] = 1;
+      const outPerm = this.outPerms[k]!;
+      for (let q = 0; q < nOut; q++) outM[k * nOut * nOut + q * nOut + outPerm[q]!] = 1;
+    }
+    // Kept: they are made inside the update's or the evaluation's scope, and live until the next load.
+    this.permutations = { inMatrix: tf.keep(tf.tensor3d(inM, [this.K, n0, n0])), outMatrix: tf.keep(tf.tensor3d(outM, [this.K, nOut, nOut])) };
+    return this.permutations;
+  }
+
+  // ---- one member's view ----
+
+  async readParams(k: number): Promise<Params> {
+    let arrays = this.paramCache?.version === this.version ? this.paramCache.arrays : undefined;
+    if (!arrays) {
+      const writes = this.writes;
+      arrays = await readStable([...this.vars.values()]);
+      // Another member's load during the read made its slice of these stale: not cached then.
+      if (writes === this.writes) this.paramCache = { version: this.version, arrays };
+    }
+    return paramsFromList(this.graph, this.memberSlices(arrays, k));
+  }
+
+  load(k: number, params: Params, inPerm: Int32Array, outPerm: Int32Array): void {
+    this.writes++;
+    this.writeSlice(this.vars, k, listFromParams(this.graph, params));
+    if (this.paramCache?.version === this.version) this.setSlices(this.paramCache.arrays, k, listFromParams(this.graph, params));
+    this.inPerms[k] = inPerm.slice();
+    this.outPerms[k] = outPerm.slice();
+    if (this.permutations) tf.dispose([this.permutations.inMatrix, this.permutations.outMatrix]);
+    this.permutations = undefined;
+    this.evalCache?.stale.add(k);
+  }
+
+  async readOptimizer(k: number): Promise<OptimizerState> {
+    let cached = this.momentCache?.version === this.version ? this.momentCache : undefined;
+    if (!cached) {
+      const writes = this.writes;
+      const [m, v] = await Promise.all([readStable([...this.m.values()]), readStable([...this.v.values()])]);
+      cached = { version: this.version, m, v };
+      if (writes === this.writes) this.momentCache = cached;
+    }
+    const { m, v } = cached;
+    return { m: paramsFromList(this.graph, this.memberSlices(m, k)), v: paramsFromList(this.graph, this.memberSlices(v, k)), t: this.t[k]! };
+  }
+
+  loadMoments(k: number, m: Params, v: Params): void {
+    this.writes++;
+    this.writeSlice(this.m, k, listFromParams(this.graph, m));
+    this.writeSlice(this.v, k, listFromParams(this.graph, v));
+    if (this.momentCache?.version === this.version) {
+      this.setSlices(this.momentCache.m, k, listFromParams(this.graph, m));
+      this.setSlices(this.momentCache.v, k, listFromParams(this.graph, v));
+    }
+  }
+
+  updates(k: number): number {
+    return this.t[k]!;
+  }
+
+  /** Member k's evaluation; one batched evaluation serves every member until an update or k's own load. */
+  async evaluate(k: number): Promise<TaskEvaluation> {
+    const c = this.evalCache;
+    if (c && c.version === this.version && !c.stale.has(k)) return c.rows[k]!;
+    const writes = this.writes;
+    const values = tf.tidy(() => tf.concat([this.splitEvaluation(this.evalTrain), this.splitEvaluation(this.evalTest)], 1));
+    const [flat] = await readTensors([values]);
+    values.dispose();
+    const width = flat!.length / this.K;
+    const classes = this.targets.kind === 'classes';
+    const rows = Array.from({ length: this.K }, (_, j): TaskEvaluation => {
+      const r = flat!.subarray(j * width, (j + 1) * width);
+      return classes ? { trainLoss: r[0]!, trainAcc: r[1]!, testLoss: r[2]!, testAcc: r[3]! } : { trainLoss: r[0]!, trainAcc: null, testLoss: r[1]!, testAcc: null };
+    });
+    if (writes === this.writes) this.evalCache = { version: this.version, rows, stale: new Set() };
+    return rows[k]!;
+  }
+
+  /** [K, 2] loss and accuracy (classes) or [K, 1] loss per member on one split (evaluate.ts's numbers). */
+  private splitEvaluation(s: StackedSplit): tf.Tensor2D {
+    const pred = this.forward(s.x);
+    const n = s.n;
+    let loss: tf.Tensor;
+    if (this.targets.kind === 'classes' && this.classLoss === 'cross-entropy') {
+      const p = tf.softmax(pred);
+      const lse = tf.sub(tf.max(pred, 2, true), tf.log(tf.max(p, 2, true)));
+      loss = tf.div(tf.neg(tf.sum(tf.mul(s.y, tf.sub(pred, lse)), [1, 2])), n);
+    } else loss = tf.mean(tf.squaredDifference(s.y, pred), [1, 2]);
+    const cols = [tf.reshape(loss, [this.K, 1])];
+    if (s.labels) cols.push(tf.reshape(tf.mean(tf.cast(tf.equal(tf.argMax(pred, 2), s.labels), 'float32'), 1), [this.K, 1]));
+    return tf.concat(cols, 1) as tf.Tensor2D;
+  }
+
+  private memberSlices(arrays: readonly Float32Array[], k: number): Float32Array[] {
+    return arrays.map((a) => {
+      const size = a.length / this.K;
+      return a.slice(k * size, (k + 1) * size);
+    });
+  }
+
+  private setSlices(arrays: readonly Float32Array[], k: number, values: readonly Float32Array[]): void {
+    arrays.forEach((a, i) => a.set(values[i]!, k * values[i]!.length));
+  }
+
+  /** Writes slice k of each variable (in the graph's order). */
+  private writeSlice(vars: ReadonlyMap<string, tf.Variable>, k: number, values: readonly Float32Array[]): void {
+    tf.tidy(() => {
+      [...vars.values()].forEach((x, i) => {
+        const inner = x.shape.slice(1);
+        const parts: tf.Tensor[] = [];
+        if (k > 0) parts.push(tf.slice(x, [0, ...inner.map(() => 0)], [k, ...inner]));
+        parts.push(tf.tensor(values[i]!, [1, ...inner]));
+        if (k < this.K - 1) parts.push(tf.slice(x, [k + 1, ...inner.map(() => 0)], [this.K - k - 1, ...inner]));
+        x.assign(parts.length === 1 ? parts[0]! : tf.concat(parts, 0));
+      });
+    });
+  }
+
+  private disposed = false;
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    const splits = [this.train, this.evalTrain, this.evalTest];
+    tf.dispose([
+      ...this.vars.values(),
+      ...this.m.values(),
+      ...this.v.values(),
+      ...[...this.cost.values()].map((c) => c.entries),
+      ...new Set(splits.flatMap((s) => [s.x, s.y, ...(s.labels ? [s.labels] : [])])),
+      ...(this.permutations ? [this.permutations.inMatrix, this.permutations.outMatrix] : []),
+    ]);
+  }
+}
+
+/** Member k's engine: its slice of the batch. */
+class MemberEngine implements TrainingEngine {
+  readonly name = 'population';
+  private left = false;
+
+  constructor(
+    private readonly batch: PopulationBatch,
+    private readonly k: number,
+    private readonly onLeave: () => void,
+  ) {}
+
+  get updates(): number {
+    return this.batch.updates(this.k);
+  }
+
+  step(lambda: number, withBias: boolean, rows?: Int32Array): Promise<void> {
+    return this.batch.step(this.k, lambda, withBias, rows);
+  }
+
+  readParams(): Promise<Params> {
+    return this.batch.readParams(this.k);
+  }
+
+  load(params: Params, inPerm: Int32Array, outPerm: Int32Array): void {
+    this.batch.load(this.k, params, inPerm, outPerm);
+  }
+
+  readOptimizer(): Promise<OptimizerState> {
+    return this.batch.readOptimizer(this.k);
+  }
+
+  loadMoments(m: Params, v: Params): void {
+    this.batch.loadMoments(this.k, m, v);
+  }
+
+  evaluate(): Promise<TaskEvaluation> {
+    return this.batch.evaluate(this.k);
+  }
+
+  dispose(): void {
+    if (this.left) return;
+    this.left = true;
+    this.onLeave();
+  }
+}
+
+/**
+ * Host copies of variables, read through clones: another member's `load` may assign a variable
+ * while the (asynchronous, on webgpu) read is under way, and a clone keeps the data it reads alive.
+ */
+async function readStable(vars: readonly tf.Variable[]): Promise<Float32Array[]> {
+  const clones = vars.map((v) => tf.clone(v));
+  try {
+    return await readTensors(clones);
+  } finally {
+    tf.dispose(clones);
+  }
+}
+
+function first<T>(xs: readonly T[]): T {
+  return xs[0]!;
+}
+
+/** One split of every member's task, stacked [K, n, ...] (classes: one-hot targets and labels, as data.ts makes them). */
+function stackSplit(tasks: readonly TaskInstance[], which: 'train' | 'test'): StackedSplit {
+  const K = tasks.length;
+  const t0 = tasks[0]!;
+  const n = t0[which].n;
+  if (t0.inputs.kind !== 'features') throw new Error('unreachable: batchable');
+  const dim = t0.inputs.dim;
+  const x = new Float32Array(K * n * dim);
+  tasks.forEach((t, k) => x.set(t[which].x as Float32Array, k * n * dim));
+  const spec = t0.targets;
+  if (spec.kind === 'classes') {
+    const labels = new Int32Array(K * n);
+    tasks.forEach((t, k) => labels.set(t[which].y as Int32Array, k * n));
+    const l = tf.tensor2d(labels, [K, n], 'int32');
+    return { n, x: tf.tensor3d(x, [K, n, dim]), labels: l, y: tf.tidy(() => tf.cast(tf.oneHot(l, spec.count), 'float32') as tf.Tensor3D) };
+  }
+  if (spec.kind !== 'values') throw new Error('unreachable: batchable');
+  const y = new Float32Array(K * n * spec.dim);
+  tasks.forEach((t, k) => y.set(t[which].y as Float32Array, k * n * spec.dim));
+  return { n, x: tf.tensor3d(x, [K, n, dim]), y: tf.tensor3d(y, [K, n, spec.dim]) };
+}
