@@ -36,7 +36,7 @@ describe('config loading', () => {
 
   it('names file, line:column, key and the allowed keys for an unknown key', () => {
     const msg = errorOf(minimal.replace('steps: 100', 'stepz: 100'));
-    expect(msg).toBe('c.yaml:7:3: train.stepz: unknown key (allowed: steps, lr, batch, sampling, beta1, beta2, eps, weight_decay, engine, loss)');
+    expect(msg).toBe('c.yaml:7:3: train.stepz: unknown key (allowed: steps, lr, batch, sampling, beta1, beta2, eps, weight_decay, engine, loss, population)');
   });
 
   it('names the key and the expected type for a wrong type', () => {
@@ -87,7 +87,7 @@ describe('config loading', () => {
 
   it('names the --set argument when an override is wrong', () => {
     expect(errorOf(minimal, ['train.lrr=1'])).toBe(
-      '--set train.lrr=1: train.lrr: unknown key (allowed: steps, lr, batch, sampling, beta1, beta2, eps, weight_decay, engine, loss)',
+      '--set train.lrr=1: train.lrr: unknown key (allowed: steps, lr, batch, sampling, beta1, beta2, eps, weight_decay, engine, loss, population)',
     );
     expect(errorOf(minimal, ['train.lr=abc'])).toMatch(/^--set train\.lr=abc: train\.lr: must be a positive number \(got "abc"\)/);
     expect(errorOf(minimal, ['oops'])).toContain('--set oops: expected key.path=value');

@@ -84,7 +84,7 @@ describe('bimt train (command line)', () => {
   it('explains a bad config in one line with exit code 2', () => {
     const r = bimt('train', 'configs/two-moons.yaml', '--set', 'train.stepz=5');
     expect(r.status).toBe(2);
-    expect(r.stderr.trim()).toBe('bimt: --set train.stepz=5: train.stepz: unknown key (allowed: steps, lr, batch, sampling, beta1, beta2, eps, weight_decay, engine, loss)');
+    expect(r.stderr.trim()).toBe('bimt: --set train.stepz=5: train.stepz: unknown key (allowed: steps, lr, batch, sampling, beta1, beta2, eps, weight_decay, engine, loss, population)');
     const missing = bimt('train', 'nope.yaml');
     expect(missing.status).toBe(2);
     expect(missing.stderr.trim()).toBe('bimt: nope.yaml: no such config file');
