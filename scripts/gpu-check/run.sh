@@ -54,5 +54,5 @@ echo "tests exit $?"
 
 echo "== 4. benchmark"
 node dist/bench/main.js --only backends
-node dist/bench/main.js --only population
+node dist/bench/main.js --only population --backend webgpu
 echo "== done"

@@ -17,8 +17,8 @@
  * Then a 32-point two-moons sweep against the same runs one after another (src/bench/sweep.ts;
  * skipped with --quick). `--only sweep` runs that alone. Last, steps/s of the tfjs engine on every
  * backend that loads, and of the host engine (src/bench/backends.ts); `--only backends` runs that alone.
- * `--only population` times a population of two-moons networks as one batch against separate runs
- * on the selected backend (src/bench/population.ts); it is not part of the whole bench.
+ * Before it, a population of two-moons networks as one batch against separate runs on the selected
+ * backend (src/bench/population.ts); `--only population` runs that alone.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -167,11 +167,13 @@ async function main(argv: string[]): Promise<void> {
   for (const r of transformer) out.push(`| ${r.engine} | ${r.stepMs.toFixed(2)} | ${r.forward64Ms.toFixed(2)} | ${r.forward2000Ms.toFixed(1)} |`);
   const sweep = quick ? undefined : measureSweep();
   if (sweep) out.push('', ...sweepTable(sweep));
+  const population = await measurePopulation(backend);
+  out.push('', ...populationTable(population));
   const backends = measureBackends();
   out.push('', ...backendsTable(backends));
   process.stdout.write(`${out.join('\n')}\n`);
   const json = flag('--json');
-  if (json) writeFileSync(json, `${JSON.stringify({ machine, startup, tasks: rows, relocationScaling: scaling, transformer, sweep, backends, referenceRunSeconds: REFERENCE_RUN_SECONDS }, null, 2)}\n`);
+  if (json) writeFileSync(json, `${JSON.stringify({ machine, startup, tasks: rows, relocationScaling: scaling, transformer, sweep, population, backends, referenceRunSeconds: REFERENCE_RUN_SECONDS }, null, 2)}\n`);
 }
 
 function sweepTable(s: SweepTimes): string[] {
