@@ -16,7 +16,8 @@ import { inputLabel, outputLabel, stageWidth, type Labels } from '../bimt/graph.
 import { describeLayerShape, type LayerShape } from '../model/geometry.js';
 import { layerOf, type NeuronLayer } from '../model/model-graph.js';
 import type { Network } from '../model/network.js';
-import { Box, edgesOf, edgeStyle, legend, weightKey, type NetworkBody, type NetworkPlotOptions } from './network-style.js';
+import { edgeStyle, SKIP_BELOW } from './edge-style.js';
+import { Box, edgesOf, legend, weightKey, type NetworkBody, type NetworkPlotOptions } from './network-style.js';
 import { INK, moduleColour, MUTED, PLANE_EDGE, PLANE_FILL } from './palette.js';
 import { el, fmt, text, textWidth, translate } from './svg.js';
 
@@ -147,7 +148,7 @@ export function network2dBody(net: Network, labels: Labels, opts: NetworkPlotOpt
   const edges = edgesOf(net, pruned);
   const maxAbs = new Float64Array(g.links.length);
   for (const e of edges) maxAbs[e.layer] = Math.max(maxAbs[e.layer], Math.abs(e.weight));
-  const skip = opts.skipBelow ?? 1e-3;
+  const skip = opts.skipBelow ?? SKIP_BELOW;
   const shown = edges.filter((e) => maxAbs[e.layer] > 0 && Math.abs(e.weight) >= skip * maxAbs[e.layer]);
   shown.sort((a, b) => Math.abs(a.weight) / maxAbs[a.layer] - Math.abs(b.weight) / maxAbs[b.layer]);
   const lines = shown.map((e) => {

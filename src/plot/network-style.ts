@@ -1,24 +1,23 @@
 /**
  * What the network drawings share (src/plot/network.ts for 1-D layers, network-2d.ts for grids and
- * rings): which weights are drawn, how a weight's sign and size become a line, the key of line
- * colours and widths, and the module legend.
+ * rings): which weights are drawn, the key of line colours and widths (a weight's own line is
+ * edge-style.ts's), and the module legend.
  */
 import { forEachWeight, stageWidth, type GraphEdge, type NetworkGraph } from '../bimt/graph.js';
 import type { Network } from '../model/network.js';
 import { nameList } from '../util/excerpt.js';
 import { shortNumber } from './axes.js';
-import { INK, moduleColour, MUTED, NEGATIVE, POSITIVE } from './palette.js';
-import { el, fmt, text, textWidth, type Attrs } from './svg.js';
-
-const MAX_STROKE = 3.5;
+import { INK, moduleColour, MUTED } from './palette.js';
+import { edgeStyle } from './edge-style.js';
+import { el, text, textWidth } from './svg.js';
 
 export interface NetworkPlotOptions {
   /** Draw only this graph's edges and alive neurons, neurons tinted by module. */
   readonly pruned?: NetworkGraph;
   readonly title?: string;
   /**
-   * Weights below this fraction of their layer's max |w| are left out: they would be drawn
-   * thinner than a hundredth of a pixel and only make the file large. Default 1e-3.
+   * Weights below this fraction of their layer's max |w| are left out. Default SKIP_BELOW
+   * (edge-style.ts).
    */
   readonly skipBelow?: number;
   /** Keys under the picture: what line colour and width mean, and (pruned) the modules. Default true. */
@@ -62,14 +61,6 @@ export function edgesOf(net: Network, pruned: NetworkGraph | undefined): GraphEd
     for (const [key, w] of strongest) edges.push({ layer: k, from: Math.floor(key / nTo), to: key % nTo, weight: w });
   });
   return edges;
-}
-
-/**
- * How a weight is drawn, `rel` being |w| over the largest |w| of its layer: colour by sign, width
- * by rel, and fainter as well as thinner so that many weak weights do not add up to a dark mesh.
- */
-export function edgeStyle(weight: number, rel: number): Attrs {
-  return { stroke: weight >= 0 ? POSITIVE : NEGATIVE, 'stroke-width': Math.max(0.01, MAX_STROKE * rel), 'stroke-opacity': fmt(0.35 + 0.65 * rel) };
 }
 
 /** Relative sizes the width key shows. */

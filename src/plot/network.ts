@@ -27,7 +27,8 @@ import type { Network } from '../model/network.js';
 import { shortNumber } from './axes.js';
 import { INK, moduleColour, MUTED, NEGATIVE, POSITIVE } from './palette.js';
 import { network2dBody } from './network-2d.js';
-import { Box, edgesOf, edgeStyle, legend, weightKey, type NetworkBody, type NetworkPlotOptions } from './network-style.js';
+import { edgeStyle, SKIP_BELOW } from './edge-style.js';
+import { Box, edgesOf, legend, weightKey, type NetworkBody, type NetworkPlotOptions } from './network-style.js';
 
 export type { NetworkBody, NetworkPlotOptions } from './network-style.js';
 import { el, fmt, svgDocument, type Attrs, text, textWidth, translate } from './svg.js';
@@ -200,7 +201,7 @@ export function networkBody(net: Network, labels: Labels, opts: NetworkPlotOptio
   const edges = edgesOf(net, pruned);
   const maxAbs = new Float64Array(links.length);
   for (const e of edges) maxAbs[e.layer] = Math.max(maxAbs[e.layer], Math.abs(e.weight));
-  const skip = opts.skipBelow ?? 1e-3;
+  const skip = opts.skipBelow ?? SKIP_BELOW;
   const shown = edges.filter((e) => maxAbs[e.layer] > 0 && Math.abs(e.weight) >= skip * maxAbs[e.layer]);
   // Thin lines first so strong weights are drawn on top of weak ones.
   shown.sort((a, b) => Math.abs(a.weight) / maxAbs[a.layer] - Math.abs(b.weight) / maxAbs[b.layer]);

@@ -1,10 +1,13 @@
 /**
  * The data a `bimt view` page carries (docs/DESIGN.md, "View"), shared by the Node side that
  * writes it (run-data.ts, sweep-data.ts) and the page script that reads it (page/main.ts): types
- * only, importing nothing that needs Node.
+ * and one limit, importing nothing that needs Node.
  */
 import type { Labels } from '../bimt/graph.js';
 import type { Architecture } from '../model/model-graph.js';
+
+/** The most edges the page draws at once (the strongest): more take seconds to draw in a browser. */
+export const MAX_DRAWN = 15_000;
 
 export interface ViewCheckpoint {
   readonly step: number;

@@ -7,11 +7,11 @@
 import { inputLabel, networkGraph, outputLabel, type NetworkGraph } from '../../bimt/graph.js';
 import { modelGraph } from '../../model/model-graph.js';
 import type { Network } from '../../model/network.js';
-import { INK, moduleColour, MUTED, NEGATIVE, PLANE_EDGE, PLANE_FILL, POSITIVE } from '../../plot/palette.js';
-import type { RunViewData, SweepViewData } from '../data.js';
+import { edgeStyle, SKIP_BELOW } from '../../plot/edge-style.js';
+import { INK, moduleColour, MUTED, PLANE_EDGE, PLANE_FILL } from '../../plot/palette.js';
+import { MAX_DRAWN, type RunViewData, type SweepViewData } from '../data.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
-const MAX_STROKE = 3.5;
 
 function $(id: string): HTMLElement {
   const e = document.getElementById(id);
@@ -106,8 +106,11 @@ function runPage(data: RunViewData): void {
 
     const maxAbs = new Float64Array(links.length);
     for (const e of g.edges) maxAbs[e.layer] = Math.max(maxAbs[e.layer]!, Math.abs(e.weight));
-    const order = g.edges.map((e, k) => ({ e, k, rel: maxAbs[e.layer]! > 0 ? Math.abs(e.weight) / maxAbs[e.layer]! : 0 }));
-    order.sort((a, b) => a.rel - b.rel);
+    // As the still picture: weights too thin to see are left out (MNIST's 89,400 would take seconds), strong ones on top.
+    const visible = g.edges.map((e, k) => ({ e, k, rel: maxAbs[e.layer]! > 0 ? Math.abs(e.weight) / maxAbs[e.layer]! : 0 })).filter((x) => x.rel >= SKIP_BELOW);
+    visible.sort((a, b) => a.rel - b.rel);
+    // A young MNIST network has 89,000 visible weights, seconds of drawing at each step: keep the strongest.
+    const order = visible.slice(Math.max(0, visible.length - MAX_DRAWN));
 
     const frag = document.createDocumentFragment();
     if (planes) {
@@ -135,9 +138,7 @@ function runPage(data: RunViewData): void {
           y1: Y(from, e.from),
           x2: X(to, e.to),
           y2: Y(to, e.to),
-          stroke: e.weight >= 0 ? POSITIVE : NEGATIVE,
-          'stroke-width': Math.max(0.01, MAX_STROKE * rel).toFixed(3),
-          'stroke-opacity': (0.35 + 0.65 * rel).toFixed(3),
+          ...edgeStyle(e.weight, rel),
         }),
       );
     }
@@ -202,13 +203,18 @@ function runPage(data: RunViewData): void {
     svg.replaceChildren(frag);
     svg.setAttribute('data-step', String(c.step));
     svg.setAttribute('data-threshold', String(threshold));
-    svg.setAttribute('data-edges', String(g.edges.length));
+    svg.setAttribute('data-edges', String(order.length));
     svg.setAttribute('data-modules', String(pruned ? g.modules.length : 0));
 
+    const left = [
+      ...(visible.length < g.edges.length ? [`${g.edges.length - visible.length} too thin to see, under ${SKIP_BELOW} of their layer's largest |w|`] : []),
+      ...(order.length < visible.length ? [`the ${visible.length - order.length} weakest left out to keep the page quick`] : []),
+    ];
     $('step-label').textContent = `step ${c.step} (${i + 1} of ${data.checkpoints.length})`;
     $('threshold-label').textContent = threshold > 0 ? `|w| > ${fmt(threshold)}` : 'every weight';
     $('stats').textContent =
-      `${g.weightsKept} of ${g.weightsTotal} weights kept, ${g.edges.length} edges drawn` +
+      `${g.weightsKept} of ${g.weightsTotal} weights kept, ${order.length} edges drawn` +
+      (left.length > 0 ? ` (${left.join('; ')})` : '') +
       (pruned ? `, ${g.modules.length} module${g.modules.length === 1 ? '' : 's'}, modularity Q ${g.modularity.toFixed(3)}` : '');
     showTask(i);
     marker(c.step);
