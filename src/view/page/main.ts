@@ -69,8 +69,11 @@ function runPage(data: RunViewData): void {
   const RIGHT = planes ? 190 : 120;
   const width = x1 - x0 + LEFT + RIGHT;
   const height = y1 - y0 + 2 * PAD;
-  const X = (s: number, n: number) => LEFT - x0 + pos.x[s]![n]!;
-  const Y = (s: number, n: number) => PAD - y0 + pos.y[s]![n]!;
+  /** Page coordinates of a point of the still picture, and of neuron n of stage s. */
+  const px = (x: number) => LEFT - x0 + x;
+  const py = (y: number) => PAD - y0 + y;
+  const X = (s: number, n: number) => px(pos.x[s]![n]!);
+  const Y = (s: number, n: number) => py(pos.y[s]![n]!);
 
   const stepInput = $('step') as HTMLInputElement;
   const thrInput = $('threshold') as HTMLInputElement;
@@ -106,16 +109,16 @@ function runPage(data: RunViewData): void {
 
     const maxAbs = new Float64Array(links.length);
     for (const e of g.edges) maxAbs[e.layer] = Math.max(maxAbs[e.layer]!, Math.abs(e.weight));
-    // As the still picture: weights too thin to see are left out (MNIST's 89,400 would take seconds), strong ones on top.
+    // As the still picture: weights too thin to see left out, strong ones on top. A young MNIST
+    // network still has 89,000 visible weights, seconds of drawing at each step: only the strongest.
     const visible = g.edges.map((e, k) => ({ e, k, rel: maxAbs[e.layer]! > 0 ? Math.abs(e.weight) / maxAbs[e.layer]! : 0 })).filter((x) => x.rel >= SKIP_BELOW);
     visible.sort((a, b) => a.rel - b.rel);
-    // A young MNIST network has 89,000 visible weights, seconds of drawing at each step: keep the strongest.
     const order = visible.slice(Math.max(0, visible.length - MAX_DRAWN));
 
     const frag = document.createDocumentFragment();
     if (planes) {
       const back = svgEl('g', { class: 'planes' });
-      for (const p of planes) back.appendChild(svgEl('polygon', { class: 'plane', points: p.corners.map(([x, y]) => `${x - x0 + LEFT},${y - y0 + PAD}`).join(' '), fill: PLANE_FILL, stroke: PLANE_EDGE, 'stroke-width': 0.8 }));
+      for (const p of planes) back.appendChild(svgEl('polygon', { class: 'plane', points: p.corners.map(([x, y]) => `${px(x)},${py(y)}`).join(' '), fill: PLANE_FILL, stroke: PLANE_EDGE, 'stroke-width': 0.8 }));
       frag.appendChild(back);
     }
     // Residual connections as the still picture draws them: grey, bowed left so they do not hide the row they skip.
@@ -168,7 +171,7 @@ function runPage(data: RunViewData): void {
         neurons.appendChild(svgEl('circle', attrs));
         const at = pos.labels?.[s]?.[nr.index];
         if (at) {
-          const t = svgEl('text', { x: at[0] - x0 + LEFT, y: at[1] - y0 + PAD, 'text-anchor': 'middle', 'font-size': 11, fill: nr.connected ? INK : MUTED });
+          const t = svgEl('text', { x: px(at[0]), y: py(at[1]), 'text-anchor': 'middle', 'font-size': 11, fill: nr.connected ? INK : MUTED });
           t.textContent = label(net, s, nr.index);
           texts.appendChild(t);
         } else if (!planes && (s === 0 || s === L)) {
@@ -193,8 +196,8 @@ function runPage(data: RunViewData): void {
     data.stageNames.forEach((name, s) => {
       const p = planes?.[s];
       const t = p
-        ? svgEl('text', { class: 'stage-name', x: p.at[0] - x0 + LEFT, y: p.at[1] - y0 + PAD, 'font-size': 11, fill: MUTED })
-        : svgEl('text', { class: 'stage-name', x: LEFT + x1 - x0 + 16, y: Y(s, 0) + 4, 'font-size': 11, fill: MUTED });
+        ? svgEl('text', { class: 'stage-name', x: px(p.at[0]), y: py(p.at[1]), 'font-size': 11, fill: MUTED })
+        : svgEl('text', { class: 'stage-name', x: px(x1) + 16, y: Y(s, 0) + 4, 'font-size': 11, fill: MUTED });
       t.textContent = p ? p.name : name;
       texts.appendChild(t);
     });
