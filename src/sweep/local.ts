@@ -16,7 +16,7 @@ import { readMeta, runPaths } from '../runs/run-dir.js';
 import { packagePath } from '../util/package-files.js';
 import type { SweepPoint } from './grid.js';
 import { sweepProgress } from './progress.js';
-import { pointLogPath, pointRunDir, pointState, readPointRecord, writeLauncherRecord, type PointState, type Sweep } from './sweep-dir.js';
+import { pointLogPath, pointRunDir, pointState, readPointRecord, writeLauncherRecord, writePointRecord, type PointState, type Sweep } from './sweep-dir.js';
 
 export interface LocalResult {
   /** Whether a signal stopped the sweep before every point had run. */
@@ -86,10 +86,17 @@ export async function runLocal(sweep: Sweep, todo: readonly SweepPoint[], jobs: 
         child.on('error', (e) => progress.log(`bimt: ${point.name}: cannot start: ${e.message}`));
         child.on('close', (code, signal) => {
           running.delete(point);
-          const state = pointState(readPointRecord(sweep.paths, point));
+          let state = pointState(readPointRecord(sweep.paths, point));
+          let record = readPointRecord(sweep.paths, point);
+          // Our SIGINT reached a point still starting (before its run was its own): it exits 130
+          // having written nothing but its `running` record. Interrupted, not killed: --resume starts it.
+          if (stopping && code === 130 && (state === 'running' || state === 'killed' || state === 'pending')) {
+            if (record) writePointRecord(sweep.paths, point, { ...record, state: 'interrupted', ended: new Date().toISOString(), message: 'stopped before training started' });
+            state = 'interrupted';
+            record = readPointRecord(sweep.paths, point);
+          }
           // A child gone without a final record (killed) counts as failed for this session.
           ended.set(point, state === 'running' ? 'killed' : state);
-          const record = readPointRecord(sweep.paths, point);
           const why = record?.message ? `: ${record.message}` : signal ? ` (${signal})` : code ? ` (exit ${code})` : '';
           if (!(stopping && state === 'interrupted')) progress.log(`${point.name}: ${state === 'running' ? 'killed' : state}${why}`);
           launchNext();
