@@ -16,7 +16,7 @@ import { scoredEntryLosses, sequenceLoss } from './sequence-loss.js';
  * Scalar task loss of predictions [n, out] against a split's targets; for sequence targets
  * out = length * dim, each row the [length, dim] prediction flattened row-major.
  */
-export function taskLoss(targets: TargetSpec, pred: tf.Tensor2D, s: SplitTensors, classLoss: ClassLoss = 'cross-entropy'): tf.Scalar {
+export function taskLoss(targets: TargetSpec, pred: tf.Tensor2D, s: Pick<SplitTensors, 'y'>, classLoss: ClassLoss = 'cross-entropy'): tf.Scalar {
   switch (targets.kind) {
     case 'classes':
       // s.y is the one-hot [n, classes] form of the labels (src/train/data.ts).
@@ -66,19 +66,25 @@ export function evaluateSync(model: SplitPredictor, targets: TargetSpec, data: D
  */
 function evaluationTensor(model: SplitPredictor, targets: TargetSpec, data: DataTensors, classLoss: ClassLoss): tf.Tensor1D {
   return tf.tidy(() => {
-    const out: tf.Tensor1D[] = [];
-    for (const s of [data.train, data.test]) {
-      const pred = model.forwardSplit(s);
-      out.push(tf.reshape(taskLoss(targets, pred, s, classLoss), [1]));
-      if (targets.kind === 'sequence') out.push(scoredEntryLosses(targets, pred, s.y));
-      else if (s.labels) out.push(tf.reshape(tf.mean(tf.cast(tf.equal(tf.argMax(pred, 1), s.labels), 'float32')), [1]));
-    }
+    const out = [data.train, data.test].flatMap((s) => splitValues(targets, model.forwardSplit(s), s, classLoss));
     return tf.concat(out);
   });
 }
 
+/**
+ * One split's part of an evaluation from its predictions: the loss and, for classes, the accuracy;
+ * for sequence targets the loss, then the k scored entries' losses (a population evaluates each
+ * member with this too).
+ */
+export function splitValues(targets: TargetSpec, pred: tf.Tensor2D, s: Pick<SplitTensors, 'y' | 'labels'>, classLoss: ClassLoss): tf.Tensor1D[] {
+  const out: tf.Tensor1D[] = [tf.reshape(taskLoss(targets, pred, s, classLoss), [1])];
+  if (targets.kind === 'sequence') out.push(scoredEntryLosses(targets, pred, s.y));
+  else if (s.labels) out.push(tf.reshape(tf.mean(tf.cast(tf.equal(tf.argMax(pred, 1), s.labels), 'float32')), [1]));
+  return out;
+}
+
 /** The evaluation that `evaluationTensor`'s values hold. */
-function evaluationOf(targets: TargetSpec, values: ArrayLike<number>): TaskEvaluation {
+export function evaluationOf(targets: TargetSpec, values: ArrayLike<number>): TaskEvaluation {
   const v = Array.from(values);
   switch (targets.kind) {
     case 'classes':

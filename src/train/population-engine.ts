@@ -12,12 +12,12 @@
  * so member k's gradient, and with Adam's per-member state its update, is what it would be alone
  * (test/population.test.ts holds it to a separate tfjs run, swaps included).
  *
- * Scope: MLPs with feature inputs and class or value targets (`batchable`); the population
+ * Scope: MLPs with feature inputs and class or value targets (`whyNotBatchable`); the population
  * launcher runs other members one by one.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { AdamSettings } from '../config/plan.js';
-import { absSignGrad, silu, softmaxCrossEntropy } from '../model/ops.js';
+import { absSignGrad, silu } from '../model/ops.js';
 import { numel, weightSpecs, type ModelGraph } from '../model/model-graph.js';
 import type { ClassLoss } from '../model/host-mlp.js';
 import { inputPositions, listFromParams, paramsFromList, type Params } from '../model/network.js';
@@ -25,7 +25,8 @@ import { readTensors } from '../model/tf-variables.js';
 import type { OptimizerState } from '../runs/checkpoint.js';
 import type { TargetSpec, TaskInstance } from '../tasks/task.js';
 import type { EngineSetup, TrainingEngine } from './engine.js';
-import type { TaskEvaluation } from './evaluate.js';
+import { adamCoefficients, adamUpdate, type AdamCoefficients } from './adam-tfjs.js';
+import { evaluationOf, splitValues, taskLoss, type TaskEvaluation } from './evaluate.js';
 
 /** Why a network cannot train in a batched population, or undefined when it can. */
 export function whyNotBatchable(graph: ModelGraph, task: TaskInstance): string | undefined {
@@ -162,7 +163,9 @@ export class PopulationBatch {
     this.t = setups.map((s) => s.optimizer?.t ?? 0);
     this.cost = this.stackCost(setups);
     this.train = stackSplit(setups.map((s) => s.task), 'train');
-    this.evalTrain = stackSplit(setups.map((s) => s.evalTask ?? s.task), 'train');
+    // output.eval_rows' subsets where a member has them; otherwise the training split is evaluated as uploaded.
+    const ownEvalRows = setups.some((s) => s.evalTask && s.evalTask !== s.task);
+    this.evalTrain = ownEvalRows ? stackSplit(setups.map((s) => s.evalTask ?? s.task), 'train') : this.train;
     this.evalTest = stackSplit(setups.map((s) => s.evalTask ?? s.task), 'test');
   }
 
@@ -183,7 +186,7 @@ export class PopulationBatch {
 
   private stackCost(setups: readonly EngineSetup[]): Map<string, StackedCost> {
     const out = new Map<string, StackedCost>();
-    for (const [name] of first(setups).costCoef) {
+    for (const [name] of setups[0]!.costCoef) {
       const t = this.graph.tensors.find((x) => x.name === name)!;
       const size = numel(t);
       const entries = new Float32Array(this.K * size);
@@ -304,15 +307,10 @@ export class PopulationBatch {
     return h;
   }
 
-  /** sum_k of member k's mean task loss (each member's mean, as a separate run takes it). */
+  /** sum_k of member k's mean task loss: evaluate.ts's loss over all K * n rows (one mean), times K. */
   private taskLoss(pred: tf.Tensor3D, s: StackedSplit): tf.Scalar {
-    const K = this.K;
-    if (this.targets.kind === 'classes' && this.classLoss === 'cross-entropy') {
-      const c = pred.shape[2];
-      // One mean over K * n rows, times K: the sum of the members' means.
-      return tf.mul(softmaxCrossEntropy(tf.reshape(s.y, [-1, c]) as tf.Tensor2D, tf.reshape(pred, [-1, c]) as tf.Tensor2D), K);
-    }
-    return tf.mul(tf.losses.meanSquaredError(s.y, pred), K);
+    const width = (t: tf.Tensor3D) => tf.reshape(t, [-1, t.shape[2]]) as tf.Tensor2D;
+    return tf.mul(taskLoss(this.targets, width(pred), { y: width(s.y) }, this.classLoss), this.K);
   }
 
   /** sum_k lambda_k * cost_k (connection-cost-tfjs.ts, per member), or undefined when every lambda is 0. */
@@ -332,22 +330,36 @@ export class PopulationBatch {
   /** adam-tfjs.ts's update with each member's own settings and update count. */
   private applyAdam(grads: readonly tf.Tensor[]): void {
     const K = this.K;
-    const per = (f: (a: AdamSettings, t: number) => number, rank: number) =>
-      tf.tensor(Array.from({ length: K }, (_, k) => f(this.adam[k]!, Math.max(this.t[k]!, 1))), [K, ...Array(rank - 1).fill(1)]);
+    const perMember = this.adam.map((a, k) => adamCoefficients(a, Math.max(this.t[k]!, 1)));
+    const anyDecay = perMember.some((c) => c.decay !== undefined);
     tf.tidy(() => {
+      // Each coefficient as one [K] vector, reshaped to broadcast over each tensor's rank.
+      const column = (f: (c: AdamCoefficients) => number) => tf.tensor1d(perMember.map(f));
+      const vectors = {
+        beta1: column((c) => c.beta1),
+        oneMinusBeta1: column((c) => c.oneMinusBeta1),
+        beta2: column((c) => c.beta2),
+        oneMinusBeta2: column((c) => c.oneMinusBeta2),
+        decay: anyDecay ? column((c) => c.decay ?? 1) : undefined,
+        sqrtBiasCorrection2: column((c) => c.sqrtBiasCorrection2),
+        eps: column((c) => c.eps),
+        stepSize: column((c) => c.stepSize),
+      };
       [...this.vars.values()].forEach((p, i) => {
         const name = this.graph.tensors[i]!.name;
-        const r = p.shape.length;
-        const g = grads[i]!;
-        const b1 = per((a) => a.beta1, r);
-        const b2 = per((a) => a.beta2, r);
-        const m = tf.add(tf.mul(this.m.get(name)!, b1), tf.mul(g, per((a) => 1 - a.beta1, r)));
-        const v = tf.add(tf.mul(this.v.get(name)!, b2), tf.mul(tf.square(g), per((a) => 1 - a.beta2, r)));
-        this.m.get(name)!.assign(m);
-        this.v.get(name)!.assign(v);
-        const decayed = this.adam.some((a) => a.weightDecay > 0) ? tf.mul(p, per((a) => (a.weightDecay > 0 ? 1 - a.lr * a.weightDecay : 1), r)) : p;
-        const denom = tf.add(tf.div(tf.sqrt(v), per((a, t) => Math.sqrt(1 - a.beta2 ** t), r)), per((a) => a.eps, r));
-        p.assign(tf.sub(decayed, tf.mul(tf.div(m, denom), per((a, t) => a.lr / (1 - a.beta1 ** t), r))));
+        const shape = [K, ...p.shape.slice(1).map(() => 1)];
+        const at = (x: tf.Tensor1D) => tf.reshape(x, shape);
+        const c: AdamCoefficients<tf.Tensor> = {
+          beta1: at(vectors.beta1),
+          oneMinusBeta1: at(vectors.oneMinusBeta1),
+          beta2: at(vectors.beta2),
+          oneMinusBeta2: at(vectors.oneMinusBeta2),
+          decay: vectors.decay && at(vectors.decay),
+          sqrtBiasCorrection2: at(vectors.sqrtBiasCorrection2),
+          eps: at(vectors.eps),
+          stepSize: at(vectors.stepSize),
+        };
+        adamUpdate(p, grads[i]!, this.m.get(name)!, this.v.get(name)!, c);
       });
     });
   }
@@ -429,32 +441,27 @@ export class PopulationBatch {
     const c = this.evalCache;
     if (c && c.version === this.version && !c.stale.has(k)) return c.rows[k]!;
     const writes = this.writes;
-    const values = tf.tidy(() => tf.concat([this.splitEvaluation(this.evalTrain), this.splitEvaluation(this.evalTest)], 1));
+    const values = tf.tidy(() => tf.stack(this.memberEvaluations()));
     const [flat] = await readTensors([values]);
     values.dispose();
     const width = flat!.length / this.K;
-    const classes = this.targets.kind === 'classes';
-    const rows = Array.from({ length: this.K }, (_, j): TaskEvaluation => {
-      const r = flat!.subarray(j * width, (j + 1) * width);
-      return classes ? { trainLoss: r[0]!, trainAcc: r[1]!, testLoss: r[2]!, testAcc: r[3]! } : { trainLoss: r[0]!, trainAcc: null, testLoss: r[1]!, testAcc: null };
-    });
+    const rows = Array.from({ length: this.K }, (_, j) => evaluationOf(this.targets, flat!.subarray(j * width, (j + 1) * width)));
     if (writes === this.writes) this.evalCache = { version: this.version, rows, stale: new Set() };
     return rows[k]!;
   }
 
-  /** [K, 2] loss and accuracy (classes) or [K, 1] loss per member on one split (evaluate.ts's numbers). */
-  private splitEvaluation(s: StackedSplit): tf.Tensor2D {
-    const pred = this.forward(s.x);
-    const n = s.n;
-    let loss: tf.Tensor;
-    if (this.targets.kind === 'classes' && this.classLoss === 'cross-entropy') {
-      const p = tf.softmax(pred);
-      const lse = tf.sub(tf.max(pred, 2, true), tf.log(tf.max(p, 2, true)));
-      loss = tf.div(tf.neg(tf.sum(tf.mul(s.y, tf.sub(pred, lse)), [1, 2])), n);
-    } else loss = tf.mean(tf.squaredDifference(s.y, pred), [1, 2]);
-    const cols = [tf.reshape(loss, [this.K, 1])];
-    if (s.labels) cols.push(tf.reshape(tf.mean(tf.cast(tf.equal(tf.argMax(pred, 2), s.labels), 'float32'), 1), [this.K, 1]));
-    return tf.concat(cols, 1) as tf.Tensor2D;
+  /** Each member's evaluation values, as evaluate.ts lays them out, from one batched forward pass per split. */
+  private memberEvaluations(): tf.Tensor1D[] {
+    const splits = [this.evalTrain, this.evalTest].map((s) => ({ s, pred: this.forward(s.x) }));
+    return Array.from({ length: this.K }, (_, k) =>
+      tf.concat(
+        splits.flatMap(({ s, pred }) => {
+          const member = <T extends tf.Tensor>(t: T) => tf.squeeze(tf.slice(t, [k], [1]), [0]);
+          const split = { y: member(s.y) as tf.Tensor2D, ...(s.labels ? { labels: member(s.labels) as tf.Tensor1D } : {}) };
+          return splitValues(this.targets, member(pred) as tf.Tensor2D, split, this.classLoss);
+        }),
+      ) as tf.Tensor1D,
+    );
   }
 
   private memberSlices(arrays: readonly Float32Array[], k: number): Float32Array[] {
@@ -556,10 +563,6 @@ async function readStable(vars: readonly tf.Variable[]): Promise<Float32Array[]>
   } finally {
     tf.dispose(clones);
   }
-}
-
-function first<T>(xs: readonly T[]): T {
-  return xs[0]!;
 }
 
 /** One split of every member's task, stacked [K, n, ...] (classes: one-hot targets and labels, as data.ts makes them). */
