@@ -4,7 +4,7 @@
 // sweep from file://. What the page
 // draws at a step and threshold is checked against src/bimt/graph.ts run here in Node on the same
 // checkpoint, the tooltip against the neuron's own label, and there must be no console errors.
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -259,6 +259,33 @@ describe.skipIf(!installed)('bimt view in chromium', () => {
     await page.click('#table tbody a >> nth=0');
     await page.waitForSelector('#network[data-edges]', { state: 'attached' });
     await page.screenshot({ path: join(shots, 'sweep-run.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it("links a run whose directory name is a javascript: URL to the run's page, running nothing", async () => {
+    // A run directory named as a script: its row links to the file, "./" and percent-encoded.
+    const name = "javascript:console.error('ran');document.title='pwned';%2F%2F";
+    const hostile = join(dir, 'hostile');
+    cpSync(join(sweep, 'p00-initial0.001'), join(hostile, name), { recursive: true });
+    const r = await runBimt(['view', hostile]);
+    expect(r.status, r.stderr).toBe(0);
+    const errors: string[] = [];
+    const page = await browser.newPage();
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(pathToFileURL(join(hostile, 'view.html')).href);
+    const link = page.locator('#table tbody a');
+    expect(await link.textContent()).toBe(name);
+    expect(await link.getAttribute('href')).toBe(`./${encodeURIComponent(name)}/view.html`);
+    // The click opens that run's page; the name's script never runs.
+    const target = join(hostile, name, 'view.html');
+    const opened = page.waitForURL((u) => u.protocol === 'file:' && decodeURIComponent(u.pathname) === target).then(() => 'opened the page');
+    const ran = page.waitForEvent('console', { predicate: (m) => m.text() === 'ran', timeout: 0 }).then(() => 'ran the script', () => 'closed');
+    await link.click();
+    expect(await Promise.race([opened, ran])).toBe('opened the page');
+    await page.waitForSelector('#network[data-edges]', { state: 'attached' });
+    expect(await page.title()).not.toBe('pwned');
     expect(errors).toEqual([]);
     await page.close();
   }, 120_000);

@@ -3,7 +3,7 @@
  * its runs and the compare plot against the first swept key that is not a seed, with each run's
  * own page linked from its row.
  */
-import { basename, relative } from 'node:path';
+import { basename, dirname, relative, sep } from 'node:path';
 import { BimtError } from '../errors.js';
 import { comparePlotData, comparePlotSvg, SEED_KEYS } from '../plot/compare-plot.js';
 import { compareTable, differingKeys, readRunRecords } from '../runs/compare.js';
@@ -31,12 +31,20 @@ export function sweepViewData(dir: string, runs: readonly RunPaths[], pages: rea
       if (!(e instanceof BimtError)) throw e;
     }
   }
-  const from = pageFile.replace(/[^/\\]*$/, '');
   return {
     kind: 'sweep',
     name: basename(dir.replace(/[/\\]+$/, '')),
     table,
-    links: pages.map((p) => (p === undefined ? null : relative(from || '.', p).split('\\').join('/'))),
+    links: pages.map((p) => (p === undefined ? null : pageHref(pageFile, p))),
     ...(plot !== undefined ? { plot, plotKey: key } : {}),
   };
+}
+
+/**
+ * The link from one page to another: the relative file path, each segment percent-encoded, after
+ * "./". A run directory's name is text from the disk: raw, `javascript:alert(1)` or `a?b#c` would
+ * be read as a scheme, a query or a fragment instead of a file (README.md, "Viewing a run").
+ */
+export function pageHref(fromPage: string, toPage: string): string {
+  return `./${relative(dirname(fromPage), toPage).split(sep).map(encodeURIComponent).join('/')}`;
 }
