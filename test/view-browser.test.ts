@@ -4,7 +4,7 @@
 // sweep from file://. What the page
 // draws at a step and threshold is checked against src/bimt/graph.ts run here in Node on the same
 // checkpoint, the tooltip against the neuron's own label, and there must be no console errors.
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -21,6 +21,8 @@ const CHROMIUM = '/usr/bin/chromium';
 const installed = existsSync(CHROMIUM);
 const why = `Debian's chromium is not installed at ${CHROMIUM} (.ci/run installs it)`;
 const MAX_PAGE_BYTES = 5_000_000;
+/** The two-moons run's output.prune_threshold; its snapshot_threshold stays 0.01. */
+const PRUNE = 0.03;
 
 /** Writes the page of `target` with `bimt view` and returns its path (the last line it prints). */
 async function view(target: string): Promise<string> {
@@ -91,7 +93,8 @@ describe.skipIf(!installed)('bimt view in chromium', () => {
 
   beforeAll(async () => {
     const trains = await Promise.all([
-      runBimt(['train', 'configs/two-moons.yaml', '--set', 'train.steps=1000', '--set', 'output.checkpoint_every=100', '--runs-dir', dir, '--name', 'moons']),
+      // prune_threshold differs from snapshot_threshold (0.01): the page must open at the former.
+      runBimt(['train', 'configs/two-moons.yaml', '--set', 'train.steps=1000', '--set', 'output.checkpoint_every=100', '--set', `output.prune_threshold=${PRUNE}`, '--runs-dir', dir, '--name', 'moons']),
       runBimt(['train', 'configs/modular-addition.yaml', '--set', 'train.steps=400', '--set', 'output.checkpoint_every=100', '--set', 'output.eval_every=100', '--runs-dir', dir, '--name', 'modadd']),
       // MNIST's 28x28 pixel grid and ring of digits, with 4x4 hidden grids to stay quick.
       runBimt(['train', 'configs/mnist.yaml', '--set', 'train.steps=200', '--set', 'output.checkpoint_every=100', '--set', 'output.eval_every=100', '--set', 'task.n_train=1000',
@@ -111,11 +114,25 @@ describe.skipIf(!installed)('bimt view in chromium', () => {
     const file = await view(moons);
     expect(file).toBe(join(moons, 'view.html'));
     const page = await open(browser, file, errors);
-    // It opens on the last checkpoint at the run's prune threshold.
+    // It opens on the last checkpoint at the run's prune threshold, not its snapshot threshold.
     const first = await drawn(page);
     expect(first.step).toBe(1000);
-    expect(first.threshold).toBe(0.01);
-    expect(first).toMatchObject(expected(moons, 1000, 0.01));
+    expect(first.threshold).toBe(PRUNE);
+    expect(first).toMatchObject(expected(moons, 1000, PRUNE));
+
+    // The threshold slider spans three decades on a log scale: 0, then 1/1000 of the run's
+    // largest |w| up to it, and starts where the prune threshold lies on that scale.
+    let maxAbs = 0;
+    for (let step = 0; step <= 1000; step += 100) {
+      const { net } = checkpointOf(moons, step).checkpoint;
+      for (const l of net.graph.links) if (l.weight) for (const w of net.params.get(l.weight)!) maxAbs = Math.max(maxAbs, Math.abs(w));
+    }
+    const top = Number(await page.getAttribute('#threshold', 'max'));
+    expect(Number(await page.$eval('#threshold', (e) => (e as unknown as { value: string }).value))).toBe(Math.round(top * (1 + Math.log10(PRUNE / maxAbs) / 3)));
+    await slide(page, 'threshold', top);
+    expect((await drawn(page)).threshold / maxAbs).toBeCloseTo(1, 12);
+    await slide(page, 'threshold', 1);
+    expect(Math.log10((await drawn(page)).threshold / maxAbs)).toBeCloseTo(-3 * (1 - 1 / top), 9);
 
     const seen = new Set<number>();
     for (const [step, slider] of [[0, 0], [3, 400], [5, 700], [10, 850], [10, 0], [2, 1000]] as const) {
@@ -259,6 +276,33 @@ describe.skipIf(!installed)('bimt view in chromium', () => {
     await page.click('#table tbody a >> nth=0');
     await page.waitForSelector('#network[data-edges]', { state: 'attached' });
     await page.screenshot({ path: join(shots, 'sweep-run.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it("links a run whose directory name is a javascript: URL to the run's page, running nothing", async () => {
+    // A run directory named as a script: its row links to the file, "./" and percent-encoded.
+    const name = "javascript:console.error('ran');document.title='pwned';%2F%2F";
+    const hostile = join(dir, 'hostile');
+    cpSync(join(sweep, 'p00-initial0.001'), join(hostile, name), { recursive: true });
+    const r = await runBimt(['view', hostile]);
+    expect(r.status, r.stderr).toBe(0);
+    const errors: string[] = [];
+    const page = await browser.newPage();
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(pathToFileURL(join(hostile, 'view.html')).href);
+    const link = page.locator('#table tbody a');
+    expect(await link.textContent()).toBe(name);
+    expect(await link.getAttribute('href')).toBe(`./${encodeURIComponent(name)}/view.html`);
+    // The click opens that run's page; the name's script never runs.
+    const target = join(hostile, name, 'view.html');
+    const opened = page.waitForURL((u) => u.protocol === 'file:' && decodeURIComponent(u.pathname) === target).then(() => 'opened the page');
+    const ran = page.waitForEvent('console', { predicate: (m) => m.text() === 'ran', timeout: 0 }).then(() => 'ran the script', () => 'closed');
+    await link.click();
+    expect(await Promise.race([opened, ran])).toBe('opened the page');
+    await page.waitForSelector('#network[data-edges]', { state: 'attached' });
+    expect(await page.title()).not.toBe('pwned');
     expect(errors).toEqual([]);
     await page.close();
   }, 120_000);

@@ -23,7 +23,7 @@ export function viewCommand(): Command {
     .action(async (target: string, flags: ViewFlags) => {
       const { writeView } = await import('../view/write.js');
       await selectBackend(flags.backend, SYNC_READS);
-      const [page, ...others] = writeView(target, flags.out);
+      const [page, ...others] = writeView(target, (line) => process.stderr.write(`bimt: ${line}\n`), flags.out);
       if (others.length > 0) process.stdout.write(`wrote ${others.length} run page${others.length > 1 ? 's' : ''} beside their runs\n`);
       process.stdout.write(`${page}\n`);
       if (flags.open) {

@@ -63,7 +63,7 @@ export interface SweepViewData {
   readonly name: string;
   /** The `bimt compare` table (src/runs/compare.ts). */
   readonly table: { readonly columns: readonly string[]; readonly rows: readonly (readonly string[])[] };
-  /** Per row, the run's page relative to the sweep's page, or null where the run has none. */
+  /** Per row, the run's page relative to the sweep's page ("./" and percent-encoded segments, sweep-data.ts pageHref), or null where the run has none. */
   readonly links: (string | null)[];
   /** The compare plot (SVG), when some swept key can be plotted. */
   readonly plot?: string;

@@ -12,15 +12,19 @@ import { viewHtml } from './html.js';
 import { runViewData } from './run-data.js';
 import { sweepRuns, sweepViewData } from './sweep-data.js';
 
-/** Writes the page(s) of `target` and returns their paths, the one asked for first. Needs a tfjs backend selected. */
-export function writeView(target: string, outFile?: string): string[] {
+/**
+ * Writes the page(s) of `target` and returns their paths, the one asked for first; runs of a sweep
+ * left out (outside it through a symbolic link) are named in one line each to `skipped`. Needs a
+ * tfjs backend selected.
+ */
+export function writeView(target: string, skipped: (line: string) => void, outFile?: string): string[] {
   if (!existsSync(target) || !statSync(target).isDirectory()) throw new BimtError(`${target}: no such run directory or directory of runs`);
   if (existsSync(runPaths(target).meta)) {
     const file = outFile ?? join(target, 'view.html');
     writeOutputFile(file, viewHtml(runViewData(target)));
     return [file];
   }
-  const runs = sweepRuns(target);
+  const runs = sweepRuns(target, skipped);
   const pages = runs.map((p) => {
     if (listCheckpoints(p).length === 0) return undefined;
     const file = join(p.root, 'view.html');
