@@ -10,13 +10,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { readMetrics } from '../runs/metrics.js';
 import { readMeta, runPaths } from '../runs/run-dir.js';
 import { packagePath } from '../util/package-files.js';
 import type { SweepPoint } from './grid.js';
 import { sweepProgress } from './progress.js';
-import { pointLogPath, pointRunDir, pointState, readPointRecord, writeLauncherRecord, writePointRecord, type PointState, type Sweep } from './sweep-dir.js';
+import { pointLogPath, pointRunDir, pointState, readPointRecord, thisProcess, writeLauncherRecord, writePointRecord, type PointState, type Sweep } from './sweep-dir.js';
 
 export interface LocalResult {
   /** Whether a signal stopped the sweep before every point had run. */
@@ -24,7 +23,7 @@ export interface LocalResult {
 }
 
 export async function runLocal(sweep: Sweep, todo: readonly SweepPoint[], jobs: number, stream: NodeJS.WriteStream = process.stderr): Promise<LocalResult> {
-  writeLauncherRecord(sweep.paths, { kind: 'local', pid: process.pid, host: hostname(), since: new Date().toISOString() });
+  writeLauncherRecord(sweep.paths, { kind: 'local', ...thisProcess(), since: new Date().toISOString() });
   const queue = [...todo];
   const running = new Map<SweepPoint, ChildProcess>();
   const ended = new Map<SweepPoint, PointState>();
