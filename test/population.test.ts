@@ -60,8 +60,10 @@ function expectSameRuns(pairs: readonly RunPair[]) {
     expect(m.map((r) => r.swaps)).toEqual(a.map((r) => r.swaps));
     swaps += m.reduce((s, r) => s + Number(r.swaps), 0);
     m.forEach((r, i) => expect(Math.abs(Number(r.train_loss) - Number(a[i]!.train_loss)) / Number(a[i]!.train_loss), `train loss at step ${r.step}`).toBeLessThan(1e-5));
-    // ...and the same network after 300 steps.
-    const [cm, ca] = [readCheckpoint(checkpointPath(member, 300)).net, readCheckpoint(checkpointPath(alone, 300)).net];
+    // ...and the same network at the end (300 steps, or the member's own number).
+    const last = readMeta(alone).steps_done;
+    expect(readMeta(member).steps_done).toBe(last);
+    const [cm, ca] = [readCheckpoint(checkpointPath(member, last)).net, readCheckpoint(checkpointPath(alone, last)).net];
     expect(Array.from(cm.inPerm)).toEqual(Array.from(ca.inPerm));
     expect(Array.from(cm.outPerm)).toEqual(Array.from(ca.outPerm));
     for (const [name, w] of ca.params) expect(relDiff(cm.params.get(name)!, w), `${member.root}: ${name}`).toBeLessThan(1e-5);
@@ -83,6 +85,14 @@ describe('a population trained as one batch', () => {
     // Eight members differing in lambda, learning rate and seed (data, initialisation, batch order).
     const pairs = await batchAgainstSeparate('cpu', ['--grid', 'lambda.initial=1e-3,1e-2', '--grid', 'train.lr=0.002,0.004'], '0..1');
     expect(pairs).toHaveLength(8);
+    expectSameRuns(pairs);
+  }, 300_000);
+
+  it('members with different numbers of steps: once the short ones have left, each other member is held to its own Adam update count (cpu)', async () => {
+    // Members 0 and 1 stop at step 100; 2 and 3 go on to 300, their Adam bias corrections at
+    // their own counts (member 0's would stay at 100).
+    const pairs = await batchAgainstSeparate('cpu', ['--grid', 'train.steps=100,300'], '0..1');
+    expect(pairs.map((p) => readMeta(p.member).steps_done)).toEqual([100, 100, 300, 300]);
     expectSameRuns(pairs);
   }, 300_000);
 

@@ -124,7 +124,7 @@ export function inspectRunLock(p: RunPaths): LockState {
   const owner = parseOwner(text);
   if (!owner) return { kind: 'unverifiable', why: `${file} is not a lock file bimt wrote` };
   if (owner.host !== hostname()) return { kind: 'unverifiable', why: `the lock is held by pid ${owner.pid} on host ${owner.host}, which cannot be checked from here` };
-  const why = whyDead(owner);
+  const why = whyProcessGone(owner.pid, owner.process_start);
   return why === undefined ? { kind: 'live', owner } : { kind: 'stale', owner, why };
 }
 
@@ -185,21 +185,31 @@ function parseOwner(text: string): LockOwner | undefined {
   }
 }
 
-/** Why the lock's process is no longer alive, or undefined if it is. */
-function whyDead(owner: LockOwner): string | undefined {
-  if (existsSync('/proc/self/stat')) {
-    const start = processStart(owner.pid);
-    if (start === undefined || start === 'zombie') return `process ${owner.pid} is gone`;
-    if (owner.process_start !== null && start !== owner.process_start) return `process ${owner.pid} is gone; its pid now belongs to another process`;
+/**
+ * Why the process recorded as `pid` with start `start` (processStart's, at the time) is no longer
+ * alive, or undefined if it is. The sweep's records (launcher.json, points/*.json) are checked the
+ * same way before a signal or a resume. A null start (written where there was no /proc) is checked
+ * by the pid alone.
+ */
+export function whyProcessGone(pid: number, start: string | null): string | undefined {
+  if (hasProc()) {
+    const now = processStart(pid);
+    if (now === undefined || now === 'zombie') return `process ${pid} is gone`;
+    if (start !== null && now !== start) return `process ${pid} is gone; its pid now belongs to another process`;
     return undefined;
   }
   // No /proc (macOS): a reused pid cannot be told apart; the pid alone is the best there is.
   try {
-    process.kill(owner.pid, 0);
+    process.kill(pid, 0);
     return undefined;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM' ? undefined : `process ${owner.pid} is gone`;
+    return (e as NodeJS.ErrnoException).code === 'EPERM' ? undefined : `process ${pid} is gone`;
   }
+}
+
+/** Whether this host has /proc, where a process's start time tells a reused pid apart. */
+export function hasProc(): boolean {
+  return existsSync('/proc/self/stat');
 }
 
 /**
@@ -207,7 +217,7 @@ function whyDead(owner: LockOwner): string | undefined {
  * counted after the command name, which may itself hold spaces and parentheses). Undefined when
  * the process does not exist or there is no /proc; 'zombie' when it has exited but is not reaped.
  */
-function processStart(pid: number): string | undefined {
+export function processStart(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

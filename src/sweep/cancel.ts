@@ -2,9 +2,12 @@
  * `bimt sweep --cancel`: stops what is running a sweep. A Slurm job is cancelled with scancel,
  * whose SIGTERM each running point catches to checkpoint (Slurm kills it after its KillWait); a
  * local launcher gets SIGINT, as from Ctrl-C, and stops its points the same way. Either way the
- * points are left `interrupted`, and `--resume` continues them.
+ * points are left `interrupted`, and `--resume` continues them. A launcher is signalled only
+ * while its recorded pid still belongs to it (launcher.json holds its start time, as the run lock
+ * does): a pid reused after a kill -9 or a reboot is left alone.
  */
 import { BimtError } from '../errors.js';
+import { hasProc } from '../runs/lock.js';
 import { cancelSlurm, queuedTasks } from './slurm.js';
 import { liveLocalLauncher, readLauncherRecord, type Sweep } from './sweep-dir.js';
 
@@ -20,6 +23,11 @@ export function cancelSweep(sweep: Sweep): string {
   }
   const live = liveLocalLauncher(sweep.paths);
   if (!live) throw new BimtError(`${sweep.paths.root}: nothing is running this sweep${record?.kind === 'local' ? ` (its launcher, pid ${record.pid} on ${record.host}, has ended)` : ''}`, 1);
+  // A record of an older bimt has no start time: its pid may be another process's by now, and
+  // a signal to a stranger is worse than a line asking the user to look (docs/DESIGN.md, "Sweeps").
+  if (!live.verified && hasProc()) {
+    throw new BimtError(`${sweep.paths.root}: launcher.json (written by an older bimt) names pid ${live.pid} without its start time, so it may now be another process; if ps -p ${live.pid} shows bimt sweep, stop it with kill -INT ${live.pid}`, 1);
+  }
   process.kill(live.pid, 'SIGINT');
   return `sent SIGINT to the sweep's launcher (pid ${live.pid}); running points save a checkpoint; continue with: bimt sweep --resume ${sweep.paths.root}`;
 }

@@ -5,7 +5,7 @@
  * in one line naming it rather than failing one point after minutes.
  */
 import { availableParallelism } from 'node:os';
-import { basename, extname, join } from 'node:path';
+import { basename, extname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { BackendName } from '../backend.js';
 import { stringify } from 'yaml';
@@ -18,6 +18,7 @@ import { ensureRunsDir, timestampedNames } from '../runs/run-dir.js';
 import { VERSION } from '../version.js';
 import { expandGrid, parseGridArg, parseSeeds, pointOverrides, SEED_KEY, yamlAxis, type Axis } from './grid.js';
 import type { BatchWhen } from './population.js';
+import { shellWord } from './slurm.js';
 import { createSweepDir, launcherSchema, type LauncherSpec, type SlurmOptions, type Sweep } from './sweep-dir.js';
 
 export type LauncherKind = LauncherSpec['kind'];
@@ -66,6 +67,10 @@ export function createSweep(req: SweepRequest): Sweep {
   const document: PlainObject = { ...file.document, name: prefix };
   const runsDir = req.runsDir ?? (getOwn(getOwn(document, 'output') ?? {}, 'runs_dir') as string | undefined) ?? 'runs';
   if (req.name !== undefined) checkRunName(req.name, '--name');
+  const launcher = launcherOf(req, section);
+  // The Slurm launcher writes the sweep directory into a shell script: a runs directory it cannot
+  // carry (a line break) is refused here, before anything is made.
+  if (launcher.kind === 'slurm') shellWord(resolve(runsDir), req.runsDir !== undefined ? '--runs-dir' : 'output.runs_dir');
   ensureRunsDir(runsDir);
   const spec = {
     bimt_version: VERSION,
@@ -74,7 +79,7 @@ export function createSweep(req: SweepRequest): Sweep {
     config_file: req.file,
     sets: [...req.sets],
     grid: axes.map((a) => ({ key: a.key, values: [...a.values], origin: a.origin })),
-    launcher: launcherOf(req, section),
+    launcher,
     ...(req.backend ? { backend: req.backend } : {}),
     config: document,
   };

@@ -9,14 +9,14 @@
  * child gets exactly one signal, from it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, writeSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { readMetrics } from '../runs/metrics.js';
 import { readMeta, runPaths } from '../runs/run-dir.js';
+import { describeFsError } from '../util/files.js';
 import { packagePath } from '../util/package-files.js';
 import type { SweepPoint } from './grid.js';
 import { sweepProgress } from './progress.js';
-import { pointLogPath, pointRunDir, pointState, readPointRecord, writeLauncherRecord, writePointRecord, type PointState, type Sweep } from './sweep-dir.js';
+import { pointLogPath, pointRunDir, pointState, readPointRecord, thisProcess, writeLauncherRecord, writePointRecord, type PointState, type Sweep } from './sweep-dir.js';
 
 export interface LocalResult {
   /** Whether a signal stopped the sweep before every point had run. */
@@ -24,7 +24,7 @@ export interface LocalResult {
 }
 
 export async function runLocal(sweep: Sweep, todo: readonly SweepPoint[], jobs: number, stream: NodeJS.WriteStream = process.stderr): Promise<LocalResult> {
-  writeLauncherRecord(sweep.paths, { kind: 'local', pid: process.pid, host: hostname(), since: new Date().toISOString() });
+  writeLauncherRecord(sweep.paths, { kind: 'local', ...thisProcess(), since: new Date().toISOString() });
   const queue = [...todo];
   const running = new Map<SweepPoint, ChildProcess>();
   const ended = new Map<SweepPoint, PointState>();
@@ -75,8 +75,20 @@ export async function runLocal(sweep: Sweep, todo: readonly SweepPoint[], jobs: 
         if (running.size === 0 && (stopping || queue.length === 0)) resolveAll();
       };
       const start = (point: SweepPoint) => {
-        const log = openSync(pointLogPath(sweep.paths, point), 'a');
-        writeSync(log, `\n=== ${new Date().toISOString()} bimt sweep-point ${sweep.paths.root} ${point.index} (${point.sets.join(' ')})\n`);
+        const log = openLog(sweep, point);
+        if (typeof log === 'string') {
+          // No log, no point: it is recorded failed, saying why, and the sweep goes on without it.
+          const now = new Date().toISOString();
+          const attempts = (readPointRecord(sweep.paths, point)?.attempts ?? 0) + 1;
+          try {
+            writePointRecord(sweep.paths, point, { point: point.name, state: 'failed', message: log, ...thisProcess(), started: now, ended: now, attempts });
+          } catch {
+            // The sweep directory itself is unwritable: the line below still says it.
+          }
+          ended.set(point, 'failed');
+          progress.log(`${point.name}: failed: ${log}`);
+          return;
+        }
         const child = spawn(process.execPath, [packagePath('bin/bimt.js'), 'sweep-point', sweep.paths.root, String(point.index)], {
           detached: true,
           stdio: ['ignore', log, log],
@@ -113,6 +125,24 @@ export async function runLocal(sweep: Sweep, todo: readonly SweepPoint[], jobs: 
     progress.stop();
   }
   return { interrupted: stopping !== undefined && (queue.length > 0 || [...ended.values()].some((s) => s === 'interrupted')) };
+}
+
+/**
+ * The point's log, opened for appending with the attempt's header line; logs/ is made again if it
+ * was removed while the sweep ran (docs/DESIGN.md, "Sweeps"). A message instead when it cannot be had.
+ */
+function openLog(sweep: Sweep, point: SweepPoint): number | string {
+  const file = pointLogPath(sweep.paths, point);
+  let log: number | undefined;
+  try {
+    mkdirSync(sweep.paths.logs, { recursive: true });
+    log = openSync(file, 'a');
+    writeSync(log, `\n=== ${new Date().toISOString()} bimt sweep-point ${sweep.paths.root} ${point.index} (${point.sets.join(' ')})\n`);
+    return log;
+  } catch (e) {
+    if (log !== undefined) closeSync(log);
+    return `cannot write its log ${file}: ${describeFsError(e)}`;
+  }
 }
 
 function signalChild(child: ChildProcess, signal: NodeJS.Signals): void {

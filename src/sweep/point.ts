@@ -6,7 +6,6 @@
  * points/<point>.json: a point that fails says why there, and the sweep goes on without it.
  */
 import { existsSync, rmSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { parseConfig } from '../config/load.js';
 import { BimtError } from '../errors.js';
 import { readMeta, runPaths } from '../runs/run-dir.js';
@@ -15,7 +14,7 @@ import type { StopSignals } from '../train/stop-signals.js';
 import type { RunOutcome } from '../train/run.js';
 import { trainCommand, type TrainRequest } from '../train/train-command.js';
 import { pointOverrides, type SweepPoint } from './grid.js';
-import { baseConfigText, openSweep, pointRunDir, readPointRecord, writePointRecord, type PointRecord, type Sweep } from './sweep-dir.js';
+import { baseConfigText, openSweep, pointRunDir, readPointRecord, thisProcess, writePointRecord, type PointRecord, type Sweep } from './sweep-dir.js';
 
 export interface PointOptions {
   readonly stop: StopSignals;
@@ -56,8 +55,7 @@ export function claimPoint(sweep: Sweep, point: SweepPoint, slurm?: PointOptions
   const started: PointRecord = {
     point: point.name,
     state: 'running',
-    pid: process.pid,
-    host: hostname(),
+    ...thisProcess(),
     started: new Date().toISOString(),
     attempts: (previous?.attempts ?? 0) + 1,
     ...(slurm ? { slurm: { job: slurm.job, task: slurm.task } } : {}),

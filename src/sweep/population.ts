@@ -10,7 +10,6 @@
  * row counts, full batches or the batch size, and the loss. Seeds, lambda, the schedules, Adam's
  * settings, the swap settings and the number of steps may differ member by member.
  */
-import { hostname } from 'node:os';
 import { selectBackend, describeBackend, type BackendChoice } from '../backend.js';
 import { loadConfig } from '../config/load.js';
 import { planTraining, type TrainingPlan } from '../config/plan.js';
@@ -24,7 +23,7 @@ import { resumeTraining, runTraining, type RunOutcome } from '../train/run.js';
 import { catchStopSignals, type StopSignals } from '../train/stop-signals.js';
 import type { SweepPoint } from './grid.js';
 import { claimPoint, runPoint, type PointClaim } from './point.js';
-import { writeLauncherRecord, type Sweep } from './sweep-dir.js';
+import { thisProcess, writeLauncherRecord, type Sweep } from './sweep-dir.js';
 
 /** When members share one batch: on a GPU backend only (`auto`), or on any (`always`). */
 export type BatchWhen = 'auto' | 'always';
@@ -34,7 +33,7 @@ export interface PopulationResult {
 }
 
 export async function runPopulation(sweep: Sweep, todo: readonly SweepPoint[], when: BatchWhen, stream: NodeJS.WriteStream = process.stderr): Promise<PopulationResult> {
-  writeLauncherRecord(sweep.paths, { kind: 'local', pid: process.pid, host: hostname(), since: new Date().toISOString() });
+  writeLauncherRecord(sweep.paths, { kind: 'local', ...thisProcess(), since: new Date().toISOString() });
   const stop = catchStopSignals({ armed: true });
   try {
     const backend = await selectBackend(sweep.spec.backend);

@@ -50,17 +50,28 @@ export function submitSlurm(sweep: Sweep, todo: readonly SweepPoint[], opts: Slu
  * limit's SIGTERM) reach bimt, which checkpoints and records the point interrupted.
  */
 function jobScript(sweep: Sweep, todo: readonly SweepPoint[]): string {
-  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const root = shellWord(sweep.paths.root, 'the sweep directory');
+  const q = (s: string) => shellWord(s, 'a path in the job script');
   const cases = todo.map((p) => `  ${p.index}) log=${q(pointLogPath(sweep.paths, p))} ;;`).join('\n');
   return `#!/bin/sh
-# bimt sweep ${sweep.paths.root}: array task N runs point N (sweep.yaml; bimt sweep --status lists them).
+# bimt sweep ${root}: array task N runs point N (sweep.yaml; bimt sweep --status lists them).
 case "$SLURM_ARRAY_TASK_ID" in
 ${cases}
   *) echo "bimt: array task $SLURM_ARRAY_TASK_ID is not a point of this sweep" >&2; exit 2 ;;
 esac
 echo "=== $(date -u +%Y-%m-%dT%H:%M:%SZ) Slurm job \${SLURM_ARRAY_JOB_ID}_\${SLURM_ARRAY_TASK_ID} on $(hostname)" >> "$log"
-exec ${q(process.execPath)} ${q(packagePath('bin/bimt.js'))} sweep-point ${q(sweep.paths.root)} "$SLURM_ARRAY_TASK_ID" >> "$log" 2>&1
+exec ${q(process.execPath)} ${q(packagePath('bin/bimt.js'))} sweep-point ${root} "$SLURM_ARRAY_TASK_ID" >> "$log" 2>&1
 `;
+}
+
+/**
+ * `s` as one word of a shell script: single-quoted, each ' written '\''. A line break is refused
+ * (a BimtError naming `what`): in a comment it would end the comment, and the next line, a command
+ * of the path's choosing, would run on the cluster (docs/DESIGN.md, "Sweeps").
+ */
+export function shellWord(s: string, what: string): string {
+  if (/[\n\r]/.test(s)) throw new BimtError(`${what} holds a line break, which a Slurm job script cannot carry safely: ${JSON.stringify(s)}; use a path without one`);
+  return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /** `0-3,5,7-9`: sbatch --array's list of indices. */

@@ -20,6 +20,7 @@ import { BACKENDS } from '../backend.js';
 import type { PlainObject } from '../config/plain.js';
 import { BimtError } from '../errors.js';
 import { writeFileAtomic } from '../runs/atomic.js';
+import { processStart, whyProcessGone } from '../runs/lock.js';
 import { describeFsError, readRegularFile } from '../util/files.js';
 import { expandGrid, type Axis, type SweepPoint } from './grid.js';
 
@@ -145,6 +146,8 @@ const pointStateSchema = z.looseObject({
   message: z.string().optional(),
   pid: z.number().int().positive(),
   host: z.string(),
+  /** The process's start (thisProcess); absent in records of older bimt, which are checked by pid alone. */
+  process_start: z.string().nullable().optional(),
   started: z.string(),
   ended: z.string().optional(),
   /** How many times a process started on the point (resumes and retries count). */
@@ -179,25 +182,34 @@ export type PointState = PointRecord['state'] | 'pending' | 'killed';
 
 export function pointState(record: PointRecord | undefined): PointState {
   if (!record) return 'pending';
-  if (record.state === 'running' && record.host === hostname() && !processAlive(record.pid)) return 'killed';
+  if (record.state === 'running' && record.host === hostname() && !recordedAlive(record)) return 'killed';
   return record.state;
 }
 
 /** Points whose work is done: they are skipped by a resume. A diverged point would diverge again. */
 export const FINISHED: ReadonlySet<PointState> = new Set(['completed', 'diverged']);
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/**
+ * This process as the sweep's records name it: pid, host and start time, as the run lock records
+ * its owner (src/runs/lock.ts), so that a pid reused after a kill -9 or a reboot is not taken for
+ * the launcher or the point (docs/DESIGN.md, "Sweeps").
+ */
+export function thisProcess(): { pid: number; host: string; process_start: string | null } {
+  return { pid: process.pid, host: hostname(), process_start: processStart(process.pid) ?? null };
+}
+
+/**
+ * Whether the process a record names (on this host) is still the one that wrote it: its pid is
+ * alive and, where the record has its start time, started then. A record of an older bimt has no
+ * start time and is judged by its pid alone, as before.
+ */
+function recordedAlive(r: { readonly pid: number; readonly process_start?: unknown }): boolean {
+  return whyProcessGone(r.pid, typeof r.process_start === 'string' ? r.process_start : null) === undefined;
 }
 
 /** The process or job running the sweep now, for `--cancel` and for refusing a second launcher. */
 export type LauncherRecord =
-  | { readonly kind: 'local'; readonly pid: number; readonly host: string; readonly since: string }
+  | { readonly kind: 'local'; readonly pid: number; readonly host: string; readonly process_start?: string | null; readonly since: string }
   | { readonly kind: 'slurm'; readonly job: string; readonly since: string; readonly cluster_conf?: string };
 
 export function writeLauncherRecord(paths: SweepPaths, record: LauncherRecord): void {
@@ -213,8 +225,13 @@ export function readLauncherRecord(paths: SweepPaths): LauncherRecord | undefine
   }
 }
 
-/** Whether a local launcher recorded in the directory is still running (on this host). */
-export function liveLocalLauncher(paths: SweepPaths): { pid: number } | undefined {
+/**
+ * The local launcher recorded in the directory, if it is still running (on this host); `verified`
+ * when the record has the process's start time, so the pid is known to be that launcher's and not
+ * a reused one (a record of an older bimt has only the pid).
+ */
+export function liveLocalLauncher(paths: SweepPaths): { pid: number; verified: boolean } | undefined {
   const r = readLauncherRecord(paths);
-  return r?.kind === 'local' && r.host === hostname() && r.pid !== process.pid && processAlive(r.pid) ? { pid: r.pid } : undefined;
+  if (r?.kind !== 'local' || r.host !== hostname() || r.pid === process.pid || !recordedAlive(r)) return undefined;
+  return { pid: r.pid, verified: r.process_start !== undefined };
 }
