@@ -9,6 +9,7 @@
 import { createArrayCsvStringifier } from 'csv-writer';
 import { parse } from 'yaml';
 import { BimtError } from '../errors.js';
+import { terminalText } from '../util/excerpt.js';
 import { MAX_CONFIG_BYTES, readRegularFile } from '../util/files.js';
 import { readSnapshot } from './graph-record.js';
 import { readMetrics, type MetricsRow } from './metrics.js';
@@ -121,10 +122,13 @@ export function compareRuns(runs: readonly NamedRun[]): CompareTable {
   return compareTable(readRunRecords(runs));
 }
 
-/** The table of records already read. */
+/**
+ * The table of records already read. Names, keys and values come from directories and files, and
+ * every cell is kept printable (control characters escaped by terminalText) in all three formats.
+ */
 export function compareTable(records: readonly RunRecord[]): CompareTable {
   const keys = differingKeys(records);
-  const columns = ['run', ...keys, 'train loss', 'test loss', 'train acc', 'test acc', 'weights kept', 'hidden alive', 'modules', 'Q', 'wall s'];
+  const columns = ['run', ...keys, 'train loss', 'test loss', 'train acc', 'test acc', 'weights kept', 'hidden alive', 'modules', 'Q', 'wall s'].map(terminalText);
   const rows = records.map((r) => [
     r.name,
     ...keys.map((k) => configValueText(r, k)),
@@ -137,7 +141,7 @@ export function compareTable(records: readonly RunRecord[]): CompareTable {
     r.modules !== undefined ? String(r.modules) : '',
     num(r.q, 3),
     num(r.wallS, 3),
-  ]);
+  ].map(terminalText));
   return { columns, rows };
 }
 

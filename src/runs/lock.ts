@@ -16,6 +16,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { BimtError } from '../errors.js';
+import { terminalText } from '../util/excerpt.js';
 import { describeFsError, readProcFile, readRegularFile, readRegularFileIfPresent } from '../util/files.js';
 import type { RunMeta, RunPaths, RunStatus } from './run-dir.js';
 
@@ -88,7 +89,7 @@ export function acquireRunLock(p: RunPaths): RunLock {
       const held = heldRefusal(p, state);
       if (held) throw held;
       if (state.kind === 'stale' && removeStale(file, state.owner.token)) {
-        process.stderr.write(`bimt: note: replaced the stale lock of ${p.root} (${state.why})\n`);
+        process.stderr.write(`bimt: note: replaced the stale lock of ${terminalText(p.root)} (${state.why})\n`);
       }
     }
     throw new BimtError(`${p.root}: could not take the lock (other processes keep taking it); try again`, 1);
