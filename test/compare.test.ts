@@ -46,6 +46,12 @@ describe('bimt compare', () => {
       const snap = readSnapshot(paths, listCheckpoints(paths).at(-1)!)!;
       expect(row['weights kept']).toBe(`${snap.weights_kept}/${snap.weights_total}`);
       expect(row.modules).toBe(String(snap.modules!.length));
+      // Hidden neurons only: the 2 + 2 inputs and outputs, always listed, are not counted (issue 25, item 24).
+      const hidden = snap.layers!.slice(1, -1);
+      expect(hidden).toHaveLength(2);
+      expect(snap.layers![0]).toHaveLength(2);
+      expect(snap.layers!.at(-1)).toHaveLength(2);
+      expect(row['hidden alive']).toBe(`${hidden[0]!.length + hidden[1]!.length}/40`);
       expect(Number(row.Q)).toBeCloseTo(snap.modularity_q!, 3);
       expect(Number(row['wall s'])).toBeCloseTo(readMeta(paths).duration_s!, 1);
     }

@@ -62,6 +62,34 @@ describe('checkpoints', () => {
     );
     expect(() => readCheckpoint(join(dir, 'none.safetensors'))).toThrow(BimtError);
   });
+
+  // A safetensors file written by hand: the header as given, then `dataLen` bytes of data.
+  const crafted = (header: Record<string, unknown>, dataLen: number) => {
+    const json = Buffer.from(JSON.stringify(header), 'utf8');
+    const out = Buffer.alloc(8 + json.length + dataLen);
+    out.writeBigUInt64LE(BigInt(json.length), 0);
+    json.copy(out, 8);
+    return out;
+  };
+  const f32 = (begin: number, end: number) => ({ dtype: 'F32', shape: [(end - begin) / 4], data_offsets: [begin, end] });
+
+  it("refuse tensors whose byte ranges overlap or leave a gap, even when their sizes add up to the data's (issue 25, item 14)", () => {
+    // The tiling encodeSafetensors writes is read back.
+    expect(Object.keys(decodeSafetensors(crafted({ a: f32(0, 8), b: f32(8, 16) }, 16), 'x').tensors)).toEqual(['a', 'b']);
+    // b shares a's last 4 bytes, and the 4 bytes after b are nobody's: 8 + 8 = 16 all the same.
+    expect(() => decodeSafetensors(crafted({ a: f32(0, 8), b: f32(4, 12) }, 16), 'x.safetensors')).toThrow(
+      /^x\.safetensors: not a valid safetensors file: tensor b bytes 4\.\.12 overlap tensor a \(which ends at 8\)$/,
+    );
+    // The same tensor twice over one range, the other half of the data left out.
+    expect(() => decodeSafetensors(crafted({ a: f32(0, 8), b: f32(0, 8) }, 16), 'x')).toThrow(/tensor b bytes 0\.\.8 overlap tensor a/);
+    expect(() => decodeSafetensors(crafted({ a: f32(0, 8), b: f32(12, 20) }, 20), 'x')).toThrow(/data bytes 8\.\.12 are not covered by any tensor$/);
+    expect(() => decodeSafetensors(crafted({ a: f32(0, 8) }, 12), 'x')).toThrow(/data bytes 8\.\.12 are not covered by any tensor$/);
+    // Through the reader of checkpoints, as a file.
+    const path = join(tmp(), 'overlap.safetensors');
+    writeFileSync(path, crafted({ a: f32(0, 8), b: f32(4, 12) }, 16));
+    expect(() => readCheckpoint(path)).toThrow(BimtError);
+    expect(() => readCheckpoint(path)).toThrow(/overlap tensor a/);
+  });
 });
 
 describe('run directories', () => {

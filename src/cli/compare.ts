@@ -10,7 +10,7 @@ import { join, relative } from 'node:path';
 import { Command } from 'commander';
 import { BimtError } from '../errors.js';
 import type { NamedRun } from '../runs/compare.js';
-import { findRuns, runPaths } from '../runs/run-dir.js';
+import { findRuns, realPath, runPaths } from '../runs/run-dir.js';
 
 interface CompareFlags {
   csv?: boolean;
@@ -41,16 +41,21 @@ export function compareCommand(): Command {
       const { compareTable, readRunRecords, tableCsv, tableMarkdown, tableText } = await import('../runs/compare.js');
       const runs: NamedRun[] = [];
       let sweepDir: string | undefined;
+      // Real paths of the runs and directories taken: a run reached twice (named twice, or through a link) is compared once.
+      const seen = new Set<string>();
       for (const t of targets) {
         if (!existsSync(t) || !statSync(t).isDirectory()) throw new BimtError(`${t}: no such run directory or directory of runs`);
         const paths = runPaths(t);
         if (existsSync(paths.meta)) {
-          runs.push({ paths, name: t });
+          const real = realPath(t);
+          if (real !== undefined && !seen.has(real)) runs.push({ paths, name: t });
+          if (real !== undefined) seen.add(real);
           continue;
         }
         // A directory of runs: each named by its path inside it, after the directory when there are several.
-        const inside = findRuns(t);
-        if (inside.length === 0) throw new BimtError(`${t}: neither a run directory nor a directory holding runs`);
+        const inside = findRuns(t, seen);
+        // (None new may only mean they were all taken already; a walk of its own tells.)
+        if (inside.length === 0 && findRuns(t).length === 0) throw new BimtError(`${t}: neither a run directory nor a directory holding runs`);
         for (const p of inside) runs.push({ paths: p, name: targets.length === 1 ? relative(t, p.root) : join(t, relative(t, p.root)) });
         if (targets.length === 1) sweepDir = t;
       }

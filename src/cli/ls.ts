@@ -6,7 +6,8 @@
  * `steps` is the run's progress (the newest step its files record, of the total), `checkpoint` the
  * step a resume continues from, and the metric is the newest metrics row's, whose step is named
  * only when it is not the progress step. A run whose meta.json cannot be read is listed as
- * `unreadable`, with the reason on stderr, and the others are listed as usual.
+ * `unreadable`, with the reason on stderr, and the others are listed as usual. Every cell comes from
+ * a directory's name or a file, and is printed with its control characters escaped (terminalText).
  */
 import { existsSync, statSync } from 'node:fs';
 import { relative } from 'node:path';
@@ -15,6 +16,7 @@ import { BimtError } from '../errors.js';
 import { liveStatus } from '../runs/lock.js';
 import { headlineMetric, lastMetricsRow } from '../runs/metrics.js';
 import { findRuns, readMeta, resumableStep } from '../runs/run-dir.js';
+import { terminalText } from '../util/excerpt.js';
 
 export function lsCommand(): Command {
   return new Command('ls')
@@ -33,14 +35,15 @@ export function lsCommand(): Command {
           rows.push([name, liveStatus(paths, meta), meta.task, `${progress}/${meta.total_steps}`, String(resumableStep(paths, meta) ?? '-'), metric]);
         } catch (e) {
           rows.push([name, 'unreadable', '-', '-', '-', '-']);
-          process.stderr.write(`bimt: ${e instanceof Error ? e.message : String(e)}\n`);
+          process.stderr.write(`bimt: ${terminalText(e instanceof Error ? e.message : String(e))}\n`);
         }
       }
       if (rows.length === 1) {
         process.stdout.write(`no runs in ${dir}\n`);
         return;
       }
-      const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-      for (const r of rows) process.stdout.write(`${r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()}\n`);
+      const shown = rows.map((r) => r.map(terminalText));
+      const widths = shown[0].map((_, c) => Math.max(...shown.map((r) => r[c].length)));
+      for (const r of shown) process.stdout.write(`${r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()}\n`);
     });
 }

@@ -6,6 +6,7 @@
  */
 import { Command } from 'commander';
 import { BimtError } from '../errors.js';
+import { terminalText } from '../util/excerpt.js';
 import { VERSION } from '../version.js';
 import { compareCommand } from './compare.js';
 import { lsCommand } from './ls.js';
@@ -70,11 +71,11 @@ function editDistance(a: string, b: string): number {
 function reportError(e: unknown, debug: boolean): number {
   if (isCommanderExit(e)) return e.exitCode === 0 ? 0 : 2;
   if (e instanceof BimtError) {
-    process.stderr.write(`bimt: ${e.message}\n`);
+    process.stderr.write(`bimt: ${terminalText(e.message)}\n`);
     if (debug) process.stderr.write(`${e.stack}\n`);
     return e.exitCode;
   }
-  process.stderr.write(`bimt: internal error: ${e instanceof Error ? (debug ? e.stack : e.message) : String(e)}\n`);
+  process.stderr.write(`bimt: internal error: ${e instanceof Error ? (debug ? e.stack : terminalText(e.message)) : terminalText(String(e))}\n`);
   if (!debug) process.stderr.write('(run again with --debug for the stack trace)\n');
   return 1;
 }

@@ -21,7 +21,7 @@ import { decodeSafetensors, encodeSafetensors, type Tensor } from './safetensors
 import { readRegularFile } from '../util/files.js';
 
 /** Largest checkpoint bimt reads: far above any network it can train, far below what would exhaust memory. */
-const MAX_CHECKPOINT_BYTES = 2 ** 31 - 1;
+export const MAX_CHECKPOINT_BYTES = 2 ** 31 - 1;
 
 /** The format tag of each architecture's checkpoints (MLP checkpoints keep their first tag). */
 export const CHECKPOINT_FORMATS = { mlp: 'bimt-biomlp-1', transformer: 'bimt-transformer-1' } as const;
@@ -156,8 +156,18 @@ export function readCheckpoint(path: string, expect?: Architecture): Checkpoint 
     step,
     net,
     ...(hasOptimizer ? { optimizer: { m: readParams('optimizer.m.'), v: readParams('optimizer.v.'), t: Number(md.adam_t) } } : {}),
-    ...(md.loop_state !== undefined ? { loopState: JSON.parse(md.loop_state) as unknown } : {}),
+    ...(md.loop_state !== undefined ? { loopState: parseLoopState(md.loop_state, bad) } : {}),
   };
+}
+
+/** A training state's loop_state metadata: JSON that bimt wrote, or a one-line refusal (an edited or damaged file). */
+function parseLoopState(text: unknown, bad: (why: string) => BimtError): unknown {
+  if (typeof text !== 'string') throw bad('loop_state is not a string');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw bad('loop_state is not JSON');
+  }
 }
 
 /**

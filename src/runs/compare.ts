@@ -6,10 +6,11 @@
  * modularity Q) and the wall time meta.json recorded. Each run is read once into a RunRecord,
  * which the table and `bimt compare --plot` share.
  */
-import { readFileSync } from 'node:fs';
 import { createArrayCsvStringifier } from 'csv-writer';
 import { parse } from 'yaml';
 import { BimtError } from '../errors.js';
+import { terminalText } from '../util/excerpt.js';
+import { MAX_CONFIG_BYTES, readRegularFile } from '../util/files.js';
 import { readSnapshot } from './graph-record.js';
 import { readMetrics, type MetricsRow } from './metrics.js';
 import { listCheckpoints, readMeta, type RunPaths } from './run-dir.js';
@@ -38,8 +39,9 @@ export function configText(value: unknown): string {
 }
 
 function readConfigKeys(paths: RunPaths): Map<string, unknown> {
+  const text = readRegularFile(paths.config, "run's config", MAX_CONFIG_BYTES).toString('utf8');
   try {
-    return flatten(parse(readFileSync(paths.config, 'utf8')));
+    return flatten(parse(text));
   } catch (e) {
     throw new BimtError(`${paths.config}: cannot read the run's config (${(e as Error).message.split('\n')[0]})`, 1);
   }
@@ -120,10 +122,13 @@ export function compareRuns(runs: readonly NamedRun[]): CompareTable {
   return compareTable(readRunRecords(runs));
 }
 
-/** The table of records already read. */
+/**
+ * The table of records already read. Names, keys and values come from directories and files, and
+ * every cell is kept printable (control characters escaped by terminalText) in all three formats.
+ */
 export function compareTable(records: readonly RunRecord[]): CompareTable {
   const keys = differingKeys(records);
-  const columns = ['run', ...keys, 'train loss', 'test loss', 'train acc', 'test acc', 'weights kept', 'hidden alive', 'modules', 'Q', 'wall s'];
+  const columns = ['run', ...keys, 'train loss', 'test loss', 'train acc', 'test acc', 'weights kept', 'hidden alive', 'modules', 'Q', 'wall s'].map(terminalText);
   const rows = records.map((r) => [
     r.name,
     ...keys.map((k) => configValueText(r, k)),
@@ -136,7 +141,7 @@ export function compareTable(records: readonly RunRecord[]): CompareTable {
     r.modules !== undefined ? String(r.modules) : '',
     num(r.q, 3),
     num(r.wallS, 3),
-  ]);
+  ].map(terminalText));
   return { columns, rows };
 }
 

@@ -12,7 +12,7 @@
  *                        (<name>-t<threshold>/ when it pruned another checkpoint file of the run)
  *                 lock               while a process writes the run (src/runs/lock.ts)
  */
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { BimtError } from '../errors.js';
@@ -319,16 +319,27 @@ const MAX_FIND_DEPTH = 4;
 /**
  * Run directories (those with a meta.json, or a config.yaml: a run killed while it was being
  * created) under `dir`, in name order; directories that are not runs are searched in turn, down to
- * MAX_FIND_DEPTH (which also ends any loop of symbolic links). `bimt ls` and `bimt compare` list
- * runs this way.
+ * MAX_FIND_DEPTH. `bimt ls` and `bimt compare` list runs this way. The walk goes by real path:
+ * a directory reached again (through a link to `.`, to a parent, or to a run already listed) is
+ * skipped, so each run is listed once, under the first path that reaches it, and a loop of links
+ * ends at once. `seen` holds the real paths walked; pass one set to several calls to list a run
+ * once across them.
  */
-export function findRuns(dir: string, depth = 1): RunPaths[] {
+export function findRuns(dir: string, seen: Set<string> = new Set()): RunPaths[] {
   const found: RunPaths[] = [];
+  const real = realPath(dir);
+  if (real === undefined || seen.has(real)) return found;
+  seen.add(real);
+  walkRuns(dir, 1, seen, found);
+  return found;
+}
+
+function walkRuns(dir: string, depth: number, seen: Set<string>, found: RunPaths[]): void {
   let names: string[];
   try {
     names = readdirSync(dir).sort();
   } catch {
-    return found; // unreadable subdirectory: not a run of ours
+    return; // unreadable subdirectory: not a run of ours
   }
   for (const name of names) {
     const sub = join(dir, name);
@@ -337,9 +348,20 @@ export function findRuns(dir: string, depth = 1): RunPaths[] {
     } catch {
       continue;
     }
+    const real = realPath(sub);
+    if (real === undefined || seen.has(real)) continue;
+    seen.add(real);
     const paths = runPaths(sub);
     if (existsSync(paths.meta) || existsSync(paths.config)) found.push(paths);
-    else if (depth < MAX_FIND_DEPTH) found.push(...findRuns(sub, depth + 1));
+    else if (depth < MAX_FIND_DEPTH) walkRuns(sub, depth + 1, seen, found);
   }
-  return found;
+}
+
+/** The real path of `path` (links resolved), or undefined when it has gone. */
+export function realPath(path: string): string | undefined {
+  try {
+    return realpathSync(path);
+  } catch {
+    return undefined;
+  }
 }

@@ -65,7 +65,7 @@ export function decodeSafetensors(bytes: Uint8Array, where: string): Safetensors
   const dataLen = bytes.length - dataStart;
   const tensors: Record<string, Tensor> = {};
   let metadata: Record<string, string> = {};
-  let covered = 0;
+  const ranges: { name: string; begin: number; end: number }[] = [];
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') {
       metadata = entry as Record<string, string>;
@@ -82,7 +82,7 @@ export function decodeSafetensors(bytes: Uint8Array, where: string): Safetensors
     if (end - begin !== count * BYTES[e.dtype] || begin < 0 || end > dataLen) {
       throw bad(`tensor ${name} bytes ${begin}..${end} do not match shape [${shape}] within ${dataLen} data bytes (truncated?)`);
     }
-    covered += end - begin;
+    ranges.push({ name, begin, end });
     // Copy (a Buffer's slice would share the pool's memory) so the typed array starts aligned.
     const raw = new Uint8Array(bytes.subarray(dataStart + begin, dataStart + end));
     tensors[name] =
@@ -90,6 +90,26 @@ export function decodeSafetensors(bytes: Uint8Array, where: string): Safetensors
         ? { dtype: 'F32', shape: shape as number[], data: new Float32Array(raw.buffer, 0, count) }
         : { dtype: 'I64', shape: shape as number[], data: new BigInt64Array(raw.buffer, 0, count) };
   }
-  if (covered !== dataLen) throw bad(`${dataLen - covered} data bytes not covered by any tensor`);
+  checkTiling(ranges, dataLen, bad);
   return { tensors, metadata };
+}
+
+/**
+ * The tensors' byte ranges must tile the data exactly, as encodeSafetensors lays them out: in
+ * order of their start, each begins where the one before it ends, the first at 0 and the last at
+ * the data's end. Two tensors sharing bytes would each load a changed copy of the other's values,
+ * and bytes no tensor owns are data nothing checks; summing the sizes alone lets an overlap hide a
+ * gap of the same size.
+ */
+function checkTiling(ranges: { name: string; begin: number; end: number }[], dataLen: number, bad: (why: string) => BimtError): void {
+  ranges.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let pos = 0;
+  let prev: string | undefined;
+  for (const r of ranges) {
+    if (r.begin < pos) throw bad(`tensor ${r.name} bytes ${r.begin}..${r.end} overlap tensor ${prev} (which ends at ${pos})`);
+    if (r.begin > pos) throw bad(`data bytes ${pos}..${r.begin} are not covered by any tensor`);
+    pos = r.end;
+    prev = r.name;
+  }
+  if (pos !== dataLen) throw bad(`data bytes ${pos}..${dataLen} are not covered by any tensor`);
 }
