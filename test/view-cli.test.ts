@@ -44,13 +44,12 @@ describe('bimt view (command line)', () => {
     expect(listing(outside)).toEqual(before);
     expect(readFileSync(join(outside, 'page.html'), 'utf8')).toBe('not a bimt page\n');
     expect(existsSync(join(run, 'view.html'))).toBe(false);
-    // The run inside has its page; each run reached through a link is named once as skipped.
+    // The run inside has its page; a run reached through a link is named once as skipped, under
+    // the first path that reaches it (the walk goes by real path, so p2, a second way to the same
+    // run, is not walked again).
     expect(existsSync(join(sweep, 'p1', 'view.html'))).toBe(true);
     const lines = r.stderr.trim().split('\n');
-    expect(lines).toEqual([
-      `bimt: ${join(sweep, 'more', 'run')}: skipped, a symbolic link to ${run}, outside ${sweep}`,
-      `bimt: ${join(sweep, 'p2')}: skipped, a symbolic link to ${run}, outside ${sweep}`,
-    ]);
+    expect(lines).toEqual([`bimt: ${join(sweep, 'more', 'run')}: skipped, a symbolic link to ${run}, outside ${sweep}`]);
     // The sweep's page lists only the run inside.
     const page = readFileSync(join(sweep, 'view.html'), 'utf8');
     expect(page).toContain('"links":["./p1/view.html"]');

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { Command } from 'commander';
 import { selectBackend } from '../backend.js';
 import { backendOption, SYNC_READS } from './options.js';
+import { terminalText } from '../util/excerpt.js';
 
 interface ViewFlags {
   out?: string;
@@ -23,7 +24,7 @@ export function viewCommand(): Command {
     .action(async (target: string, flags: ViewFlags) => {
       const { writeView } = await import('../view/write.js');
       await selectBackend(flags.backend, SYNC_READS);
-      const [page, ...others] = writeView(target, (line) => process.stderr.write(`bimt: ${line}\n`), flags.out);
+      const [page, ...others] = writeView(target, (line) => process.stderr.write(`bimt: ${terminalText(line)}\n`), flags.out);
       if (others.length > 0) process.stdout.write(`wrote ${others.length} run page${others.length > 1 ? 's' : ''} beside their runs\n`);
       process.stdout.write(`${page}\n`);
       if (flags.open) {
