@@ -62,7 +62,7 @@ describe('bimt reproduce --out', () => {
     const { code, stderr } = await interruptOnceTraining(['fig3a', '--out', 'stopped']);
     expect(code, stderr).toBe(130);
     const last = stderr.trim().split('\n').at(-1);
-    expect(last).toMatch(/^bimt: fig3a: interrupted; continue its training with: bimt train --resume .*stopped\/fig3a$/);
+    expect(last).toMatch(/^bimt: fig3a: interrupted; continue its training with: node \S+\/bin\/bimt\.js train --resume .*stopped\/fig3a$/);
     expect(stderr).not.toMatch(/internal error|\n\s+at /);
   });
 
@@ -71,7 +71,7 @@ describe('bimt reproduce --out', () => {
     expect(code, stderr).toBe(130);
     expect(stderr).toMatch(/^fig3-ablation\/no-penalty-s0 \(1 of 40\): training configs\/independence-no-penalty\.yaml --set seed=0 /m);
     const last = stderr.trim().split('\n').at(-1);
-    expect(last).toMatch(/^bimt: fig3-ablation\/no-penalty-s0: interrupted; continue its training with: bimt train --resume .*stopped-runs\/fig3-ablation\/no-penalty-s0$/);
+    expect(last).toMatch(/^bimt: fig3-ablation\/no-penalty-s0: interrupted; continue its training with: node \S+\/bin\/bimt\.js train --resume .*stopped-runs\/fig3-ablation\/no-penalty-s0$/);
     expect(readdirSync(join(cwd, 'stopped-runs', 'fig3-ablation'))).toEqual(['no-penalty-s0']);
   });
 

@@ -16,6 +16,7 @@ import { runTraining } from '../train/run.js';
 import { packagePath } from '../util/package-files.js';
 import { isRunsFigure, type FigureSpec, type PanelFigure, type PanelOutputs, type RunOutputs, type RunsFigure } from './figure-spec.js';
 import { figureRunDir, saveRecord, type FigureRecord } from './report.js';
+import { bimtCommand } from '../util/invocation.js';
 
 export interface FigureOutcome {
   readonly figure: FigureSpec;
@@ -97,7 +98,7 @@ async function trainRun(req: RunRequest, runsDir: string, backend: BackendChoice
   const run = await runTraining({ config, name: req.name, exactName: true, backend, runsDir, ...source });
   if (run.status === 'interrupted') {
     // Stopped like any interrupted run (exit 130); REPORT.md already holds the figures finished before.
-    throw new BimtError(`${req.label}: interrupted; continue its training with: bimt train --resume ${run.paths.root}`, 130);
+    throw new BimtError(`${req.label}: interrupted; continue its training with: ${bimtCommand('train', '--resume', run.paths.root)}`, 130);
   }
   if (run.status !== 'completed') throw new BimtError(`${req.label}: training ${run.status}`, 1);
   return openCheckpoint(run.paths.root);

@@ -21,7 +21,7 @@ import { decodeSafetensors, encodeSafetensors, type Tensor } from './safetensors
 import { readRegularFile } from '../util/files.js';
 
 /** Largest checkpoint bimt reads: far above any network it can train, far below what would exhaust memory. */
-const MAX_CHECKPOINT_BYTES = 2 ** 31 - 1;
+export const MAX_CHECKPOINT_BYTES = 2 ** 31 - 1;
 
 /** The format tag of each architecture's checkpoints (MLP checkpoints keep their first tag). */
 export const CHECKPOINT_FORMATS = { mlp: 'bimt-biomlp-1', transformer: 'bimt-transformer-1' } as const;

@@ -6,10 +6,10 @@
  * modularity Q) and the wall time meta.json recorded. Each run is read once into a RunRecord,
  * which the table and `bimt compare --plot` share.
  */
-import { readFileSync } from 'node:fs';
 import { createArrayCsvStringifier } from 'csv-writer';
 import { parse } from 'yaml';
 import { BimtError } from '../errors.js';
+import { MAX_CONFIG_BYTES, readRegularFile } from '../util/files.js';
 import { readSnapshot } from './graph-record.js';
 import { readMetrics, type MetricsRow } from './metrics.js';
 import { listCheckpoints, readMeta, type RunPaths } from './run-dir.js';
@@ -38,8 +38,9 @@ export function configText(value: unknown): string {
 }
 
 function readConfigKeys(paths: RunPaths): Map<string, unknown> {
+  const text = readRegularFile(paths.config, "run's config", MAX_CONFIG_BYTES).toString('utf8');
   try {
-    return flatten(parse(readFileSync(paths.config, 'utf8')));
+    return flatten(parse(text));
   } catch (e) {
     throw new BimtError(`${paths.config}: cannot read the run's config (${(e as Error).message.split('\n')[0]})`, 1);
   }

@@ -5,9 +5,9 @@
  * are translated here, in one place, field by field (a spread would leak whatever field the
  * in-memory type gains).
  */
-import { existsSync, readFileSync } from 'node:fs';
 import type { GraphEdge, GraphModule, GraphNeuron, GraphResidual, NetworkGraph } from '../bimt/graph.js';
 import type { Evaluation } from '../tasks/task.js';
+import { readRegularFileIfPresent } from '../util/files.js';
 import { listCheckpoints, snapshotPath, type RunPaths } from './run-dir.js';
 
 export interface GraphRecord {
@@ -78,16 +78,20 @@ export interface ModularityPoint {
   readonly communities: number;
 }
 
+/** Largest snapshot read: a transformer's is a few megabytes. */
+const MAX_SNAPSHOT_BYTES = 256 << 20;
+
 /**
  * The snapshot of `step` as written (its graph fields, some perhaps absent in files from older
- * versions), or undefined when it is missing or unreadable: the pictures and tables it feeds are
- * not checks, and leave it out.
+ * versions), or undefined when it is missing or not JSON: the pictures and tables it feeds are
+ * not checks, and leave it out. Something in its place that is not a regular file of a sane size
+ * (a FIFO, a link to /dev/zero) is refused in one line, as by every reader of files.
  */
 export function readSnapshot(paths: RunPaths, step: number): Partial<GraphRecord> | undefined {
-  const file = snapshotPath(paths, step);
-  if (!existsSync(file)) return undefined;
+  const bytes = readRegularFileIfPresent(snapshotPath(paths, step), 'snapshot', MAX_SNAPSHOT_BYTES);
+  if (bytes === undefined) return undefined;
   try {
-    const record: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    const record: unknown = JSON.parse(bytes.toString('utf8'));
     return typeof record === 'object' && record !== null ? (record as Partial<GraphRecord>) : undefined;
   } catch {
     return undefined;

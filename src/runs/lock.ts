@@ -11,12 +11,12 @@
  * another host cannot be checked from here, so it is refused with the way to remove it.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, linkSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { BimtError } from '../errors.js';
-import { describeFsError } from '../util/files.js';
+import { describeFsError, readProcFile, readRegularFile, readRegularFileIfPresent } from '../util/files.js';
 import type { RunMeta, RunPaths, RunStatus } from './run-dir.js';
 
 const ownerSchema = z.object({
@@ -30,6 +30,12 @@ const ownerSchema = z.object({
 });
 
 export type LockOwner = z.infer<typeof ownerSchema>;
+
+/** A lock file bimt writes is about 200 bytes; anything far larger is not one. */
+const MAX_LOCK_BYTES = 4096;
+
+/** The text of a lock file, read as every file is (a FIFO or a link to /dev/zero in its place is refused, not read forever). */
+const readLock = (file: string): string => readRegularFile(file, 'lock file', MAX_LOCK_BYTES).toString('utf8');
 
 export type LockState =
   | { readonly kind: 'free' }
@@ -116,10 +122,11 @@ export function inspectRunLock(p: RunPaths): LockState {
   const file = lockPath(p);
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    const bytes = readRegularFileIfPresent(file, 'lock file', MAX_LOCK_BYTES);
+    if (bytes === undefined) return { kind: 'free' };
+    text = bytes.toString('utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'free' };
-    return { kind: 'unverifiable', why: `${file} cannot be read: ${describeFsError(e)}` };
+    return { kind: 'unverifiable', why: (e as Error).message };
   }
   const owner = parseOwner(text);
   if (!owner) return { kind: 'unverifiable', why: `${file} is not a lock file bimt wrote` };
@@ -145,7 +152,7 @@ function holding(file: string, token: string): RunLock {
     held = false;
     process.off('exit', release);
     try {
-      if (parseOwner(readFileSync(file, 'utf8'))?.token === token) unlinkSync(file);
+      if (parseOwner(readLock(file))?.token === token) unlinkSync(file);
     } catch {
       // Already gone, or the disk is unreadable: a lock left behind is detected as stale later.
     }
@@ -166,7 +173,7 @@ function removeStale(file: string, staleToken: string): boolean {
     return false; // someone else removed it first
   }
   try {
-    if (parseOwner(readFileSync(aside, 'utf8'))?.token === staleToken) return true;
+    if (parseOwner(readLock(aside))?.token === staleToken) return true;
     linkSync(aside, file); // fails only if a third process took the lock in between, which then holds it
     return false;
   } catch {
@@ -208,13 +215,11 @@ function whyDead(owner: LockOwner): string | undefined {
  * the process does not exist or there is no /proc; 'zombie' when it has exited but is not reaped.
  */
 function processStart(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (fields[0] === 'Z') return 'zombie';
-    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-    return `${boot}:${fields[19]}`;
-  } catch {
-    return undefined;
-  }
+  const stat = readProcFile(`/proc/${pid}/stat`);
+  if (stat === undefined) return undefined;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  if (fields[0] === 'Z') return 'zombie';
+  const boot = readProcFile('/proc/sys/kernel/random/boot_id')?.trim();
+  if (boot === undefined) return undefined;
+  return `${boot}:${fields[19]}`;
 }

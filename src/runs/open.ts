@@ -9,16 +9,17 @@
  * with a reason before anything reads it.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { planTraining, type TrainingPlan } from '../config/plan.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { BimtError } from '../errors.js';
+import { readRegularFile } from '../util/files.js';
 import type { Architecture } from '../model/network.js';
 import { buildTask } from '../tasks/registry.js';
 import type { Labels } from '../bimt/graph.js';
-import { readCheckpoint, stepTag, type Checkpoint } from './checkpoint.js';
+import { MAX_CHECKPOINT_BYTES, readCheckpoint, stepTag, type Checkpoint } from './checkpoint.js';
 import { checkpointPath, listCheckpoints, openRunDir, readMeta, runPaths, statePath, type RunMeta, type RunPaths } from './run-dir.js';
 
 export interface OpenedCheckpoint {
@@ -116,12 +117,16 @@ function isRunCheckpoint(file: string, step: number, paths: RunPaths): boolean {
  */
 export function readVerifiedCheckpoint(file: string, meta: RunMeta, arch: Architecture): Checkpoint {
   const recorded = meta.checkpoints?.[basename(file)];
-  if (recorded !== undefined && recorded !== sha256(file)) {
+  if (recorded !== undefined && recorded !== sha256(file, 'checkpoint')) {
     throw new BimtError(`${file}: checksum does not match the one in meta.json (the file is corrupted or was changed)`);
   }
   return readCheckpoint(file, arch);
 }
 
-export function sha256(file: string): string {
-  return createHash('sha256').update(readFileSync(file)).digest('hex');
+/**
+ * The sha256 of a file meta.json records (config.yaml, checkpoints), read as every file is: a FIFO
+ * or a link to /dev/zero in a checkpoint's place is refused in one line rather than read forever.
+ */
+export function sha256(file: string, what = 'file', maxBytes = MAX_CHECKPOINT_BYTES): string {
+  return createHash('sha256').update(readRegularFile(file, what, maxBytes)).digest('hex');
 }

@@ -18,6 +18,7 @@ import { checkMemory, type MemoryLimit } from './memory.js';
 import { resumeTraining, runTraining, type RunOutcome } from './run.js';
 import { explosionWarning, summaryLines } from './run-summary.js';
 import type { StopSignals } from './stop-signals.js';
+import { bimtCommand } from '../util/invocation.js';
 
 /** A new run of a loaded config, or the continuation of a run directory. */
 export type TrainRequest =
@@ -75,7 +76,7 @@ export async function trainCommand(req: TrainRequest, opts: TrainCommandOptions)
     process.exitCode = 1;
   }
   if (outcome.status === 'interrupted') {
-    process.stderr.write(`bimt: interrupted; continue with: bimt train --resume ${outcome.paths.root}\n`);
+    process.stderr.write(`bimt: interrupted; continue with: ${bimtCommand('train', '--resume', outcome.paths.root)}\n`);
     process.exitCode = 130;
   }
   return outcome;

@@ -13,15 +13,26 @@ export const MAX_CONFIG_BYTES = 1 << 20;
  * The bytes of a regular file of at most `maxBytes`. `what` names the file for messages ("config
  * file", "checkpoint"). Opened without blocking, so a FIFO with no writer is refused at once
  * instead of waiting; the type and size are checked on the open descriptor, so a file swapped
- * between check and read cannot slip through.
+ * between check and read cannot slip through. Every file bimt reads goes through here (or
+ * readProcFile), which test/bounded-reads.test.ts holds.
  */
 export function readRegularFile(path: string, what: string, maxBytes: number): Buffer {
+  const bytes = readRegularFileIfPresent(path, what, maxBytes);
+  if (bytes === undefined) throw new BimtError(`${path}: no such ${what}`);
+  return bytes;
+}
+
+/**
+ * As readRegularFile, but undefined where nothing is at `path`: for files whose absence is a state
+ * rather than an error (a run's lock that nobody holds).
+ */
+export function readRegularFileIfPresent(path: string, what: string, maxBytes: number): Buffer | undefined {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new BimtError(`${path}: no such ${what}`);
+    if (code === 'ENOENT') return undefined;
     throw new BimtError(`${path}: cannot read the ${what}: ${describeFsError(e)}`);
   }
   try {
@@ -41,6 +52,37 @@ export function readRegularFile(path: string, what: string, maxBytes: number): B
   } catch (e) {
     if (e instanceof BimtError) throw e;
     throw new BimtError(`${path}: cannot read the ${what}: ${describeFsError(e)}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The text of a file under /proc (a process's stat, the boot id), or undefined where it cannot be
+ * read. The one exception to readRegularFile: the kernel writes these as they are read and gives
+ * their size as 0, so their size cannot be checked first; they are read in pieces up to
+ * `maxBytes` instead, and any other path is refused.
+ */
+export function readProcFile(path: string, maxBytes = 4096): string | undefined {
+  if (!path.startsWith('/proc/')) throw new Error(`readProcFile: ${path} is not under /proc`);
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  try {
+    if (!fstatSync(fd).isFile()) return undefined;
+    const buf = Buffer.alloc(maxBytes);
+    let off = 0;
+    while (off < maxBytes) {
+      const n = readSync(fd, buf, off, maxBytes - off, null);
+      if (n === 0) return buf.subarray(0, off).toString('utf8');
+      off += n;
+    }
+    return undefined; // longer than any /proc file bimt reads: not the file it expects
+  } catch {
+    return undefined;
   } finally {
     closeSync(fd);
   }

@@ -3,12 +3,15 @@
  * (dist/view/page.js, bundled at build time by scripts/build-view.mjs) and its data as JSON, so it
  * opens from disk with no server and no network.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { BimtError } from '../errors.js';
+import { readRegularFileIfPresent } from '../util/files.js';
 import type { RunViewData, SweepViewData } from './data.js';
 
 const SCRIPT = fileURLToPath(new URL('./page.js', import.meta.url));
+
+/** The bundled page script is a few hundred kilobytes. */
+const MAX_SCRIPT_BYTES = 16 << 20;
 
 const STYLE = `
 body { font: 13px system-ui, sans-serif; color: #222; margin: 12px 16px; }
@@ -50,8 +53,9 @@ function scriptJson(data: unknown): string {
 }
 
 export function viewHtml(data: RunViewData | SweepViewData): string {
-  if (!existsSync(SCRIPT)) throw new BimtError(`${SCRIPT}: the page script is missing; build bimt first (npm run build)`);
-  const script = readFileSync(SCRIPT, 'utf8').replace(/<\/script/gi, '<\\/script');
+  const bytes = readRegularFileIfPresent(SCRIPT, 'page script', MAX_SCRIPT_BYTES);
+  if (bytes === undefined) throw new BimtError(`${SCRIPT}: the page script is missing; build bimt first (npm run build)`);
+  const script = bytes.toString('utf8').replace(/<\/script/gi, '<\\/script');
   const title = data.kind === 'run' ? `${data.name} · bimt view` : `${data.name} · bimt view (sweep)`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${title.replace(/</g, '&lt;')}</title>
