@@ -39,6 +39,8 @@ export interface RunMeta {
   backend: string;
   /** The WebGPU adapter of the webgpu backend (of the latest session, when resumed). */
   adapter?: AdapterRecord;
+  /** The faster backends passed over and why, by name (of the latest session, when resumed). */
+  backends_skipped?: Record<string, string>;
   /** Training engine (src/train/engine.ts); absent in runs made before engines existed. */
   engine?: string;
   seed: number;
@@ -125,6 +127,7 @@ const runMetaShape = {
   bimt_version: z.string(),
   backend: z.string(),
   adapter: adapterShape.optional(),
+  backends_skipped: z.record(z.string(), z.string()).optional(),
   engine: z.string().optional(),
   seed: z.number(),
   task: z.string(),

@@ -9,7 +9,7 @@
  */
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import { adapterOf, type RunBackend } from '../backend.js';
+import { adapterOf, skippedRecord, type RunBackend } from '../backend.js';
 import { networkGraph } from '../bimt/graph.js';
 import { loadConfig } from '../config/load.js';
 import { planTraining, type TrainingPlan } from '../config/plan.js';
@@ -95,6 +95,7 @@ async function startOwned(paths: RunPaths, opts: RunOptions, plan: TrainingPlan,
     bimt_version: VERSION,
     backend: opts.backend.name,
     ...(adapter ? { adapter } : {}),
+    ...backendsSkipped(opts.backend),
     seed: config.seed,
     task: config.task.kind,
     total_steps: config.train.steps,
@@ -164,6 +165,8 @@ async function resumeOwned(paths: RunPaths, dir: string, opts: ResumeOptions, st
   Object.assign(meta, { status: 'running', backend: opts.backend.name, engine: engine.name, steps_done: from });
   if (adapter) meta.adapter = adapter;
   else delete meta.adapter;
+  delete meta.backends_skipped;
+  Object.assign(meta, backendsSkipped(opts.backend));
   delete meta.ended;
   delete meta.message;
   delete meta.first_step_ms;
@@ -304,4 +307,10 @@ async function drive(
     }
     throw failure;
   }
+}
+
+/** meta.json's `backends_skipped`, present only when a faster backend was passed over. */
+function backendsSkipped(backend: RunBackend): Pick<RunMeta, 'backends_skipped'> {
+  const skipped = skippedRecord(backend);
+  return Object.keys(skipped).length > 0 ? { backends_skipped: skipped } : {};
 }
