@@ -244,8 +244,10 @@ async function drive(
   opts: { progressStream?: NodeJS.WriteStream; stopAfter?: number; member?: PopulationMember },
   stop: StopSignals,
 ): Promise<Omit<RunOutcome, 'stepsDone'>> {
-  const progress = opts.member ? { update: () => {}, stop: () => {} } : createProgress(plan.schedule.steps, opts.progressStream, resume?.step ?? 0);
+  // The engine line before the bar: on a terminal the bar draws its 0 % at once and holds the
+  // line, so a line written after it would be printed onto the end of the bar.
   if (!opts.member) process.stderr.write(`bimt: engine ${engine.name} (${engine.why})\n`);
+  const progress = opts.member ? { update: () => {}, stop: () => {} } : createProgress(plan.schedule.steps, opts.progressStream, resume?.step ?? 0);
   const labels = { inputs: plan.task.inputLabels, outputs: plan.task.outputLabels };
   if (!opts.member) stop.onStop = () => progress.stop();
   let stepNow = resume?.step ?? 0;
