@@ -163,6 +163,14 @@ const runMetaShape = {
 } satisfies Record<keyof RunMeta, z.ZodType>;
 const runMetaSchema: z.ZodType<RunMeta> = z.looseObject(runMetaShape);
 
+/**
+ * What trained a run, for people: `the host engine` (which computes the same on any backend, so
+ * its backend is left out), else the engine and its backend, `tfjs on wasm`.
+ */
+export function trainedWith(r: { readonly engine?: string; readonly backend: string }): string {
+  return r.engine === 'host' ? 'the host engine' : `${r.engine ?? 'an unrecorded engine'} on ${r.backend}`;
+}
+
 /** Largest meta.json read (a real one is a few kilobytes, plus ~100 bytes per checkpoint). */
 const MAX_META_BYTES = 16 << 20;
 

@@ -22,7 +22,7 @@ import { acquireRunLock } from '../runs/lock.js';
 import { lossOutputs, MetricsWriter, type MetricsRow } from '../runs/metrics.js';
 import { sha256 } from '../runs/open.js';
 import { checkRunFiles, chooseResumePoint, removeStaleTemporaryFiles } from '../runs/resume-check.js';
-import { checkpointPath, createRunDir, openRunDir, readMeta, snapshotPath, statePath, writeMeta, type RunMeta, type RunPaths } from '../runs/run-dir.js';
+import { checkpointPath, createRunDir, openRunDir, readMeta, snapshotPath, statePath, trainedWith, writeMeta, type RunMeta, type RunPaths } from '../runs/run-dir.js';
 import { addSessionTime, commandLine, provenance, runConfigText, type ConfigSource } from '../runs/run-record.js';
 import { buildTask } from '../tasks/registry.js';
 import { asUserError } from '../util/files.js';
@@ -154,8 +154,8 @@ async function resumeOwned(paths: RunPaths, dir: string, opts: ResumeOptions, st
   const where = point.kind === 'state' ? ` (${basename(point.file)})` : '';
   process.stderr.write(`bimt: resuming ${paths.root} from step ${from} of ${plan.schedule.steps}${where}\n`);
   // The host engine computes the same on any backend (or none); other engines' numbers depend on both.
-  const before = meta.engine === 'host' ? 'the host engine' : `${meta.engine ?? 'an unrecorded engine'} on ${meta.backend}`;
-  const now = engine.name === 'host' ? 'the host engine' : `${engine.name} on ${opts.backend.name}`;
+  const before = trainedWith(meta);
+  const now = trainedWith({ engine: engine.name, backend: opts.backend.name });
   if (before !== now) {
     process.stderr.write(`bimt: note: the run started with ${before} and resumes with ${now}; numbers may differ from an uninterrupted run\n`);
   }
