@@ -78,15 +78,27 @@ export async function selectBackend(forced?: BackendName, needs: BackendNeeds = 
 }
 
 /**
- * The backend line's text after `backend `: the name, the adapter it runs on, the backends passed
- * over, and why for those whose package is installed: `wasm (skipped tensorflow-gpu, webgpu,
- * tensorflow; webgpu: no WebGPU adapter (...))`.
+ * The backend line's text after `backend `: the name and the adapter it runs on, and the faster
+ * backends passed over, without why (README.md, "Backends"): on a machine without a GPU every GPU
+ * backend is passed over, which is normal and no news, so the reasons (Dawn's "Couldn't load
+ * Vulkan" among them) go to `--verbose` (skippedLines) and meta.json (skippedRecord):
+ * `wasm (tensorflow-gpu, webgpu, tensorflow unavailable here; --verbose says why)`, without the
+ * hint where the reasons follow or the command has no --verbose.
  */
-export function describeBackend(b: BackendChoice): string {
+export function describeBackend(b: BackendChoice, withoutHint = false): string {
   const on = b.adapter ? ` on ${adapterLine(b.adapter)}` : '';
-  const why = b.skipped.filter((s) => s.installed).map((s) => `; ${s.name}: ${s.why}`).join('');
-  const skipped = b.skipped.length ? ` (skipped ${b.skipped.map((s) => s.name).join(', ')}${why})` : '';
+  const skipped = b.skipped.length ? ` (${b.skipped.map((s) => s.name).join(', ')} unavailable here${withoutHint ? '' : '; --verbose says why'})` : '';
   return `${b.name}${on}${skipped}`;
+}
+
+/** Why each faster backend was passed over, a line each, for `--verbose`: `webgpu: no WebGPU adapter (...)`. */
+export function skippedLines(b: RunBackend): string[] {
+  return Object.entries(skippedRecord(b)).map(([name, why]) => `${name}: ${why}`);
+}
+
+/** Why each faster backend was passed over, by name, as meta.json records it (`backends_skipped`). */
+export function skippedRecord(b: RunBackend): Record<string, string> {
+  return Object.fromEntries(b.skipped.map((s) => [s.name, s.installed ? s.why : `not installed (${s.why})`]));
 }
 
 /** The adapter a run's backend runs on, if it is webgpu. */

@@ -1,5 +1,5 @@
 // Progress lines, the time left, and the lines `bimt train` ends with.
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,7 +60,7 @@ describe('plain progress lines', () => {
       f.tick(10);
       p.update(s, row(Math.floor(s / 100) * 100));
     }
-    expect(f.lines[0]).toMatch(/^step 100\/1000, eta 9s \| at step 100: loss 0\.5000/);
+    expect(f.lines[0]).toMatch(/^step 100\/1000, eta 9s \| at step 100: loss 0\.5000 test loss 0\.5000 test acc 90\.0% cost /);
     expect(f.lines).toHaveLength(1);
   });
 });
@@ -85,5 +85,38 @@ describe('end of run', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^completed: /);
     expect(r.stderr).toMatch(/bimt: warning: (train|test)_loss grew from .* at step 0 to .* at step 200: the training exploded/);
+  });
+});
+
+/** util-linux's script(1), which runs a command on a pseudo-terminal, or undefined where there is none. */
+const script = (() => {
+  try {
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
+    return 'script';
+  } catch {
+    return undefined;
+  }
+})();
+
+describe('the progress bar on a terminal', () => {
+  const name = 'is drawn below the engine line, not with it on its end, and names the test accuracy as such';
+  if (!script) {
+    it.skip(`${name}: skipped, util-linux's script(1) is not installed`, () => {});
+    return;
+  }
+  it(name, () => {
+    const runs = mkdtempSync(join(tmpdir(), 'bimt-progress-tty-'));
+    const argv = [process.execPath, 'bin/bimt.js', 'train', 'configs/two-moons.yaml', '--set', 'train.steps=300', '--set', 'lambda.changes=[]', '--runs-dir', runs, '--name', 'tty'];
+    const command = argv.map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(' ');
+    // script copies what the command wrote to its terminal (stdout and stderr alike) to our stdout.
+    const r = spawnSync(script, ['-qec', command, '/dev/null'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const lines = r.stdout.split(/\r?\n/);
+    const engine = lines.findIndex((l) => l.includes('bimt: engine '));
+    expect(engine, r.stdout).toBeGreaterThan(0);
+    expect(lines[engine]).toMatch(/^bimt: engine host /);
+    expect(lines.slice(0, engine).join('\n')).not.toContain('training [');
+    const bar = lines.find((l) => l.includes('training ['));
+    expect(bar).toMatch(/\| at step \d+: loss \S+ test loss \S+ test acc \d+\.\d% cost /);
   });
 });

@@ -64,7 +64,9 @@ describe('bimt prune (command line)', () => {
     expect(graph.weightsTotal).toBe(2 * 20 + 20 * 20 + 20 * 2);
     expect(graph.weightsKept).toBeGreaterThan(0);
     expect(graph.weightsKept).toBeLessThan(graph.weightsTotal / 4);
-    expect(out).toMatch(new RegExp(`^  modules +${graph.modules.length}  \\(modularity Q ${graph.modularity.toFixed(3)}, ${graph.communities} communities\\)$`, 'm'));
+    // Connected components and Louvain communities, each named and explained on its own line.
+    expect(out).toMatch(new RegExp(`^  modules +${graph.modules.length}  \\(connected components: no kept weight joins two of them\\)$`, 'm'));
+    expect(out).toMatch(new RegExp(`^  communities +${graph.communities}  \\(Louvain's, modularity Q ${graph.modularity.toFixed(3)}: modules split where their parts are loosely joined\\)$`, 'm'));
     expect(graph.communities).toBeGreaterThanOrEqual(graph.modules.length);
     graph.modules.forEach((m, i) => expect(out).toContain(`    ${i + 1}: {${m.inputs.join(', ')}} -> {${m.outputs.join(', ')}}  (${m.neurons.length} neurons)\n`));
     const rows: [string, keyof Evaluation][] = [['train loss', 'trainLoss'], ['test loss', 'testLoss'], ['train accuracy', 'trainAcc'], ['test accuracy', 'testAcc']];

@@ -49,6 +49,12 @@ describe('bimt reproduce --out', () => {
     for (const [, img] of report.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)) expect(existsSync(join(cwd, 'out', img))).toBe(true);
     expect(report).toMatch(/\]\(fig4\/plots\/curves\.svg\)/);
     expect(report).toMatch(/\]\(fig3a\/plots\/curves\.svg\)/);
+    // Both figures train on the host engine (small networks) and are evaluated on a tfjs backend:
+    // the report names each, where it used to say only the backend, as if that had trained them.
+    const meta = JSON.parse(readFileSync(join(cwd, 'out', 'fig4', 'meta.json'), 'utf8')) as { engine: string; backend: string };
+    expect(meta.engine).toBe('host');
+    expect(report).toContain(`Trained with the host engine; pruned and evaluated on ${meta.backend}. Overall:`);
+    expect(report).toContain(`run \`fig4\`, trained with the host engine, pruned and evaluated on ${meta.backend}, `);
 
     const again = bimt('reproduce', 'fig4', '--out', 'out');
     expect(again.status).toBe(2);
@@ -62,7 +68,7 @@ describe('bimt reproduce --out', () => {
     const { code, stderr } = await interruptOnceTraining(['fig3a', '--out', 'stopped']);
     expect(code, stderr).toBe(130);
     const last = stderr.trim().split('\n').at(-1);
-    expect(last).toMatch(/^bimt: fig3a: interrupted; continue its training with: bimt train --resume .*stopped\/fig3a$/);
+    expect(last).toMatch(/^bimt: fig3a: interrupted; continue its training with: node \S+\/bin\/bimt\.js train --resume .*stopped\/fig3a$/);
     expect(stderr).not.toMatch(/internal error|\n\s+at /);
   });
 
@@ -71,7 +77,7 @@ describe('bimt reproduce --out', () => {
     expect(code, stderr).toBe(130);
     expect(stderr).toMatch(/^fig3-ablation\/no-penalty-s0 \(1 of 40\): training configs\/independence-no-penalty\.yaml --set seed=0 /m);
     const last = stderr.trim().split('\n').at(-1);
-    expect(last).toMatch(/^bimt: fig3-ablation\/no-penalty-s0: interrupted; continue its training with: bimt train --resume .*stopped-runs\/fig3-ablation\/no-penalty-s0$/);
+    expect(last).toMatch(/^bimt: fig3-ablation\/no-penalty-s0: interrupted; continue its training with: node \S+\/bin\/bimt\.js train --resume .*stopped-runs\/fig3-ablation\/no-penalty-s0$/);
     expect(readdirSync(join(cwd, 'stopped-runs', 'fig3-ablation'))).toEqual(['no-penalty-s0']);
   });
 
@@ -86,15 +92,15 @@ describe('REPORT.md', () => {
     const out = mkdtempSync(join(tmpdir(), 'bimt-report-'));
     for (const id of ['fig5', 'fig3b', 'fig4']) mkdirSync(join(out, id));
     const claim = (pass: boolean) => ({ claim: 'test accuracy', reference: '>= 0.99', measured: pass ? '1.00' : '0.50', pass });
-    saveRecord(out, { figure: 'fig5', backend: 'cpu', seconds: 150, claims: [claim(true)], plots: ['plots/curves.svg'] });
-    saveRecord(out, { figure: 'fig3b', backend: 'wasm', seconds: 3, claims: [claim(true)], plots: [] });
+    saveRecord(out, { figure: 'fig5', backend: 'cpu', trained: 'tfjs on cpu', seconds: 150, claims: [claim(true)], plots: ['plots/curves.svg'] });
+    saveRecord(out, { figure: 'fig3b', backend: 'wasm', trained: 'the host engine', seconds: 3, claims: [claim(true)], plots: [] });
     writeFileSync(join(out, 'fig4', 'reproduce.json'), '{"figure": "fig4"}');
     const report = readFileSync(writeReport(out), 'utf8');
-    expect(report).toMatch(/Backend: wasm, cpu\. Overall: \*\*some claims FAIL\*\*/);
+    expect(report).toMatch(/Trained with the host engine, tfjs on cpu; pruned and evaluated on wasm, cpu\. Overall: \*\*some claims FAIL\*\*/);
     const order = ['## Figure 3b', '## Figure 4', '## Figure 5'].map((h) => report.indexOf(h));
     expect(order.every((i, k) => i > 0 && (k === 0 || i > order[k - 1]))).toBe(true);
     expect(report).toMatch(/fig4\/reproduce\.json cannot be read \(not a record written by bimt reproduce\)/);
-    expect(report).toMatch(/run `fig5`, backend cpu, 150 s/);
+    expect(report).toMatch(/run `fig5`, trained with tfjs on cpu, pruned and evaluated on cpu, 150 s/);
     expect(report).toMatch(/\]\(fig5\/plots\/curves\.svg\)/);
     expect(report).not.toMatch(/Figure 3a|Figure 3c/);
   });

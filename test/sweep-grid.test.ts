@@ -120,6 +120,6 @@ describe('a new sweep directory', () => {
     writeFileSync(file, `extends: ${join(process.cwd(), 'configs/two-moons.yaml')}\nsweep:\n  seeds: 0..1\n  job: 2\n`);
     expect(() => request({ file })).toThrow(/swept\.yaml:4:3: sweep: unknown key job \(allowed: grid, seeds, launcher, jobs, slurm\)/);
     // bimt train refuses a sweep file rather than train its base alone.
-    expect(() => loadConfig(file)).toThrow(/swept\.yaml:2:1: sweep: this file describes a sweep of runs; run it with: bimt sweep/);
+    expect(() => loadConfig(file)).toThrow(/swept\.yaml:2:1: sweep: this file describes a sweep of runs; run it with: node \S+\/bin\/bimt\.js sweep/);
   });
 });

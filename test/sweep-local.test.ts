@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { runBimt, type CliResult } from './cli-run.js';
@@ -89,7 +89,7 @@ describe('a local sweep', () => {
     await until(() => existsSync(join(cut, 'points', `${POINTS[0]}.json`)) && pointRecord(cut, POINTS[0]!).state === 'completed');
     child.kill('SIGINT');
     expect(await exited).toBe(130);
-    expect(stderr).toContain(`bimt: interrupted; continue with: bimt sweep --resume ${cut}`);
+    expect(stderr).toContain(`bimt: interrupted; continue with: node ${resolve('bin/bimt.js')} sweep --resume ${cut}`);
     const states = POINTS.map((p) => (existsSync(join(cut, 'points', `${p}.json`)) ? pointRecord(cut, p).state : 'pending'));
     expect(states).toContain('completed');
     expect(states.some((s) => s === 'interrupted' || s === 'pending')).toBe(true);

@@ -43,7 +43,11 @@ export function pruneReport(step: number, threshold: number, g: NetworkGraph, be
   lines.push(`  weights kept     ${g.weightsKept} / ${g.weightsTotal}`);
   // Out of each layer's width: g.layers lists only the alive hidden neurons.
   lines.push(`  neurons alive    ${g.layers.map((l, k) => `${l.filter((n) => n.connected).length}/${g.widths[k]}`).join('  ')}  (input .. output)`);
-  lines.push(`  modules          ${g.modules.length}  (modularity Q ${g.modularity.toFixed(3)}, ${g.communities} communities)`);
+  // Two meanings of "module" kept apart (docs/DESIGN.md, "Pruning, graph and modules"): the modules are the connected
+  // components, what the picture tints; the Louvain communities split them further where parts
+  // are only loosely joined, and Q is theirs, so one module can have a Q well above 0.
+  lines.push(`  modules          ${g.modules.length}  (connected components: no kept weight joins two of them)`);
+  lines.push(`  communities      ${g.communities}  (Louvain's, modularity Q ${g.modularity.toFixed(3)}: modules split where their parts are loosely joined)`);
   g.modules.forEach((m, i) => lines.push(`    ${i + 1}: {${nameList(m.inputs, MODULE_NAMES)}} -> {${nameList(m.outputs, MODULE_NAMES)}}  (${m.neurons.length} neurons)`));
   const f = (x: number | null) => (x === null ? '-' : fmt(x, 3));
   lines.push('                   before      after');

@@ -9,6 +9,7 @@ import type { BackendName } from '../backend.js';
 import { BimtError } from '../errors.js';
 import { catchStopSignals } from '../train/stop-signals.js';
 import { backendOption } from './options.js';
+import { bimtPrefix } from '../util/invocation.js';
 
 interface SweepFlags {
   grid: string[];
@@ -90,7 +91,7 @@ export function sweepCommand(): Command {
         process.exitCode = await launchSweep(sweep, { launcher: resumeLauncher(recorded, kind, flags.jobs, slurm, population), wait: flags.wait });
         return;
       }
-      if (file === undefined) throw new BimtError('missing config file: bimt sweep <config.yaml> --grid key=v1,v2 (or --resume, --status, --cancel <sweep dir>)');
+      if (file === undefined) throw new BimtError(`missing config file: ${bimtPrefix()} sweep <config.yaml> --grid key=v1,v2 (or --resume, --status, --cancel <sweep dir>)`);
       const { createSweep } = await import('../sweep/create.js');
       const sweep = createSweep({
         file,

@@ -18,6 +18,7 @@ interface TrainFlags {
   runsDir?: string;
   resume?: string;
   maxMemory?: number;
+  verbose?: boolean;
 }
 
 export function trainCommand(): Command {
@@ -29,6 +30,7 @@ export function trainCommand(): Command {
     .addOption(backendOption())
     .option('--runs-dir <dir>', 'where run directories go (default: output.runs_dir of the config)')
     .option('--resume <run dir>', 'continue an interrupted run from its last checkpoint')
+    .option('--verbose', 'also say why each faster backend was passed over (meta.json records it either way)')
     .option('--max-memory <size>', "refuse a config whose training needs more memory than this, e.g. 8G or 512M (default: half of this machine's memory)", parseMemory)
     .action(async (file: string | undefined, flags: TrainFlags) => {
       // First of all: a signal at any moment ends the command as interrupted (exit 130), never
@@ -36,7 +38,7 @@ export function trainCommand(): Command {
       const stop = catchStopSignals();
       const [{ loadConfig }, { trainCommand: train }] = await Promise.all([import('../config/load.js'), import('../train/train-command.js')]);
       const memory: MemoryLimit = flags.maxMemory === undefined ? defaultMemoryLimit() : { bytes: flags.maxMemory, source: '--max-memory' };
-      const opts = { backend: flags.backend, memory, stop };
+      const opts = { backend: flags.backend, memory, stop, verbose: flags.verbose === true };
       if (flags.resume !== undefined) {
         if (file !== undefined) throw new BimtError('give either a config file or --resume <run dir>, not both');
         if (flags.set.length > 0 || flags.name || flags.runsDir) throw new BimtError('--resume continues a run as it was configured; --set, --name and --runs-dir cannot be used with it');

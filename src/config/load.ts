@@ -21,6 +21,7 @@ import { getOwn, isPlainObject, type PlainObject } from './plain.js';
 import { planTraining } from './plan.js';
 import { isResolveIssue, resolveConfig, type ResolvedConfig } from './resolve.js';
 import { configSchema } from './schema.js';
+import { bimtCommand } from '../util/invocation.js';
 
 export interface LoadedConfig {
   readonly config: ResolvedConfig;
@@ -83,7 +84,7 @@ function readConfig(text: string, file: string, sets: readonly ConfigSet[]): Omi
   const layers = readLayers(text, file);
   const sweep = getOwn(layers[0]!.plain, 'sweep');
   if (sweep !== undefined) {
-    throw new BimtError(`${locate(layers, ['sweep'])}: sweep: this file describes a sweep of runs; run it with: bimt sweep ${file}`);
+    throw new BimtError(`${locate(layers, ['sweep'])}: sweep: this file describes a sweep of runs; run it with: ${bimtCommand('sweep', file)}`);
   }
   return { config: checkConfig(layers, file, sets.map(asOverride)) };
 }

@@ -16,7 +16,13 @@ import { FIGURES } from './figures.js';
 /** What one reproduced figure leaves for the report. */
 export interface FigureRecord {
   readonly figure: string;
+  /** The backend that pruned and evaluated the runs (trainedWith says what trained them). */
   readonly backend: string;
+  /**
+   * What trained the figure's runs (src/runs/run-dir.ts trainedWith: `the host engine`, `tfjs on
+   * wasm`; several joined by commas). Absent in records written before it was kept.
+   */
+  readonly trained?: string;
   readonly seconds: number;
   readonly claims: readonly ClaimResult[];
   /** A figure of several runs: tables of them. */
@@ -49,6 +55,7 @@ export function saveRecord(outDir: string, record: FigureRecord): void {
 export function writeReport(outDir: string, figures: readonly FigureSpec[] = FIGURES): string {
   const sections: string[] = [];
   const backends = new Set<string>();
+  const trained = new Set<string>();
   let all = true;
   for (const fig of figures) {
     const file = join(figureRunDir(outDir, fig), RECORD_FILE);
@@ -62,13 +69,15 @@ export function writeReport(outDir: string, figures: readonly FigureSpec[] = FIG
       continue;
     }
     backends.add(record.backend);
+    if (record.trained !== undefined) trained.add(record.trained);
     all &&= record.claims.every((c) => c.pass);
     sections.push(...figureSection(outDir, fig, record));
   }
   const text = [
     "# bimt reproduce: the paper's figures, checked by number",
     '',
-    `Liu, Gan & Tegmark (2023), "Seeing is Believing" (arXiv 2305.08746). Backend: ${[...backends].join(', ') || '-'}. ` +
+    `Liu, Gan & Tegmark (2023), "Seeing is Believing" (arXiv 2305.08746). Trained with ${[...trained].join(', ') || '-'}; ` +
+      `pruned and evaluated on ${[...backends].join(', ') || '-'}. ` +
       `Overall: **${all ? 'every claim passes' : 'some claims FAIL'}**.`,
     '',
     ...sections,
@@ -81,23 +90,25 @@ export function writeReport(outDir: string, figures: readonly FigureSpec[] = FIG
 function parseRecord(text: string): FigureRecord {
   const r = JSON.parse(text) as Partial<FigureRecord> | null;
   const ok =
-    typeof r?.backend === 'string' && typeof r.seconds === 'number' && Array.isArray(r.claims) && Array.isArray(r.plots) && (r.tables === undefined || Array.isArray(r.tables));
+    typeof r?.backend === 'string' && (r.trained === undefined || typeof r.trained === 'string') && typeof r.seconds === 'number' && Array.isArray(r.claims) && Array.isArray(r.plots) && (r.tables === undefined || Array.isArray(r.tables));
   if (!ok) throw new Error('not a record written by bimt reproduce');
   return r as FigureRecord;
 }
 
 function figureSection(outDir: string, fig: FigureSpec, r: FigureRecord): string[] {
   const run = relative(outDir, figureRunDir(outDir, fig));
+  // The runs may train on the host engine and be pruned and evaluated on a tfjs backend: both said.
+  const ran = `trained with ${r.trained ?? 'an unrecorded engine'}, pruned and evaluated on ${r.backend}`;
   const lines = [`## ${fig.title}`, '', `> ${fig.paper}`, ''];
   if (fig.note) lines.push(fig.note, '');
   if (isRunsFigure(fig)) {
     const configs = [...new Set(fig.runs.map((x) => `\`${x.config}\``))].join(', ');
     lines.push(
       `${fig.runs.length} runs in \`${run}/\`, one per variant and seed, from ${configs} (\`bimt compare ${run}\` tabulates them); ` +
-        `backend ${r.backend}, ${r.seconds.toFixed(0)} s.`,
+        `${ran}, ${r.seconds.toFixed(0)} s.`,
       '',
     );
-  } else lines.push(`Config \`${fig.config}\`, run \`${run}\`, backend ${r.backend}, ${r.seconds.toFixed(0)} s.`, '');
+  } else lines.push(`Config \`${fig.config}\`, run \`${run}\`, ${ran}, ${r.seconds.toFixed(0)} s.`, '');
   for (const t of r.tables ?? []) lines.push(t.caption, '', ...markdownTable(t.header, t.rows), '');
   lines.push(
     ...markdownTable(

@@ -11,11 +11,13 @@ import { loadConfig } from '../config/load.js';
 import { BimtError } from '../errors.js';
 import { plotRun } from '../plot/run-plots.js';
 import { openCheckpoint, type OpenedCheckpoint } from '../runs/open.js';
+import { trainedWith } from '../runs/run-dir.js';
 import { pruneAndSave, type SavedPrune } from '../train/prune-run.js';
 import { runTraining } from '../train/run.js';
 import { packagePath } from '../util/package-files.js';
 import { isRunsFigure, type FigureSpec, type PanelFigure, type PanelOutputs, type RunOutputs, type RunsFigure } from './figure-spec.js';
 import { figureRunDir, saveRecord, type FigureRecord } from './report.js';
+import { bimtCommand } from '../util/invocation.js';
 
 export interface FigureOutcome {
   readonly figure: FigureSpec;
@@ -46,6 +48,7 @@ async function reproducePanel(fig: PanelFigure, outDir: string, backend: Backend
   return {
     figure: fig.id,
     backend: backend.name,
+    trained: trainedWith(opened.meta),
     seconds: (Date.now() - started) / 1000,
     claims: fig.claims(outputsOf(saved)),
     plots: plots.map((p) => relative(opened.paths.root, p)),
@@ -61,17 +64,20 @@ async function reproduceRuns(fig: RunsFigure, outDir: string, backend: BackendCh
   const dir = figureRunDir(outDir, fig);
   const outputs: RunOutputs[] = [];
   const plots: string[] = [];
+  const trained = new Set<string>();
   for (const [i, run] of fig.runs.entries()) {
     const label = `${fig.id}/${run.name}`;
     const opened = await trainRun({ label, of: ` (${i + 1} of ${fig.runs.length})`, name: run.name, config: run.config, sets: run.sets }, dir, backend, log);
     const threshold = opened.plan.output.pruneThreshold;
     const saved = pruneAndSave(opened, threshold);
+    trained.add(trainedWith(opened.meta));
     if (fig.drawn(run)) plots.push(...plotRun(opened, { kinds: ['network'], pruned: true, threshold }).map((p) => relative(dir, p)));
     outputs.push({ run, ...outputsOf(saved) });
   }
   return {
     figure: fig.id,
     backend: backend.name,
+    trained: [...trained].join(', '),
     seconds: (Date.now() - started) / 1000,
     claims: fig.claims(outputs),
     tables: fig.tables(outputs),
@@ -97,7 +103,7 @@ async function trainRun(req: RunRequest, runsDir: string, backend: BackendChoice
   const run = await runTraining({ config, name: req.name, exactName: true, backend, runsDir, ...source });
   if (run.status === 'interrupted') {
     // Stopped like any interrupted run (exit 130); REPORT.md already holds the figures finished before.
-    throw new BimtError(`${req.label}: interrupted; continue its training with: bimt train --resume ${run.paths.root}`, 130);
+    throw new BimtError(`${req.label}: interrupted; continue its training with: ${bimtCommand('train', '--resume', run.paths.root)}`, 130);
   }
   if (run.status !== 'completed') throw new BimtError(`${req.label}: training ${run.status}`, 1);
   return openCheckpoint(run.paths.root);

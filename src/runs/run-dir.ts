@@ -39,6 +39,8 @@ export interface RunMeta {
   backend: string;
   /** The WebGPU adapter of the webgpu backend (of the latest session, when resumed). */
   adapter?: AdapterRecord;
+  /** The faster backends passed over and why, by name (of the latest session, when resumed). */
+  backends_skipped?: Record<string, string>;
   /** Training engine (src/train/engine.ts); absent in runs made before engines existed. */
   engine?: string;
   seed: number;
@@ -125,6 +127,7 @@ const runMetaShape = {
   bimt_version: z.string(),
   backend: z.string(),
   adapter: adapterShape.optional(),
+  backends_skipped: z.record(z.string(), z.string()).optional(),
   engine: z.string().optional(),
   seed: z.number(),
   task: z.string(),
@@ -159,6 +162,14 @@ const runMetaShape = {
   first_step_ms: z.number().nonnegative().optional(),
 } satisfies Record<keyof RunMeta, z.ZodType>;
 const runMetaSchema: z.ZodType<RunMeta> = z.looseObject(runMetaShape);
+
+/**
+ * What trained a run, for people: `the host engine` (which computes the same on any backend, so
+ * its backend is left out), else the engine and its backend, `tfjs on wasm`.
+ */
+export function trainedWith(r: { readonly engine?: string; readonly backend: string }): string {
+  return r.engine === 'host' ? 'the host engine' : `${r.engine ?? 'an unrecorded engine'} on ${r.backend}`;
+}
 
 /** Largest meta.json read (a real one is a few kilobytes, plus ~100 bytes per checkpoint). */
 const MAX_META_BYTES = 16 << 20;

@@ -10,6 +10,7 @@ import { BimtError } from '../errors.js';
 import { hasProc } from '../runs/lock.js';
 import { cancelSlurm, queuedTasks } from './slurm.js';
 import { liveLocalLauncher, readLauncherRecord, type Sweep } from './sweep-dir.js';
+import { bimtCommand } from '../util/invocation.js';
 
 /** Cancels and returns what it did, in a line. */
 export function cancelSweep(sweep: Sweep): string {
@@ -19,7 +20,7 @@ export function cancelSweep(sweep: Sweep): string {
     if (queued === undefined) throw new BimtError(`squeue cannot be run here: cancel Slurm job ${record.job} where Slurm's commands are (scancel ${record.job})`, 1);
     if (queued === 0) return `Slurm job ${record.job} has no task left to cancel`;
     cancelSlurm(record.job);
-    return `cancelled Slurm job ${record.job} (${queued} task(s) queued or running; running points save a checkpoint); continue with: bimt sweep --resume ${sweep.paths.root}`;
+    return `cancelled Slurm job ${record.job} (${queued} task(s) queued or running; running points save a checkpoint); continue with: ${bimtCommand('sweep', '--resume', sweep.paths.root)}`;
   }
   const live = liveLocalLauncher(sweep.paths);
   if (!live) throw new BimtError(`${sweep.paths.root}: nothing is running this sweep${record?.kind === 'local' ? ` (its launcher, pid ${record.pid} on ${record.host}, has ended)` : ''}`, 1);
@@ -29,5 +30,5 @@ export function cancelSweep(sweep: Sweep): string {
     throw new BimtError(`${sweep.paths.root}: launcher.json (written by an older bimt) names pid ${live.pid} without its start time, so it may now be another process; if ps -p ${live.pid} shows bimt sweep, stop it with kill -INT ${live.pid}`, 1);
   }
   process.kill(live.pid, 'SIGINT');
-  return `sent SIGINT to the sweep's launcher (pid ${live.pid}); running points save a checkpoint; continue with: bimt sweep --resume ${sweep.paths.root}`;
+  return `sent SIGINT to the sweep's launcher (pid ${live.pid}); running points save a checkpoint; continue with: ${bimtCommand('sweep', '--resume', sweep.paths.root)}`;
 }

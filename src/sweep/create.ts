@@ -20,6 +20,7 @@ import { expandGrid, parseGridArg, parseSeeds, pointOverrides, SEED_KEY, yamlAxi
 import type { BatchWhen } from './population.js';
 import { shellWord } from './slurm.js';
 import { createSweepDir, launcherSchema, type LauncherSpec, type SlurmOptions, type Sweep } from './sweep-dir.js';
+import { bimtPrefix } from '../util/invocation.js';
 
 export type LauncherKind = LauncherSpec['kind'];
 
@@ -61,7 +62,7 @@ export function createSweep(req: SweepRequest): Sweep {
 
   const population = parseConfig(stringify(file.document), req.file, [...req.sets, ...pointOverrides(axes, points[0]!)]).train.population ?? 1;
   if (population > 1) {
-    throw new BimtError(`train.population: ${population}: a sweep's points are single networks; to train them together give --population (or use bimt train for a population of seeds)`);
+    throw new BimtError(`train.population: ${population}: a sweep's points are single networks; to train them together give --population (or use ${bimtPrefix()} train for a population of seeds)`);
   }
   const prefix = (getOwn(file.document, 'name') as string | undefined) ?? runNameFromFileName(basename(req.file, extname(req.file)));
   const document: PlainObject = { ...file.document, name: prefix };

@@ -10,6 +10,7 @@ import { runPopulation, type BatchWhen } from './population.js';
 import { followSlurm, settleLostPoints, submitSlurm } from './slurm.js';
 import { countByState, countsLine, pointStatuses } from './status.js';
 import { describeLauncherSpec, FINISHED, liveLocalLauncher, readLauncherRecord, type LauncherSpec, type SlurmOptions, type Sweep } from './sweep-dir.js';
+import { bimtCommand } from '../util/invocation.js';
 
 export interface LaunchOptions {
   readonly launcher: LauncherSpec;
@@ -20,13 +21,13 @@ export interface LaunchOptions {
 /** Runs the sweep; returns the command's exit code (0 all completed, 1 some did not, 130 interrupted). */
 export async function launchSweep(sweep: Sweep, opts: LaunchOptions): Promise<number> {
   const live = liveLocalLauncher(sweep.paths);
-  if (live) throw new BimtError(`${sweep.paths.root}: the sweep is being run by pid ${live.pid}; follow it with bimt sweep --status ${sweep.paths.root}, or stop it with bimt sweep --cancel`, 1);
+  if (live) throw new BimtError(`${sweep.paths.root}: the sweep is being run by pid ${live.pid}; follow it with ${bimtCommand('sweep', '--status', sweep.paths.root)}, or stop it with ${bimtCommand('sweep', '--cancel', sweep.paths.root)}`, 1);
   const record = readLauncherRecord(sweep.paths);
   if (record?.kind === 'slurm') settleLostPoints(sweep, record.job);
   const statuses = pointStatuses(sweep);
   const busy = statuses.filter((s) => s.state === 'running');
   if (busy.length > 0) {
-    throw new BimtError(`${sweep.paths.root}: ${busy.length} point(s) still running (${busy[0]!.point.name}${busy.length > 1 ? ', ...' : ''}); wait for them or stop them with bimt sweep --cancel`, 1);
+    throw new BimtError(`${sweep.paths.root}: ${busy.length} point(s) still running (${busy[0]!.point.name}${busy.length > 1 ? ', ...' : ''}); wait for them or stop them with ${bimtCommand('sweep', '--cancel', sweep.paths.root)}`, 1);
   }
   const todo = statuses.filter((s) => !FINISHED.has(s.state)).map((s) => s.point);
   const out = process.stderr;
@@ -39,17 +40,17 @@ export async function launchSweep(sweep: Sweep, opts: LaunchOptions): Promise<nu
   if (opts.launcher.kind === 'local' || opts.launcher.kind === 'population') {
     const { interrupted } = opts.launcher.kind === 'local' ? await runLocal(sweep, todo, opts.launcher.jobs) : await runPopulation(sweep, todo, opts.launcher.batch);
     if (interrupted) {
-      out.write(`${countsLine(pointStatuses(sweep))}\nbimt: interrupted; continue with: bimt sweep --resume ${sweep.paths.root}\n`);
+      out.write(`${countsLine(pointStatuses(sweep))}\nbimt: interrupted; continue with: ${bimtCommand('sweep', '--resume', sweep.paths.root)}\n`);
       return 130;
     }
     return finalWords(sweep);
   }
   const job = submitSlurm(sweep, todo, opts.launcher);
-  out.write(`bimt: submitted Slurm job ${job} (${todo.length} array task(s)); follow with: bimt sweep --status ${sweep.paths.root}\n`);
+  out.write(`bimt: submitted Slurm job ${job} (${todo.length} array task(s)); follow with: ${bimtCommand('sweep', '--status', sweep.paths.root)}\n`);
   if (!opts.wait) return 0;
   const followed = await followSlurm(sweep, job);
   if (followed === 'detached') {
-    out.write(`bimt: stopped following; job ${job} goes on. Follow it with bimt sweep --status ${sweep.paths.root}, stop it with bimt sweep --cancel ${sweep.paths.root}\n`);
+    out.write(`bimt: stopped following; job ${job} goes on. Follow it with ${bimtCommand('sweep', '--status', sweep.paths.root)}, stop it with ${bimtCommand('sweep', '--cancel', sweep.paths.root)}\n`);
     return 130;
   }
   return finalWords(sweep);
@@ -59,9 +60,9 @@ export async function launchSweep(sweep: Sweep, opts: LaunchOptions): Promise<nu
 function finalWords(sweep: Sweep): number {
   const statuses = pointStatuses(sweep);
   const counts = countByState(statuses);
-  process.stdout.write(`${countsLine(statuses)}\n  compare them with: bimt compare ${sweep.paths.root}\n`);
+  process.stdout.write(`${countsLine(statuses)}\n  compare them with: ${bimtCommand('compare', sweep.paths.root)}\n`);
   const bad = statuses.length - (counts.get('completed') ?? 0);
-  if (bad > 0) process.stderr.write(`bimt: ${bad} point(s) did not complete; see bimt sweep --status ${sweep.paths.root} and logs/<point>.log\n`);
+  if (bad > 0) process.stderr.write(`bimt: ${bad} point(s) did not complete; see ${bimtCommand('sweep', '--status', sweep.paths.root)} and logs/<point>.log\n`);
   return bad > 0 ? 1 : 0;
 }
 

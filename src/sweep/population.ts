@@ -37,7 +37,8 @@ export async function runPopulation(sweep: Sweep, todo: readonly SweepPoint[], w
   const stop = catchStopSignals({ armed: true });
   try {
     const backend = await selectBackend(sweep.spec.backend);
-    stream.write(`bimt: backend ${describeBackend(backend)}\n`);
+    // No --verbose here: the backends passed over are named, and each member's meta.json says why.
+    stream.write(`bimt: backend ${describeBackend(backend, true)}\n`);
     const gpu = backend.name === 'webgpu' || backend.name === 'tensorflow-gpu';
     if (!gpu && when === 'auto') {
       stream.write(`bimt: population: ${backend.name} is a CPU backend, where a batch saves nothing; training the ${todo.length} member(s) one by one\n`);

@@ -79,10 +79,13 @@ function labelled(row: MetricsRow): string {
   return `at step ${row.step}: ${summary(row)}`;
 }
 
-/** The row's headline numbers, as the bar and the plain lines show them. */
+/**
+ * The row's headline numbers, as the bar and the plain lines show them: the training loss, and
+ * the test split's loss and accuracy, each named so (the accuracy is not the training one).
+ */
 export function summary(row: MetricsRow): string {
-  const parts = [`loss ${fmt(row.train_loss)}`, `test ${fmt(row.test_loss)}`];
-  if (row.test_acc !== null) parts.push(`acc ${(row.test_acc * 100).toFixed(1)}%`);
+  const parts = [`loss ${fmt(row.train_loss)}`, `test loss ${fmt(row.test_loss)}`];
+  if (row.test_acc !== null) parts.push(`test acc ${(row.test_acc * 100).toFixed(1)}%`);
   parts.push(`cost ${fmt(row.connection_cost)}`, `lambda ${fmt(row.lambda)}`);
   return parts.join(' ');
 }

@@ -9,7 +9,7 @@
  */
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import { adapterOf, type RunBackend } from '../backend.js';
+import { adapterOf, skippedRecord, type RunBackend } from '../backend.js';
 import { networkGraph } from '../bimt/graph.js';
 import { loadConfig } from '../config/load.js';
 import { planTraining, type TrainingPlan } from '../config/plan.js';
@@ -22,7 +22,7 @@ import { acquireRunLock } from '../runs/lock.js';
 import { lossOutputs, MetricsWriter, type MetricsRow } from '../runs/metrics.js';
 import { sha256 } from '../runs/open.js';
 import { checkRunFiles, chooseResumePoint, removeStaleTemporaryFiles } from '../runs/resume-check.js';
-import { checkpointPath, createRunDir, openRunDir, readMeta, snapshotPath, statePath, writeMeta, type RunMeta, type RunPaths } from '../runs/run-dir.js';
+import { checkpointPath, createRunDir, openRunDir, readMeta, snapshotPath, statePath, trainedWith, writeMeta, type RunMeta, type RunPaths } from '../runs/run-dir.js';
 import { addSessionTime, commandLine, provenance, runConfigText, type ConfigSource } from '../runs/run-record.js';
 import { buildTask } from '../tasks/registry.js';
 import { asUserError } from '../util/files.js';
@@ -95,6 +95,7 @@ async function startOwned(paths: RunPaths, opts: RunOptions, plan: TrainingPlan,
     bimt_version: VERSION,
     backend: opts.backend.name,
     ...(adapter ? { adapter } : {}),
+    ...backendsSkipped(opts.backend),
     seed: config.seed,
     task: config.task.kind,
     total_steps: config.train.steps,
@@ -153,8 +154,8 @@ async function resumeOwned(paths: RunPaths, dir: string, opts: ResumeOptions, st
   const where = point.kind === 'state' ? ` (${basename(point.file)})` : '';
   process.stderr.write(`bimt: resuming ${paths.root} from step ${from} of ${plan.schedule.steps}${where}\n`);
   // The host engine computes the same on any backend (or none); other engines' numbers depend on both.
-  const before = meta.engine === 'host' ? 'the host engine' : `${meta.engine ?? 'an unrecorded engine'} on ${meta.backend}`;
-  const now = engine.name === 'host' ? 'the host engine' : `${engine.name} on ${opts.backend.name}`;
+  const before = trainedWith(meta);
+  const now = trainedWith({ engine: engine.name, backend: opts.backend.name });
   if (before !== now) {
     process.stderr.write(`bimt: note: the run started with ${before} and resumes with ${now}; numbers may differ from an uninterrupted run\n`);
   }
@@ -164,6 +165,8 @@ async function resumeOwned(paths: RunPaths, dir: string, opts: ResumeOptions, st
   Object.assign(meta, { status: 'running', backend: opts.backend.name, engine: engine.name, steps_done: from });
   if (adapter) meta.adapter = adapter;
   else delete meta.adapter;
+  delete meta.backends_skipped;
+  Object.assign(meta, backendsSkipped(opts.backend));
   delete meta.ended;
   delete meta.message;
   delete meta.first_step_ms;
@@ -241,8 +244,10 @@ async function drive(
   opts: { progressStream?: NodeJS.WriteStream; stopAfter?: number; member?: PopulationMember },
   stop: StopSignals,
 ): Promise<Omit<RunOutcome, 'stepsDone'>> {
-  const progress = opts.member ? { update: () => {}, stop: () => {} } : createProgress(plan.schedule.steps, opts.progressStream, resume?.step ?? 0);
+  // The engine line before the bar: on a terminal the bar draws its 0 % at once and holds the
+  // line, so a line written after it would be printed onto the end of the bar.
   if (!opts.member) process.stderr.write(`bimt: engine ${engine.name} (${engine.why})\n`);
+  const progress = opts.member ? { update: () => {}, stop: () => {} } : createProgress(plan.schedule.steps, opts.progressStream, resume?.step ?? 0);
   const labels = { inputs: plan.task.inputLabels, outputs: plan.task.outputLabels };
   if (!opts.member) stop.onStop = () => progress.stop();
   let stepNow = resume?.step ?? 0;
@@ -304,4 +309,10 @@ async function drive(
     }
     throw failure;
   }
+}
+
+/** meta.json's `backends_skipped`, present only when a faster backend was passed over. */
+function backendsSkipped(backend: RunBackend): Pick<RunMeta, 'backends_skipped'> {
+  const skipped = skippedRecord(backend);
+  return Object.keys(skipped).length > 0 ? { backends_skipped: skipped } : {};
 }

@@ -4,7 +4,7 @@
  * print the outcome. A sweep's points (src/sweep/point.ts) are trained by the same function, so a
  * point is exactly a `bimt train` run.
  */
-import { describeBackend, NO_BACKEND, selectBackend, type BackendName, type RunBackend } from '../backend.js';
+import { describeBackend, NO_BACKEND, selectBackend, skippedLines, type BackendName, type RunBackend } from '../backend.js';
 import { loadConfig, type ConfigSet } from '../config/load.js';
 import { planTraining, type TrainingPlan } from '../config/plan.js';
 import type { ResolvedConfig } from '../config/resolve.js';
@@ -18,6 +18,7 @@ import { checkMemory, type MemoryLimit } from './memory.js';
 import { resumeTraining, runTraining, type RunOutcome } from './run.js';
 import { explosionWarning, summaryLines } from './run-summary.js';
 import type { StopSignals } from './stop-signals.js';
+import { bimtCommand } from '../util/invocation.js';
 
 /** A new run of a loaded config, or the continuation of a run directory. */
 export type TrainRequest =
@@ -36,6 +37,8 @@ export interface TrainCommandOptions {
   readonly backend: BackendName | undefined;
   readonly memory: MemoryLimit;
   readonly stop: StopSignals;
+  /** Say why each faster backend was passed over (`--verbose`), a line each after the backend line. */
+  readonly verbose?: boolean;
 }
 
 /**
@@ -53,7 +56,7 @@ export async function trainCommand(req: TrainRequest, opts: TrainCommandOptions)
     checkRunFree(resumed); // before seconds of loading a backend, not after
     const plan = planOf(loadConfig(resumed.config).config);
     checkMemory(plan, opts.memory);
-    const backend = await announce(needsBackend(plan), opts.backend);
+    const backend = await announce(needsBackend(plan), opts);
     outcome = await resumeTraining(req.dir, { backend, stop: opts.stop });
     totalSteps = loadConfig(outcome.paths.config).config.train.steps;
   } else {
@@ -61,7 +64,7 @@ export async function trainCommand(req: TrainRequest, opts: TrainCommandOptions)
     const plan = planOf(req.config);
     checkMemory(plan, opts.memory);
     ensureRunsDir(req.runsDir);
-    const backend = await announce(needsBackend(plan), opts.backend);
+    const backend = await announce(needsBackend(plan), opts);
     const source: ConfigSource = { file: req.source.file, sets: req.source.sets.map((s) => (typeof s === 'string' ? s : s.text)) };
     outcome = await runTraining({ config: req.config, name: req.name, exactName: req.exactName, backend, stop: opts.stop, runsDir: req.runsDir, source });
     totalSteps = req.config.train.steps;
@@ -75,7 +78,7 @@ export async function trainCommand(req: TrainRequest, opts: TrainCommandOptions)
     process.exitCode = 1;
   }
   if (outcome.status === 'interrupted') {
-    process.stderr.write(`bimt: interrupted; continue with: bimt train --resume ${outcome.paths.root}\n`);
+    process.stderr.write(`bimt: interrupted; continue with: ${bimtCommand('train', '--resume', outcome.paths.root)}\n`);
     process.exitCode = 130;
   }
   return outcome;
@@ -83,14 +86,16 @@ export async function trainCommand(req: TrainRequest, opts: TrainCommandOptions)
 
 /**
  * Loads the backend (a forced one even when none is needed) and says which on stderr, in one
- * line: with webgpu, the adapter; with a faster backend passed over, why.
+ * line: with webgpu, the adapter; the faster backends passed over by name, and why only with
+ * `--verbose` (meta.json records why either way).
  */
-async function announce(needed: boolean, forced: BackendName | undefined): Promise<RunBackend> {
+async function announce(needed: boolean, { backend: forced, verbose }: TrainCommandOptions): Promise<RunBackend> {
   if (!needed && !forced) {
     process.stderr.write(`bimt: backend ${NO_BACKEND.name} (the host engine computes without tfjs)\n`);
     return NO_BACKEND;
   }
   const backend = await selectBackend(forced);
-  process.stderr.write(`bimt: backend ${describeBackend(backend)}\n`);
+  process.stderr.write(`bimt: backend ${describeBackend(backend, verbose)}\n`);
+  if (verbose) for (const line of skippedLines(backend)) process.stderr.write(`bimt:   skipped ${line}\n`);
   return backend;
 }
