@@ -47,4 +47,13 @@ describe('the command a message suggests', () => {
     expect(shellWord("my runs/it's $HOME")).toBe(`'my runs/it'\\''s $HOME'`);
     expect(shellWord('')).toBe("''");
   });
+
+  it('writes a word with control characters as printable text that bash reads back unchanged', () => {
+    for (const word of ['runs/a\u001b]0;pwned\u0007b', "x\ny's \\n \u202e$(id)", 'tab\there\r']) {
+      const quoted = shellWord(word);
+      expect(quoted).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/);
+      const back = spawnSync('bash', ['-c', `printf %s ${quoted}`], { encoding: 'utf8' });
+      expect(back.stdout).toBe(word);
+    }
+  });
 });

@@ -10,6 +10,7 @@ import { checkRunName } from '../config/run-name.js';
 import { defaultMemoryLimit, parseSize, type MemoryLimit } from '../train/memory.js';
 import { catchStopSignals } from '../train/stop-signals.js';
 import { backendOption } from './options.js';
+import { bimtPrefix } from '../util/invocation.js';
 
 interface TrainFlags {
   set: string[];
@@ -52,7 +53,7 @@ export function trainCommand(): Command {
         await train({ kind: 'resume', dir: flags.resume }, opts);
         return;
       }
-      if (file === undefined) throw new BimtError('missing config file: bimt train <config.yaml> (or --resume <run dir>)');
+      if (file === undefined) throw new BimtError(`missing config file: ${bimtPrefix()} train <config.yaml> (or --resume <run dir>)`);
       if (flags.name !== undefined) checkRunName(flags.name, '--name');
       const { config } = loadConfig(file, flags.set);
       const K = config.train.population ?? 1;

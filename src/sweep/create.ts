@@ -18,7 +18,7 @@ import { ensureRunsDir, timestampedNames } from '../runs/run-dir.js';
 import { VERSION } from '../version.js';
 import { expandGrid, parseGridArg, parseSeeds, pointOverrides, SEED_KEY, yamlAxis, type Axis } from './grid.js';
 import type { BatchWhen } from './population.js';
-import { shellWord } from './slurm.js';
+import { scriptWord } from './slurm.js';
 import { createSweepDir, launcherSchema, type LauncherSpec, type SlurmOptions, type Sweep } from './sweep-dir.js';
 import { bimtPrefix } from '../util/invocation.js';
 
@@ -71,7 +71,7 @@ export function createSweep(req: SweepRequest): Sweep {
   const launcher = launcherOf(req, section);
   // The Slurm launcher writes the sweep directory into a shell script: a runs directory it cannot
   // carry (a line break) is refused here, before anything is made.
-  if (launcher.kind === 'slurm') shellWord(resolve(runsDir), req.runsDir !== undefined ? '--runs-dir' : 'output.runs_dir');
+  if (launcher.kind === 'slurm') scriptWord(resolve(runsDir), req.runsDir !== undefined ? '--runs-dir' : 'output.runs_dir');
   ensureRunsDir(runsDir);
   const spec = {
     bimt_version: VERSION,

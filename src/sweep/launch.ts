@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { BimtError } from '../errors.js';
+import { terminalText } from '../util/excerpt.js';
 import { runLocal } from './local.js';
 import { runPopulation, type BatchWhen } from './population.js';
 import { followSlurm, settleLostPoints, submitSlurm } from './slurm.js';
@@ -32,11 +33,11 @@ export async function launchSweep(sweep: Sweep, opts: LaunchOptions): Promise<nu
   const todo = statuses.filter((s) => !FINISHED.has(s.state)).map((s) => s.point);
   const out = process.stderr;
   if (todo.length === 0) {
-    out.write(`bimt: every point of ${sweep.paths.root} has finished; nothing to run\n`);
+    out.write(`bimt: every point of ${terminalText(sweep.paths.root)} has finished; nothing to run\n`);
     return finalWords(sweep);
   }
   const skipped = sweep.points.length - todo.length;
-  out.write(`bimt: sweep ${sweep.paths.root}: ${todo.length} point(s) to run${skipped ? ` (${skipped} finished already)` : ''}, launcher ${describeLauncherSpec(opts.launcher)}\n`);
+  out.write(`bimt: sweep ${terminalText(sweep.paths.root)}: ${todo.length} point(s) to run${skipped ? ` (${skipped} finished already)` : ''}, launcher ${describeLauncherSpec(opts.launcher)}\n`);
   if (opts.launcher.kind === 'local' || opts.launcher.kind === 'population') {
     const { interrupted } = opts.launcher.kind === 'local' ? await runLocal(sweep, todo, opts.launcher.jobs) : await runPopulation(sweep, todo, opts.launcher.batch);
     if (interrupted) {

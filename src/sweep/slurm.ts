@@ -12,6 +12,7 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BimtError } from '../errors.js';
 import { writeFileAtomic } from '../runs/atomic.js';
+import { shellWord } from '../util/invocation.js';
 import { packagePath } from '../util/package-files.js';
 import type { SweepPoint } from './grid.js';
 import { sweepProgress } from './progress.js';
@@ -50,8 +51,8 @@ export function submitSlurm(sweep: Sweep, todo: readonly SweepPoint[], opts: Slu
  * limit's SIGTERM) reach bimt, which checkpoints and records the point interrupted.
  */
 function jobScript(sweep: Sweep, todo: readonly SweepPoint[]): string {
-  const root = shellWord(sweep.paths.root, 'the sweep directory');
-  const q = (s: string) => shellWord(s, 'a path in the job script');
+  const root = scriptWord(sweep.paths.root, 'the sweep directory');
+  const q = (s: string) => scriptWord(s, 'a path in the job script');
   const cases = todo.map((p) => `  ${p.index}) log=${q(pointLogPath(sweep.paths, p))} ;;`).join('\n');
   return `#!/bin/sh
 # bimt sweep ${root}: array task N runs point N (sweep.yaml; bimt sweep --status lists them).
@@ -65,13 +66,13 @@ exec ${q(process.execPath)} ${q(packagePath('bin/bimt.js'))} sweep-point ${root}
 }
 
 /**
- * `s` as one word of a shell script: single-quoted, each ' written '\''. A line break is refused
- * (a BimtError naming `what`): in a comment it would end the comment, and the next line, a command
- * of the path's choosing, would run on the cluster (docs/DESIGN.md, "Sweeps").
+ * `s` as one word of a shell script (invocation.ts's shellWord). A line break is refused (a
+ * BimtError naming `what`): in a comment it would end the comment, and the next line, a command of
+ * the path's choosing, would run on the cluster (docs/DESIGN.md, "Sweeps").
  */
-export function shellWord(s: string, what: string): string {
+export function scriptWord(s: string, what: string): string {
   if (/[\n\r]/.test(s)) throw new BimtError(`${what} holds a line break, which a Slurm job script cannot carry safely: ${JSON.stringify(s)}; use a path without one`);
-  return `'${s.replace(/'/g, `'\\''`)}'`;
+  return shellWord(s);
 }
 
 /** `0-3,5,7-9`: sbatch --array's list of indices. */

@@ -6,6 +6,7 @@
  */
 import { realpathSync, statSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
+import { terminalText } from './excerpt.js';
 import { packagePath } from './package-files.js';
 
 /**
@@ -26,9 +27,19 @@ export function bimtCommand(...args: readonly string[]): string {
   return [bimtPrefix(), ...args.map(shellWord)].join(' ');
 }
 
-/** A word as the shell reads it back: as is when it is plain, else in single quotes. */
+/**
+ * A word as the shell reads it back: as is when it is plain, else in single quotes, and a word
+ * holding control characters (a path from a config can) in bash's $'...' with each one escaped,
+ * so that the line stays pasteable and no escape sequence reaches the terminal (docs/DESIGN.md,
+ * "Errors").
+ *
+ *     shellWord("it's")      // 'it'\''s'
+ *     shellWord('a\u001bb')  // $'a\x1bb'
+ */
 export function shellWord(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+  if (/^[\w@%+=:,./-]+$/.test(word)) return word;
+  if (terminalText(word) !== word) return `$'${terminalText(word.replaceAll('\\', '\\\\').replaceAll("'", "\\'"))}'`;
+  return `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
 /**
