@@ -10,9 +10,11 @@
  *   plots/task-pruned-step-NNNNNN.svg          the same, of the pruned network
  *   plots/task-pruned-step-NNNNNN-group-K.svg  modular addition: one group of embedding dims
  *   plots/animation.svg                        the network through every checkpoint
+ *   plots/animation-pruned.svg                 the same, each frame pruned
  *
  * Pictures of one checkpoint are named by its step, so plotting several checkpoints of a run
- * never overwrites one with another; curves and the animation cover the whole run.
+ * never overwrites one with another; curves and the animation cover the whole run. `figureName`
+ * is the one place these names are made.
  */
 import { basename, extname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -110,6 +112,15 @@ function runName(opened: OpenedCheckpoint): string {
   return basename(opened.paths.root);
 }
 
+/**
+ * A picture's file name: its kind, `-pruned` for a pruned network, the checkpoint's tag where it
+ * shows one checkpoint and the group of an embedding-group picture, so that no picture replaces
+ * another of a different network, checkpoint or group (README, `bimt plot`).
+ */
+function figureName(kind: string, pruned: boolean, tag?: string, group?: number | 'K'): string {
+  return `${kind}${pruned ? '-pruned' : ''}${tag !== undefined ? `-${tag}` : ''}${group !== undefined ? `-group-${group}` : ''}.svg`;
+}
+
 function prunedNote(threshold: number): string {
   return `pruned at |w| ≤ ${thresholdText(threshold)}`;
 }
@@ -119,9 +130,10 @@ function prunedNote(threshold: number): string {
  * network's alive neurons with `pruned`.
  */
 export function fieldsFigure(opened: OpenedCheckpoint, pruned: PrunedNetwork | undefined): Figure {
-  const net = pruned ? pruned.net : opened.checkpoint.net;
-  const title = [`receptive fields · ${opened.tag}`, ...(pruned ? [prunedNote(pruned.threshold)] : [])].join(' · ');
-  return { name: `fields${pruned ? '-pruned' : ''}-${opened.tag}.svg`, svg: fieldsSvg(net, { ...(pruned ? { pruned: pruned.graph } : {}), title }) };
+  const { step, net: trained } = opened.checkpoint;
+  const net = pruned ? pruned.net : trained;
+  const title = [runName(opened), `step ${step}`, 'receptive fields', ...(pruned ? [prunedNote(pruned.threshold)] : [])].join(' · ');
+  return { name: figureName('fields', pruned !== undefined, opened.tag), svg: fieldsSvg(net, { ...(pruned ? { pruned: pruned.graph } : {}), title }) };
 }
 
 /** The network of the checkpoint, or with `pruned` its pruned graph with modules tinted and listed. */
@@ -132,7 +144,7 @@ export function networkFigure(opened: OpenedCheckpoint, pruned: PrunedNetwork | 
   const svg = pruned
     ? networkSvg(pruned.net, opened.labels, { pruned: pruned.graph, title: parts.join(' · ') })
     : networkSvg(net, opened.labels, { title: parts.join(' · ') });
-  return { name: `network${pruned ? '-pruned' : ''}-${opened.tag}.svg`, svg };
+  return { name: figureName('network', pruned !== undefined, opened.tag), svg };
 }
 
 /**
@@ -147,7 +159,7 @@ export function curvesFigure(opened: OpenedCheckpoint): Figure {
   // exact step, and a change that sets lambda to its current value is still shown.
   const phases: Phase[] = opened.plan.schedule.lambdaChanges.map((p) => ({ step: p.step, label: `λ = ${shortNumber(p.lambda)}`, lambda: p.lambda }));
   if (opened.chosen) phases.push({ step: opened.checkpoint.step, label: `this checkpoint: step ${opened.checkpoint.step}` });
-  const name = opened.chosen ? `curves-${opened.tag}.svg` : 'curves.svg';
+  const name = figureName('curves', false, opened.chosen ? opened.tag : undefined);
   const threshold = opened.plan.output.snapshotThreshold;
   // A sequence task's loss averages an entry that cannot be learnt with ones that can: draw each.
   const { targets, outputLabels } = opened.plan.task;
@@ -161,15 +173,15 @@ export function taskFigures(opened: OpenedCheckpoint, pruned: PrunedNetwork | un
   const { config, checkpoint } = opened;
   const { task } = opened.plan;
   const net = pruned?.net ?? checkpoint.net;
-  const name = `task${pruned ? '-pruned' : ''}-${opened.tag}`;
+  const name = (group?: number | 'K') => figureName('task', pruned !== undefined, opened.tag, group);
   const head = [runName(opened), `step ${checkpoint.step}`];
   const prunedAt = pruned ? [`pruned at ${thresholdText(pruned.threshold)}`] : [];
   const kind = config.task.kind;
   switch (kind) {
     case 'two-moons':
-      return [{ name: `${name}.svg`, svg: decisionFigure(net, opened, [...head, ...prunedAt]) }];
+      return [{ name: name(), svg: decisionFigure(net, opened, [...head, ...prunedAt]) }];
     case 'symbolic':
-      return [{ name: `${name}.svg`, svg: predictionFigure(net, opened, [...head, ...prunedAt]) }];
+      return [{ name: name(), svg: predictionFigure(net, opened, [...head, ...prunedAt]) }];
     case 'modular-addition': {
       const all = [...Array(task.inputLabels.length).keys()];
       // One picture per group of embedding dimensions that the pruned network combines before
@@ -178,8 +190,8 @@ export function taskFigures(opened: OpenedCheckpoint, pruned: PrunedNetwork | un
       const groups = pruned ? embeddingGroups(net, pruned.graph).filter((dims) => dims.length >= 2) : [];
       const shown = groups.length >= 2 ? groups : [];
       const whole = [`all ${all.length} embedding dims`, ...prunedAt];
-      if (shown.length > 0) whole.push(`${shown.length} groups, one picture each (${name}-group-K.svg)`);
-      const figs = [{ name: `${name}.svg`, svg: embeddingFigure(net, all, [...head, pruned ? 'pruned embedding' : 'embedding'].join(' · '), [whole.join('; ')]) }];
+      if (shown.length > 0) whole.push(`${shown.length} groups, one picture each (${name('K')})`);
+      const figs = [{ name: name(), svg: embeddingFigure(net, all, [...head, pruned ? 'pruned embedding' : 'embedding'].join(' · '), [whole.join('; ')]) }];
       shown.forEach((dims, k) => {
         const names = dims.map((d) => task.inputLabels[d]);
         const list = names.length <= 10 ? names.join(', ') : `${names.slice(0, 9).join(', ')}, …`;
@@ -187,7 +199,7 @@ export function taskFigures(opened: OpenedCheckpoint, pruned: PrunedNetwork | un
           `group ${k + 1}: embedding dims ${list} (${dims.length} of ${all.length}), the dims linked`,
           `through the hidden layers of the network ${prunedAt.join('')} (output layer left out)`,
         ];
-        figs.push({ name: `${name}-group-${k + 1}.svg`, svg: embeddingFigure(net, dims, [...head, `group ${k + 1} of ${shown.length}`].join(' · '), caption) });
+        figs.push({ name: name(k + 1), svg: embeddingFigure(net, dims, [...head, `group ${k + 1} of ${shown.length}`].join(' · '), caption) });
       });
       return figs;
     }
@@ -201,13 +213,13 @@ export function taskFigures(opened: OpenedCheckpoint, pruned: PrunedNetwork | un
       // sign: the caption names it, and the whole embedding's right panel shows what it adds.
       const singles = alive.filter((dims) => dims.length === 1).map(([d]) => task.inputLabels[d]);
       const whole = [`all ${all.length} embedding dims`, ...prunedAt];
-      if (groups.length > 0) whole.push(`${groups.length} group${groups.length > 1 ? 's' : ''} of dims alive, one picture each (${name}-group-K.svg)`);
+      if (groups.length > 0) whole.push(`${groups.length} group${groups.length > 1 ? 's' : ''} of dims alive, one picture each (${name('K')})`);
       if (singles.length > 0) whole.push(`alive on ${singles.length > 1 ? 'their' : 'its'} own: ${singles.join(', ')}`);
-      const figs = [{ name: `${name}.svg`, svg: signFigure(net, all, task.outputLabels, [...head, pruned ? 'pruned embedding' : 'embedding'].join(' · '), [whole.join('; ')]) }];
+      const figs = [{ name: name(), svg: signFigure(net, all, task.outputLabels, [...head, pruned ? 'pruned embedding' : 'embedding'].join(' · '), [whole.join('; ')]) }];
       groups.forEach((dims, k) => {
         const names = dims.map((d) => task.inputLabels[d]);
         const caption = [`group ${k + 1}: embedding dims ${names.join(', ')} (${dims.length} of ${all.length}), linked through the hidden layers ${prunedAt.join('')}`];
-        figs.push({ name: `${name}-group-${k + 1}.svg`, svg: signFigure(net, dims, task.outputLabels, [...head, `group ${k + 1} of ${groups.length}`].join(' · '), caption) });
+        figs.push({ name: name(k + 1), svg: signFigure(net, dims, task.outputLabels, [...head, `group ${k + 1} of ${groups.length}`].join(' · '), caption) });
       });
       return figs;
     }
@@ -391,7 +403,7 @@ export function animationFigure(opened: OpenedCheckpoint, pruned: boolean, thres
   const width = last ? networkBody(last.net, labels, { legend: false }).width : Infinity;
   const long = `${runName(opened)} · ${prunedNote(threshold)}`;
   const title = pruned && textWidth(`${long} · step ${last?.step ?? 0}`, 14) <= width - 30 ? long : runName(opened);
-  return { name: 'animation.svg', svg: animatedNetworkSvg(frames, labels, { title }) };
+  return { name: figureName('animation', pruned), svg: animatedNetworkSvg(frames, labels, { title }) };
 }
 
 // ---- writing --------------------------------------------------------------------------------
