@@ -6,7 +6,8 @@
  *   plots/network-step-NNNNNN.svg              every weight of the checkpoint
  *   plots/network-pruned-step-NNNNNN.svg       the pruned graph, modules tinted
  *   plots/curves.svg                           metrics.csv, lambda phases from the config
- *   plots/task-step-NNNNNN.svg                 decision boundary / embedding / predicted vs true
+ *   plots/task-step-NNNNNN.svg                 decision boundary / embedding / predicted vs true /
+ *                                              confusion matrix
  *   plots/task-pruned-step-NNNNNN.svg          the same, of the pruned network
  *   plots/task-pruned-step-NNNNNN-group-K.svg  modular addition: one group of embedding dims
  *   plots/animation.svg                        the network through every checkpoint
@@ -32,7 +33,8 @@ import { evaluateNetwork, predictNetwork } from '../train/evaluate.js';
 import { animatedNetworkSvg, type NetworkFrame } from './animate.js';
 import { shortNumber, thresholdText } from './axes.js';
 import { curvesSvg, type Phase } from './curves.js';
-import { scoredLabels } from '../tasks/sequence-loss.js';
+import { scoredColumns, scoredLabels } from '../tasks/sequence-loss.js';
+import { confusionCounts, confusionSvg } from './confusion.js';
 import { frequencyPlanes } from './frequency.js';
 import { permutationSign } from '../tasks/permutation-group.js';
 import { INK, NEGATIVE, POSITIVE } from './palette.js';
@@ -224,16 +226,16 @@ export function taskFigures(opened: OpenedCheckpoint, pruned: PrunedNetwork | un
       return figs;
     }
     case 'in-context':
-      // No task picture yet (its predictions need the sequence model); the curves and the
-      // network drawing still show the run.
-      return [];
+      // The y it predicts at each scored position against the true one: at position 0 the
+      // slope is not yet seen, at 2 it is read from the first pair (README, "bimt plot").
+      return [{ name: name(), svg: predictionFigure(net, opened, [...head, ...prunedAt]) }];
     case 'table':
-      // A user's table has any number of features: no one picture fits; the curves and the
-      // network drawing (labelled with its column and class names) show the run.
-      return [];
+      // A user's table has any number of features, so no picture of the inputs fits: what the
+      // network answers instead, per class or against the true value.
+      return [{ name: name(), svg: task.targets.kind === 'classes' ? confusionFigure(net, opened, [...head, ...prunedAt]) : predictionFigure(net, opened, [...head, ...prunedAt]) }];
     case 'mnist':
-      // The digits' picture is the receptive fields (`--kind fields`), drawn from the network.
-      return [];
+      // Which digits it mistakes for which; what each neuron reads is `--kind fields`.
+      return [{ name: name(), svg: confusionFigure(net, opened, [...head, ...prunedAt]) }];
     default: {
       const never: never = kind;
       throw new BimtError(`no task picture for task kind ${String(never)}`);
@@ -293,15 +295,38 @@ function percent(x: number): string {
   return `${Number((100 * x).toFixed(1))}%`;
 }
 
-/** Symbolic formulas: predicted against true value of each output on the test set. */
+/**
+ * Value targets (formulas, tables): predicted against true value of each output on the test set.
+ * Sequence targets (in-context): of each entry the loss scores (`y@2`: channel y at position 2),
+ * the entries the loss leaves free being no prediction of anything.
+ */
 function predictionFigure(net: Network, opened: OpenedCheckpoint, head: string[]): string {
   const { task } = opened.plan;
+  const { targets } = task;
   const pred = predictNetwork(net, task, 'test');
   const truth = task.test.y as Float32Array;
-  const k = task.outputLabels.length;
-  const column = (a: Float32Array, j: number) => Float32Array.from({ length: task.test.n }, (_, i) => a[i * k + j]);
-  const series = task.outputLabels.map((name, j) => ({ name, true: column(truth, j), pred: column(pred, j) }));
+  const width = targets.kind === 'sequence' ? targets.length * targets.dim : task.outputLabels.length;
+  const outputs =
+    targets.kind === 'sequence'
+      ? scoredLabels(targets, task.outputLabels).map((name, k) => ({ name, col: scoredColumns(targets)[k]! }))
+      : task.outputLabels.map((name, col) => ({ name, col }));
+  const column = (a: Float32Array, j: number) => Float32Array.from({ length: task.test.n }, (_, i) => a[i * width + j]);
+  const series = outputs.map(({ name, col }) => ({ name, true: column(truth, col), pred: column(pred, col) }));
   return predictedVsTrueSvg(series, { title: [...head, 'test set'].join(' · ') });
+}
+
+/**
+ * Classes without a plane to draw them on (tables, MNIST): the confusion matrix of the test set,
+ * titled with the accuracy it makes (its diagonal over the test rows).
+ */
+function confusionFigure(net: Network, opened: OpenedCheckpoint, head: string[]): string {
+  const { task } = opened.plan;
+  const k = task.outputLabels.length;
+  const counts = confusionCounts(task.test.y as Int32Array, predictNetwork(net, task, 'test'), k);
+  const right = Array.from({ length: k }, (_, c) => counts[c * k + c]!).reduce((a, b) => a + b, 0);
+  const title = [...head, `test accuracy ${percent(right / task.test.n)}`].join(' · ');
+  const caption = [`the ${task.test.n} test rows by true class (rows) and the class the network gives (columns); shade: share of the row`];
+  return confusionSvg(counts, task.outputLabels, { title, caption });
 }
 
 /**
