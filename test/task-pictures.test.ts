@@ -3,7 +3,8 @@
  * short real runs: a confusion matrix for classes (a table, MNIST) whose counts are the test set
  * and whose diagonal is the accuracy metrics.csv records, predicted against true values for a
  * table with a value target, and for in-context regression the y at each scored position with the
- * MSE metrics.csv records for it. Also the receptive fields' title (item 18).
+ * MSE metrics.csv records for it. Also the receptive fields' title (item 18) and their few
+ * elements, which the MNIST view page draws at every checkpoint.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -107,5 +108,15 @@ describe('task pictures of tables, MNIST and in-context runs (command line)', ()
     const svg = await plot(digits, 'fields');
     expect(texts(svg)).toContain('digits · step 200 · receptive fields');
     expect(svg).not.toContain('step-000200');
+    // Each image one path per colour of the key's 21 (white left out), not a rectangle per pixel:
+    // bimt view draws this picture at every checkpoint, and 78,400 rectangles took seconds.
+    const fields = elements(svg, 'g').filter((g) => g['@_class'] === 'field');
+    expect(fields).toHaveLength(16);
+    for (const f of fields) {
+      expect(f['rect']).toBeUndefined();
+      const paths = [f['path'] ?? []].flat();
+      expect(paths.length).toBeGreaterThan(0);
+      expect(paths.length).toBeLessThanOrEqual(20);
+    }
   });
 });

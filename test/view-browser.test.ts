@@ -246,10 +246,11 @@ describe.skipIf(!installed)('bimt view in chromium', () => {
       const r = await runBimt(['plot', grids, '--kind', 'fields', '--step', String(step * 100), '--out', join(dir, `fields-${step}.svg`)]);
       expect(r.status, r.stderr).toBe(0);
       const still = readFileSync(join(dir, `fields-${step}.svg`), 'utf8');
-      const fills = [...still.matchAll(/<g class="field">(.*?)<\/g>/g)].map((g) => [...g[1]!.matchAll(/fill="([^"]+)"/g)].map((m) => m[1]));
-      expect(fills).toHaveLength(16);
-      const onPage = await page.$$eval('#fields g.field', (gs) => gs.map((g) => [...g.querySelectorAll('rect')].map((c) => c.getAttribute('fill'))));
-      expect(onPage).toEqual(fills);
+      const cells = [...still.matchAll(/<g class="field">(.*?)<\/g>/g)].map((g) => [...g[1]!.matchAll(/<path d="([^"]+)" fill="([^"]+)"/g)].map((m) => [m[1], m[2]]));
+      expect(cells).toHaveLength(16);
+      expect(cells.every((c) => c.length > 0)).toBe(true);
+      const onPage = await page.$$eval('#fields g.field', (gs) => gs.map((g) => [...g.querySelectorAll('path')].map((c) => [c.getAttribute('d'), c.getAttribute('fill')])));
+      expect(onPage).toEqual(cells);
       expect(await page.textContent('#fields svg')).toContain(`grids · step ${step * 100} · receptive fields`);
     }
     await page.screenshot({ path: join(shots, 'grids-task.png') });
