@@ -37,6 +37,7 @@ export function confusionSvg(counts: Int32Array, classNames: readonly string[], 
   const nameEvery = Math.ceil(14 / cell);
   const names = classNames.map((n, i) => (i % nameEvery === 0 ? n : ''));
   const nameW = Math.max(0, ...names.map((n) => textWidth(n, 11)));
+  const angle = cell * Math.SQRT1_2 >= 13 ? 45 : 90;
   const left = 26 + nameW + 8;
   const captions = opts.caption ?? [];
   const top = (opts.title !== undefined ? 30 : 8) + captions.length * 15 + 22;
@@ -61,16 +62,16 @@ export function confusionSvg(counts: Int32Array, classNames: readonly string[], 
     if (n === '') return;
     const mid = fmt(i * cell + cell / 2);
     parts.push(text(n, { x: left - 6, y: fmt(top + i * cell + cell / 2 + 4), 'text-anchor': 'end', 'font-size': 11, fill: INK }));
-    // Column names upright where short, turned a quarter where longer than a cell.
-    const turned = textWidth(n, 11) > cell - 2;
+    // Column names upright where short, else turned: by 45 degrees where the cells leave their
+    // slanted lines apart, straight down where they are narrower.
     const ty = top + side + 14;
     parts.push(
-      turned
-        ? text(n, { x: 0, y: 0, transform: `translate(${fmt(left + i * cell + cell / 2 + 4)},${ty - 8}) rotate(45)`, 'font-size': 11, fill: INK })
+      textWidth(n, 11) > cell - 2
+        ? text(n, { x: 0, y: 0, transform: `translate(${fmt(left + i * cell + cell / 2 + (angle === 90 ? -4 : 4))},${ty - 8}) rotate(${angle})`, 'font-size': 11, fill: INK })
         : text(n, { x: left + Number(mid), y: ty, 'text-anchor': 'middle', 'font-size': 11, fill: INK }),
     );
   });
-  const turnedRoom = Math.max(0, ...names.map((n) => (textWidth(n, 11) > cell - 2 ? textWidth(n, 11) * 0.71 : 0)));
+  const turnedRoom = Math.max(0, ...names.map((n) => (textWidth(n, 11) > cell - 2 ? textWidth(n, 11) * Math.sin((angle * Math.PI) / 180) : 0)));
   const xTitleY = top + side + 14 + Math.max(4, turnedRoom) + 18;
   parts.push(text('predicted class', { x: left + side / 2, y: xTitleY, 'text-anchor': 'middle', 'font-size': 12, fill: INK }));
   parts.push(text('true class', { x: 0, y: 0, transform: `translate(14,${fmt(top + side / 2)}) rotate(-90)`, 'text-anchor': 'middle', 'font-size': 12, fill: INK }));
