@@ -2,7 +2,7 @@
  * `bimt plot` of a chosen checkpoint, as a user runs it (the compiled CLI in a subprocess): the
  * curves mark the step of --step or of a checkpoint file, a pruned checkpoint can be drawn without
  * replacing the picture of the run's own checkpoint, and --animate draws every weight unless
- * --pruned asks for each frame pruned.
+ * --pruned asks for each frame pruned (into animation-pruned.svg, beside animation.svg).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -74,5 +74,17 @@ describe('bimt plot of a chosen checkpoint (command line)', () => {
     expect(lineCount(p)).toBeLessThan(lineCount(a));
     // --threshold implies --pruned; here it is the run's own prune threshold.
     expect(t).toBe(p);
+  });
+
+  it('writes the pruned animation beside the whole one, as the still pictures (issue 25, item 18)', () => {
+    const whole = bimt('plot', run, '--animate');
+    expect(whole.status, whole.stderr).toBe(0);
+    expect(whole.stdout.trim()).toBe(`wrote ${join(plots, 'animation.svg')}`);
+    const pruned = bimt('plot', run, '--animate', '--pruned');
+    expect(pruned.status, pruned.stderr).toBe(0);
+    expect(pruned.stdout.trim()).toBe(`wrote ${join(plots, 'animation-pruned.svg')}`);
+    // The first is still the whole network's: every weight, more lines than the pruned frames.
+    const [a, p] = ['animation.svg', 'animation-pruned.svg'].map((f) => readFileSync(join(plots, f), 'utf8'));
+    expect(lineCount(p)).toBeLessThan(lineCount(a));
   });
 });

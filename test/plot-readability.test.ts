@@ -16,6 +16,7 @@ import { loadConfig } from '../src/config/load.js';
 import { planTraining } from '../src/config/plan.js';
 import { identity } from '../src/model/init.js';
 import type { Network } from '../src/model/network.js';
+import { confusionCounts, confusionSvg } from '../src/plot/confusion.js';
 import { curvesSvg } from '../src/plot/curves.js';
 import { frequencyPlanes } from '../src/plot/frequency.js';
 import { networkSvg } from '../src/plot/network.js';
@@ -270,6 +271,27 @@ function circles(p: number, dim: number, rings: readonly { k: number; radius: nu
   }
   return e;
 }
+
+describe('confusionSvg', () => {
+  it('keeps long class names apart under narrow columns, and every count in its cell', () => {
+    const k = 30;
+    const names = Array.from({ length: k }, (_, i) => `species-${i}-long-name`);
+    const truth = Int32Array.from({ length: 300 }, (_, i) => i % k);
+    const scores = new Float32Array(300 * k);
+    truth.forEach((t, i) => (scores[i * k + (i % 7 === 0 ? (t + 1) % k : t)] = 1));
+    const counts = confusionCounts(truth, scores, k);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(300);
+    const svg = confusionSvg(counts, names);
+    expect(XMLValidator.validate(svg)).toBe(true);
+    // Column names are turned (they are wider than a cell): neighbours' lines must stay a font
+    // size apart across their slant, or they print over each other.
+    const turned = [...svg.matchAll(/<text x="0" y="0" transform="translate\(([-\d.]+),[-\d.]+\) rotate\((\d+)\)"/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    expect(turned).toHaveLength(k);
+    const gap = turned[1]![0]! - turned[0]![0]!;
+    expect(gap * Math.sin((turned[0]![1]! * Math.PI) / 180)).toBeGreaterThanOrEqual(11);
+    expect([...svg.matchAll(/data-count="(\d+)"/g)].map((m) => Number(m[1]))).toEqual(Array.from(counts));
+  });
+});
 
 describe('frequencyPlanes', () => {
   it('finds each circle of an embedding in its own plane, with its share of the variance', () => {

@@ -247,6 +247,34 @@ describe.skipIf(!installed)('bimt view in chromium', () => {
     await page.close();
   }, 120_000);
 
+  it('shows an MNIST run\'s confusion matrix and its receptive fields at every checkpoint, as bimt plot draws them', async () => {
+    const errors: string[] = [];
+    const file = await view(grids);
+    const page = await open(browser, file, errors);
+    for (const step of [2, 0]) {
+      await slide(page, 'step', step);
+      await page.waitForSelector(`#task[data-step="${step * 100}"] svg`);
+      // The confusion matrix of the checkpoint: its counts are the 9000 test digits.
+      const counts = await page.$$eval('#task svg rect.cell', (cs) => cs.map((c) => Number(c.getAttribute('data-count'))));
+      expect(counts).toHaveLength(100);
+      expect(counts.reduce((a, b) => a + b, 0)).toBe(9000);
+      // The receptive fields of the same checkpoint: bimt plot's picture, cell for cell.
+      expect(await page.getAttribute('#fields', 'data-step')).toBe(String(step * 100));
+      const r = await runBimt(['plot', grids, '--kind', 'fields', '--step', String(step * 100), '--out', join(dir, `fields-${step}.svg`)]);
+      expect(r.status, r.stderr).toBe(0);
+      const still = readFileSync(join(dir, `fields-${step}.svg`), 'utf8');
+      const cells = [...still.matchAll(/<g class="field">(.*?)<\/g>/g)].map((g) => [...g[1]!.matchAll(/<path d="([^"]+)" fill="([^"]+)"/g)].map((m) => [m[1], m[2]]));
+      expect(cells).toHaveLength(16);
+      expect(cells.every((c) => c.length > 0)).toBe(true);
+      const onPage = await page.$$eval('#fields g.field', (gs) => gs.map((g) => [...g.querySelectorAll('path')].map((c) => [c.getAttribute('d'), c.getAttribute('fill')])));
+      expect(onPage).toEqual(cells);
+      expect(await page.textContent('#fields svg')).toContain(`grids · step ${step * 100} · receptive fields`);
+    }
+    await page.screenshot({ path: join(shots, 'grids-task.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
   it('shows a sweep as a sortable compare table linking each run page, and the compare plot', async () => {
     const errors: string[] = [];
     const r = await runBimt(['view', sweep]);

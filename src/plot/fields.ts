@@ -2,7 +2,8 @@
  * Receptive fields (`bimt plot --kind fields`), the paper's Figure 8 reading of MNIST: for each
  * alive neuron of the first hidden layer, a small image of its incoming weights on the input grid,
  * white at 0, blue positive and red negative (the network drawing's colours), one colour scale for
- * every image so that weak fields look weak. The images sit where their neurons sit in the hidden
+ * every image so that weak fields look weak, in the 21 steps of its key (weights within 1/20 of the
+ * largest |w| of 0 are white). The images sit where their neurons sit in the hidden
  * layer's own grid (row-major, row 0 on top, as the input image), so modules that are local in the
  * geometry are local here too; a ring or line hidden layer lays them out in position order.
  *
@@ -66,27 +67,39 @@ export function fieldsSvg(net: Network, opts: FieldsPlotOptions = {}): string {
     if (shown.has(j)) continue;
     parts.push(el('rect', { x: slotX(j), y: slotY(j), width: imgW, height: imgH, fill: 'none', stroke: '#e6e6e6', 'stroke-width': 0.6 }));
   }
+  // Each weight takes the nearest of the key's STEPS colours, and each colour of an image is one
+  // path of rectangles (a row's run of one colour one rectangle): an MNIST layer's 78,400 cells
+  // as some two thousand elements, which a browser draws at once (the bimt view page draws this
+  // picture at every checkpoint) where a rectangle each took seconds.
+  const level = (w: number) => (maxAbs === 0 ? MID : Math.round(((w / maxAbs + 1) / 2) * (STEPS - 1)));
+  const size = fmt(scale + 0.05);
   for (const j of alive) {
     const x0 = slotX(j);
     const y0 = slotY(j);
-    const cells: string[] = [];
-    for (let p = 0; p < gw * gh; p++) {
-      const w = w0[p * nH + j]!;
-      if (w === 0 || maxAbs === 0) continue;
-      cells.push(el('rect', { x: x0 + (p % gw) * scale, y: y0 + Math.floor(p / gw) * scale, width: fmt(scale + 0.05), height: fmt(scale + 0.05), fill: diverging(w / maxAbs) }));
+    const runs = new Map<number, string[]>();
+    for (let r = 0; r < gh; r++) {
+      for (let c = 0; c < gw; ) {
+        const k = level(w0[(r * gw + c) * nH + j]!);
+        let end = c + 1;
+        while (end < gw && level(w0[(r * gw + end) * nH + j]!) === k) end++;
+        if (k !== MID) {
+          if (!runs.has(k)) runs.set(k, []);
+          runs.get(k)!.push(`M${fmt(x0 + c * scale)} ${fmt(y0 + r * scale)}h${fmt((end - c) * scale + 0.05)}v${size}h-${fmt((end - c) * scale + 0.05)}z`);
+        }
+        c = end;
+      }
     }
+    const cells = [...runs].sort(([a], [b]) => a - b).map(([k, d]) => el('path', { d: d.join(''), fill: diverging(tOf(k)) }));
     parts.push(el('rect', { x: x0, y: y0, width: imgW, height: imgH, fill: 'white', stroke: MUTED, 'stroke-width': 0.6 }));
     parts.push(el('g', { class: 'field' }, ...cells));
     parts.push(text(`h${j}`, { x: x0 + imgW / 2, y: y0 + imgH + 10, 'text-anchor': 'middle', 'font-size': 9, fill: MUTED }));
   }
   const width = 2 * PAD + cols * imgW + (cols - 1) * GAP;
   let y = PAD + top + rows * (imgH + GAP + 12) + 6;
-  // The colour key: -max ... 0 ... +max.
-  const steps = 21;
+  // The colour key: -max ... 0 ... +max, every colour the images use.
   const keyW = Math.max(120, Math.min(240, width - 2 * PAD));
-  for (let k = 0; k < steps; k++) {
-    const t = (2 * k) / (steps - 1) - 1;
-    parts.push(el('rect', { x: PAD + (k * keyW) / steps, y, width: fmt(keyW / steps + 0.3), height: 10, fill: diverging(t) }));
+  for (let k = 0; k < STEPS; k++) {
+    parts.push(el('rect', { x: PAD + (k * keyW) / STEPS, y, width: fmt(keyW / STEPS + 0.3), height: 10, fill: diverging(tOf(k)) }));
   }
   parts.push(text(`−${shortNumber(maxAbs)}`, { x: PAD, y: y + 23, 'font-size': 11, fill: INK }));
   parts.push(text(`+${shortNumber(maxAbs)}`, { x: PAD + keyW, y: y + 23, 'text-anchor': 'end', 'font-size': 11, fill: INK }));
@@ -96,6 +109,15 @@ export function fieldsSvg(net: Network, opts: FieldsPlotOptions = {}): string {
   if (opts.title !== undefined) parts.unshift(text(opts.title, { x: width / 2, y: PAD + 14, 'text-anchor': 'middle', 'font-size': 14, 'font-weight': 'bold', fill: INK }));
   const w = Math.max(width, 2 * PAD + textWidth(note, 11), opts.title !== undefined ? textWidth(opts.title, 14) + 2 * PAD : 0);
   return svgDocument(w, y + PAD, parts, opts.title);
+}
+
+/** Colours of the key and the images; the middle one, white, is 0 and left undrawn. */
+const STEPS = 21;
+const MID = (STEPS - 1) / 2;
+
+/** The weight (over the largest |w|) that colour k of the key stands for. */
+function tOf(k: number): number {
+  return (2 * k) / (STEPS - 1) - 1;
 }
 
 /** White at 0, POSITIVE at +1, NEGATIVE at -1 (t clamped to [-1, 1]). */

@@ -6,13 +6,16 @@
  *   plots/network-step-NNNNNN.svg              every weight of the checkpoint
  *   plots/network-pruned-step-NNNNNN.svg       the pruned graph, modules tinted
  *   plots/curves.svg                           metrics.csv, lambda phases from the config
- *   plots/task-step-NNNNNN.svg                 decision boundary / embedding / predicted vs true
+ *   plots/task-step-NNNNNN.svg                 decision boundary / embedding / predicted vs true /
+ *                                              confusion matrix
  *   plots/task-pruned-step-NNNNNN.svg          the same, of the pruned network
  *   plots/task-pruned-step-NNNNNN-group-K.svg  modular addition: one group of embedding dims
  *   plots/animation.svg                        the network through every checkpoint
+ *   plots/animation-pruned.svg                 the same, each frame pruned
  *
  * Pictures of one checkpoint are named by its step, so plotting several checkpoints of a run
- * never overwrites one with another; curves and the animation cover the whole run.
+ * never overwrites one with another; curves and the animation cover the whole run. `figureName`
+ * is the one place these names are made.
  */
 import { basename, extname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -30,7 +33,8 @@ import { evaluateNetwork, predictNetwork } from '../train/evaluate.js';
 import { animatedNetworkSvg, type NetworkFrame } from './animate.js';
 import { shortNumber, thresholdText } from './axes.js';
 import { curvesSvg, type Phase } from './curves.js';
-import { scoredLabels } from '../tasks/sequence-loss.js';
+import { scoredColumns, scoredLabels } from '../tasks/sequence-loss.js';
+import { confusionCounts, confusionSvg } from './confusion.js';
 import { frequencyPlanes } from './frequency.js';
 import { permutationSign } from '../tasks/permutation-group.js';
 import { INK, NEGATIVE, POSITIVE } from './palette.js';
@@ -110,6 +114,15 @@ function runName(opened: OpenedCheckpoint): string {
   return basename(opened.paths.root);
 }
 
+/**
+ * A picture's file name: its kind, `-pruned` for a pruned network, the checkpoint's tag where it
+ * shows one checkpoint and the group of an embedding-group picture, so that no picture replaces
+ * another of a different network, checkpoint or group (README, `bimt plot`).
+ */
+function figureName(kind: string, pruned: boolean, tag?: string, group?: number | 'K'): string {
+  return `${kind}${pruned ? '-pruned' : ''}${tag !== undefined ? `-${tag}` : ''}${group !== undefined ? `-group-${group}` : ''}.svg`;
+}
+
 function prunedNote(threshold: number): string {
   return `pruned at |w| ≤ ${thresholdText(threshold)}`;
 }
@@ -119,9 +132,10 @@ function prunedNote(threshold: number): string {
  * network's alive neurons with `pruned`.
  */
 export function fieldsFigure(opened: OpenedCheckpoint, pruned: PrunedNetwork | undefined): Figure {
-  const net = pruned ? pruned.net : opened.checkpoint.net;
-  const title = [`receptive fields · ${opened.tag}`, ...(pruned ? [prunedNote(pruned.threshold)] : [])].join(' · ');
-  return { name: `fields${pruned ? '-pruned' : ''}-${opened.tag}.svg`, svg: fieldsSvg(net, { ...(pruned ? { pruned: pruned.graph } : {}), title }) };
+  const { step, net: trained } = opened.checkpoint;
+  const net = pruned ? pruned.net : trained;
+  const title = [runName(opened), `step ${step}`, 'receptive fields', ...(pruned ? [prunedNote(pruned.threshold)] : [])].join(' · ');
+  return { name: figureName('fields', pruned !== undefined, opened.tag), svg: fieldsSvg(net, { ...(pruned ? { pruned: pruned.graph } : {}), title }) };
 }
 
 /** The network of the checkpoint, or with `pruned` its pruned graph with modules tinted and listed. */
@@ -132,7 +146,7 @@ export function networkFigure(opened: OpenedCheckpoint, pruned: PrunedNetwork | 
   const svg = pruned
     ? networkSvg(pruned.net, opened.labels, { pruned: pruned.graph, title: parts.join(' · ') })
     : networkSvg(net, opened.labels, { title: parts.join(' · ') });
-  return { name: `network${pruned ? '-pruned' : ''}-${opened.tag}.svg`, svg };
+  return { name: figureName('network', pruned !== undefined, opened.tag), svg };
 }
 
 /**
@@ -147,7 +161,7 @@ export function curvesFigure(opened: OpenedCheckpoint): Figure {
   // exact step, and a change that sets lambda to its current value is still shown.
   const phases: Phase[] = opened.plan.schedule.lambdaChanges.map((p) => ({ step: p.step, label: `λ = ${shortNumber(p.lambda)}`, lambda: p.lambda }));
   if (opened.chosen) phases.push({ step: opened.checkpoint.step, label: `this checkpoint: step ${opened.checkpoint.step}` });
-  const name = opened.chosen ? `curves-${opened.tag}.svg` : 'curves.svg';
+  const name = figureName('curves', false, opened.chosen ? opened.tag : undefined);
   const threshold = opened.plan.output.snapshotThreshold;
   // A sequence task's loss averages an entry that cannot be learnt with ones that can: draw each.
   const { targets, outputLabels } = opened.plan.task;
@@ -161,15 +175,15 @@ export function taskFigures(opened: OpenedCheckpoint, pruned: PrunedNetwork | un
   const { config, checkpoint } = opened;
   const { task } = opened.plan;
   const net = pruned?.net ?? checkpoint.net;
-  const name = `task${pruned ? '-pruned' : ''}-${opened.tag}`;
+  const name = (group?: number | 'K') => figureName('task', pruned !== undefined, opened.tag, group);
   const head = [runName(opened), `step ${checkpoint.step}`];
   const prunedAt = pruned ? [`pruned at ${thresholdText(pruned.threshold)}`] : [];
   const kind = config.task.kind;
   switch (kind) {
     case 'two-moons':
-      return [{ name: `${name}.svg`, svg: decisionFigure(net, opened, [...head, ...prunedAt]) }];
+      return [{ name: name(), svg: decisionFigure(net, opened, [...head, ...prunedAt]) }];
     case 'symbolic':
-      return [{ name: `${name}.svg`, svg: predictionFigure(net, opened, [...head, ...prunedAt]) }];
+      return [{ name: name(), svg: predictionFigure(net, opened, [...head, ...prunedAt]) }];
     case 'modular-addition': {
       const all = [...Array(task.inputLabels.length).keys()];
       // One picture per group of embedding dimensions that the pruned network combines before
@@ -178,8 +192,8 @@ export function taskFigures(opened: OpenedCheckpoint, pruned: PrunedNetwork | un
       const groups = pruned ? embeddingGroups(net, pruned.graph).filter((dims) => dims.length >= 2) : [];
       const shown = groups.length >= 2 ? groups : [];
       const whole = [`all ${all.length} embedding dims`, ...prunedAt];
-      if (shown.length > 0) whole.push(`${shown.length} groups, one picture each (${name}-group-K.svg)`);
-      const figs = [{ name: `${name}.svg`, svg: embeddingFigure(net, all, [...head, pruned ? 'pruned embedding' : 'embedding'].join(' · '), [whole.join('; ')]) }];
+      if (shown.length > 0) whole.push(`${shown.length} groups, one picture each (${name('K')})`);
+      const figs = [{ name: name(), svg: embeddingFigure(net, all, [...head, pruned ? 'pruned embedding' : 'embedding'].join(' · '), [whole.join('; ')]) }];
       shown.forEach((dims, k) => {
         const names = dims.map((d) => task.inputLabels[d]);
         const list = names.length <= 10 ? names.join(', ') : `${names.slice(0, 9).join(', ')}, …`;
@@ -187,7 +201,7 @@ export function taskFigures(opened: OpenedCheckpoint, pruned: PrunedNetwork | un
           `group ${k + 1}: embedding dims ${list} (${dims.length} of ${all.length}), the dims linked`,
           `through the hidden layers of the network ${prunedAt.join('')} (output layer left out)`,
         ];
-        figs.push({ name: `${name}-group-${k + 1}.svg`, svg: embeddingFigure(net, dims, [...head, `group ${k + 1} of ${shown.length}`].join(' · '), caption) });
+        figs.push({ name: name(k + 1), svg: embeddingFigure(net, dims, [...head, `group ${k + 1} of ${shown.length}`].join(' · '), caption) });
       });
       return figs;
     }
@@ -201,27 +215,27 @@ export function taskFigures(opened: OpenedCheckpoint, pruned: PrunedNetwork | un
       // sign: the caption names it, and the whole embedding's right panel shows what it adds.
       const singles = alive.filter((dims) => dims.length === 1).map(([d]) => task.inputLabels[d]);
       const whole = [`all ${all.length} embedding dims`, ...prunedAt];
-      if (groups.length > 0) whole.push(`${groups.length} group${groups.length > 1 ? 's' : ''} of dims alive, one picture each (${name}-group-K.svg)`);
+      if (groups.length > 0) whole.push(`${groups.length} group${groups.length > 1 ? 's' : ''} of dims alive, one picture each (${name('K')})`);
       if (singles.length > 0) whole.push(`alive on ${singles.length > 1 ? 'their' : 'its'} own: ${singles.join(', ')}`);
-      const figs = [{ name: `${name}.svg`, svg: signFigure(net, all, task.outputLabels, [...head, pruned ? 'pruned embedding' : 'embedding'].join(' · '), [whole.join('; ')]) }];
+      const figs = [{ name: name(), svg: signFigure(net, all, task.outputLabels, [...head, pruned ? 'pruned embedding' : 'embedding'].join(' · '), [whole.join('; ')]) }];
       groups.forEach((dims, k) => {
         const names = dims.map((d) => task.inputLabels[d]);
         const caption = [`group ${k + 1}: embedding dims ${names.join(', ')} (${dims.length} of ${all.length}), linked through the hidden layers ${prunedAt.join('')}`];
-        figs.push({ name: `${name}-group-${k + 1}.svg`, svg: signFigure(net, dims, task.outputLabels, [...head, `group ${k + 1} of ${groups.length}`].join(' · '), caption) });
+        figs.push({ name: name(k + 1), svg: signFigure(net, dims, task.outputLabels, [...head, `group ${k + 1} of ${groups.length}`].join(' · '), caption) });
       });
       return figs;
     }
     case 'in-context':
-      // No task picture yet (its predictions need the sequence model); the curves and the
-      // network drawing still show the run.
-      return [];
+      // The y it predicts at each scored position against the true one: at position 0 the
+      // slope is not yet seen, at 2 it is read from the first pair (README, "bimt plot").
+      return [{ name: name(), svg: predictionFigure(net, opened, [...head, ...prunedAt]) }];
     case 'table':
-      // A user's table has any number of features: no one picture fits; the curves and the
-      // network drawing (labelled with its column and class names) show the run.
-      return [];
+      // A user's table has any number of features, so no picture of the inputs fits: what the
+      // network answers instead, per class or against the true value.
+      return [{ name: name(), svg: task.targets.kind === 'classes' ? confusionFigure(net, opened, [...head, ...prunedAt]) : predictionFigure(net, opened, [...head, ...prunedAt]) }];
     case 'mnist':
-      // The digits' picture is the receptive fields (`--kind fields`), drawn from the network.
-      return [];
+      // Which digits it mistakes for which; what each neuron reads is `--kind fields`.
+      return [{ name: name(), svg: confusionFigure(net, opened, [...head, ...prunedAt]) }];
     default: {
       const never: never = kind;
       throw new BimtError(`no task picture for task kind ${String(never)}`);
@@ -281,15 +295,38 @@ function percent(x: number): string {
   return `${Number((100 * x).toFixed(1))}%`;
 }
 
-/** Symbolic formulas: predicted against true value of each output on the test set. */
+/**
+ * Value targets (formulas, tables): predicted against true value of each output on the test set.
+ * Sequence targets (in-context): of each entry the loss scores (`y@2`: channel y at position 2),
+ * the entries the loss leaves free being no prediction of anything.
+ */
 function predictionFigure(net: Network, opened: OpenedCheckpoint, head: string[]): string {
   const { task } = opened.plan;
+  const { targets } = task;
   const pred = predictNetwork(net, task, 'test');
   const truth = task.test.y as Float32Array;
-  const k = task.outputLabels.length;
-  const column = (a: Float32Array, j: number) => Float32Array.from({ length: task.test.n }, (_, i) => a[i * k + j]);
-  const series = task.outputLabels.map((name, j) => ({ name, true: column(truth, j), pred: column(pred, j) }));
+  const width = targets.kind === 'sequence' ? targets.length * targets.dim : task.outputLabels.length;
+  const outputs =
+    targets.kind === 'sequence'
+      ? scoredLabels(targets, task.outputLabels).map((name, k) => ({ name, col: scoredColumns(targets)[k]! }))
+      : task.outputLabels.map((name, col) => ({ name, col }));
+  const column = (a: Float32Array, j: number) => Float32Array.from({ length: task.test.n }, (_, i) => a[i * width + j]);
+  const series = outputs.map(({ name, col }) => ({ name, true: column(truth, col), pred: column(pred, col) }));
   return predictedVsTrueSvg(series, { title: [...head, 'test set'].join(' · ') });
+}
+
+/**
+ * Classes without a plane to draw them on (tables, MNIST): the confusion matrix of the test set,
+ * titled with the accuracy it makes (its diagonal over the test rows).
+ */
+function confusionFigure(net: Network, opened: OpenedCheckpoint, head: string[]): string {
+  const { task } = opened.plan;
+  const k = task.outputLabels.length;
+  const counts = confusionCounts(task.test.y as Int32Array, predictNetwork(net, task, 'test'), k);
+  const right = Array.from({ length: k }, (_, c) => counts[c * k + c]!).reduce((a, b) => a + b, 0);
+  const title = [...head, `test accuracy ${percent(right / task.test.n)}`].join(' · ');
+  const caption = [`the ${task.test.n} test rows by true class (rows) and the class the network gives (columns); shade: share of the row`];
+  return confusionSvg(counts, task.outputLabels, { title, caption });
 }
 
 /**
@@ -391,7 +428,7 @@ export function animationFigure(opened: OpenedCheckpoint, pruned: boolean, thres
   const width = last ? networkBody(last.net, labels, { legend: false }).width : Infinity;
   const long = `${runName(opened)} · ${prunedNote(threshold)}`;
   const title = pruned && textWidth(`${long} · step ${last?.step ?? 0}`, 14) <= width - 30 ? long : runName(opened);
-  return { name: 'animation.svg', svg: animatedNetworkSvg(frames, labels, { title }) };
+  return { name: figureName('animation', pruned), svg: animatedNetworkSvg(frames, labels, { title }) };
 }
 
 // ---- writing --------------------------------------------------------------------------------

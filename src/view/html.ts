@@ -40,7 +40,7 @@ const RUN_BODY = `<h1 id="title"></h1>
 </div>
 <div id="stats"></div><div id="note"></div>
 <div id="main"><svg id="network" xmlns="http://www.w3.org/2000/svg"></svg>
-<div id="side"><div id="task"></div><div id="curves"></div></div></div>
+<div id="side"><div id="task"></div><div id="fields"></div><div id="curves"></div></div></div>
 <div id="tooltip"></div>
 <p style="color:#666">Hover a neuron or an edge for its weights; click a neuron to highlight every path through it, click again to clear.</p>`;
 

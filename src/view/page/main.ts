@@ -8,6 +8,7 @@ import { inputLabel, networkGraph, outputLabel, type NetworkGraph } from '../../
 import { modelGraph } from '../../model/model-graph.js';
 import type { Network } from '../../model/network.js';
 import { edgeStyle, SKIP_BELOW } from '../../plot/edge-style.js';
+import { fieldsSvg, hasGridInput } from '../../plot/fields.js';
 import { INK, moduleColour, MUTED, PLANE_EDGE, PLANE_FILL } from '../../plot/palette.js';
 import { MAX_DRAWN, type RunViewData, type SweepViewData } from '../data.js';
 
@@ -226,6 +227,7 @@ function runPage(data: RunViewData): void {
 
   const tasks = new Map<number, Promise<string>>();
   function showTask(i: number): void {
+    showFields(i);
     const c = data.checkpoints[i]!;
     const box = $('task');
     if (c.task === undefined) {
@@ -240,6 +242,21 @@ function runPage(data: RunViewData): void {
       box.innerHTML = svgText;
       box.setAttribute('data-step', String(c.step));
     });
+  }
+
+  /**
+   * A network on a pixel grid (MNIST): the receptive fields of the checkpoint under its task
+   * picture, drawn by bimt plot's own fieldsSvg from the weights the page already holds, so they
+   * cost the page no bytes. Every weight, as `bimt plot --kind fields` draws it; redrawn only when
+   * the step changes, since an MNIST network's fields are some 80,000 cells.
+   */
+  function showFields(i: number): void {
+    const net = netAt(i);
+    const box = $('fields');
+    const step = String(data.checkpoints[i]!.step);
+    if (!hasGridInput(net) || box.getAttribute('data-step') === step) return;
+    box.innerHTML = fieldsSvg(net, { title: `${data.name} · step ${step} · receptive fields` });
+    box.setAttribute('data-step', step);
   }
 
   function marker(step: number): void {
