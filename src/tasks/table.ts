@@ -94,8 +94,12 @@ export function parseTable(text: string, file: string): Table {
   return { file, columns, rows: body.map((r) => ({ cells: r.record, line: r.info.lines })) };
 }
 
-/** A decimal number as CSV files write them: 3, -0.5, .5, 1e-3 (not hex, not NaN or Infinity). */
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+/**
+ * A decimal number as CSV files write them: 3, -0.5, .5, 1e-3 (not hex, not NaN or Infinity).
+ * Each digit can be matched one way only (`\d+\.?\d*` could split a run of digits anywhere, and a
+ * long cell that was not a number took time quadratic in its length).
+ */
+const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 function isNumber(cell: string): boolean {
   return NUMBER.test(cell);
