@@ -173,7 +173,8 @@ describe('resume checks the data files', () => {
     const r = bimt('train', 'configs/table-example.yaml', '--set', `task.path=${csv}`, '--set', 'train.steps=600', '--set', 'output.eval_every=50',
       '--set', 'output.checkpoint_every=200', '--runs-dir', runs, '--name', 'table');
     expect(r.status, r.stderr).toBe(0);
-    expect(Object.keys(readJson(join(table, 'meta.json')).data_files)).toEqual([csv]);
+    const recorded = readJson(join(table, 'meta.json')).data_files;
+    expect(recorded).toEqual([{ path: csv, size: readFileSync(csv).length, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
   });
   const restore = () => cpSync('data/iris.csv', csv);
 

@@ -47,9 +47,9 @@ export type ResumePoint =
   /** No usable state: train again from step 0 in the same directory (deterministic, so exact). */
   | { readonly kind: 'start-over'; readonly repairs: string[] };
 
-/** meta.json's record of a run's data files, by path. */
+/** meta.json's record of a run's data files (a list: its keys stay snake_case, not paths). */
 export function dataFilesRecord(files: readonly DataFile[]): NonNullable<RunMeta['data_files']> {
-  return Object.fromEntries(files.map((f) => [f.file, { size: f.size, sha256: f.sha256 }]));
+  return files.map((f) => ({ path: f.file, size: f.size, sha256: f.sha256 }));
 }
 
 /**
@@ -64,7 +64,7 @@ export function checkDataFiles(paths: RunPaths, meta: RunMeta, files: readonly D
     return [`${paths.meta}: no checksums of the data files (a run from an older bimt); the data was not checked against what the run started with`];
   }
   for (const f of files) {
-    const was = getOwnRecord(meta.data_files, f.file);
+    const was = meta.data_files.find((d) => d.path === f.file);
     if (was === undefined) {
       throw new BimtError(`${f.file}: not among the data files the run started with (data_files in meta.json); train a new run with this data`);
     }
@@ -74,10 +74,6 @@ export function checkDataFiles(paths: RunPaths, meta: RunMeta, files: readonly D
     }
   }
   return [];
-}
-
-function getOwnRecord<T>(record: Record<string, T>, key: string): T | undefined {
-  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
 }
 
 /**
