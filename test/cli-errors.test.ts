@@ -38,7 +38,8 @@ describe('bad config files and --set values', () => {
     ['wrong type', moons.replace('lr: 0.002', 'lr: fast'), /two\.yaml:\d+:\d+: train\.lr: must be a positive number \(got "fast"\)/],
     ['zero size', moons.replace('widths: [2, 20, 20, 2]', 'widths: [2, 0, 20, 2]'), /model\.widths\.1: .*(>0|positive)/i],
     ['negative steps', moons.replace('steps: 10001', 'steps: -3'), /train\.steps/],
-    ['unknown task', moons.replace('kind: two-moons', 'kind: three-moons'), /task\.kind: unknown task "three-moons"/],
+    ['unknown task', moons.replace('kind: two-moons', 'kind: three-moons'), /task\.kind: unknown task "three-moons" \(known tasks: two-moons, symbolic, [a-z-]+(, [a-z-]+)*\)$/],
+    ['misspelt task', moons.replace('kind: two-moons', 'kind: two-moon'), /task\.kind: unknown task "two-moon"; did you mean two-moons\? \(known tasks: two-moons, symbolic, [a-z-]+(, [a-z-]+)*\)$/],
     ['unknown activation', moons.replace('  seed: 2', '  seed: 2\n  activation: relu'), /model\.activation: .*silu/],
     ['schedule beyond the run', moons.replace('at: "50%"', 'at: 50000'), /lambda\.changes\.0\.at: step 50000 is beyond train\.steps/],
     ['NaN', moons.replace('lr: 0.002', 'lr: .nan'), /train\.lr: .*finite/],
@@ -48,6 +49,14 @@ describe('bad config files and --set values', () => {
   it.each(cases)('%s', (name, text, message) => {
     const p = file(name === 'empty file' ? 'empty.yaml' : 'two.yaml', text);
     expectUsageError(bimt('train', p, '--runs-dir', dir), message);
+  });
+
+  it('IDX files that are not there name the package that installs them', () => {
+    expectUsageError(
+      bimt('train', 'configs/fashion-mnist.yaml', '--set', `task.path=${join(dir, 'none')}`, '--runs-dir', dir),
+      /task\.path: no such directory .*none \(a directory of the four MNIST-style IDX files; Fashion-MNIST's: apt-get install dataset-fashion-mnist, Debian's package, puts them in \/usr\/share\/datasets\/fashion-mnist\)$/,
+    );
+    expectUsageError(bimt('train', 'configs/fashion-mnist.yaml', '--set', `task.path=${dir}`, '--runs-dir', dir), /task\.path: .* has no train-images-idx3-ubyte\[\.gz\] \(.*apt-get install dataset-fashion-mnist/);
   });
 
   it('widths that do not divide by in_fold', () => {

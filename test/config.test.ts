@@ -52,6 +52,8 @@ describe('config loading', () => {
   it('rejects missing and empty files, NaN, zero sizes and unknown tasks', () => {
     expect(() => loadConfig('configs/nope.yaml')).toThrow('configs/nope.yaml: no such config file');
     expect(errorOf('# only a comment\n')).toContain('the config file is empty');
+    expect(errorOf(`${'#'.repeat(40)}\n  # indented\n\n# last`)).toContain('the config file is empty');
+    expect(errorOf(`${'#'.repeat(40)}\n${minimal.replace('lr: 0.01', 'lr: 0.01\n  lr: 0.02')}`)).toMatch(/^c\.yaml:10:3: invalid YAML: Map keys must be unique$/);
     expect(errorOf(minimal.replace('lr: 0.01', 'lr: .nan'))).toMatch(/^c\.yaml:8:3: train\.lr: .*finite/);
     expect(errorOf(minimal.replace('[2, 8, 2]', '[2, 0, 2]'))).toMatch(/^c\.yaml:4:\d+: model\.widths\.1: /);
     expect(errorOf(minimal.replace('two-moons', 'three-moons'))).toMatch(/^c\.yaml:2:\d+: task\.kind: unknown task "three-moons"/);

@@ -1,7 +1,8 @@
 // The IDX reader (docs/DESIGN.md, "IDX files") on hand-made files: plain and gzipped, 1-D labels
 // and 3-D images; a truncated file, a bad magic, another element type, a wrong shape and a missing
 // file are each one line naming the file.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -54,6 +55,16 @@ describe('readIdx', () => {
     ['trailing bytes', new Uint8Array([...encodeIdx([2], [1, 2]), 9]), /: 1 bytes after the data of shape \[2\]/],
     ['too short', new Uint8Array([0, 0]), /: 2 bytes is too short for an IDX file/],
   ];
+  it('unpacks a gzipped file only up to the size its header gives', () => {
+    // Header [2], then 16 MiB of zeros: 16 kB gzipped; unpacking stops one byte past the 10 the header gives.
+    const plain = new Uint8Array(10 + (16 << 20));
+    plain.set(encodeIdx([2], [1, 2]));
+    const bomb = gzipSync(plain);
+    expect(usageErrorOf(() => parseIdx(bomb, 'bomb.gz'))).toBe('bomb.gz: it unpacks to more than the 10 bytes of shape [2]; not an IDX file of that shape');
+    const huge = gzipSync(new Uint8Array([0, 0, 8, 3, 0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 28, 0, 0, 0, 28]));
+    expect(usageErrorOf(() => parseIdx(huge, 'huge.gz'))).toMatch(/^huge\.gz: its header gives shape \[2147483647, 28, 28\], \d+ bytes unpacked; bimt reads IDX files of at most 1073741824 bytes$/);
+  });
+
   it.each(bad)('%s: one line naming the file', (name, bytes, message) => {
     const f = write(`${name.replace(/ /g, '-')}.idx`, bytes);
     const m = usageErrorOf(() => readIdx(f));
@@ -67,5 +78,45 @@ describe('readIdx', () => {
     const g = write('wrong-side', encodeIdx([1, 2, 3], new Uint8Array(6)));
     expect(usageErrorOf(() => readIdx(g, { shape: [null, 2, 2] }))).toMatch(/wrong-side: shape \[1, 2, 3\], but an IDX file here has shape \[n, 2, 2\]/);
     expect(usageErrorOf(() => readIdx(join(dir, 'nowhere'), { what: 'label file' }))).toBe(`${join(dir, 'nowhere')}: no such label file`);
+  });
+});
+
+describe('IDX data sets through bimt train', () => {
+  /** A directory of the four MNIST files: `nTrain` and `nTest` blank images. */
+  const dataSet = (name: string, nTrain: number, nTest: number) => {
+    const d = join(dir, name);
+    mkdirSync(d);
+    writeFileSync(join(d, 'train-images-idx3-ubyte'), encodeIdx([nTrain, 28, 28], new Uint8Array(nTrain * 784)));
+    writeFileSync(join(d, 'train-labels-idx1-ubyte'), encodeIdx([nTrain], new Uint8Array(nTrain)));
+    writeFileSync(join(d, 't10k-images-idx3-ubyte'), encodeIdx([nTest, 28, 28], new Uint8Array(nTest * 784)));
+    writeFileSync(join(d, 't10k-labels-idx1-ubyte'), encodeIdx([nTest], new Uint8Array(nTest)));
+    return d;
+  };
+
+  it('an empty training or test set is refused before a run directory is made', () => {
+    const runs = join(dir, 'runs');
+    for (const [name, nTrain, nTest, file] of [['no-train', 0, 3, 'train-images'], ['no-test', 3, 0, 't10k-images']] as const) {
+      const d = dataSet(name, nTrain, nTest);
+      const r = spawnSync(process.execPath, ['bin/bimt.js', 'train', 'configs/mnist.yaml', '--set', `task.path=${d}`, '--set', 'train.steps=2', '--runs-dir', runs], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toContain(`${join(d, `${file}-idx3-ubyte`)}: 0 images; a training or test set needs at least one`);
+      expect(existsSync(runs)).toBe(false);
+    }
+  });
+  it('--max-memory refuses gzipped images from their headers, before they are unpacked', () => {
+    // 20,000 blank images: 15 MiB unpacked, a few kB gzipped.
+    const d = join(dir, 'many');
+    mkdirSync(d);
+    const n = 20_000;
+    writeFileSync(join(d, 'train-images-idx3-ubyte.gz'), gzipSync(encodeIdx([n, 28, 28], new Uint8Array(n * 784))));
+    writeFileSync(join(d, 'train-labels-idx1-ubyte.gz'), gzipSync(encodeIdx([n], new Uint8Array(n))));
+    writeFileSync(join(d, 't10k-images-idx3-ubyte.gz'), gzipSync(encodeIdx([10, 28, 28], new Uint8Array(7840))));
+    writeFileSync(join(d, 't10k-labels-idx1-ubyte.gz'), gzipSync(encodeIdx([10], new Uint8Array(10))));
+    const runs = join(dir, 'runs-many');
+    const r = spawnSync(process.execPath, ['bin/bimt.js', 'train', 'configs/mnist.yaml', '--set', `task.path=${d}`, '--max-memory', '64M', '--runs-dir', runs], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr.trim()).toBe(`bimt: ${join(d, 'train-images-idx3-ubyte.gz')}: 20010 images in all (20000 + 10) take about 135 MiB to hold, above the limit of 64 MiB (--max-memory); use fewer images or pass --max-memory`);
   });
 });

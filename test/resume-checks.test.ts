@@ -17,9 +17,9 @@ const stepOf = (name: string) => Number(/step-(\d+)/.exec(name)?.[1] ?? NaN);
 const readJson = (f: string) => JSON.parse(readFileSync(f, 'utf8'));
 
 /** A copy of the whole run as a kill at `state` (rows written up to `rowsTo`) leaves it. */
-function killedCopy(name: string, state = 400, rowsTo = 500): string {
+function killedCopy(name: string, state = 400, rowsTo = 500, from = whole): string {
   const dir = join(runs, name);
-  cpSync(whole, dir, { recursive: true });
+  cpSync(from, dir, { recursive: true });
   for (const sub of ['checkpoints', 'snapshots']) {
     for (const f of readdirSync(join(dir, sub))) if (stepOf(f) > state) rmSync(join(dir, sub, f));
   }
@@ -160,5 +160,44 @@ describe('resume checks the run directory', () => {
     expect(r.stderr).toContain('removed 2 temporary files left by a write cut off by a kill');
     for (const f of stale) expect(existsSync(f)).toBe(false);
     expect(metricsOf(dir)).toBe(metricsOf(whole));
+  });
+});
+
+describe('resume checks the data files', () => {
+  // A table run on a copy of iris: meta.json records the CSV's size and sha256 when the run starts.
+  const data = join(runs, 'data');
+  const csv = join(data, 'iris.csv');
+  const table = join(runs, 'table');
+  beforeAll(() => {
+    cpSync('data/iris.csv', csv);
+    const r = bimt('train', 'configs/table-example.yaml', '--set', `task.path=${csv}`, '--set', 'train.steps=600', '--set', 'output.eval_every=50',
+      '--set', 'output.checkpoint_every=200', '--runs-dir', runs, '--name', 'table');
+    expect(r.status, r.stderr).toBe(0);
+    const recorded = readJson(join(table, 'meta.json')).data_files;
+    expect(recorded).toEqual([{ path: csv, size: readFileSync(csv).length, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
+  });
+  const restore = () => cpSync('data/iris.csv', csv);
+
+  it('refuses a CSV file edited after the run started, naming it', () => {
+    const dir = killedCopy('table-edited', 400, 500, table);
+    writeFileSync(csv, readFileSync(csv, 'utf8').replace('5.1,', '5.2,'));
+    expectRefused(bimt('train', '--resume', dir), new RegExp(`${csv.replace(/[.]/g, '\\.')}: the data changed since the run started \\(its sha256 differs from data_files in meta\\.json\\); restore it, or train a new run with the changed data$`));
+    appendFileSync(csv, '5.0,3.0,1.5,0.2,setosa\n');
+    expectRefused(bimt('train', '--resume', dir), /iris\.csv: the data changed since the run started \(\d+ bytes, \d+ when the run started\)/);
+    restore();
+    const r = bimt('train', '--resume', dir);
+    expect(r.status, r.stderr).toBe(0);
+    expect(metricsOf(dir)).toBe(metricsOf(table));
+  });
+
+  it('resumes a run from before the record, saying once that its data was not checked', () => {
+    const dir = killedCopy('table-old', 400, 500, table);
+    const meta = readJson(join(dir, 'meta.json'));
+    delete meta.data_files;
+    writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
+    const r = bimt('train', '--resume', dir);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr.match(/no checksums of the data files \(a run from an older bimt\); the data was not checked/g)).toHaveLength(1);
+    expect(readJson(join(dir, 'meta.json')).data_files).toEqual(readJson(join(table, 'meta.json')).data_files);
   });
 });

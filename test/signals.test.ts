@@ -3,7 +3,7 @@
 // `interrupted` that --resume completes into the metrics.csv of an uninterrupted run. Moments are
 // chosen by what the process has visibly done, never by a delay.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -20,10 +20,10 @@ interface Trainer {
   readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `bimt train` into its own fresh runs directory (made by bimt itself). */
-function train(name: string): Trainer {
+/** Starts `bimt train` of two-moons (or an equal `config`) into its own fresh runs directory (made by bimt itself). */
+function train(name: string, config = 'configs/two-moons.yaml'): Trainer {
   const runs = join(root, `runs-${name}`);
-  const child = spawn(process.execPath, ['bin/bimt.js', 'train', 'configs/two-moons.yaml', ...SETS, '--runs-dir', runs, '--name', name], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/bimt.js', 'train', config, ...SETS, '--runs-dir', runs, '--name', name], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -113,6 +113,29 @@ describe('signals during bimt train', () => {
     const afterTheEnd = code === null && signal === 'SIGTERM' && t.err().includes('interrupted; continue with');
     expectInterruptedOrNothing(t, afterTheEnd ? 130 : code);
   });
+
+  it('SIGTERM while a config near the 1 MiB limit is parsed: exit 130', async (ctx) => {
+    // A banner and comment lines hung the old empty-file test (an exponential regular expression)
+    // and no signal was ever handled; the parse is now linear and the pending signal is handled
+    // when it ends (before the run directory exists, or by a run that stops at its first step on a
+    // quick machine). The moment: the file's access time moves when bimt has read it (the
+    // file system's relatime updates an access time older than the modification time), and the
+    // parse follows the read.
+    const file = join(root, 'big.yaml');
+    const comments = `# ${'x'.repeat(60)}\n`.repeat(16_000);
+    writeFileSync(file, `${'#'.repeat(36)}\n${comments}${readFileSync('configs/two-moons.yaml', 'utf8')}`);
+    const past = new Date(Date.now() - 3_600_000);
+    const read = () => statSync(file).atimeMs > past.getTime() + 1000;
+    utimesSync(file, past, new Date());
+    readFileSync(file);
+    if (!read()) ctx.skip(); // a file system mounted noatime shows no reads
+    utimesSync(file, past, new Date());
+    const t = train('big', file);
+    await until(read);
+    t.child.kill('SIGTERM');
+    const { code } = await t.exit;
+    expectInterruptedOrNothing(t, code);
+  }, 120_000);
 
   it('a run interrupted by a signal leaves no temporary files visible as run files', () => {
     for (const name of ['starting', 'twice', 'term']) {

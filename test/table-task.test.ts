@@ -158,6 +158,36 @@ describe('bad data files: one line naming the file', () => {
     expect(r.stderr).toMatch(/bad\.csv:3: column "x2": "four", not a number/);
   });
 
+  // Through the CLI: one line, exit 2, nothing trained.
+  const cli = (yaml: string) => spawnSync(process.execPath, ['bin/bimt.js', 'train', yaml, '--runs-dir', join(dir, 'runs')], { encoding: 'utf8', timeout: 120_000 });
+  const expectRefused = (r: ReturnType<typeof cli>, message: RegExp) => {
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr.trim()).toMatch(message);
+  };
+
+  it('cells beyond float32, as numbers or as a regression target, at file:line', () => {
+    write('big.csv', small.replace('3,4,dog', '3,1e39,dog'));
+    expectRefused(cli(config('big.yaml', '  kind: table\n  path: big.csv\n  target: label')), /big\.csv:3: column "x2": "1e39" is beyond float32's range \(at most 3\.4028e\+38 in magnitude\)$/);
+    write('inf.csv', 'x1,x2,y\n1,2,0.5\n3,4,-1e999\n5,6,1\n7,8,2\n9,10,3\n');
+    expectRefused(cli(config('inf.yaml', '  kind: table\n  path: inf.csv\n  target: y', '[2, 5, 1]')), /inf\.csv:3: column "y": "-1e999" is beyond float32's range/);
+  });
+
+  it('a header of more columns than the limit is refused in one line, without time quadratic in its width', () => {
+    const names = Array.from({ length: 100_000 }, (_, i) => `c${i}`);
+    write('wide.csv', `${names.join(',')},label\n${names.map(() => '1').join(',')},a\n${names.map(() => '2').join(',')},b\n`);
+    expectRefused(cli(config('wide.yaml', '  kind: table\n  path: wide.csv\n  target: label')), /wide\.csv:1: 100001 columns in the header row; at most 10000 are read$/);
+  });
+
+  it('a file that is not UTF-8 is refused at its line, or read as Latin-1 when task.encoding says so', () => {
+    const latin1 = Buffer.from('x1,x2,colour\n1,2,r\xe9d\n3,4,r\xe8d\n5,6,r\xe9d\n7,8,r\xe8d\n9,10,blue\n', 'latin1');
+    writeFileSync(join(dir, 'latin1.csv'), latin1);
+    const task = '  kind: table\n  path: latin1.csv\n  target: colour';
+    expectRefused(cli(config('latin1.yaml', task)), /latin1\.csv:2: not UTF-8 text; save the file as UTF-8, or set task\.encoding: latin1 if it is Latin-1$/);
+    const { config: c } = loadConfig(config('latin1-ok.yaml', `${task}\n  encoding: latin1`, '[2, 5, 3]'));
+    expect(buildTask(c).outputLabels).toEqual(['blue', 'r\xe8d', 'r\xe9d']);
+  });
+
   it('the schema refuses unknown keys and a fraction outside (0, 1)', () => {
     expect(usageErrorOf(() => parseConfig(readText(config('k.yaml', '  kind: table\n  path: a.csv\n  target: y\n  colums: [a]')), join(dir, 'k.yaml')))).toMatch(/task\.colums: unknown key/);
     expect(table.schema.safeParse({ kind: 'table', path: 'a.csv', target: 'y', train_fraction: 1 }).success).toBe(false);

@@ -7,6 +7,7 @@
 import { Command } from 'commander';
 import { BimtError } from '../errors.js';
 import { terminalText } from '../util/excerpt.js';
+import { closest } from '../util/closest.js';
 import { VERSION } from '../version.js';
 import { compareCommand } from './compare.js';
 import { lsCommand } from './ls.js';
@@ -51,21 +52,8 @@ export async function main(argv: string[]): Promise<number> {
 
 /** "did you mean X?" for the command within two edits (or the one it begins), else the list. */
 function closestCommand(name: string, commands: readonly string[]): string {
-  const scored = commands.map((c) => ({ c, d: c.startsWith(name) && name.length >= 2 ? 1 : editDistance(name, c) }));
-  const best = scored.reduce((a, b) => (b.d < a.d ? b : a));
-  return best.d <= 2 ? `did you mean ${best.c}?` : `commands: ${commands.join(', ')}`;
-}
-
-/** Optimal-string-alignment distance: insertions, deletions, substitutions and adjacent swaps. */
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[a.length][b.length];
+  const best = closest(name, commands);
+  return best !== undefined ? `did you mean ${best}?` : `commands: ${commands.join(', ')}`;
 }
 
 function reportError(e: unknown, debug: boolean): number {

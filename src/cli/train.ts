@@ -55,7 +55,7 @@ export function trainCommand(): Command {
       }
       if (file === undefined) throw new BimtError(`missing config file: ${bimtPrefix()} train <config.yaml> (or --resume <run dir>)`);
       if (flags.name !== undefined) checkRunName(flags.name, '--name');
-      const { config } = loadConfig(file, flags.set);
+      const { config } = loadConfig(file, flags.set, { memory });
       const K = config.train.population ?? 1;
       if (K > 1) {
         // A population is a sweep over the seed whose points train together (docs/DESIGN.md, "Populations").

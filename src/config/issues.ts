@@ -4,6 +4,7 @@
  * is read from the schema itself, so the words cannot drift from the check.
  */
 import { z } from 'zod';
+import { closest } from '../util/closest.js';
 import { excerpt, quote } from '../util/excerpt.js';
 import { getOwn } from './plain.js';
 import { configSchema } from './schema.js';
@@ -25,9 +26,10 @@ export function pickIssue(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue
 /** A zod issue at `path` of `config` in words, without the key (load.ts adds file, line and key). */
 export function describeIssue(issue: z.core.$ZodIssue, path: readonly (string | number)[], config: unknown): string {
   const got = valueAt(config, path);
-  if (path.length === 2 && path[0] === 'task' && path[1] === 'kind') return `unknown task ${shown(got)}`;
+  if (path.length === 2 && path[0] === 'task' && path[1] === 'kind') return `unknown task ${shown(got)}${knownTasks(got)}`;
   if (issue.code === 'invalid_union' && path.length === 1 && path[0] === 'task') {
-    return `unknown task kind ${shown(valueAt(config, ['task', 'kind']))} (allowed: ${taskKinds().join(', ')})`;
+    const kind = valueAt(config, ['task', 'kind']);
+    return `unknown task kind ${shown(kind)}${knownTasks(kind)}`;
   }
   if (got === undefined && issue.code === 'invalid_type') return `missing (required: ${allowedValue(path, config) ?? issue.expected})`;
   // The schema's own message already says what is wrong and quotes what it must.
@@ -158,6 +160,13 @@ function objectOf(schema: unknown, value: unknown): z.ZodObject | undefined {
     } else return undefined;
   }
   return undefined;
+}
+
+/** "; did you mean two-moons? (known tasks: ...)", the suggestion where one is close. */
+function knownTasks(kind: unknown): string {
+  const kinds = taskKinds();
+  const best = typeof kind === 'string' ? closest(kind, kinds) : undefined;
+  return `${best !== undefined ? `; did you mean ${best}?` : ''} (known tasks: ${kinds.join(', ')})`;
 }
 
 function taskKinds(): string[] {

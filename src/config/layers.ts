@@ -12,7 +12,7 @@
  * so a problem is reported at the line of the file the offending key came from.
  */
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { BimtError } from '../errors.js';
 import { excerpt } from '../util/excerpt.js';
 import { MAX_CONFIG_BYTES, readRegularFile } from '../util/files.js';
@@ -112,14 +112,23 @@ function keyOffset(doc: Document, path: readonly (string | number)[]): number | 
 }
 
 function parseLayer(text: string, file: string): Layer {
-  if (/^(\s*#.*\n?)*\s*$/.test(text)) {
-    throw new BimtError(`${file}: the config file is empty (see configs/two-moons.yaml for an example)`);
-  }
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  // The yaml package's own uniqueKeys check compares each key with every earlier one of its map:
+  // minutes on a config of many keys near the size limit, while a synchronous parse holds back
+  // the Ctrl-C and SIGTERM that README's `bimt train` says end it at any moment. duplicateKey
+  // does the same check in one pass.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
   const yamlError = doc.errors[0];
   if (yamlError) {
     throw new BimtError(`${positionOf({ file, lines }, yamlError.pos[0])}: invalid YAML: ${yamlError.message.split('\n')[0]}`);
+  }
+  const duplicate = duplicateKey(doc);
+  if (duplicate !== undefined) throw new BimtError(`${positionOf({ file, lines }, duplicate)}: invalid YAML: Map keys must be unique`);
+  // Empty is what the YAML parser found no content in (blank lines and comments only), asked of the
+  // parsed document rather than of a regular expression over the text: one that matched comment
+  // lines backtracked exponentially on a few dozen of them.
+  if (doc.contents === null) {
+    throw new BimtError(`${file}: the config file is empty (see configs/two-moons.yaml for an example)`);
   }
   let plain: unknown;
   try {
@@ -134,4 +143,25 @@ function parseLayer(text: string, file: string): Layer {
   }
   const { extends: base, ...rest } = plain;
   return { file, doc, lines, plain: rest, base };
+}
+
+/** Source offset of the first key that repeats an earlier scalar key of its mapping, if any. */
+function duplicateKey(doc: Document): number | undefined {
+  let found: number | undefined;
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        // The value itself, not its text: 1 and "1" are different keys, as for the yaml package.
+        if (seen.has(pair.key.value)) {
+          found = pair.key.range?.[0] ?? 0;
+          return visit.BREAK;
+        }
+        seen.add(pair.key.value);
+      }
+      return undefined;
+    },
+  });
+  return found;
 }

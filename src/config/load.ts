@@ -11,6 +11,7 @@
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import { ConfigValueError, BimtError } from '../errors.js';
 import { buildTask, TASKS } from '../tasks/registry.js';
+import type { BuildLimits } from '../tasks/task.js';
 import { runNameFromFileName } from './run-name.js';
 import { quote } from '../util/excerpt.js';
 import { MAX_CONFIG_BYTES, readRegularFile } from '../util/files.js';
@@ -32,8 +33,8 @@ export interface LoadedConfig {
 /** An override: `key.path=value` as given to `--set`, or one already parsed (a sweep's point). */
 export type ConfigSet = string | Override;
 
-export function loadConfig(file: string, sets: readonly ConfigSet[] = []): LoadedConfig {
-  return { ...readConfig(readConfigText(file), file, sets), file };
+export function loadConfig(file: string, sets: readonly ConfigSet[] = [], limits?: BuildLimits): LoadedConfig {
+  return { ...readConfig(readConfigText(file), file, sets, limits), file };
 }
 
 /** Parses config text; `file` is used for messages, the default run name and `extends` paths. */
@@ -80,16 +81,16 @@ function asOverride(set: ConfigSet): Override {
   return typeof set === 'string' ? parseOverride(set) : set;
 }
 
-function readConfig(text: string, file: string, sets: readonly ConfigSet[]): Omit<LoadedConfig, 'file'> {
+function readConfig(text: string, file: string, sets: readonly ConfigSet[], limits?: BuildLimits): Omit<LoadedConfig, 'file'> {
   const layers = readLayers(text, file);
   const sweep = getOwn(layers[0]!.plain, 'sweep');
   if (sweep !== undefined) {
     throw new BimtError(`${locate(layers, ['sweep'])}: sweep: this file describes a sweep of runs; run it with: ${bimtCommand('sweep', file)}`);
   }
-  return { config: checkConfig(layers, file, sets.map(asOverride)) };
+  return { config: checkConfig(layers, file, sets.map(asOverride), limits) };
 }
 
-function checkConfig(layers: readonly Layer[], file: string, overrides: readonly Override[]): ResolvedConfig {
+function checkConfig(layers: readonly Layer[], file: string, overrides: readonly Override[], limits?: BuildLimits): ResolvedConfig {
   const fromFiles = mergeLayers(layers);
   const merged = resolveTaskPaths(applyOverrides(unpinSeeds(fromFiles, overrides), overrides), layers, overrides);
 
@@ -127,7 +128,7 @@ function checkConfig(layers: readonly Layer[], file: string, overrides: readonly
     // Widths against the task's inputs and outputs, formulas against their data: building the
     // task and planning the training here (both small: no coefficient is computed) reports these
     // at the config's lines rather than later, unlocated.
-    planTraining(resolved, buildTask(resolved));
+    planTraining(resolved, buildTask(resolved, limits));
   } catch (e) {
     if (e instanceof ConfigValueError) throw located(e.path, e.detail);
     throw e;

@@ -6,6 +6,7 @@
  *
  *   config.yaml, meta.json, metrics.csv   must be the run's own regular files, not symbolic links
  *   config.yaml                           must hash to meta.json's config_sha256 (not edited since)
+ *   data files (CSV, IDX)                 must have the size and sha256 of meta.json's data_files
  *   .<name>.<pid>.<n>.tmp                 temporary files of a write cut off by a kill: removed
  *                                         (once nothing refused the resume)
  *   state files                           the newest one with a checksum in meta.json that matches;
@@ -19,6 +20,7 @@ import { lstatSync, readdirSync, rmSync, type Stats } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { BimtError } from '../errors.js';
 import type { Architecture } from '../model/network.js';
+import type { DataFile } from '../tasks/task.js';
 import { writeFileAtomic } from './atomic.js';
 import { stepOfFileName, type Checkpoint, type OptimizerState } from './checkpoint.js';
 import { readMetricsFile, type ParsedMetrics } from './metrics.js';
@@ -44,6 +46,35 @@ export type ResumePoint =
     }
   /** No usable state: train again from step 0 in the same directory (deterministic, so exact). */
   | { readonly kind: 'start-over'; readonly repairs: string[] };
+
+/** meta.json's record of a run's data files (a list: its keys stay snake_case, not paths). */
+export function dataFilesRecord(files: readonly DataFile[]): NonNullable<RunMeta['data_files']> {
+  return files.map((f) => ({ path: f.file, size: f.size, sha256: f.sha256 }));
+}
+
+/**
+ * The data files the resumed run has just read against those it started with: a file edited,
+ * replaced or added since refuses the resume in one line naming it. A run from before bimt recorded
+ * its data resumes as before; the repair line says so once and the files are recorded from now on.
+ */
+export function checkDataFiles(paths: RunPaths, meta: RunMeta, files: readonly DataFile[]): string[] {
+  if (meta.data_files === undefined) {
+    if (files.length === 0) return [];
+    meta.data_files = dataFilesRecord(files);
+    return [`${paths.meta}: no checksums of the data files (a run from an older bimt); the data was not checked against what the run started with`];
+  }
+  for (const f of files) {
+    const was = meta.data_files.find((d) => d.path === f.file);
+    if (was === undefined) {
+      throw new BimtError(`${f.file}: not among the data files the run started with (data_files in meta.json); train a new run with this data`);
+    }
+    if (was.size !== f.size || was.sha256 !== f.sha256) {
+      const how = was.size !== f.size ? `${f.size} bytes, ${was.size} when the run started` : 'its sha256 differs from data_files in meta.json';
+      throw new BimtError(`${f.file}: the data changed since the run started (${how}); restore it, or train a new run with the changed data`);
+    }
+  }
+  return [];
+}
 
 /**
  * Checks made before the run's config is read: the run's files are its own, config.yaml is the

@@ -58,6 +58,8 @@ export interface RunMeta {
   message?: string;
   /** sha256 of config.yaml as written at the start; a resume refuses a config edited since. */
   config_sha256?: string;
+  /** Path, size and sha256 of each data file (a table's CSV, MNIST's IDX files) as the run started; a resume refuses changed data. */
+  data_files?: { path: string; size: number; sha256: string }[];
   /** The command that started the run (`bimt` and its arguments). */
   command?: string[];
   /** Seconds spent training, summed over the sessions that ended (one killed outright adds nothing). */
@@ -140,6 +142,7 @@ const runMetaShape = {
   checkpoints: z.record(z.string(), z.string()),
   message: z.string().optional(),
   config_sha256: z.string().optional(),
+  data_files: z.array(z.object({ path: z.string(), size: z.number().int().nonnegative(), sha256: z.string() })).optional(),
   command: z.array(z.string()).optional(),
   duration_s: z.number().nonnegative().optional(),
   resumes: z

@@ -11,9 +11,10 @@
  *     readIdx('train-labels-idx1-ubyte.gz', { shape: [null] })            // labels: [n]
  *     readIdx('train-images-idx3-ubyte', { shape: [null, 28, 28] })      // images: [n, 28, 28]
  */
-import { gunzipSync } from 'node:zlib';
+import { constants, gunzipSync } from 'node:zlib';
 import { BimtError } from '../errors.js';
 import { readRegularFile } from '../util/files.js';
+import { dataFile, type DataFile } from './task.js';
 
 /** Largest IDX file read, and largest a gzipped one may unpack to (MNIST's training images: 47 MB). */
 export const MAX_IDX_BYTES = 1 << 30;
@@ -27,6 +28,8 @@ const TYPE_NAMES: Readonly<Record<number, string>> = { 0x08: 'uint8', 0x09: 'int
 export interface IdxArray {
   readonly shape: readonly number[];
   readonly data: Uint8Array;
+  /** The file as read (readIdx), for the run's record of its data. */
+  readonly source?: DataFile;
 }
 
 /**
@@ -41,18 +44,61 @@ export interface IdxExpectation {
 /** Reads an IDX file, gunzipping it when it starts with gzip's magic bytes. */
 export function readIdx(file: string, expect: IdxExpectation = {}): IdxArray {
   const what = expect.what ?? 'IDX file';
-  return parseIdx(readRegularFile(file, what, MAX_IDX_BYTES), file, expect);
+  const raw = readRegularFile(file, what, MAX_IDX_BYTES);
+  return { ...parseIdx(raw, file, expect), source: dataFile(file, raw) };
+}
+
+/**
+ * The shape an IDX file's header gives, read without unpacking the whole of a gzipped file: what
+ * the data will take is known before it is unpacked or converted (src/tasks/mnist-data.ts checks
+ * it against the memory limit). Undefined when the header cannot be read; readIdx says why.
+ */
+export function idxShape(file: string, what = 'IDX file'): number[] | undefined {
+  return headerShape(readRegularFile(file, what, MAX_IDX_BYTES));
+}
+
+/** Compressed bytes unpacked to find the header: a few hundred hold it; they unpack to at most about 4 MB. */
+const HEAD_BYTES = 4096;
+
+function headerShape(raw: Uint8Array): number[] | undefined {
+  let head = raw;
+  if (isGzip(raw)) {
+    try {
+      // Z_SYNC_FLUSH: what the first bytes unpack to, without an error for the rest missing.
+      head = gunzipSync(raw.subarray(0, HEAD_BYTES), { finishFlush: constants.Z_SYNC_FLUSH });
+    } catch {
+      return undefined;
+    }
+  }
+  if (head.length < 4 || head[0] !== 0 || head[1] !== 0 || head[3] === 0 || head.length < 4 + 4 * head[3]!) return undefined;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  return Array.from({ length: head[3]! }, (_, d) => view.getUint32(4 + 4 * d, false));
+}
+
+function isGzip(raw: Uint8Array): boolean {
+  return raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b;
 }
 
 /** `readIdx` of bytes already read; `file` names them in messages. */
 export function parseIdx(raw: Uint8Array, file: string, expect: IdxExpectation = {}): IdxArray {
   const what = expect.what ?? 'IDX file';
   let bytes = raw;
-  if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
+  if (isGzip(raw)) {
+    // The header first: a file whose shape is too large is refused before it is unpacked, and
+    // unpacking stops one byte past the size its header gives.
+    const shape = headerShape(raw);
+    const size = shape && 4 + 4 * shape.length + shape.reduce((a, b) => a * b, 1);
+    if (size !== undefined && size > MAX_IDX_BYTES) {
+      throw new BimtError(`${file}: its header gives shape [${shape!.join(', ')}], ${size} bytes unpacked; bimt reads IDX files of at most ${MAX_IDX_BYTES} bytes`);
+    }
+    const limit = size === undefined ? MAX_IDX_BYTES : size + 1;
     try {
-      bytes = gunzipSync(raw, { maxOutputLength: MAX_IDX_BYTES });
+      bytes = gunzipSync(raw, { maxOutputLength: limit });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ERR_BUFFER_TOO_LARGE' && size !== undefined) {
+        throw new BimtError(`${file}: it unpacks to more than the ${size} bytes of shape [${shape!.join(', ')}]; not an IDX file of that shape`);
+      }
       const why = code === 'ERR_BUFFER_TOO_LARGE' ? `it unpacks to more than ${MAX_IDX_BYTES} bytes` : 'the gzip data is damaged or cut short';
       throw new BimtError(`${file}: cannot unpack the gzipped ${what}: ${why}`);
     }

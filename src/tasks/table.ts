@@ -18,13 +18,26 @@
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { BimtError, ConfigValueError } from '../errors.js';
-import { quote } from '../util/excerpt.js';
+import { nameList, quote } from '../util/excerpt.js';
 import { readRegularFile } from '../util/files.js';
 import { Rng } from '../util/random.js';
-import { MAX_SAMPLES, type Split, type TaskDefinition, type TaskInstance } from './task.js';
+import { dataFile, MAX_SAMPLES, type DataFile, type Split, type TaskDefinition, type TaskInstance } from './task.js';
 
 /** Largest CSV file read (a file far larger would not fit in memory as parsed text anyway). */
 export const MAX_TABLE_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Most columns a CSV file may have (README, "Your own data"): one input neuron each, and far
+ * more than the 785 of MNIST as a table; a wider header is refused before anything else is done.
+ */
+export const MAX_COLUMNS = 10_000;
+
+/** The largest float32 magnitude: a cell beyond it would train as Infinity. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** How a CSV file's bytes are text: UTF-8 (the default, checked) or Latin-1 (ISO 8859-1, every byte a character). */
+const encoding = z.enum(['utf-8', 'latin1']);
+export type TableEncoding = z.infer<typeof encoding>;
 
 const column = z.string().min(1, 'a column name');
 
@@ -47,6 +60,8 @@ const schema = z.strictObject({
   test_path: z.string().min(1, 'the path of a CSV file').optional(),
   /** Seed of the split; defaults to the config's top-level seed. */
   seed: z.number().int().nonnegative().optional(),
+  /** The files' text encoding: utf-8 (default; a file that is not valid UTF-8 is refused) or latin1. */
+  encoding: encoding.optional(),
 });
 
 export type TableConfig = z.infer<typeof schema>;
@@ -63,8 +78,33 @@ export interface Table {
  * every row with as many cells as the header. Empty lines are skipped, a byte-order mark and the
  * spaces around cells dropped. Errors name the file and line.
  */
-export function readTable(file: string): Table {
-  return parseTable(readRegularFile(file, 'CSV file', MAX_TABLE_BYTES).toString('utf8'), file);
+export function readTable(file: string, enc: TableEncoding = 'utf-8'): Table {
+  return parseTable(decodeTable(readRegularFile(file, 'CSV file', MAX_TABLE_BYTES), file, enc), file);
+}
+
+/**
+ * A CSV file's bytes as text. Bytes that are not UTF-8 are refused at their line rather than
+ * decoded to U+FFFD, which made different labels one class (Latin-1's "r\xe9d" and "r\xe8d").
+ */
+export function decodeTable(bytes: Uint8Array, file: string, enc: TableEncoding): string {
+  if (enc === 'latin1') return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    // Find the line: decode line by line up to the first that fails (this runs only on a bad file).
+    let line = 1;
+    for (let start = 0; start < bytes.length; line++) {
+      const nl = bytes.indexOf(0x0a, start);
+      const end = nl < 0 ? bytes.length : nl;
+      try {
+        new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(start, end));
+      } catch {
+        break;
+      }
+      start = end + 1;
+    }
+    throw new BimtError(`${file}:${line}: not UTF-8 text; save the file as UTF-8, or set task.encoding: latin1 if it is Latin-1`);
+  }
 }
 
 /** `readTable` of CSV text; `file` names it in messages. */
@@ -80,9 +120,12 @@ export function parseTable(text: string, file: string): Table {
   if (records.length === 0) throw new BimtError(`${file}: the CSV file is empty (it needs a header row of column names, then the data)`);
   const [head, ...body] = records;
   const columns = head!.record;
+  if (columns.length > MAX_COLUMNS) throw new BimtError(`${file}:${head!.info.lines}: ${columns.length} columns in the header row; at most ${MAX_COLUMNS} are read`);
+  const seen = new Set<string>();
   columns.forEach((name, i) => {
     if (name === '') throw new BimtError(`${file}:${head!.info.lines}: column ${i + 1} of the header row has no name`);
-    if (columns.indexOf(name) !== i) throw new BimtError(`${file}:${head!.info.lines}: column ${quote(name)} appears twice in the header row`);
+    if (seen.has(name)) throw new BimtError(`${file}:${head!.info.lines}: column ${quote(name)} appears twice in the header row`);
+    seen.add(name);
   });
   if (body.length === 0) throw new BimtError(`${file}: the CSV file has a header row but no data rows`);
   if (body.length > MAX_SAMPLES) throw new BimtError(`${file}: ${body.length} rows; at most ${MAX_SAMPLES} are read`);
@@ -94,8 +137,12 @@ export function parseTable(text: string, file: string): Table {
   return { file, columns, rows: body.map((r) => ({ cells: r.record, line: r.info.lines })) };
 }
 
-/** A decimal number as CSV files write them: 3, -0.5, .5, 1e-3 (not hex, not NaN or Infinity). */
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+/**
+ * A decimal number as CSV files write them: 3, -0.5, .5, 1e-3 (not hex, not NaN or Infinity).
+ * Each digit can be matched one way only (`\d+\.?\d*` could split a run of digits anywhere, and a
+ * long cell that was not a number took time quadratic in its length).
+ */
+const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 function isNumber(cell: string): boolean {
   return NUMBER.test(cell);
@@ -110,14 +157,23 @@ function numbers(table: Table, col: number): Float64Array {
       throw new BimtError(`${table.file}:${r.line}: column ${quote(table.columns[col]!)}: ${cell === '' ? 'empty cell' : quote(cell)}, not a number`);
     }
     out[i] = Number(cell);
+    // Training is in float32: a larger cell would be Infinity there, and the run would diverge.
+    if (!(Math.abs(out[i]!) <= FLOAT32_MAX)) {
+      throw new BimtError(`${table.file}:${r.line}: column ${quote(table.columns[col]!)}: ${quote(cell)} is beyond float32's range (at most ${FLOAT32_MAX.toPrecision(5)} in magnitude)`);
+    }
   });
   return out;
 }
 
+/** Column indexes by name, built once per file (one indexOf per named column was quadratic in the width). */
+function columnMap(table: Table): ReadonlyMap<string, number> {
+  return new Map(table.columns.map((c, i) => [c, i]));
+}
+
 /** The index of column `name` in `table`, or a ConfigValueError at `key` listing the file's columns. */
-function columnIndex(table: Table, name: string, key: (string | number)[]): number {
-  const i = table.columns.indexOf(name);
-  if (i < 0) throw new ConfigValueError(key, `no column ${quote(name)} in ${table.file} (its columns: ${table.columns.join(', ')})`);
+function columnIndex(table: Table, at: ReadonlyMap<string, number>, name: string, key: (string | number)[]): number {
+  const i = at.get(name);
+  if (i === undefined) throw new ConfigValueError(key, `no column ${quote(name)} in ${table.file} (its columns: ${nameList(table.columns, 20)})`);
   return i;
 }
 
@@ -135,12 +191,14 @@ export function sortClasses(names: Iterable<string>): string[] {
 export function tableTask(config: Omit<TableConfig, 'kind' | 'path' | 'test_path' | 'train_fraction' | 'seed'>, train: Table, test: Table): TaskInstance {
   const featureNames = config.features ?? train.columns.filter((c) => c !== config.target);
   if (featureNames.length === 0) throw new ConfigValueError(['task', 'target'], `${train.file} has no column besides the target ${quote(config.target)} to use as a feature`);
-  const dup = featureNames.find((f, i) => featureNames.indexOf(f) !== i);
+  const listed = new Set<string>();
+  const dup = featureNames.find((f) => listed.has(f) || !listed.add(f));
   if (dup !== undefined) throw new ConfigValueError(['task', 'features'], `column ${quote(dup)} is listed twice`);
   if (featureNames.includes(config.target)) throw new ConfigValueError(['task', 'features'], `the target column ${quote(config.target)} cannot be a feature too`);
   const tables = [train, test];
-  const targetCols = tables.map((t) => columnIndex(t, config.target, ['task', 'target']));
-  const featureCols = tables.map((t) => featureNames.map((f, i) => columnIndex(t, f, config.features ? ['task', 'features', i] : ['task', 'target'])));
+  const maps = tables.map(columnMap);
+  const targetCols = tables.map((t, k) => columnIndex(t, maps[k]!, config.target, ['task', 'target']));
+  const featureCols = tables.map((t, k) => featureNames.map((f, i) => columnIndex(t, maps[k]!, f, config.features ? ['task', 'features', i] : ['task', 'target'])));
   const targetCells = tables.map((t, k) => t.rows.map((r) => r.cells[targetCols[k]!]!));
   const kind = config.target_kind ?? (targetCells.every((cells) => cells.every(isNumber)) ? 'values' : 'classes');
 
@@ -186,15 +244,16 @@ export function splitTable(table: Table, fraction: number, rng: Rng): { train: T
 }
 
 /** Reads a data file of the config; a file that cannot be read is an error at the key that named it. */
-function readAt(file: string, key: string): Table {
-  let text: string;
+function readAt(file: string, key: string, enc: TableEncoding, read: DataFile[]): Table {
+  let bytes: Uint8Array;
   try {
-    text = readRegularFile(file, 'CSV file', MAX_TABLE_BYTES).toString('utf8');
+    bytes = readRegularFile(file, 'CSV file', MAX_TABLE_BYTES);
   } catch (e) {
     if (e instanceof BimtError) throw new ConfigValueError(['task', key], e.message);
     throw e;
   }
-  return parseTable(text, file);
+  read.push(dataFile(file, bytes));
+  return parseTable(decodeTable(bytes, file, enc), file);
 }
 
 export const table: TaskDefinition<typeof schema> = {
@@ -205,11 +264,13 @@ export const table: TaskDefinition<typeof schema> = {
     if (config.test_path !== undefined && config.train_fraction !== undefined) {
       throw new ConfigValueError(['task', 'train_fraction'], 'not used with task.test_path (all of task.path trains, all of task.test_path tests); remove one');
     }
-    const data = readAt(config.path, 'path');
+    const enc = config.encoding ?? 'utf-8';
+    const read: DataFile[] = [];
+    const data = readAt(config.path, 'path', enc, read);
     const { train, test } =
       config.test_path !== undefined
-        ? { train: data, test: readAt(config.test_path, 'test_path') }
+        ? { train: data, test: readAt(config.test_path, 'test_path', enc, read) }
         : splitTable(data, config.train_fraction ?? 0.8, new Rng(config.seed ?? seed, 'table/split'));
-    return tableTask(config, train, test);
+    return { ...tableTask(config, train, test), dataFiles: read };
   },
 };

@@ -2,6 +2,7 @@
  * What every task provides (docs/DESIGN.md, "Data flow"): data from a seed, the loss, and human
  * names for inputs and outputs. One file per task implements `TaskDefinition`.
  */
+import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 
 /**
@@ -78,6 +79,28 @@ export interface TaskInstance {
   readonly inputLabels: readonly string[];
   /** Name of each original output (of each channel for sequence targets). */
   readonly outputLabels: readonly string[];
+  /** The files the data was read from (a table's CSV files, MNIST's IDX files): a resume checks them. */
+  readonly dataFiles?: readonly DataFile[];
+}
+
+/**
+ * What building a task may take: the memory limit of `bimt train` (src/train/memory.ts), so that
+ * data read from files (MNIST's IDX images) is refused from its headers before it is unpacked.
+ */
+export interface BuildLimits {
+  readonly memory?: { readonly bytes: number; readonly source: string };
+}
+
+/** A data file as a task read it: its path, size and the sha256 of the bytes it trained on. */
+export interface DataFile {
+  readonly file: string;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+/** The record of `bytes`, read from `file` (hashed as read, so what is recorded is what trained). */
+export function dataFile(file: string, bytes: Uint8Array): DataFile {
+  return { file, size: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
 export interface TaskDefinition<S extends z.ZodType = z.ZodType> {
@@ -91,5 +114,5 @@ export interface TaskDefinition<S extends z.ZodType = z.ZodType> {
    */
   readonly pathKeys?: readonly string[];
   /** Builds the data for a validated task section; all randomness from `seed`. */
-  build(config: z.infer<S>, seed: number): TaskInstance;
+  build(config: z.infer<S>, seed: number, limits?: BuildLimits): TaskInstance;
 }

@@ -13,9 +13,12 @@ import type { TrainingPlan } from '../config/plan.js';
 import { BimtError } from '../errors.js';
 import { parameterCount, weightSpecs } from '../model/model-graph.js';
 import type { Split } from '../tasks/task.js';
+import { formatBytes } from '../util/bytes.js';
 import { chooseEngine } from './choose-engine.js';
 import type { EngineName } from './engine.js';
 import { EVAL_CHUNK_ROWS } from './host-engine.js';
+
+export { formatBytes };
 
 export interface MemoryEstimate {
   /** Parameters and Adam's two moments. */
@@ -126,18 +129,6 @@ export function checkMemory(plan: TrainingPlan, limit: MemoryLimit): void {
     `${what}: about ${formatBytes(est.total)} to train (${parts.join(', ')}), ` +
       `above the limit of ${formatBytes(limit.bytes)} (${limit.source}); ${fix} or pass --max-memory`,
   );
-}
-
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-
-export function formatBytes(bytes: number): string {
-  let u = 0;
-  let x = bytes;
-  while (x >= 1024 && u < UNITS.length - 1) {
-    x /= 1024;
-    u++;
-  }
-  return `${u === 0 ? x.toFixed(0) : x < 10 ? x.toFixed(1) : x.toFixed(0)} ${UNITS[u]}`;
 }
 
 /**

@@ -21,7 +21,7 @@ import { snapshotRecord } from '../runs/graph-record.js';
 import { acquireRunLock } from '../runs/lock.js';
 import { lossOutputs, MetricsWriter, type MetricsRow } from '../runs/metrics.js';
 import { sha256 } from '../runs/open.js';
-import { checkRunFiles, chooseResumePoint, removeStaleTemporaryFiles } from '../runs/resume-check.js';
+import { checkDataFiles, checkRunFiles, chooseResumePoint, dataFilesRecord, removeStaleTemporaryFiles } from '../runs/resume-check.js';
 import { checkpointPath, createRunDir, openRunDir, readMeta, snapshotPath, statePath, trainedWith, writeMeta, type RunMeta, type RunPaths } from '../runs/run-dir.js';
 import { addSessionTime, commandLine, provenance, runConfigText, type ConfigSource } from '../runs/run-record.js';
 import { buildTask } from '../tasks/registry.js';
@@ -106,6 +106,7 @@ async function startOwned(paths: RunPaths, opts: RunOptions, plan: TrainingPlan,
     engine: engine.name,
     checkpoints: {},
     config_sha256: sha256(paths.config),
+    ...(plan.task.dataFiles?.length ? { data_files: dataFilesRecord(plan.task.dataFiles) } : {}),
     duration_s: 0,
     resumes: [],
     ...provenance(),
@@ -144,6 +145,7 @@ async function resumeOwned(paths: RunPaths, dir: string, opts: ResumeOptions, st
   const repairs = checkRunFiles(paths, meta);
   const { config } = loadConfig(paths.config);
   const plan = planTraining(config, buildTask(config));
+  repairs.push(...checkDataFiles(paths, meta, plan.task.dataFiles ?? []));
   const engine = engineOf(plan, opts);
   const outputs = lossOutputs(plan.task);
   const point = chooseResumePoint(paths, meta, plan.arch, { outputs, evalEvery: plan.output.evalEvery, totalSteps: plan.schedule.steps });

@@ -47,14 +47,14 @@ export interface TrainCommandOptions {
  */
 export async function trainCommand(req: TrainRequest, opts: TrainCommandOptions): Promise<RunOutcome> {
   // The host engine trains the same whatever the backend, so it loads none (unless forced).
-  const planOf = (config: ResolvedConfig) => planTraining(config, buildTask(config));
+  const planOf = (config: ResolvedConfig) => planTraining(config, buildTask(config, { memory: opts.memory }));
   const needsBackend = (plan: TrainingPlan) => engineWithoutBackend(plan) === undefined;
   let outcome: RunOutcome;
   let totalSteps: number;
   if (req.kind === 'resume') {
     const resumed = openRunDir(req.dir);
     checkRunFree(resumed); // before seconds of loading a backend, not after
-    const plan = planOf(loadConfig(resumed.config).config);
+    const plan = planOf(loadConfig(resumed.config, [], { memory: opts.memory }).config);
     checkMemory(plan, opts.memory);
     const backend = await announce(needsBackend(plan), opts);
     outcome = await resumeTraining(req.dir, { backend, stop: opts.stop });
