@@ -119,6 +119,11 @@ describe.skipIf(!installed)('bimt view in chromium', () => {
     expect(first.step).toBe(1000);
     expect(first.threshold).toBe(PRUNE);
     expect(first).toMatchObject(expected(moons, 1000, PRUNE));
+    // The stats line keeps the two meanings of module apart, as bimt prune does.
+    const g = networkGraph(checkpointOf(moons, 1000).checkpoint.net, checkpointOf(moons, 1000).labels, PRUNE);
+    const stats = await page.textContent('#stats');
+    expect(stats).toContain(`, ${g.modules.length} module${g.modules.length === 1 ? '' : 's'} (connected components), ${g.communities} Louvain communit`);
+    expect(stats).toContain(`(modularity Q ${g.modularity.toFixed(3)})`);
 
     // The threshold slider spans three decades on a log scale: 0, then 1/1000 of the run's
     // largest |w| up to it, and starts where the prune threshold lies on that scale.

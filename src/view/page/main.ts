@@ -219,7 +219,7 @@ function runPage(data: RunViewData): void {
     $('stats').textContent =
       `${g.weightsKept} of ${g.weightsTotal} weights kept, ${order.length} edges drawn` +
       (left.length > 0 ? ` (${left.join('; ')})` : '') +
-      (pruned ? `, ${g.modules.length} module${g.modules.length === 1 ? '' : 's'}, modularity Q ${g.modularity.toFixed(3)}` : '');
+      (pruned ? `, ${g.modules.length} module${g.modules.length === 1 ? '' : 's'} (connected components), ${g.communities} Louvain communit${g.communities === 1 ? 'y' : 'ies'} (modularity Q ${g.modularity.toFixed(3)})` : '');
     showTask(i);
     marker(c.step);
     if (selected) highlight(selected[0], selected[1]);
