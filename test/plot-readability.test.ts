@@ -93,14 +93,14 @@ describe('pictures of a real run', () => {
   beforeAll(async () => {
     // 1001 steps, as the paper's two-moons run has 10001: a rounded axis would run on to 1200.
     // The lambda change at 555 falls between two evaluations (500 and 600).
-    const { config } = loadConfig('configs/two-moons.yaml', [
+    const { config, plan } = loadConfig('configs/two-moons.yaml', [
       'train.steps=1001',
       'lambda.changes.0.at=555',
       'output.checkpoint_every=500',
       'output.snapshot_threshold=0.02',
     ]);
     const runsDir = mkdtempSync(join(tmpdir(), 'bimt-readable-'));
-    const out = await runTraining({ config, name: 'my-moons', exactName: true, backend: await selectBackend(), runsDir, progressStream: quiet });
+    const out = await runTraining({ config, plan, name: 'my-moons', exactName: true, backend: await selectBackend(), runsDir, progressStream: quiet });
     expect(out.status).toBe('completed');
     opened = openCheckpoint(out.paths.root);
   });

@@ -26,14 +26,14 @@ const quiet = new Writable({ write: (_c, _e, done) => done() }) as unknown as No
 
 /** A shortened two-moons run (the paper's settings, schedule scaled to the run) in a fresh runs dir. */
 async function shortRun(steps: number, name: string) {
-  const { config } = loadConfig('configs/two-moons.yaml', [
+  const { config, plan } = loadConfig('configs/two-moons.yaml', [
     `train.steps=${steps}`,
     `lambda.changes.0.at=${Math.floor(steps / 2)}`,
     `output.checkpoint_every=${steps / 2}`,
   ]);
   const runsDir = mkdtempSync(join(tmpdir(), 'bimt-train-'));
   const backend = await selectBackend();
-  return runTraining({ config, name, exactName: true, backend, runsDir, progressStream: quiet });
+  return runTraining({ config, plan, name, exactName: true, backend, runsDir, progressStream: quiet });
 }
 
 describe('bimt train (in process)', () => {
