@@ -13,7 +13,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend.js';
 import { networkGraph, type Labels } from '../src/bimt/graph.js';
 import { loadConfig } from '../src/config/load.js';
-import { planTraining } from '../src/config/plan.js';
 import { identity } from '../src/model/init.js';
 import type { Network } from '../src/model/network.js';
 import { curvesSvg } from '../src/plot/curves.js';
@@ -26,7 +25,6 @@ import { embeddingSvg, predictedVsTrueSvg } from '../src/plot/task.js';
 import type { MetricsRow } from '../src/runs/metrics.js';
 import { openCheckpoint, type OpenedCheckpoint } from '../src/runs/open.js';
 import { runPaths } from '../src/runs/run-dir.js';
-import { buildTask } from '../src/tasks/registry.js';
 import { runTraining } from '../src/train/run.js';
 import { mlp, mlpNetwork, randomNetwork, asMlp } from './helpers.js';
 
@@ -292,8 +290,7 @@ describe('frequencyPlanes', () => {
 
 describe('modular-addition group pictures', () => {
   it('draw each frequency of a group on its own plane and say which dims they show and why', () => {
-    const { config } = loadConfig('configs/modular-addition.yaml');
-    const plan = planTraining(config, buildTask(config));
+    const { config, plan } = loadConfig('configs/modular-addition.yaml');
     const { task } = plan;
     const arch = asMlp(plan.arch);
     const [w0, w1, w2, w3] = arch.widths; // 64 = 2 folds x 32 dims, 50, 50, 59

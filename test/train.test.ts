@@ -138,15 +138,13 @@ describe('bimt train (command line)', () => {
 describe('training loop resources', () => {
   it('keeps the number of live tensors constant across steps (no leaks), swaps and evaluations included, and frees them all', async () => {
     const { trainLoop } = await import('../src/train/loop.js');
-    const { buildTask } = await import('../src/tasks/registry.js');
-    const { planTraining } = await import('../src/config/plan.js');
     const tf = await import('@tensorflow/tfjs');
-    const { config } = loadConfig('configs/modular-addition.yaml', [
+    const { plan } = loadConfig('configs/modular-addition.yaml', [
       'train.steps=60', 'lambda.changes=[]', 'swap.every=10', 'output.eval_every=20', 'output.checkpoint_every=30', 'task.p=11', 'model.widths=[8, 6, 6, 11]', 'task.embedding_dim=4',
     ]);
     const counts = new Map<number, number>();
     const before = tf.memory().numTensors;
-    await trainLoop(planTraining(config, buildTask(config)), {
+    await trainLoop(plan, {
       onMetrics: () => {},
       onCheckpoint: () => {},
       onStep: (step) => counts.set(step, tf.memory().numTensors),
