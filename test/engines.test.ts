@@ -4,7 +4,6 @@
 // which the test setup builds first (test/global-setup.ts).
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
-import { planTraining } from '../src/config/plan.js';
 import { architectureFor } from '../src/config/architecture.js';
 import { costCoefficients } from '../src/model/connection-cost.js';
 import { initNetwork } from '../src/model/init.js';
@@ -98,9 +97,9 @@ describe('training engines', () => {
 describe('training loop on each engine, relocation included', () => {
   /** The loop's metrics rows and final network with the config forced onto `engine`. */
   async function loopWith(file: string, engine: EngineName, extra: string[]) {
-    const { config } = loadConfig(file, [`train.engine=${engine}`, 'swap.every=10', 'swap.permute_optimizer_state=true', 'output.eval_every=10', ...extra]);
+    const { plan } = loadConfig(file, [`train.engine=${engine}`, 'swap.every=10', 'swap.permute_optimizer_state=true', 'output.eval_every=10', ...extra]);
     const rows: MetricsRow[] = [];
-    const result = await trainLoop(planTraining(config, buildTask(config)), { onMetrics: (r) => void rows.push(r), onCheckpoint: () => {} });
+    const result = await trainLoop(plan, { onMetrics: (r) => void rows.push(r), onCheckpoint: () => {} });
     return { rows, net: result.net };
   }
 
@@ -128,10 +127,7 @@ describe('training loop on each engine, relocation included', () => {
 });
 
 describe('choosing an engine', () => {
-  const planOf = (file: string, sets: string[] = []) => {
-    const { config } = loadConfig(file, sets);
-    return planTraining(config, buildTask(config));
-  };
+  const planOf = (file: string, sets: string[] = []) => loadConfig(file, sets).plan;
 
   it('auto: host for small feature networks, workers for large full batches on wasm or cpu, host for other feature networks there, tfjs otherwise', () => {
     const moons = planOf('configs/two-moons.yaml');

@@ -57,8 +57,7 @@ describe('evaluationTask', () => {
 
 describe('metrics rows with output.eval_rows', () => {
   async function run(file: string, extra: string[], engine: EngineName) {
-    const { config } = loadConfig(file, [...sets, ...extra]);
-    const plan = planTraining(config, buildTask(config));
+    const { plan } = loadConfig(file, [...sets, ...extra]);
     const rows: MetricsRow[] = [];
     const nets = new Map<number, Network>();
     await trainLoop(plan, { onMetrics: (r) => void rows.push(r), onCheckpoint: (s) => void nets.set(s.step, s.net) }, { engine });

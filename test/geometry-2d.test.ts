@@ -9,9 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { relocate, swapDelta } from '../src/bimt/relocate.js';
 import { applySwap } from '../src/bimt/swap.js';
-import { parseConfig } from '../src/config/load.js';
-import { planTraining } from '../src/config/plan.js';
-import { buildTask } from '../src/tasks/registry.js';
+import { parseConfig, parsePlannedConfig } from '../src/config/load.js';
 import { BioModel } from '../src/model/bio-model.js';
 import { connectionCost, costCoefficients, type CostSpec } from '../src/model/connection-cost.js';
 import { distance, gridLayer, layerGeometry, parseLayerShape, ringLayer, type LayerShape } from '../src/model/geometry.js';
@@ -85,11 +83,9 @@ describe('model.geometry in a config', () => {
   const errorOf = (text: string) => usageErrorOf(() => parseConfig(text, 'c.yaml', []));
 
   it('gives the architecture its shapes; all lines is the architecture without geometry', () => {
-    const ok = parseConfig(withGeometry('[grid 2x1, grid 5x4, grid 4x5, ring]'), 'c.yaml', []);
-    const plan = planTraining(ok, buildTask(ok));
+    const { plan } = parsePlannedConfig(withGeometry('[grid 2x1, grid 5x4, grid 4x5, ring]'), 'c.yaml', []);
     expect(plan.arch).toEqual({ kind: 'mlp', widths: [2, 20, 20, 2], inFold: 1, geometry: shapes('grid 2x1', 'grid 5x4', 'grid 4x5', 'ring') });
-    const lines = parseConfig(withGeometry('[line, line, line, line]'), 'c.yaml', []);
-    expect(planTraining(lines, buildTask(lines)).arch).toEqual({ kind: 'mlp', widths: [2, 20, 20, 2], inFold: 1 });
+    expect(parsePlannedConfig(withGeometry('[line, line, line, line]'), 'c.yaml', []).plan.arch).toEqual({ kind: 'mlp', widths: [2, 20, 20, 2], inFold: 1 });
   });
 
   it('a grid of the wrong size names the entry, its line and both numbers', () => {
@@ -110,8 +106,7 @@ describe('model.geometry in a config', () => {
   });
 
   it('train.loss takes mse-onehot for classes and is refused for values', () => {
-    const ok = parseConfig(moons.replace('steps:', 'loss: mse-onehot\n  steps:'), 'c.yaml', []);
-    expect(planTraining(ok, buildTask(ok)).classLoss).toBe('mse-onehot');
+    expect(parsePlannedConfig(moons.replace('steps:', 'loss: mse-onehot\n  steps:'), 'c.yaml', []).plan.classLoss).toBe('mse-onehot');
     const sym = readFileSync('configs/independence.yaml', 'utf8');
     const text = sym.replace('steps:', 'loss: mse-onehot\n  steps:');
     expect(errorOf(text)).toBe(`c.yaml:${lineOf(text, 'loss: mse-onehot')}:3: train.loss: mse-onehot is a loss for class targets, and this task's targets are values; leave train.loss out`);

@@ -4,9 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { pruneNetwork } from '../src/bimt/prune.js';
 import { loadConfig } from '../src/config/load.js';
-import { planTraining } from '../src/config/plan.js';
 import { selectBackend } from '../src/backend.js';
-import { buildTask } from '../src/tasks/registry.js';
 import { evaluateNetwork } from '../src/train/evaluate.js';
 import { trainLoop } from '../src/train/loop.js';
 import type { MetricsRow } from '../src/runs/metrics.js';
@@ -14,10 +12,10 @@ import type { MetricsRow } from '../src/runs/metrics.js';
 const STEPS = 600;
 
 async function train(engine: 'host' | 'tfjs') {
-  const { config } = loadConfig('configs/in-context.yaml', [`train.steps=${STEPS}`, `output.eval_every=${STEPS / 2}`, `train.engine=${engine}`]);
-  const task = buildTask(config);
+  const { plan } = loadConfig('configs/in-context.yaml', [`train.steps=${STEPS}`, `output.eval_every=${STEPS / 2}`, `train.engine=${engine}`]);
+  const { task } = plan;
   const rows: MetricsRow[] = [];
-  const result = await trainLoop(planTraining(config, task), { onMetrics: (r) => void rows.push(r), onCheckpoint: () => {} }, { engine });
+  const result = await trainLoop(plan, { onMetrics: (r) => void rows.push(r), onCheckpoint: () => {} }, { engine });
   return { rows, result, task };
 }
 

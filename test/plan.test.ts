@@ -119,14 +119,12 @@ describe('schedules', () => {
 
 describe('planning', () => {
   it('computes no cost coefficient until one is read (a config too large to train is planned, then refused)', () => {
-    const { config } = loadConfig('configs/two-moons.yaml', ['model.widths=[2, 1000000, 1000000, 2]']);
-    const plan = planTraining(config, buildTask(config));
+    const { plan } = loadConfig('configs/two-moons.yaml', ['model.widths=[2, 1000000, 1000000, 2]']);
     expect(plan.batchRows).toBe(plan.task.train.n);
   });
 
   it('shares the coefficients of the training cost with the swap search when it minimises that cost', () => {
-    const { config } = loadConfig('configs/two-moons.yaml');
-    const plan = planTraining(config, buildTask(config));
+    const { config, plan } = loadConfig('configs/two-moons.yaml');
     expect(config.swap.objective).toBe('training');
     expect(plan.swap.cost.coef).toBe(plan.cost.coef);
   });

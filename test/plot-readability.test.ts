@@ -13,7 +13,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend.js';
 import { networkGraph, type Labels } from '../src/bimt/graph.js';
 import { loadConfig } from '../src/config/load.js';
-import { planTraining } from '../src/config/plan.js';
 import { identity } from '../src/model/init.js';
 import type { Network } from '../src/model/network.js';
 import { confusionCounts, confusionSvg } from '../src/plot/confusion.js';
@@ -27,7 +26,6 @@ import { embeddingSvg, predictedVsTrueSvg } from '../src/plot/task.js';
 import type { MetricsRow } from '../src/runs/metrics.js';
 import { openCheckpoint, type OpenedCheckpoint } from '../src/runs/open.js';
 import { runPaths } from '../src/runs/run-dir.js';
-import { buildTask } from '../src/tasks/registry.js';
 import { runTraining } from '../src/train/run.js';
 import { mlp, mlpNetwork, randomNetwork, asMlp } from './helpers.js';
 
@@ -94,14 +92,14 @@ describe('pictures of a real run', () => {
   beforeAll(async () => {
     // 1001 steps, as the paper's two-moons run has 10001: a rounded axis would run on to 1200.
     // The lambda change at 555 falls between two evaluations (500 and 600).
-    const { config } = loadConfig('configs/two-moons.yaml', [
+    const { config, plan } = loadConfig('configs/two-moons.yaml', [
       'train.steps=1001',
       'lambda.changes.0.at=555',
       'output.checkpoint_every=500',
       'output.snapshot_threshold=0.02',
     ]);
     const runsDir = mkdtempSync(join(tmpdir(), 'bimt-readable-'));
-    const out = await runTraining({ config, name: 'my-moons', exactName: true, backend: await selectBackend(), runsDir, progressStream: quiet });
+    const out = await runTraining({ config, plan, name: 'my-moons', exactName: true, backend: await selectBackend(), runsDir, progressStream: quiet });
     expect(out.status).toBe('completed');
     opened = openCheckpoint(out.paths.root);
   });
@@ -314,8 +312,7 @@ describe('frequencyPlanes', () => {
 
 describe('modular-addition group pictures', () => {
   it('draw each frequency of a group on its own plane and say which dims they show and why', () => {
-    const { config } = loadConfig('configs/modular-addition.yaml');
-    const plan = planTraining(config, buildTask(config));
+    const { config, plan } = loadConfig('configs/modular-addition.yaml');
     const { task } = plan;
     const arch = asMlp(plan.arch);
     const [w0, w1, w2, w3] = arch.widths; // 64 = 2 folds x 32 dims, 50, 50, 59

@@ -29,7 +29,7 @@ describe('resume on every engine', () => {
   it.each(cases)('train.engine %s, %s: stopped mid-run and resumed with --resume, metrics.csv is byte for byte the uninterrupted run\'s', async (engine, task, sets) => {
     // Swaps, checkpoints and a lambda change on both sides of the stop at step 73, which is on no
     // eval, swap or checkpoint boundary.
-    const { config } = loadConfig(`configs/${task}.yaml`, [
+    const { config, plan } = loadConfig(`configs/${task}.yaml`, [
       ...sets,
       `train.engine=${engine}`,
       'train.steps=200',
@@ -40,7 +40,7 @@ describe('resume on every engine', () => {
     ]);
     const backend = await selectBackend();
     const run = (name: string, stopAfter?: number) =>
-      runTraining({ config, name: `${engine}-${task}-${name}`, exactName: true, backend, runsDir: runs, progressStream: quiet, ...(stopAfter ? { stopAfter } : {}) });
+      runTraining({ config, plan, name: `${engine}-${task}-${name}`, exactName: true, backend, runsDir: runs, progressStream: quiet, ...(stopAfter ? { stopAfter } : {}) });
 
     const whole = await run('whole');
     expect(whole.status).toBe('completed');

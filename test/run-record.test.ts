@@ -78,10 +78,10 @@ describe('a run directory describes itself', () => {
   });
 
   it('per-output columns are byte-identical after an interrupted and resumed run', async () => {
-    const { config } = loadConfig('configs/independence.yaml', sets);
+    const { config, plan } = loadConfig('configs/independence.yaml', sets);
     const backend = await selectBackend();
-    const whole = await runTraining({ config, name: 'whole', exactName: true, backend, runsDir: runs, progressStream: quiet });
-    const part = await runTraining({ config, name: 'part', exactName: true, backend, runsDir: runs, progressStream: quiet, stopAfter: 130 });
+    const whole = await runTraining({ config, plan, name: 'whole', exactName: true, backend, runsDir: runs, progressStream: quiet });
+    const part = await runTraining({ config, plan, name: 'part', exactName: true, backend, runsDir: runs, progressStream: quiet, stopAfter: 130 });
     expect(part.status).toBe('interrupted');
     expect(part.stepsDone).toBe(130);
     const done = await resumeTraining(part.paths.root, { backend, progressStream: quiet });
@@ -90,9 +90,9 @@ describe('a run directory describes itself', () => {
   });
 
   it('a run from an older bimt (no per-output columns, no config checksum) resumes without them', async () => {
-    const { config } = loadConfig('configs/independence.yaml', sets);
+    const { config, plan } = loadConfig('configs/independence.yaml', sets);
     const backend = await selectBackend();
-    const old = await runTraining({ config, name: 'old', exactName: true, backend, runsDir: runs, progressStream: quiet, stopAfter: 130 });
+    const old = await runTraining({ config, plan, name: 'old', exactName: true, backend, runsDir: runs, progressStream: quiet, stopAfter: 130 });
     const common = (text: string) => text.split('\n').map((l) => l.split(',').slice(0, METRICS_COLUMNS.length).join(',')).join('\n');
     writeFileSync(old.paths.metrics, common(readFileSync(old.paths.metrics, 'utf8')));
     const meta = JSON.parse(readFileSync(old.paths.meta, 'utf8'));

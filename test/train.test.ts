@@ -26,14 +26,14 @@ const quiet = new Writable({ write: (_c, _e, done) => done() }) as unknown as No
 
 /** A shortened two-moons run (the paper's settings, schedule scaled to the run) in a fresh runs dir. */
 async function shortRun(steps: number, name: string) {
-  const { config } = loadConfig('configs/two-moons.yaml', [
+  const { config, plan } = loadConfig('configs/two-moons.yaml', [
     `train.steps=${steps}`,
     `lambda.changes.0.at=${Math.floor(steps / 2)}`,
     `output.checkpoint_every=${steps / 2}`,
   ]);
   const runsDir = mkdtempSync(join(tmpdir(), 'bimt-train-'));
   const backend = await selectBackend();
-  return runTraining({ config, name, exactName: true, backend, runsDir, progressStream: quiet });
+  return runTraining({ config, plan, name, exactName: true, backend, runsDir, progressStream: quiet });
 }
 
 describe('bimt train (in process)', () => {
@@ -138,15 +138,13 @@ describe('bimt train (command line)', () => {
 describe('training loop resources', () => {
   it('keeps the number of live tensors constant across steps (no leaks), swaps and evaluations included, and frees them all', async () => {
     const { trainLoop } = await import('../src/train/loop.js');
-    const { buildTask } = await import('../src/tasks/registry.js');
-    const { planTraining } = await import('../src/config/plan.js');
     const tf = await import('@tensorflow/tfjs');
-    const { config } = loadConfig('configs/modular-addition.yaml', [
+    const { plan } = loadConfig('configs/modular-addition.yaml', [
       'train.steps=60', 'lambda.changes=[]', 'swap.every=10', 'output.eval_every=20', 'output.checkpoint_every=30', 'task.p=11', 'model.widths=[8, 6, 6, 11]', 'task.embedding_dim=4',
     ]);
     const counts = new Map<number, number>();
     const before = tf.memory().numTensors;
-    await trainLoop(planTraining(config, buildTask(config)), {
+    await trainLoop(plan, {
       onMetrics: () => {},
       onCheckpoint: () => {},
       onStep: (step) => counts.set(step, tf.memory().numTensors),

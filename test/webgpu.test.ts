@@ -12,12 +12,10 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { selectBackend, type BackendChoice } from '../src/backend.js';
 import { loadConfig } from '../src/config/load.js';
-import { planTraining } from '../src/config/plan.js';
 import { initNetwork } from '../src/model/init.js';
 import type { Params } from '../src/model/network.js';
 import { readMetrics } from '../src/runs/metrics.js';
 import { readMeta, runPaths } from '../src/runs/run-dir.js';
-import { buildTask } from '../src/tasks/registry.js';
 import { createEngine, engineSetup } from '../src/train/create-engine.js';
 import type { EngineName } from '../src/train/engine.js';
 import { runBimt } from './cli-run.js';
@@ -36,8 +34,7 @@ const packagesMissing = ['webgpu', '@tensorflow/tfjs-backend-webgpu'].find((p) =
 
 /** A two-moons run's plan (2-20-20-2, 200 rows), with `sets`. */
 function moons(sets: string[] = []) {
-  const { config } = loadConfig('configs/two-moons.yaml', sets);
-  return planTraining(config, buildTask(config));
+  return loadConfig('configs/two-moons.yaml', sets).plan;
 }
 
 /**

@@ -35,8 +35,11 @@ const log = (s) => process.stderr.write(`gpu-check: ${s}\n`);
 try {
   // --- bimt itself -------------------------------------------------------------------------------
   const app = join(stage, 'bimt');
+  // dist/.tsbuildinfo is the test setup's incremental build state (test/global-setup.ts): of no
+  // use where no TypeScript runs.
+  const buildInfo = join(root, 'dist', '.tsbuildinfo');
   for (const p of ['package.json', 'bin', 'dist', 'configs', 'src', 'test', 'tsconfig.json', 'scripts/vulkan/webgpu-smoke.mjs', 'scripts/gpu-check/vitest.config.mjs']) {
-    cpSync(join(root, p), join(app, p), { recursive: true });
+    cpSync(join(root, p), join(app, p), { recursive: true, filter: (from) => from !== buildInfo });
   }
 
   // --- node_modules: the dependency closure of what runs there --------------------------------------

@@ -12,9 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { BACKENDS, type BackendChoice } from '../backend.js';
 import { loadConfig } from '../config/load.js';
-import { planTraining } from '../config/plan.js';
 import { initNetwork } from '../model/init.js';
-import { buildTask } from '../tasks/registry.js';
 import { createEngine, engineSetup } from '../train/create-engine.js';
 import { enginesFor } from '../train/choose-engine.js';
 import type { EngineName } from '../train/engine.js';
@@ -55,8 +53,7 @@ export async function stepsOn(choice: BackendChoice | undefined): Promise<Backen
   const engine: EngineName = choice ? 'tfjs' : 'host';
   const rows: StepsRow[] = [];
   for (const id of CONFIGS) {
-    const { config } = loadConfig(packagePath(`configs/paper/${id}.yaml`));
-    const plan = planTraining(config, buildTask(config));
+    const { config, plan } = loadConfig(packagePath(`configs/paper/${id}.yaml`));
     if (!enginesFor(plan, choice?.name ?? 'cpu').includes(engine)) continue; // the host engine: feature inputs and transformers
     const e = await createEngine(engine, engineSetup(plan, initNetwork(plan.arch, 1)), choice?.name ?? 'cpu');
     try {

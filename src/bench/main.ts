@@ -26,10 +26,8 @@ import * as tf from '@tensorflow/tfjs';
 import { BACKENDS, isBackendName, selectBackend } from '../backend.js';
 import { relocate } from '../bimt/relocate.js';
 import { loadConfig } from '../config/load.js';
-import { planTraining } from '../config/plan.js';
 import { costCoefficients } from '../model/connection-cost.js';
 import { initNetwork } from '../model/init.js';
-import { buildTask } from '../tasks/registry.js';
 import { chooseEngine, enginesFor, isCpuBackend, WORKERS_MIN_ROWS } from '../train/choose-engine.js';
 import { createEngine, engineSetup } from '../train/create-engine.js';
 import { trainLoop } from '../train/loop.js';
@@ -98,8 +96,7 @@ async function main(argv: string[]): Promise<void> {
   process.stderr.write('startup done\n');
   const rows: TaskRow[] = [];
   for (const id of PAPER) {
-    const { config } = loadConfig(packagePath(`configs/paper/${id}.yaml`));
-    const plan = planTraining(config, buildTask(config));
+    const { config, plan } = loadConfig(packagePath(`configs/paper/${id}.yaml`));
     const auto = chooseEngine(plan, backend.name).name;
     // Workers only where it splits a batch big enough to gain (smaller ones: startup and sync).
     const engines = enginesFor(plan, backend.name).filter((e) => e !== 'workers' || plan.batchRows >= WORKERS_MIN_ROWS);
@@ -160,8 +157,7 @@ async function main(argv: string[]): Promise<void> {
   out.push('', '| width ([w,w,w,w], top_k 10) | relocation ms |', '|---|---|');
   for (const s of scaling) out.push(`| ${s.width} | ${s.relocationMs.toFixed(2)} |`);
   // Last: it loads each backend it times in turn.
-  const { config: fig7 } = loadConfig(packagePath('configs/paper/fig7.yaml'));
-  const shape = planTraining(fig7, buildTask(fig7)).arch;
+  const shape = loadConfig(packagePath('configs/paper/fig7.yaml')).plan.arch;
   const transformer = await benchTransformerStep(isCpuBackend(backend.name) ? [backend.name] : [], shape.kind === 'transformer' ? shape : undefined);
   out.push('', '| BioTransformer step (fig7 sizes, batch 64) | forward+backward ms | forward ms, 64 | forward ms, 2000 |', '|---|---|---|---|');
   for (const r of transformer) out.push(`| ${r.engine} | ${r.stepMs.toFixed(2)} | ${r.forward64Ms.toFixed(2)} | ${r.forward2000Ms.toFixed(1)} |`);

@@ -8,9 +8,7 @@
  */
 import type { BackendChoice } from '../backend.js';
 import { loadConfig } from '../config/load.js';
-import { planTraining } from '../config/plan.js';
 import { initNetwork } from '../model/init.js';
-import { buildTask } from '../tasks/registry.js';
 import { createEngine, engineSetup } from '../train/create-engine.js';
 import type { EngineSetup } from '../train/engine.js';
 import { PopulationBatch } from '../train/population-engine.js';
@@ -36,8 +34,7 @@ export interface PopulationTimes {
 
 function setups(K: number): EngineSetup[] {
   return Array.from({ length: K }, (_, k) => {
-    const { config } = loadConfig(packagePath('configs/paper/fig4.yaml'), [`seed=${k}`]);
-    const plan = planTraining(config, buildTask(config));
+    const { config, plan } = loadConfig(packagePath('configs/paper/fig4.yaml'), [`seed=${k}`]);
     return engineSetup(plan, initNetwork(plan.arch, plan.initSeed));
   });
 }

@@ -55,7 +55,7 @@ export function trainCommand(): Command {
       }
       if (file === undefined) throw new BimtError(`missing config file: ${bimtPrefix()} train <config.yaml> (or --resume <run dir>)`);
       if (flags.name !== undefined) checkRunName(flags.name, '--name');
-      const { config } = loadConfig(file, flags.set, { memory });
+      const { config, plan } = loadConfig(file, flags.set, { memory });
       const K = config.train.population ?? 1;
       if (K > 1) {
         // A population is a sweep over the seed whose points train together (docs/DESIGN.md, "Populations").
@@ -79,6 +79,7 @@ export function trainCommand(): Command {
         {
           kind: 'new',
           config,
+          plan,
           name: flags.name ?? config.name,
           exactName: flags.name !== undefined,
           runsDir: flags.runsDir ?? config.output.runs_dir,

@@ -19,13 +19,23 @@ import { allowedKeys, describeIssue, pickIssue } from './issues.js';
 import { locate, mergeLayers, readLayers, type Layer } from './layers.js';
 import { applyOverrides, parseOverride, type Override } from './overrides.js';
 import { getOwn, isPlainObject, type PlainObject } from './plain.js';
-import { planTraining } from './plan.js';
+import { planTraining, type TrainingPlan } from './plan.js';
 import { isResolveIssue, resolveConfig, type ResolvedConfig } from './resolve.js';
 import { configSchema } from './schema.js';
 import { bimtCommand } from '../util/invocation.js';
 
-export interface LoadedConfig {
+/**
+ * A config and its training plan. Loading checks a config by planning it, so it hands the plan
+ * on: the task is built once per process (MNIST's takes about half a second) and passed down to
+ * training, resume, prune and plot, none of which plans again.
+ */
+export interface PlannedConfig {
   readonly config: ResolvedConfig;
+  /** planTraining of `config` on its task. */
+  readonly plan: TrainingPlan;
+}
+
+export interface LoadedConfig extends PlannedConfig {
   /** The file it came from. */
   readonly file: string;
 }
@@ -40,6 +50,11 @@ export function loadConfig(file: string, sets: readonly ConfigSet[] = [], limits
 /** Parses config text; `file` is used for messages, the default run name and `extends` paths. */
 export function parseConfig(text: string, file: string, sets: readonly ConfigSet[] = []): ResolvedConfig {
   return readConfig(text, file, sets).config;
+}
+
+/** parseConfig with the plan it checked the config by. */
+export function parsePlannedConfig(text: string, file: string, sets: readonly ConfigSet[] = []): PlannedConfig {
+  return readConfig(text, file, sets);
 }
 
 /** What a sweep file holds: the config it sweeps, as one document, and its `sweep:` section. */
@@ -81,16 +96,16 @@ function asOverride(set: ConfigSet): Override {
   return typeof set === 'string' ? parseOverride(set) : set;
 }
 
-function readConfig(text: string, file: string, sets: readonly ConfigSet[], limits?: BuildLimits): Omit<LoadedConfig, 'file'> {
+function readConfig(text: string, file: string, sets: readonly ConfigSet[], limits?: BuildLimits): PlannedConfig {
   const layers = readLayers(text, file);
   const sweep = getOwn(layers[0]!.plain, 'sweep');
   if (sweep !== undefined) {
     throw new BimtError(`${locate(layers, ['sweep'])}: sweep: this file describes a sweep of runs; run it with: ${bimtCommand('sweep', file)}`);
   }
-  return { config: checkConfig(layers, file, sets.map(asOverride), limits) };
+  return checkConfig(layers, file, sets.map(asOverride), limits);
 }
 
-function checkConfig(layers: readonly Layer[], file: string, overrides: readonly Override[], limits?: BuildLimits): ResolvedConfig {
+function checkConfig(layers: readonly Layer[], file: string, overrides: readonly Override[], limits?: BuildLimits): PlannedConfig {
   const fromFiles = mergeLayers(layers);
   const merged = resolveTaskPaths(applyOverrides(unpinSeeds(fromFiles, overrides), overrides), layers, overrides);
 
@@ -127,13 +142,12 @@ function checkConfig(layers: readonly Layer[], file: string, overrides: readonly
   try {
     // Widths against the task's inputs and outputs, formulas against their data: building the
     // task and planning the training here (both small: no coefficient is computed) reports these
-    // at the config's lines rather than later, unlocated.
-    planTraining(resolved, buildTask(resolved, limits));
+    // at the config's lines rather than later, unlocated. The plan is the one training uses.
+    return { config: resolved, plan: planTraining(resolved, buildTask(resolved, limits)) };
   } catch (e) {
     if (e instanceof ConfigValueError) throw located(e.path, e.detail);
     throw e;
   }
-  return resolved;
 }
 
 /**

@@ -97,10 +97,10 @@ interface RunRequest {
 
 /** Trains a config shipped with bimt into runsDir/<name>/ and opens its final checkpoint; anything but completion stops the figure. */
 async function trainRun(req: RunRequest, runsDir: string, backend: BackendChoice, log: (s: string) => void): Promise<OpenedCheckpoint> {
-  const { config } = loadConfig(packagePath(req.config), req.sets);
+  const { config, plan } = loadConfig(packagePath(req.config), req.sets);
   log(`${req.label}${req.of ?? ''}: training ${[req.config, ...req.sets.map((s) => `--set ${s}`)].join(' ')} (${config.train.steps} steps)`);
   const source = req.sets.length > 0 ? { source: { file: req.config, sets: req.sets } } : {};
-  const run = await runTraining({ config, name: req.name, exactName: true, backend, runsDir, ...source });
+  const run = await runTraining({ config, plan, name: req.name, exactName: true, backend, runsDir, ...source });
   if (run.status === 'interrupted') {
     // Stopped like any interrupted run (exit 130); REPORT.md already holds the figures finished before.
     throw new BimtError(`${req.label}: interrupted; continue its training with: ${bimtCommand('train', '--resume', run.paths.root)}`, 130);

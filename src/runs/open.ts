@@ -12,12 +12,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { loadConfig } from '../config/load.js';
-import { planTraining, type TrainingPlan } from '../config/plan.js';
+import type { TrainingPlan } from '../config/plan.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { BimtError } from '../errors.js';
 import { readRegularFile } from '../util/files.js';
 import type { Architecture } from '../model/network.js';
-import { buildTask } from '../tasks/registry.js';
 import type { Labels } from '../bimt/graph.js';
 import { MAX_CHECKPOINT_BYTES, readCheckpoint, stepTag, type Checkpoint } from './checkpoint.js';
 import { checkpointPath, listCheckpoints, openRunDir, readMeta, runPaths, statePath, type RunMeta, type RunPaths } from './run-dir.js';
@@ -61,8 +60,7 @@ export function openCheckpoint(target: string, step?: number): OpenedCheckpoint 
     file = target;
   }
   const meta = readMeta(paths);
-  const { config } = loadConfig(paths.config);
-  const plan = planTraining(config, buildTask(config));
+  const { config, plan } = loadConfig(paths.config);
   const { task, arch } = plan;
   // meta.json records checksums by file name for the files of checkpoints/; a file elsewhere (a
   // pruned checkpoint, a copy) has none, even when it bears one of their names.

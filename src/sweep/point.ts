@@ -6,7 +6,7 @@
  * points/<point>.json: a point that fails says why there, and the sweep goes on without it.
  */
 import { existsSync, rmSync } from 'node:fs';
-import { parseConfig } from '../config/load.js';
+import { parsePlannedConfig } from '../config/load.js';
 import { BimtError } from '../errors.js';
 import { readMeta, runPaths } from '../runs/run-dir.js';
 import { defaultMemoryLimit } from '../train/memory.js';
@@ -83,8 +83,8 @@ export function claimPoint(sweep: Sweep, point: SweepPoint, slurm?: PointOptions
     // A directory without meta.json is a run killed while it was being created: nothing to keep.
     if (existsSync(root)) rmSync(root, { recursive: true, force: true });
     const sets = [...sweep.spec.sets, ...pointOverrides(sweep.axes, point)];
-    const config = parseConfig(baseConfigText(sweep), sweep.paths.spec, sets);
-    return { request: { kind: 'new', config, name: point.name, exactName: true, runsDir: sweep.paths.root, source: { file: sweep.spec.config_file, sets } }, ended, failed };
+    const { config, plan } = parsePlannedConfig(baseConfigText(sweep), sweep.paths.spec, sets);
+    return { request: { kind: 'new', config, plan, name: point.name, exactName: true, runsDir: sweep.paths.root, source: { file: sweep.spec.config_file, sets } }, ended, failed };
   } catch (e) {
     failed(e);
     throw e;

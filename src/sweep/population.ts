@@ -12,9 +12,8 @@
  */
 import { selectBackend, describeBackend, type BackendChoice } from '../backend.js';
 import { loadConfig } from '../config/load.js';
-import { planTraining, type TrainingPlan } from '../config/plan.js';
+import type { TrainingPlan } from '../config/plan.js';
 import { openRunDir } from '../runs/run-dir.js';
-import { buildTask } from '../tasks/registry.js';
 import type { EngineSetup } from '../train/engine.js';
 import { checkMemory, defaultMemoryLimit } from '../train/memory.js';
 import { PopulationGate, whyNotBatchable } from '../train/population-engine.js';
@@ -81,8 +80,7 @@ interface Member {
 
 function planOf(claim: PointClaim): TrainingPlan {
   const req = claim.request!;
-  const config = req.kind === 'new' ? req.config : loadConfig(openRunDir(req.dir).config).config;
-  return planTraining(config, buildTask(config));
+  return req.kind === 'new' ? req.plan : loadConfig(openRunDir(req.dir).config).plan;
 }
 
 /** What members must share to train in one batch. */
@@ -125,7 +123,7 @@ async function trainGroup(group: readonly Member[], backend: BackendChoice, stop
         const common = { backend, stop: memberStop, ...(member ? { member } : {}) };
         const outcome: RunOutcome =
           req.kind === 'new'
-            ? await runTraining({ ...common, config: req.config, name: req.name, exactName: true, runsDir: req.runsDir, source: { file: req.source.file, sets: req.source.sets.map((x) => (typeof x === 'string' ? x : x.text)) } })
+            ? await runTraining({ ...common, config: req.config, plan: req.plan, name: req.name, exactName: true, runsDir: req.runsDir, source: { file: req.source.file, sets: req.source.sets.map((x) => (typeof x === 'string' ? x : x.text)) } })
             : await resumeTraining(req.dir, common);
         m.claim.ended(outcome);
         return `${m.point.name}: ${outcome.status}`;

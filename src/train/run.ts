@@ -12,7 +12,7 @@ import { basename } from 'node:path';
 import { adapterOf, skippedRecord, type RunBackend } from '../backend.js';
 import { networkGraph } from '../bimt/graph.js';
 import { loadConfig } from '../config/load.js';
-import { planTraining, type TrainingPlan } from '../config/plan.js';
+import type { TrainingPlan } from '../config/plan.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { BimtError } from '../errors.js';
 import { writeFileAtomic } from '../runs/atomic.js';
@@ -24,7 +24,6 @@ import { sha256 } from '../runs/open.js';
 import { checkDataFiles, checkRunFiles, chooseResumePoint, dataFilesRecord, removeStaleTemporaryFiles } from '../runs/resume-check.js';
 import { checkpointPath, createRunDir, openRunDir, readMeta, snapshotPath, statePath, trainedWith, writeMeta, type RunMeta, type RunPaths } from '../runs/run-dir.js';
 import { addSessionTime, commandLine, provenance, runConfigText, type ConfigSource } from '../runs/run-record.js';
-import { buildTask } from '../tasks/registry.js';
 import { asUserError } from '../util/files.js';
 import { VERSION } from '../version.js';
 import type { SamplerState } from './batches.js';
@@ -36,6 +35,8 @@ import { catchStopSignals, type StopSignals } from './stop-signals.js';
 
 export interface RunOptions {
   readonly config: ResolvedConfig;
+  /** The plan of `config` (as loading a config returns it: src/config/load.ts). */
+  readonly plan: TrainingPlan;
   /** Run name prefix (config name), or the exact directory name when `exactName`. */
   readonly name: string;
   readonly exactName: boolean;
@@ -78,8 +79,9 @@ export async function runTraining(opts: RunOptions): Promise<RunOutcome> {
   const runsDir = opts.runsDir ?? opts.config.output.runs_dir;
   // config.yaml names the runs directory actually used, --runs-dir or not.
   const config: ResolvedConfig = { ...opts.config, output: { ...opts.config.output, runs_dir: runsDir } };
-  // The config goes to config.yaml and meta.json; training reads only the plan.
-  const plan = planTraining(config, buildTask(config));
+  // The config goes to config.yaml and meta.json; training reads only the plan (which the runs
+  // directory is no part of).
+  const { plan } = opts;
   const engine = engineOf(plan, opts); // config errors before a directory is made
   const paths = createRunDir(runsDir, opts.name, { exact: opts.exactName });
   return owning(paths, opts.stop, (stop) => startOwned(paths, { ...opts, config }, plan, engine, stop));
@@ -143,8 +145,7 @@ async function resumeOwned(paths: RunPaths, dir: string, opts: ResumeOptions, st
   const meta = readMeta(paths);
   if (meta.status === 'completed') throw new BimtError(`${dir}: the run is already complete (${meta.steps_done} steps)`);
   const repairs = checkRunFiles(paths, meta);
-  const { config } = loadConfig(paths.config);
-  const plan = planTraining(config, buildTask(config));
+  const { plan } = loadConfig(paths.config);
   repairs.push(...checkDataFiles(paths, meta, plan.task.dataFiles ?? []));
   const engine = engineOf(plan, opts);
   const outputs = lossOutputs(plan.task);

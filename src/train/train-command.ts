@@ -6,13 +6,12 @@
  */
 import { describeBackend, NO_BACKEND, selectBackend, skippedLines, type BackendName, type RunBackend } from '../backend.js';
 import { loadConfig, type ConfigSet } from '../config/load.js';
-import { planTraining, type TrainingPlan } from '../config/plan.js';
+import type { TrainingPlan } from '../config/plan.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { checkRunFree } from '../runs/lock.js';
 import { readMetrics } from '../runs/metrics.js';
 import { ensureRunsDir, openRunDir } from '../runs/run-dir.js';
 import type { ConfigSource } from '../runs/run-record.js';
-import { buildTask } from '../tasks/registry.js';
 import { engineWithoutBackend } from './choose-engine.js';
 import { checkMemory, type MemoryLimit } from './memory.js';
 import { resumeTraining, runTraining, type RunOutcome } from './run.js';
@@ -25,6 +24,8 @@ export type TrainRequest =
   | {
       readonly kind: 'new';
       readonly config: ResolvedConfig;
+      /** The plan of `config`, as loading it returned (src/config/load.ts). */
+      readonly plan: TrainingPlan;
       /** Run name prefix, or the exact directory name when `exactName`. */
       readonly name: string;
       readonly exactName: boolean;
@@ -47,26 +48,25 @@ export interface TrainCommandOptions {
  */
 export async function trainCommand(req: TrainRequest, opts: TrainCommandOptions): Promise<RunOutcome> {
   // The host engine trains the same whatever the backend, so it loads none (unless forced).
-  const planOf = (config: ResolvedConfig) => planTraining(config, buildTask(config, { memory: opts.memory }));
   const needsBackend = (plan: TrainingPlan) => engineWithoutBackend(plan) === undefined;
   let outcome: RunOutcome;
   let totalSteps: number;
   if (req.kind === 'resume') {
     const resumed = openRunDir(req.dir);
     checkRunFree(resumed); // before seconds of loading a backend, not after
-    const plan = planOf(loadConfig(resumed.config, [], { memory: opts.memory }).config);
+    const { plan } = loadConfig(resumed.config, [], { memory: opts.memory });
     checkMemory(plan, opts.memory);
     const backend = await announce(needsBackend(plan), opts);
     outcome = await resumeTraining(req.dir, { backend, stop: opts.stop });
-    totalSteps = loadConfig(outcome.paths.config).config.train.steps;
+    totalSteps = plan.schedule.steps; // train.steps of the run's config.yaml, read above
   } else {
     // Everything a user can get wrong is checked before the backend line is printed.
-    const plan = planOf(req.config);
+    const { plan } = req;
     checkMemory(plan, opts.memory);
     ensureRunsDir(req.runsDir);
     const backend = await announce(needsBackend(plan), opts);
     const source: ConfigSource = { file: req.source.file, sets: req.source.sets.map((s) => (typeof s === 'string' ? s : s.text)) };
-    outcome = await runTraining({ config: req.config, name: req.name, exactName: req.exactName, backend, stop: opts.stop, runsDir: req.runsDir, source });
+    outcome = await runTraining({ config: req.config, plan, name: req.name, exactName: req.exactName, backend, stop: opts.stop, runsDir: req.runsDir, source });
     totalSteps = req.config.train.steps;
   }
   const { root } = outcome.paths;
