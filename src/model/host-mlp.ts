@@ -15,6 +15,7 @@
  */
 import type { TargetSpec } from '../tasks/task.js';
 import { modelGraph, weightSpecs, type HostGrads, type MlpArchitecture, type Params } from './model-graph.js';
+import { sigmoid, siluGradOf, siluOf } from './ops/activations.js';
 import { gemmMemory, pad4, type StridedGemm } from './simd-gemm.js';
 
 /** Rows of a feature split, with its targets as the task gives them. */
@@ -152,9 +153,9 @@ export class HostMlp {
         for (let o = 0; o < nOut; o++) {
           const k = r * ld[l + 1] + o;
           const pre = mem[z + k] + b[o];
-          const sig = 1 / (1 + Math.exp(-pre));
+          const sig = sigmoid(pre);
           mem[s + k] = sig;
-          mem[z + k] = pre * sig;
+          mem[z + k] = siluOf(pre, sig);
         }
       }
     }
@@ -251,7 +252,7 @@ export class HostMlp {
       for (let r = 0; r < n; r++) {
         for (let i = 0; i < nIn; i++) {
           const k = r * ld[l] + i;
-          mem[dprev + k] *= mem[s + k] + mem[h + k] * (1 - mem[s + k]);
+          mem[dprev + k] *= siluGradOf(mem[s + k], mem[h + k]);
         }
       }
     }

@@ -6,13 +6,12 @@
  * wasm, docs/DESIGN.md, "Model"), and linear layers use ops.ts's matMul.
  */
 import * as tf from '@tensorflow/tfjs';
+import { GELU_A, GELU_C, LN_EPS } from './ops/activations.js';
 import { linear, matMul } from './ops.js';
 import { transformerTensorShapes, type TransformerShape } from './transformer-shape.js';
 
 type GradFn = Parameters<typeof tf.customGrad>[0];
 
-const LN_EPS = 1e-5; // PyTorch's LayerNorm default
-const GELU_C = Math.sqrt(2 / Math.PI);
 
 /**
  * x [n, T * inDim] (or [n, T, inDim]) in the original feature order -> y [n, T * outDim] in the
@@ -100,12 +99,12 @@ function layerNormOf(x: tf.Tensor2D, gain: tf.Tensor1D, bias: tf.Tensor1D): tf.T
  */
 const gelu = tf.customGrad(((x: tf.Tensor2D, save: tf.GradSaveFunc) => {
   const x2 = tf.square(x);
-  const t = tf.tanh(tf.mul(tf.mul(x, tf.add(1, tf.mul(x2, 0.044715))), GELU_C));
+  const t = tf.tanh(tf.mul(tf.mul(x, tf.add(1, tf.mul(x2, GELU_A))), GELU_C));
   save([x, t]);
   return {
     value: tf.mul(tf.mul(x, 0.5), tf.add(1, t)),
     gradFunc: (dy: tf.Tensor2D, [xs, ts]: tf.Tensor[]) => {
-      const inner = tf.mul(tf.add(1, tf.mul(tf.square(xs!), 3 * 0.044715)), GELU_C);
+      const inner = tf.mul(tf.add(1, tf.mul(tf.square(xs!), 3 * GELU_A)), GELU_C);
       const d = tf.add(tf.mul(tf.add(1, ts!), 0.5), tf.mul(tf.mul(tf.mul(xs!, 0.5), tf.sub(1, tf.square(ts!))), inner));
       return tf.mul(dy, d);
     },
