@@ -25,7 +25,8 @@
  */
 import { geluGradOf, geluSigmoid, LN_EPS } from './ops/activations.js';
 import { gemmMemory, pad4, type StridedGemm } from './simd-gemm.js';
-import { checkTransformerShape, numel, transformerTensorShapes, type TransformerShape } from './transformer-shape.js';
+import { numel } from './model-graph.js';
+import { checkTransformerShape, transformerTensorShapes, type TransformerShape } from './transformer-shape.js';
 
 /** Sequences of a split: x [n, T, inDim] and y [n, T, outDim], original feature order. */
 export interface TransformerSplit {
