@@ -12,7 +12,9 @@
  *     z = LN_f(s) W_f + b_f;  original output outPerm[q] = z[q]
  *
  * with each LN the identity unless `layerNorm` (the reference defines its LayerNorms and never
- * applies them). Float64 arithmetic over float32 parameters, as HostMlp.
+ * applies them). Float64 arithmetic over float32 parameters, as HostMlp. LayerNorm, attention and
+ * GELU are the ops of src/model/ops/ (docs/DESIGN.md, "Host op library"); this class owns the
+ * buffers and the wiring.
  *
  * Layout: activations are token-major [rows, width] with rows = n * T (token t of sequence r is
  * row r * T + t) and row lengths padded to multiples of 4 for the kernel (simd-gemm.ts),
@@ -23,7 +25,9 @@
  * products per sequence and is written out directly. Speed (a step of the in-context run is
  * about 14 million multiply-adds): `node dist/bench/transformer-step.js`.
  */
-import { geluGradOf, geluSigmoid, LN_EPS } from './ops/activations.js';
+import { geluGradOf, geluSigmoid } from './ops/activations.js';
+import { causalAttentionQuery, causalAttentionQueryBackward } from './ops/attention.js';
+import { layerNormRow, layerNormRowBackward } from './ops/layer-norm.js';
 import { gemmMemory, pad4, type StridedGemm } from './simd-gemm.js';
 import { numel } from './model-graph.js';
 import { checkTransformerShape, transformerTensorShapes, type TransformerShape } from './transformer-shape.js';
@@ -363,19 +367,7 @@ export class HostTransformer {
     const bias = params.get(`${ln.name}.bias`)!;
     for (let tok = 0; tok < count * pos.length; tok++) {
       const r = Math.floor(tok / pos.length) * T + pos[tok % pos.length];
-      const xr = x + r * ldE;
-      let mean = 0;
-      for (let c = 0; c < E; c++) mean += mem[xr + c];
-      mean /= E;
-      let v = 0;
-      for (let c = 0; c < E; c++) v += (mem[xr + c] - mean) ** 2;
-      const rstd = 1 / Math.sqrt(v / E + LN_EPS);
-      ln.rstd[r] = rstd;
-      for (let c = 0; c < E; c++) {
-        const h = (mem[xr + c] - mean) * rstd;
-        mem[ln.xhat + r * ldE + c] = h;
-        mem[y + r * ldE + c] = h * gain[c] + bias[c];
-      }
+      ln.rstd[r] = layerNormRow(mem, x + r * ldE, y + r * ldE, ln.xhat + r * ldE, E, gain, bias);
     }
   }
 
@@ -384,33 +376,13 @@ export class HostTransformer {
     const { embed: E, heads: H, seqLen: T } = this.shape;
     const { mem, ldQ, ldE } = this;
     const hd = E / H;
-    const scale = 1 / Math.sqrt(hd);
     const p = k.probs;
     for (let s = 0; s < count; s++) {
       for (let h = 0; h < H; h++) {
         for (let j = 0; j < pos.length; j++) {
           const t = pos[j];
-          const q = k.qkv + (s * T + t) * ldQ + h * hd;
-          const pt = ((s * H + h) * T + t) * T;
-          let max = -Infinity;
-          for (let u = 0; u <= t; u++) {
-            const kk = k.qkv + (s * T + u) * ldQ + E + h * hd;
-            let dot = 0;
-            for (let d = 0; d < hd; d++) dot += mem[q + d] * mem[kk + d];
-            p[pt + u] = dot * scale;
-            if (p[pt + u] > max) max = p[pt + u];
-          }
-          let sum = 0;
-          for (let u = 0; u <= t; u++) sum += p[pt + u] = Math.exp(p[pt + u] - max);
-          for (let u = 0; u <= t; u++) p[pt + u] /= sum;
-          for (let u = t + 1; u < T; u++) p[pt + u] = 0;
-          const o = k.o + (s * T + t) * ldE + h * hd;
-          for (let d = 0; d < hd; d++) mem[o + d] = 0;
-          for (let u = 0; u <= t; u++) {
-            const v = k.qkv + (s * T + u) * ldQ + 2 * E + h * hd;
-            const w = p[pt + u];
-            for (let d = 0; d < hd; d++) mem[o + d] += w * mem[v + d];
-          }
+          const seq = k.qkv + s * T * ldQ + h * hd;
+          causalAttentionQuery(mem, seq + t * ldQ, seq + E, seq + 2 * E, ldQ, t, T, hd, p, ((s * H + h) * T + t) * T, k.o + (s * T + t) * ldE + h * hd);
         }
       }
     }
@@ -539,23 +511,7 @@ export class HostTransformer {
     gB.fill(0);
     for (let tok = 0; tok < count * pos.length; tok++) {
       const r = Math.floor(tok / pos.length) * T + pos[tok % pos.length];
-      const yr = dy + r * ldE;
-      const hr = ln.xhat + r * ldE;
-      let m1 = 0;
-      let m2 = 0;
-      for (let c = 0; c < E; c++) {
-        const g = mem[yr + c];
-        const h = mem[hr + c];
-        gG[c] += g * h;
-        gB[c] += g;
-        const dh = g * gain[c];
-        m1 += dh;
-        m2 += dh * h;
-      }
-      m1 /= E;
-      m2 /= E;
-      const rstd = ln.rstd[r];
-      for (let c = 0; c < E; c++) mem[dx + r * ldE + c] += rstd * (mem[yr + c] * gain[c] - m1 - mem[hr + c] * m2);
+      layerNormRowBackward(mem, dy + r * ldE, ln.xhat + r * ldE, dx + r * ldE, E, gain, ln.rstd[r], gG, gB);
     }
   }
 
@@ -564,7 +520,6 @@ export class HostTransformer {
     const { embed: E, heads: H, seqLen: T } = this.shape;
     const { mem, ldQ, ldE, dd, dqkv } = this;
     const hd = E / H;
-    const scale = 1 / Math.sqrt(hd);
     const p = k.probs;
     const dp = this.dp;
     for (let r = 0; r < count * T; r++) mem.fill(0, dqkv + r * ldQ, dqkv + r * ldQ + 3 * E);
@@ -572,32 +527,11 @@ export class HostTransformer {
       for (let h = 0; h < H; h++) {
         for (let j = 0; j < pos.length; j++) {
           const t = pos[j];
+          const seq = k.qkv + s * T * ldQ + h * hd;
+          const dSeq = dqkv + s * T * ldQ + h * hd;
           const pt = ((s * H + h) * T + t) * T;
           const dO = dd + (s * T + t) * ldE + h * hd;
-          let dot = 0;
-          for (let u = 0; u <= t; u++) {
-            const v = k.qkv + (s * T + u) * ldQ + 2 * E + h * hd;
-            const dv = dqkv + (s * T + u) * ldQ + 2 * E + h * hd;
-            const w = p[pt + u];
-            let acc = 0;
-            for (let d = 0; d < hd; d++) {
-              acc += mem[dO + d] * mem[v + d];
-              mem[dv + d] += w * mem[dO + d];
-            }
-            dp[u] = acc;
-            dot += w * acc;
-          }
-          const q = k.qkv + (s * T + t) * ldQ + h * hd;
-          const dq = dqkv + (s * T + t) * ldQ + h * hd;
-          for (let u = 0; u <= t; u++) {
-            const dsc = p[pt + u] * (dp[u] - dot) * scale;
-            const kk = k.qkv + (s * T + u) * ldQ + E + h * hd;
-            const dk = dqkv + (s * T + u) * ldQ + E + h * hd;
-            for (let d = 0; d < hd; d++) {
-              mem[dq + d] += dsc * mem[kk + d];
-              mem[dk + d] += dsc * mem[q + d];
-            }
-          }
+          causalAttentionQueryBackward(mem, seq + t * ldQ, seq + E, seq + 2 * E, ldQ, t, hd, p, pt, dO, dSeq + t * ldQ, dSeq + E, dSeq + 2 * E, dp);
         }
       }
     }
