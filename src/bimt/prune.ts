@@ -18,14 +18,13 @@
  */
 import { layerOf, tensorOf, type ModelGraph } from '../model/model-graph.js';
 import { cloneNetwork, type Network } from '../model/network.js';
+import { gelu, siluDirect } from '../model/ops/activations.js';
 import { forEachWeight, networkGraph, reachableMasks, stageWidth, type Labels, type NetworkGraph } from './graph.js';
 
 export interface PruneResult {
   readonly net: Network;
   readonly graph: NetworkGraph;
 }
-
-const GELU_C = Math.sqrt(2 / Math.PI);
 
 export function pruneNetwork(source: Network, threshold: number, labels: Labels): PruneResult {
   const net = cloneNetwork(source);
@@ -127,12 +126,13 @@ function biasOf(g: ModelGraph, weight: string): string {
   return t.bias;
 }
 
+/** A stage's activation on one number, by the formulas every engine shares (model/ops/activations.ts). */
 function activate(a: ReturnType<typeof layerOf>['activation'], x: number): number {
   switch (a) {
     case 'silu':
-      return x / (1 + Math.exp(-x));
+      return siluDirect(x);
     case 'gelu':
-      return 0.5 * x * (1 + Math.tanh(GELU_C * (x + 0.044715 * x * x * x)));
+      return gelu(x);
     case 'identity':
     case 'attention':
       return x;

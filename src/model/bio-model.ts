@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ParamTensors } from './connection-cost-tfjs.js';
-import { embeddedLinear, linear, matMul, silu } from './ops.js';
+import { embeddedLinear, linear, matMul, permutationMatrix, silu } from './ops/tfjs.js';
 import { weightSpecs, type MlpArchitecture, type ModelGraph } from './model-graph.js';
 import { assignVariables, createVariables, readVariables } from './tf-variables.js';
 import { inputPositions, type Network, type Params } from './network.js';
@@ -160,15 +160,4 @@ export class BioModel {
     tf.dispose(this.variables());
     this.disposePermutations();
   }
-}
-
-/** An n x n 0/1 matrix with a one at `at(i)` for each i. */
-function permutationMatrix(perm: Int32Array, at: (i: number) => [number, number]): tf.Tensor2D {
-  const n = perm.length;
-  const m = new Float32Array(n * n);
-  for (let i = 0; i < n; i++) {
-    const [r, c] = at(i);
-    m[r * n + c] = 1;
-  }
-  return tf.tensor2d(m, [n, n]);
 }

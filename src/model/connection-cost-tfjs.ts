@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CostCoefficients } from './connection-cost.js';
 import { tensorOf, type ModelGraph } from './model-graph.js';
-import { absSignGrad } from './ops.js';
+import { absSignGrad } from './ops/tfjs.js';
 
 /** The trainable tensors by name, in the layout of `Params`. */
 export type ParamTensors = ReadonlyMap<string, tf.Tensor>;
@@ -13,7 +13,7 @@ export type ParamTensors = ReadonlyMap<string, tf.Tensor>;
 /**
  * The differentiable cost: a scalar tensor, summed in the order of `coef`. `coefTensors` are the
  * per-entry coefficients uploaded once (see `uploadCoefficients`). The gradient of |w| at exactly
- * 0 is 0 (see ops.ts `absSignGrad`).
+ * 0 is 0 (see ops/tfjs.ts `absSignGrad`).
  */
 export function connectionCostTensor(
   p: ParamTensors,

@@ -5,7 +5,8 @@
  * kernel of simd-gemm.ts, faster than tfjs's wasm backend. It computes exactly what
  * `BioModel.forwardSplit` followed by `taskLoss` computes (docs/DESIGN.md, "Model": linear layers,
  * SiLU between them; MSE, mean cross-entropy or one-hot MSE), with float64 arithmetic over float32
- * parameters; test/host-mlp.test.ts holds it to tfjs's gradients.
+ * parameters; test/host-mlp.test.ts holds it to tfjs's gradients. SiLU and softmax cross-entropy
+ * are ops of src/model/ops/ (docs/DESIGN.md, "Host op library").
  *
  * Feature inputs only: token inputs (modular addition) are large enough for tfjs to win.
  *
@@ -15,6 +16,8 @@
  */
 import type { TargetSpec } from '../tasks/task.js';
 import { modelGraph, weightSpecs, type HostGrads, type MlpArchitecture, type Params } from './model-graph.js';
+import { sigmoid, siluGradOf, siluOf } from './ops/activations.js';
+import { softmaxCrossEntropyRow } from './ops/losses.js';
 import { gemmMemory, pad4, type StridedGemm } from './simd-gemm.js';
 
 /** Rows of a feature split, with its targets as the task gives them. */
@@ -152,9 +155,9 @@ export class HostMlp {
         for (let o = 0; o < nOut; o++) {
           const k = r * ld[l + 1] + o;
           const pre = mem[z + k] + b[o];
-          const sig = 1 / (1 + Math.exp(-pre));
+          const sig = sigmoid(pre);
           mem[s + k] = sig;
-          mem[z + k] = pre * sig;
+          mem[z + k] = siluOf(pre, sig);
         }
       }
     }
@@ -193,12 +196,14 @@ export class HostMlp {
       const zo = r * ld;
       let max = -Infinity;
       let best = -1;
+      let at = -1; // the label's output position
       for (let q = 0; q < k; q++) {
         const v = mem[z + zo + q];
         if (v > max || (v === max && outPerm[q] < outPerm[best])) {
           max = v;
           best = q;
         }
+        if (outPerm[q] === label) at = q;
       }
       if (outPerm[best] === label) correct++;
       if (mse) {
@@ -210,15 +215,7 @@ export class HostMlp {
         }
         continue;
       }
-      let sum = 0;
-      for (let q = 0; q < k; q++) sum += Math.exp(mem[z + zo + q] - max);
-      const logSum = Math.log(sum) + max;
-      let zLabel = 0;
-      for (let q = 0; q < k; q++) {
-        if (outPerm[q] === label) zLabel = mem[z + zo + q];
-        if (withGrads) mem[dz + zo + q] = (Math.exp(mem[z + zo + q] - logSum) - (outPerm[q] === label ? 1 : 0)) / n;
-      }
-      total += logSum - zLabel;
+      total += softmaxCrossEntropyRow(mem, z + zo, k, max, at, withGrads ? dz + zo : -1, n);
     }
     return { loss: mse ? total / (n * k) : total / n, acc: correct / n };
   }
@@ -251,7 +248,7 @@ export class HostMlp {
       for (let r = 0; r < n; r++) {
         for (let i = 0; i < nIn; i++) {
           const k = r * ld[l] + i;
-          mem[dprev + k] *= mem[s + k] + mem[h + k] * (1 - mem[s + k]);
+          mem[dprev + k] *= siluGradOf(mem[s + k], mem[h + k]);
         }
       }
     }

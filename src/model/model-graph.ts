@@ -177,8 +177,10 @@ export function weightSpecs(g: ModelGraph): Extract<TensorSpec, { kind: 'weight'
   return g.tensors.filter((t): t is Extract<TensorSpec, { kind: 'weight' }> => t.kind === 'weight');
 }
 
-export function numel(t: TensorSpec): number {
-  return t.shape.reduce((a, b) => a * b, 1);
+/** The number of entries of a tensor, from its spec or its shape. */
+export function numel(t: TensorSpec | readonly number[]): number {
+  const dims = 'shape' in t ? t.shape : t;
+  return dims.reduce((a, b) => a * b, 1);
 }
 
 /** Every tensor's element count, in canonical order. */

@@ -12,7 +12,9 @@
  *     z = LN_f(s) W_f + b_f;  original output outPerm[q] = z[q]
  *
  * with each LN the identity unless `layerNorm` (the reference defines its LayerNorms and never
- * applies them). Float64 arithmetic over float32 parameters, as HostMlp.
+ * applies them). Float64 arithmetic over float32 parameters, as HostMlp. LayerNorm, attention and
+ * GELU are the ops of src/model/ops/ (docs/DESIGN.md, "Host op library"); this class owns the
+ * buffers and the wiring.
  *
  * Layout: activations are token-major [rows, width] with rows = n * T (token t of sequence r is
  * row r * T + t) and row lengths padded to multiples of 4 for the kernel (simd-gemm.ts),
@@ -23,8 +25,12 @@
  * products per sequence and is written out directly. Speed (a step of the in-context run is
  * about 14 million multiply-adds): `node dist/bench/transformer-step.js`.
  */
+import { geluGradOf, geluSigmoid } from './ops/activations.js';
+import { causalAttentionQuery, causalAttentionQueryBackward } from './ops/attention.js';
+import { layerNormRow, layerNormRowBackward } from './ops/layer-norm.js';
 import { gemmMemory, pad4, type StridedGemm } from './simd-gemm.js';
-import { checkTransformerShape, numel, transformerTensorShapes, type TransformerShape } from './transformer-shape.js';
+import { numel } from './model-graph.js';
+import { checkTransformerShape, transformerTensorShapes, type TransformerShape } from './transformer-shape.js';
 
 /** Sequences of a split: x [n, T, inDim] and y [n, T, outDim], original feature order. */
 export interface TransformerSplit {
@@ -40,35 +46,6 @@ export type ScoredEntry = readonly [position: number, channel: number];
 export interface TransformerLoss {
   readonly loss: number;
   readonly perScored: number[];
-}
-
-const LN_EPS = 1e-5; // PyTorch's LayerNorm default
-const GELU_C = Math.sqrt(2 / Math.PI);
-
-// Tables and constants of `geluExp`.
-const EXP_POW2 = Float64Array.from({ length: 257 }, (_, i) => 2 ** (i - 128));
-const EXP_FRAC = Float64Array.from({ length: 64 }, (_, j) => 2 ** (j / 64));
-const EXP_SCALE = 64 / Math.LN2;
-const EXP_STEP_HI = Math.fround(Math.LN2 / 64); // 24 bits: k * EXP_STEP_HI is exact
-const EXP_STEP_LO = Math.LN2 / 64 - EXP_STEP_HI;
-const ROUND = 6755399441055744; // 1.5 * 2^52: adding and subtracting it rounds to an integer
-
-/**
- * exp(x) for GELU, about 2.4x faster than Math.exp in V8 (GELU's exponentials were a third of a
- * step). x = (k / 64) ln 2 + r with |r| <= ln 2 / 128, so exp(x) = 2^(k >> 6) 2^((k & 63) / 64) e^r
- * with e^r from its Taylor polynomial to r^5 (remainder below 1e-16). Relative error below 1e-14
- * (test/transformer-math.test.ts); x is clamped to [-80, 80], beyond which GELU is 0 or x to
- * float64 precision anyway.
- *
- *     geluExp(1)  // 2.718281828459045
- */
-export function geluExp(x: number): number {
-  x = x > 80 ? 80 : x < -80 ? -80 : x;
-  const kf = x * EXP_SCALE + ROUND - ROUND;
-  const r = x - kf * EXP_STEP_HI - kf * EXP_STEP_LO;
-  const k = kf | 0;
-  const p = 1 + r * (1 + r * (0.5 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120)))));
-  return p * EXP_FRAC[k & 63] * EXP_POW2[(k >> 6) + 128];
 }
 
 /** A linear layer's float64 copies in the memory: W [nIn, ldW] and W^T [nOut, ldT]. */
@@ -369,7 +346,7 @@ export class HostTransformer {
           for (let c = 0; c < M; c++) {
             const i = row + c;
             const x = mem[k.u + i];
-            const sig = 1 / (1 + geluExp(-2 * GELU_C * (x + 0.044715 * x * x * x)));
+            const sig = geluSigmoid(x);
             sg[i] = sig;
             mem[k.g + i] = x * sig;
           }
@@ -390,19 +367,7 @@ export class HostTransformer {
     const bias = params.get(`${ln.name}.bias`)!;
     for (let tok = 0; tok < count * pos.length; tok++) {
       const r = Math.floor(tok / pos.length) * T + pos[tok % pos.length];
-      const xr = x + r * ldE;
-      let mean = 0;
-      for (let c = 0; c < E; c++) mean += mem[xr + c];
-      mean /= E;
-      let v = 0;
-      for (let c = 0; c < E; c++) v += (mem[xr + c] - mean) ** 2;
-      const rstd = 1 / Math.sqrt(v / E + LN_EPS);
-      ln.rstd[r] = rstd;
-      for (let c = 0; c < E; c++) {
-        const h = (mem[xr + c] - mean) * rstd;
-        mem[ln.xhat + r * ldE + c] = h;
-        mem[y + r * ldE + c] = h * gain[c] + bias[c];
-      }
+      ln.rstd[r] = layerNormRow(mem, x + r * ldE, y + r * ldE, ln.xhat + r * ldE, E, gain, bias);
     }
   }
 
@@ -411,33 +376,13 @@ export class HostTransformer {
     const { embed: E, heads: H, seqLen: T } = this.shape;
     const { mem, ldQ, ldE } = this;
     const hd = E / H;
-    const scale = 1 / Math.sqrt(hd);
     const p = k.probs;
     for (let s = 0; s < count; s++) {
       for (let h = 0; h < H; h++) {
         for (let j = 0; j < pos.length; j++) {
           const t = pos[j];
-          const q = k.qkv + (s * T + t) * ldQ + h * hd;
-          const pt = ((s * H + h) * T + t) * T;
-          let max = -Infinity;
-          for (let u = 0; u <= t; u++) {
-            const kk = k.qkv + (s * T + u) * ldQ + E + h * hd;
-            let dot = 0;
-            for (let d = 0; d < hd; d++) dot += mem[q + d] * mem[kk + d];
-            p[pt + u] = dot * scale;
-            if (p[pt + u] > max) max = p[pt + u];
-          }
-          let sum = 0;
-          for (let u = 0; u <= t; u++) sum += p[pt + u] = Math.exp(p[pt + u] - max);
-          for (let u = 0; u <= t; u++) p[pt + u] /= sum;
-          for (let u = t + 1; u < T; u++) p[pt + u] = 0;
-          const o = k.o + (s * T + t) * ldE + h * hd;
-          for (let d = 0; d < hd; d++) mem[o + d] = 0;
-          for (let u = 0; u <= t; u++) {
-            const v = k.qkv + (s * T + u) * ldQ + 2 * E + h * hd;
-            const w = p[pt + u];
-            for (let d = 0; d < hd; d++) mem[o + d] += w * mem[v + d];
-          }
+          const seq = k.qkv + s * T * ldQ + h * hd;
+          causalAttentionQuery(mem, seq + t * ldQ, seq + E, seq + 2 * E, ldQ, t, T, hd, p, ((s * H + h) * T + t) * T, k.o + (s * T + t) * ldE + h * hd);
         }
       }
     }
@@ -492,7 +437,7 @@ export class HostTransformer {
             const i = row + c;
             const x = mem[k.u + i];
             const sig = sg[i];
-            mem[du + i] *= sig + 2 * x * sig * (1 - sig) * GELU_C * (1 + 3 * 0.044715 * x * x);
+            mem[du + i] *= geluGradOf(x, sig);
           }
         }
       }
@@ -566,23 +511,7 @@ export class HostTransformer {
     gB.fill(0);
     for (let tok = 0; tok < count * pos.length; tok++) {
       const r = Math.floor(tok / pos.length) * T + pos[tok % pos.length];
-      const yr = dy + r * ldE;
-      const hr = ln.xhat + r * ldE;
-      let m1 = 0;
-      let m2 = 0;
-      for (let c = 0; c < E; c++) {
-        const g = mem[yr + c];
-        const h = mem[hr + c];
-        gG[c] += g * h;
-        gB[c] += g;
-        const dh = g * gain[c];
-        m1 += dh;
-        m2 += dh * h;
-      }
-      m1 /= E;
-      m2 /= E;
-      const rstd = ln.rstd[r];
-      for (let c = 0; c < E; c++) mem[dx + r * ldE + c] += rstd * (mem[yr + c] * gain[c] - m1 - mem[hr + c] * m2);
+      layerNormRowBackward(mem, dy + r * ldE, ln.xhat + r * ldE, dx + r * ldE, E, gain, ln.rstd[r], gG, gB);
     }
   }
 
@@ -591,7 +520,6 @@ export class HostTransformer {
     const { embed: E, heads: H, seqLen: T } = this.shape;
     const { mem, ldQ, ldE, dd, dqkv } = this;
     const hd = E / H;
-    const scale = 1 / Math.sqrt(hd);
     const p = k.probs;
     const dp = this.dp;
     for (let r = 0; r < count * T; r++) mem.fill(0, dqkv + r * ldQ, dqkv + r * ldQ + 3 * E);
@@ -599,32 +527,11 @@ export class HostTransformer {
       for (let h = 0; h < H; h++) {
         for (let j = 0; j < pos.length; j++) {
           const t = pos[j];
+          const seq = k.qkv + s * T * ldQ + h * hd;
+          const dSeq = dqkv + s * T * ldQ + h * hd;
           const pt = ((s * H + h) * T + t) * T;
           const dO = dd + (s * T + t) * ldE + h * hd;
-          let dot = 0;
-          for (let u = 0; u <= t; u++) {
-            const v = k.qkv + (s * T + u) * ldQ + 2 * E + h * hd;
-            const dv = dqkv + (s * T + u) * ldQ + 2 * E + h * hd;
-            const w = p[pt + u];
-            let acc = 0;
-            for (let d = 0; d < hd; d++) {
-              acc += mem[dO + d] * mem[v + d];
-              mem[dv + d] += w * mem[dO + d];
-            }
-            dp[u] = acc;
-            dot += w * acc;
-          }
-          const q = k.qkv + (s * T + t) * ldQ + h * hd;
-          const dq = dqkv + (s * T + t) * ldQ + h * hd;
-          for (let u = 0; u <= t; u++) {
-            const dsc = p[pt + u] * (dp[u] - dot) * scale;
-            const kk = k.qkv + (s * T + u) * ldQ + E + h * hd;
-            const dk = dqkv + (s * T + u) * ldQ + E + h * hd;
-            for (let d = 0; d < hd; d++) {
-              mem[dq + d] += dsc * mem[kk + d];
-              mem[dk + d] += dsc * mem[q + d];
-            }
-          }
+          causalAttentionQueryBackward(mem, seq + t * ldQ, seq + E, seq + 2 * E, ldQ, t, hd, p, pt, dO, dSeq + t * ldQ, dSeq + E, dSeq + 2 * E, dp);
         }
       }
     }

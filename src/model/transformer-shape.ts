@@ -25,11 +25,6 @@ export function transformerTensorShapes(shape: TransformerShape): [string, numbe
   return modelGraph({ kind: 'transformer', ...shape }).tensors.map((t) => [t.name, [...t.shape]]);
 }
 
-/** The number of entries of a tensor shape. */
-export function numel(dims: readonly number[]): number {
-  return dims.reduce((a, b) => a * b, 1);
-}
-
 /** Throws a RangeError naming the first size that does not make a transformer. */
 export function checkTransformerShape(shape: TransformerShape): void {
   for (const key of ['inDim', 'outDim', 'embed', 'blocks', 'heads', 'mlpHidden', 'seqLen'] as const) {

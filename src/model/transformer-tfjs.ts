@@ -3,16 +3,11 @@
  * transformer-host.ts's header, whose typed-array pass test/transformer-math.test.ts holds to this
  * one). Differentiable with respect to every tensor of `vars`, on every backend: the permutations
  * are 0/1 matrices multiplied into the first and last weights (tf.gather's gradient is missing on
- * wasm, docs/DESIGN.md, "Model"), and linear layers use ops.ts's matMul.
+ * wasm, docs/DESIGN.md, "Model"), and linear layers use ops/tfjs.ts's matMul.
  */
 import * as tf from '@tensorflow/tfjs';
-import { linear, matMul } from './ops.js';
+import { gelu, layerNormOf, linear, matMul, permutationMatrix } from './ops/tfjs.js';
 import { transformerTensorShapes, type TransformerShape } from './transformer-shape.js';
-
-type GradFn = Parameters<typeof tf.customGrad>[0];
-
-const LN_EPS = 1e-5; // PyTorch's LayerNorm default
-const GELU_C = Math.sqrt(2 / Math.PI);
 
 /**
  * x [n, T * inDim] (or [n, T, inDim]) in the original feature order -> y [n, T * outDim] in the
@@ -28,6 +23,9 @@ export function transformerForward(
 ): tf.Tensor2D {
   return tf.tidy(() => {
     const { inDim, outDim, embed: E, heads: H, seqLen: T, layerNorm } = shape;
+    if (inPerm.length !== inDim || outPerm.length !== outDim) {
+      throw new RangeError(`permutations have ${inPerm.length} and ${outPerm.length} entries, expected ${inDim} and ${outDim}`);
+    }
     const n = x.shape[0];
     const shapes = new Map(transformerTensorShapes(shape));
     const get2 = (name: string) => tensorOf(vars, shapes, name) as tf.Tensor2D;
@@ -36,7 +34,7 @@ export function transformerForward(
     const norm = (h: tf.Tensor2D, prefix: string) => (layerNorm ? layerNormOf(h, get1(`${prefix}.weight`), get1(`${prefix}.bias`)) : h);
 
     // Position j reads feature inPerm[j]: x P W_i with P[inPerm[j], j] = 1, folded into W_i.
-    const inMatrix = permutationMatrix(inDim, inPerm, (j) => [inPerm[j], j]);
+    const inMatrix = permutationMatrix(inPerm, (j) => [inPerm[j], j]);
     const x2 = tf.reshape(x, [n * T, inDim]) as tf.Tensor2D;
     let s = linear(x2, matMul(inMatrix, get2('l_i.linear.weight')), get1('l_i.linear.bias'));
     const mask = causalMask(T);
@@ -52,7 +50,7 @@ export function transformerForward(
       s = tf.add(s, lin(gelu(lin(m, `${p}mlp.linears.0.linear`)), `${p}mlp.linears.1.linear`));
     }
     // Output position q produces original output outPerm[q]: W_f P, b_f P with P[q, outPerm[q]] = 1.
-    const outMatrix = permutationMatrix(outDim, outPerm, (q) => [q, outPerm[q]]);
+    const outMatrix = permutationMatrix(outPerm, (q) => [q, outPerm[q]]);
     const w = matMul(get2('l_f.linear.weight'), outMatrix);
     const bias = tf.reshape(matMul(tf.reshape(get1('l_f.linear.bias'), [1, outDim]), outMatrix), [outDim]) as tf.Tensor1D;
     const z = linear(norm(s, 'ln_f'), w, bias);
@@ -85,40 +83,4 @@ function causalMask(T: number): tf.Tensor2D {
   const m = new Float32Array(T * T);
   for (let t = 0; t < T; t++) for (let u = t + 1; u < T; u++) m[t * T + u] = -1e9;
   return tf.tensor2d(m, [T, T]);
-}
-
-/** PyTorch's LayerNorm over the last axis of [rows, E]: biased variance, eps 1e-5, gain and bias. */
-function layerNormOf(x: tf.Tensor2D, gain: tf.Tensor1D, bias: tf.Tensor1D): tf.Tensor2D {
-  const centred = tf.sub(x, tf.mean(x, 1, true));
-  const variance = tf.mean(tf.square(centred), 1, true);
-  return tf.add(tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, LN_EPS))), gain), bias);
-}
-
-/**
- * tanh GELU, 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), with its derivative written out
- * (one expression rather than the chain through pow, tanh and three muls).
- */
-const gelu = tf.customGrad(((x: tf.Tensor2D, save: tf.GradSaveFunc) => {
-  const x2 = tf.square(x);
-  const t = tf.tanh(tf.mul(tf.mul(x, tf.add(1, tf.mul(x2, 0.044715))), GELU_C));
-  save([x, t]);
-  return {
-    value: tf.mul(tf.mul(x, 0.5), tf.add(1, t)),
-    gradFunc: (dy: tf.Tensor2D, [xs, ts]: tf.Tensor[]) => {
-      const inner = tf.mul(tf.add(1, tf.mul(tf.square(xs!), 3 * 0.044715)), GELU_C);
-      const d = tf.add(tf.mul(tf.add(1, ts!), 0.5), tf.mul(tf.mul(tf.mul(xs!, 0.5), tf.sub(1, tf.square(ts!))), inner));
-      return tf.mul(dy, d);
-    },
-  };
-}) as unknown as GradFn) as (x: tf.Tensor2D) => tf.Tensor2D;
-
-/** A k x k 0/1 matrix with a one at `at(i)` for each i. */
-function permutationMatrix(k: number, perm: Int32Array, at: (i: number) => [number, number]): tf.Tensor2D {
-  if (perm.length !== k) throw new RangeError(`permutation has ${perm.length} entries, expected ${k}`);
-  const m = new Float32Array(k * k);
-  for (let i = 0; i < k; i++) {
-    const [r, c] = at(i);
-    m[r * k + c] = 1;
-  }
-  return tf.tensor2d(m, [k, k]);
 }

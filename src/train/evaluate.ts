@@ -3,7 +3,7 @@
  * as PyTorch's defaults), and for sequences the MSE of the scored entries (src/train/sequence-loss.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { softmaxCrossEntropy } from '../model/ops.js';
+import { softmaxCrossEntropy } from '../model/ops/tfjs.js';
 import type { Network } from '../model/network.js';
 import type { ClassLoss } from '../model/host-mlp.js';
 import { tfModelOf } from '../model/tf-model.js';

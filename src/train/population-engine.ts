@@ -17,7 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { AdamSettings } from '../config/plan.js';
-import { absSignGrad, silu } from '../model/ops.js';
+import { absSignGrad, silu } from '../model/ops/tfjs.js';
 import { numel, weightSpecs, type ModelGraph } from '../model/model-graph.js';
 import type { ClassLoss } from '../model/host-mlp.js';
 import { inputPositions, listFromParams, paramsFromList, type Params } from '../model/network.js';

@@ -1,7 +1,7 @@
-// The hand-written gradients of src/model/ops.ts against tfjs's own, to 1e-5 relative.
+// The hand-written gradients of src/model/ops/tfjs.ts against tfjs's own, to 1e-5 relative.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { absSignGrad, embeddedLinear, linear, matMul, silu, softmaxCrossEntropy } from '../src/model/ops.js';
+import { absSignGrad, embeddedLinear, gelu, linear, matMul, permutationMatrix, silu, softmaxCrossEntropy } from '../../src/model/ops/tfjs.js';
 
 function expectClose(got: tf.Tensor, want: tf.Tensor) {
   const g = got.dataSync();
@@ -67,6 +67,21 @@ describe('hand-written gradients', () => {
     const g = grads((e, w, b) => mine(e!, w!, b!), params);
     const want = grads((e, w, b) => theirs(e!, w!, b!), params);
     want.forEach((w, i) => expectNormClose(g[i]!, w));
+  });
+
+  it('gelu matches the tanh form written with tfjs primitives, gradient included', () => {
+    const x = tf.randomNormal([6, 9], 0, 2, 'float32', 8);
+    const tanhForm = (y: tf.Tensor) =>
+      tf.mul(tf.mul(y, 0.5), tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI), tf.add(y, tf.mul(0.044715, tf.pow(y, 3)))))));
+    expectClose(gelu(x as tf.Tensor2D), tanhForm(x));
+    expectClose(grads((y) => gelu(y as tf.Tensor2D), [x])[0]!, grads(tanhForm, [x])[0]!);
+  });
+
+  it('permutationMatrix puts a one at each at(i)', () => {
+    const perm = Int32Array.from([2, 0, 1]);
+    const x = tf.tensor2d([[10, 11, 12]]);
+    // Position j reads feature perm[j]: x P with P[perm[j], j] = 1.
+    expect(Array.from(tf.matMul(x, permutationMatrix(perm, (j) => [perm[j]!, j])).dataSync())).toEqual([12, 10, 11]);
   });
 
   it('silu matches x * sigmoid(x)', () => {

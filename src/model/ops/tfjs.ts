@@ -1,6 +1,6 @@
 /**
  * tfjs operations with hand-written gradients, each for a stated reason. Their gradients are
- * tested against tfjs's own (test/ops.test.ts).
+ * tested against tfjs's own (test/ops/tfjs.test.ts).
  *
  * - `matMul` (and `linear`, x W + b): tfjs differentiates matMul with transposed-operand matMuls, which the wasm
  *   backend runs about 10x slower than an explicit transpose followed by a plain matMul (measured
@@ -10,11 +10,13 @@
  *   scatterND; tf.gather's gradient (UnsortedSegmentSum) is missing on wasm.
  * - `silu`: x sigmoid(x) with its derivative s (1 + x (1 - s)) in one expression instead of the
  *   chain rule through mul and sigmoid.
+ * - `gelu`: tanh GELU with its derivative in one expression (the constants are activations.ts's).
  * - `absSignGrad`: |x| with gradient sign(x), i.e. 0 at exactly 0 as PyTorch gives
  *   (docs/DESIGN.md, "Connection cost"); tf.abs's own gradient is -1 there, which would push
  *   pruned weights off 0.
  */
 import * as tf from '@tensorflow/tfjs';
+import { GELU_A, GELU_C, LN_EPS } from './activations.js';
 
 type GradFn = Parameters<typeof tf.customGrad>[0];
 
@@ -112,4 +114,44 @@ function tokenRowSum(ids: readonly tf.Tensor2D[]): (...tables: tf.Tensor2D[]) =>
       gradFunc: (dy: tf.Tensor2D) => tables.map((t, f) => tf.scatterND(ids[f]!, dy, t.shape)),
     };
   }) as unknown as GradFn) as (...tables: tf.Tensor2D[]) => tf.Tensor2D;
+}
+
+/** PyTorch's LayerNorm over the last axis of [rows, E]: biased variance, eps 1e-5, gain and bias. */
+export function layerNormOf(x: tf.Tensor2D, gain: tf.Tensor1D, bias: tf.Tensor1D): tf.Tensor2D {
+  const centred = tf.sub(x, tf.mean(x, 1, true));
+  const variance = tf.mean(tf.square(centred), 1, true);
+  return tf.add(tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, LN_EPS))), gain), bias);
+}
+
+/**
+ * tanh GELU, 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), with its derivative written out
+ * (one expression rather than the chain through pow, tanh and three muls).
+ */
+export const gelu = tf.customGrad(((x: tf.Tensor2D, save: tf.GradSaveFunc) => {
+  const x2 = tf.square(x);
+  const t = tf.tanh(tf.mul(tf.mul(x, tf.add(1, tf.mul(x2, GELU_A))), GELU_C));
+  save([x, t]);
+  return {
+    value: tf.mul(tf.mul(x, 0.5), tf.add(1, t)),
+    gradFunc: (dy: tf.Tensor2D, [xs, ts]: tf.Tensor[]) => {
+      const inner = tf.mul(tf.add(1, tf.mul(tf.square(xs!), 3 * GELU_A)), GELU_C);
+      const d = tf.add(tf.mul(tf.add(1, ts!), 0.5), tf.mul(tf.mul(tf.mul(xs!, 0.5), tf.sub(1, tf.square(ts!))), inner));
+      return tf.mul(dy, d);
+    },
+  };
+}) as unknown as GradFn) as (x: tf.Tensor2D) => tf.Tensor2D;
+
+/**
+ * A k x k 0/1 matrix (k = perm.length) with a one at `at(i)` for each i: a permutation that a
+ * gradient flows through on every backend, where tf.gather's gradient is missing on wasm
+ * (docs/DESIGN.md, "Model"). E.g. outputs in original order: y = z P with P[q, outPerm[q]] = 1.
+ */
+export function permutationMatrix(perm: Int32Array, at: (i: number) => [number, number]): tf.Tensor2D {
+  const k = perm.length;
+  const m = new Float32Array(k * k);
+  for (let i = 0; i < k; i++) {
+    const [r, c] = at(i);
+    m[r * k + c] = 1;
+  }
+  return tf.tensor2d(m, [k, k]);
 }
