@@ -3,11 +3,12 @@
 // searched for reads that go around it; then, through the CLI, a FIFO or a link to /dev/zero put
 // where bimt reads a run's lock, a checkpoint, a training state, a config or a snapshot is refused
 // in one line, where it used to wait forever on the FIFO or read until memory ran out.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runBimt } from './cli-run.js';
 
 /** The .ts files under `dir`, as paths relative to the repository root. */
 function sources(dir: string): string[] {
@@ -36,25 +37,8 @@ const runs = mkdtempSync(join(tmpdir(), 'bimt-bounded-reads-'));
 const whole = join(runs, 'whole');
 const DEAD_PID = 99_999_999; // above any pid_max: no such process
 
-/**
- * The CLI as a child process that is killed if it has not finished in a minute (each case takes a
- * second or two): a read that hangs again fails its test instead of hanging the suite.
- */
-function bimt(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/bimt.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const kill = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(kill);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
+/** The CLI, killed if it has not finished in a minute (each case takes a second or two): a read or walk that hangs again fails its test instead of hanging the suite. */
+const bimt = (...args: string[]) => runBimt(args, {}, { killAfterMs: 60_000 });
 
 /** A copy of the finished run in a folder of its own, cut back to what a kill after step 200 leaves (so that it resumes). */
 function killedCopy(name: string): string {

@@ -1,30 +1,17 @@
 // `bimt ls` and `bimt compare` walk a directory of runs by real path (issue 25, item 8): links to
 // `.` or to a parent once made one run and 40 links give 65,641 rows and no answer; a run reached
 // through several paths is listed once. Through the CLI.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runBimt } from './cli-run.js';
 
 const runs = mkdtempSync(join(tmpdir(), 'bimt-run-walk-'));
 
-/** The CLI, killed if it has not finished in a minute (it takes a second): a walk that explodes again fails instead of hanging. */
-function bimt(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/bimt.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const kill = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(kill);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
+/** The CLI, killed if it has not finished in a minute (each case takes a second or two): a read or walk that hangs again fails its test instead of hanging the suite. */
+const bimt = (...args: string[]) => runBimt(args, {}, { killAfterMs: 60_000 });
 
 describe('a directory of runs with symbolic-link loops', () => {
   beforeAll(() => {

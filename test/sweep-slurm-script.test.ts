@@ -3,12 +3,11 @@
 // task would be. A runs directory full of shell syntax is data in it (nothing of it runs), and one
 // with a line break, which would end the script's comment and put a command of its own on the next
 // line, is refused in one line (test/sweep-slurm.test.ts runs the launcher on a real cluster).
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runBimt, type CliResult } from './cli-run.js';
+import { runBimt, runCommand } from './cli-run.js';
 import { pointRecord } from './sweep-run.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'bimt-slurm-script-'));
@@ -18,17 +17,7 @@ mkdirSync(noSlurm.PATH);
 const SWEEP = ['sweep', 'configs/two-moons.yaml', '--grid', 'lambda.initial=1e-3,1e-2', '--set', 'train.steps=100', '--set', 'output.checkpoint_every=100', '--launcher', 'slurm'];
 
 /** Runs `command` with `args` in `cwd` and resolves when it exits. */
-function run(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const run = (command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}) => runCommand(command, args, { cwd, env });
 
 /** Commands a runs directory might smuggle in; each would leave a file ran-<n> in the directory it runs in. */
 const SMUGGLED = ['ran-1', 'ran-2', 'ran-3', 'ran-4'];
