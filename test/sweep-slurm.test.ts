@@ -33,7 +33,10 @@ describe.skipIf(!installed || !root)('a Slurm sweep', () => {
 
   it("runs the issue's sweep (12 two-moons points, full schedule) as array tasks, with the local launcher's exact metrics", async () => {
     const grid = ['configs/two-moons.yaml', '--grid', 'lambda.initial=1e-4,1e-3,1e-2', '--seeds', '0..3'];
-    const slurm = await runBimt(['sweep', ...grid, '--runs-dir', dir, '--name', 'slurm', '--launcher', 'slurm', '--throttle', '2']);
+    // A runs directory with sbatch's pattern character in it: Slurm's own logs still land in the
+    // sweep's logs/ (the path is escaped), not under a name Slurm made up.
+    const pct = join(dir, 'runs 100%j');
+    const slurm = await runBimt(['sweep', ...grid, '--runs-dir', pct, '--name', 'slurm', '--launcher', 'slurm', '--throttle', '2']);
     const local = await runBimt(['sweep', ...grid, '--runs-dir', dir, '--name', 'local', '--jobs', '2']);
     expect(slurm.stderr).toMatch(/submitted Slurm job (\d+) \(12 array task\(s\)\)/);
     expect(slurm.status).toBe(0);
@@ -41,16 +44,17 @@ describe.skipIf(!installed || !root)('a Slurm sweep', () => {
     const job = /submitted Slurm job (\d+)/.exec(slurm.stderr)![1];
     expect(JSON.parse(readFileSync(join(dir, 'slurm', 'launcher.json'), 'utf8'))).toMatchObject({ kind: 'slurm', job });
     expect(readFileSync(join(dir, 'slurm', 'slurm', 'job.sh'), 'utf8')).toContain('sweep-point');
-    const points = readdirSync(join(dir, 'slurm')).filter((n) => /^p\d\d-/.test(n));
+    expect(readdirSync(join(pct, 'slurm', 'logs'))).toContain(`slurm-${job}_0.out`);
+    const points = readdirSync(join(pct, 'slurm')).filter((n) => /^p\d\d-/.test(n));
     expect(points).toHaveLength(12);
     for (const [i, p] of points.entries()) {
-      expect(pointRecord(join(dir, 'slurm'), p)).toMatchObject({ state: 'completed', slurm: { job, task: i } });
-      expect(metricsOf(join(dir, 'slurm'), p)).toEqual(metricsOf(join(dir, 'local'), p));
+      expect(pointRecord(join(pct, 'slurm'), p)).toMatchObject({ state: 'completed', slurm: { job, task: i } });
+      expect(metricsOf(join(pct, 'slurm'), p)).toEqual(metricsOf(join(dir, 'local'), p));
     }
-    const status = await runBimt(['sweep', '--status', join(dir, 'slurm')]);
+    const status = await runBimt(['sweep', '--status', join(pct, 'slurm')]);
     expect(status.stdout).toContain(`launcher slurm, 1 cpu(s) per task, at most 2 at once; Slurm job ${job}`);
     // And compare tabulates it and draws test accuracy against lambda over the four seeds.
-    const compared = await runBimt(['compare', join(dir, 'slurm'), '--plot', 'lambda.initial']);
+    const compared = await runBimt(['compare', join(pct, 'slurm'), '--plot', 'lambda.initial']);
     expect(compared.status).toBe(0);
     expect(compared.stdout.split('\n').filter((l) => /^p\d\d-/.test(l))).toHaveLength(12);
     expect(compared.stdout).toContain(`wrote ${join(dir, 'slurm', 'compare-lambda.initial-test_acc.svg')}`);

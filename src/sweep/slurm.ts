@@ -31,7 +31,8 @@ export function submitSlurm(sweep: Sweep, todo: readonly SweepPoint[], opts: Slu
     `--job-name=bimt-${sweep.paths.root.split('/').at(-1)}`,
     `--array=${indexRanges(todo.map((p) => p.index))}${opts.throttle ? `%${opts.throttle}` : ''}`,
     `--cpus-per-task=${opts.cpus_per_task}`,
-    `--output=${join(sweep.paths.logs, 'slurm-%A_%a.out')}`,
+    // sbatch reads % in --output as a pattern (%j, %A, ...): the sweep's own path keeps its % as %%.
+    `--output=${join(sweep.paths.logs.replaceAll('%', '%%'), 'slurm-%A_%a.out')}`,
     ...(opts.partition ? [`--partition=${opts.partition}`] : []),
     ...(opts.time ? [`--time=${opts.time}`] : []),
     ...opts.args,
