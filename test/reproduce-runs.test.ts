@@ -62,7 +62,7 @@ describe('reproducing a figure of several runs', () => {
     ]);
 
     const report = readFileSync(writeReport(out, [tiny]), 'utf8');
-    expect(report).toMatch(/^2 runs in `tiny-ablation\/`, one per variant and seed, from `configs\/independence-l1.yaml`, `configs\/independence.yaml` \(`bimt compare tiny-ablation` tabulates them\); backend /m);
+    expect(report).toMatch(/^2 runs in `tiny-ablation\/`, one per variant and seed, from `configs\/independence-l1.yaml`, `configs\/independence.yaml` \(`bimt compare tiny-ablation` tabulates them\); trained with (the host engine|\w+ on \w+), pruned and evaluated on \w+, \d+ s\.$/m);
     expect(report).toMatch(/^!\[l1-s1: network-pruned-step-000400.svg\]/m);
     expect(report).toMatch(/^\| variant \| config \| two modules \| weights kept of 520 \| hidden alive of 40 \| modularity Q \| test MSE \|$/m);
     expect(report).toMatch(/^\| L1 \+ locality \+ swap \| \*?\*?\d+, \d/m);
