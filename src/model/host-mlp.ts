@@ -5,8 +5,8 @@
  * kernel of simd-gemm.ts, faster than tfjs's wasm backend. It computes exactly what
  * `BioModel.forwardSplit` followed by `taskLoss` computes (docs/DESIGN.md, "Model": linear layers,
  * SiLU between them; MSE, mean cross-entropy or one-hot MSE), with float64 arithmetic over float32
- * parameters; test/host-mlp.test.ts holds it to tfjs's gradients. SiLU and softmax cross-entropy
- * are ops of src/model/ops/ (docs/DESIGN.md, "Host op library").
+ * parameters; test/host-mlp.test.ts holds it to tfjs's gradients. SiLU, the linear layers,
+ * softmax cross-entropy and the two MSEs are ops of src/model/ops/ (docs/DESIGN.md, "Host op library").
  *
  * Feature inputs only: token inputs (modular addition) are large enough for tfjs to win.
  *
@@ -18,7 +18,7 @@ import type { TargetSpec } from '../tasks/task.js';
 import { modelGraph, weightSpecs, type HostGrads, type MlpArchitecture, type Params } from './model-graph.js';
 import { sigmoid, siluGradOf, siluOf } from './ops/activations.js';
 import { allocLinear, linearForward, linearInputGrad, linearParamGrads, loadLinear, type HostKernel, type LinearBuffers } from './ops/linear.js';
-import { softmaxCrossEntropyRow } from './ops/losses.js';
+import { oneHotSquaredErrorRow, softmaxCrossEntropyRow, squaredErrorRow } from './ops/losses.js';
 import { gemmMemory, pad4 } from './simd-gemm.js';
 
 /** Rows of a feature split, with its targets as the task gives them. */
@@ -174,13 +174,7 @@ export class HostMlp {
       const scale = 2 / (n * k);
       const perOutput = new Array<number>(k).fill(0);
       for (let r = 0; r < n; r++) {
-        const yo = (rows ? rows[r] : r) * k;
-        for (let q = 0; q < k; q++) {
-          const d = mem[z + r * ld + q] - split.y[yo + outPerm[q]];
-          total += d * d;
-          perOutput[outPerm[q]] += d * d;
-          if (withGrads) mem[dz + r * ld + q] = scale * d;
-        }
+        total = squaredErrorRow(mem, z + r * ld, k, split.y, (rows ? rows[r] : r) * k, outPerm, total, perOutput, withGrads ? dz + r * ld : -1, scale);
       }
       return { loss: total / (n * k), acc: null, perOutput: perOutput.map((v) => v / n) };
     }
@@ -204,11 +198,7 @@ export class HostMlp {
       if (outPerm[best] === label) correct++;
       if (mse) {
         // tf.losses.meanSquaredError against the one-hot row: the mean over all n * k entries.
-        for (let q = 0; q < k; q++) {
-          const d = mem[z + zo + q] - (outPerm[q] === label ? 1 : 0);
-          total += d * d;
-          if (withGrads) mem[dz + zo + q] = (2 * d) / (n * k);
-        }
+        total = oneHotSquaredErrorRow(mem, z + zo, k, label, outPerm, total, withGrads ? dz + zo : -1, n * k);
         continue;
       }
       total += softmaxCrossEntropyRow(mem, z + zo, k, max, at, withGrads ? dz + zo : -1, n);

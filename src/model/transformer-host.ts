@@ -28,6 +28,7 @@
 import { geluGradOf, geluSigmoid } from './ops/activations.js';
 import { causalAttentionQuery, causalAttentionQueryBackward } from './ops/attention.js';
 import { layerNormRow, layerNormRowBackward } from './ops/layer-norm.js';
+import { addScoredSquaredErrors } from './ops/losses.js';
 import { allocLinear, linearForward, linearInputGrad, linearParamGrads, loadLinear, type HostKernel, type LinearBuffers } from './ops/linear.js';
 import { gemmMemory, pad4 } from './simd-gemm.js';
 import { numel } from './model-graph.js';
@@ -111,6 +112,9 @@ export class HostTransformer {
   private readonly lOut: Lin;
   private readonly lins: Lin[];
   private readonly outInv: Int32Array;
+  /** Per scored entry, its column in a sequence's output rows [T, ldOut] (set per pass from outPerm) and in its targets [T, outDim]. */
+  private readonly zCols: Int32Array;
+  private readonly yCols: Int32Array;
   private readonly perSum: Float64Array;
   private readonly dp: Float64Array; // [T] attention backward scratch
   /** Every position 0..T-1, and those the loss reads (the only ones the last block must finish). */
@@ -195,6 +199,8 @@ export class HostTransformer {
     this.kernel = { mem, gemm, zeros: this.zeros, ones: this.ones };
     this.simd = simd;
     this.outInv = new Int32Array(outDim);
+    this.zCols = new Int32Array(scored.length);
+    this.yCols = Int32Array.from(scored, ([t, c]) => t * outDim + c);
     this.perSum = new Float64Array(scored.length);
     this.dp = new Float64Array(T);
     this.allPos = Int32Array.from({ length: T }, (_, t) => t);
@@ -220,6 +226,7 @@ export class HostTransformer {
     const n = rows ? rows.length : split.n;
     this.checkInputs(params, inPerm, outPerm);
     for (let q = 0; q < outPerm.length; q++) this.outInv[outPerm[q]] = q;
+    this.scored.forEach(([t, ch], e) => (this.zCols[e] = t * this.ldOut + this.outInv[ch]));
     this.perSum.fill(0);
     if (grads) {
       if (n > this.maxRows) throw new RangeError(`HostTransformer: ${n} sequences with gradients, buffers hold ${this.maxRows}`);
@@ -375,18 +382,13 @@ export class HostTransformer {
   /** Adds each scored entry's squared errors to perSum; with `nGrad` > 0, dz = d loss / d z over nGrad sequences. */
   private lossAndOutputGrad(split: TransformerSplit, rows: Int32Array | undefined, start: number, count: number, nGrad: number): void {
     const { outDim, seqLen: T } = this.shape;
-    const { mem, ldOut, z, dz, scored, outInv, perSum } = this;
+    const { mem, ldOut, z, dz, scored, perSum } = this;
     const scale = nGrad > 0 ? 2 / (nGrad * scored.length) : 0;
     if (nGrad > 0) mem.fill(0, dz, dz + count * T * ldOut);
     for (let r = 0; r < count; r++) {
       const y0 = (rows ? rows[start + r] : start + r) * T * outDim;
-      for (let e = 0; e < scored.length; e++) {
-        const [t, ch] = scored[e];
-        const i = (r * T + t) * ldOut + outInv[ch];
-        const d = mem[z + i] - split.y[y0 + t * outDim + ch];
-        perSum[e] += d * d;
-        if (nGrad > 0) mem[dz + i] += scale * d; // += : an entry scored twice counts twice
-      }
+      const row = r * T * ldOut;
+      addScoredSquaredErrors(mem, z + row, this.zCols, split.y, y0, this.yCols, perSum, nGrad > 0 ? mem : undefined, dz + row, scale);
     }
   }
 
