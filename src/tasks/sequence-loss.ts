@@ -1,7 +1,7 @@
 /**
  * The loss of a sequence target on the host (docs/DESIGN.md, "In-context regression"): squared
  * errors of the scored entries only, averaged over rows and scored entries; every other entry of
- * the prediction is free. src/train/sequence-loss.ts is the differentiable tfjs twin.
+ * the prediction is free. src/model/ops/sequence-loss-tfjs.ts is the differentiable tfjs twin.
  *
  * Layout: predictions and targets are [n, length, dim] row-major, which is the same memory as the
  * [n, length * dim] matrices the tfjs side works on; entry (position p, channel c) of row i is
@@ -43,7 +43,7 @@ export interface SequenceMse {
  * twice). Columns are per buffer, so a prediction row may be padded or permuted (HostTransformer's
  * [T, ldOut] rows in output-position order) while the targets are dense [length, dim] rows. The
  * one home of the host's sequence loss: sequenceMse and HostTransformer (through
- * src/model/ops/losses.ts) call it; src/train/sequence-loss.ts is the tfjs form.
+ * src/model/ops/losses.ts) call it; src/model/ops/sequence-loss-tfjs.ts is the tfjs form.
  */
 export function addScoredSquaredErrors(
   pred: ArrayLike<number>, p0: number, pCols: Int32Array, y: ArrayLike<number>, y0: number, yCols: Int32Array,
