@@ -18,10 +18,11 @@
  *
  * Layout: activations are token-major [rows, width] with rows = n * T (token t of sequence r is
  * row r * T + t) and row lengths padded to multiples of 4 for the kernel (simd-gemm.ts),
- * all in one WebAssembly memory. Every product of a linear layer is one call of the linear ops
- * (ops/linear.ts, one strided-kernel call each) on them, bias and residual included: forward x W, weight gradient x^T dz (x read transposed
- * through strides), input gradient dz W^T (W^T copied once per step: it is small); one
- * position's rows are the same call with a stride of T rows. Attention with T = 3 is a few dot
+ * all in one WebAssembly memory. Every product of a linear layer is one call of a linear op
+ * (ops/linear.ts: one strided-kernel call each) on them, bias and residual included: forward
+ * x W, weight gradient x^T dz (x read transposed through strides), input gradient dz W^T (W^T
+ * copied once per step: it is small); one position's rows are the same call with a stride of T
+ * rows. The loss is the scored sequence loss's row op (ops/losses.ts). Attention with T = 3 is a few dot
  * products per sequence and is written out directly. Speed (a step of the in-context run is
  * about 14 million multiply-adds): `node dist/bench/transformer-step.js`.
  */
