@@ -14,7 +14,7 @@ import type { Split, TaskInstance } from '../src/tasks/task.js';
 import { disposeData, uploadData, type SplitTensors } from '../src/train/data.js';
 import { evaluate, taskLoss } from '../src/train/evaluate.js';
 import { scoredOutputLosses } from '../src/train/output-losses.js';
-import { scoredEntryLosses, sequenceLoss } from '../src/train/sequence-loss.js';
+import { scoredEntryLosses, sequenceLoss } from '../src/model/ops/sequence-loss-tfjs.js';
 import { Rng } from '../src/util/random.js';
 import { PENDING_CONFIGS } from './pending-configs.mjs';
 

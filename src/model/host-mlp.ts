@@ -5,8 +5,8 @@
  * kernel of simd-gemm.ts, faster than tfjs's wasm backend. It computes exactly what
  * `BioModel.forwardSplit` followed by `taskLoss` computes (docs/DESIGN.md, "Model": linear layers,
  * SiLU between them; MSE, mean cross-entropy or one-hot MSE), with float64 arithmetic over float32
- * parameters; test/host-mlp.test.ts holds it to tfjs's gradients. SiLU and softmax cross-entropy
- * are ops of src/model/ops/ (docs/DESIGN.md, "Host op library").
+ * parameters; test/host-mlp.test.ts holds it to tfjs's gradients. SiLU, the linear layers,
+ * softmax cross-entropy and the two MSEs are ops of src/model/ops/ (docs/DESIGN.md, "Host op library").
  *
  * Feature inputs only: token inputs (modular addition) are large enough for tfjs to win.
  *
@@ -17,8 +17,9 @@
 import type { TargetSpec } from '../tasks/task.js';
 import { modelGraph, weightSpecs, type HostGrads, type MlpArchitecture, type Params } from './model-graph.js';
 import { sigmoid, siluGradOf, siluOf } from './ops/activations.js';
-import { softmaxCrossEntropyRow } from './ops/losses.js';
-import { gemmMemory, pad4, type StridedGemm } from './simd-gemm.js';
+import { allocLinear, linearForward, linearInputGrad, linearParamGrads, loadLinear, type HostKernel, type LinearBuffers } from './ops/linear.js';
+import { oneHotSquaredErrorRow, softmaxCrossEntropyRow, squaredErrorRow } from './ops/losses.js';
+import { gemmMemory, pad4 } from './simd-gemm.js';
 
 /** Rows of a feature split, with its targets as the task gives them. */
 export interface HostSplit {
@@ -47,7 +48,8 @@ export interface HostLoss {
 export class HostMlp {
   /** The kernel's memory: every buffer below is a region of it, at an offset in float64 elements. */
   private readonly mem: Float64Array;
-  private readonly gemm: StridedGemm;
+  /** The memory with its kernel and constant rows, for the linear ops (ops/linear.ts). */
+  private readonly kernel: HostKernel;
   /** Row length of neuron layer l's buffers: N_l rounded up to the kernel's tile. */
   private readonly ld: number[];
   /**
@@ -61,14 +63,13 @@ export class HostMlp {
   private readonly dz: number[];
   /**
    * Per weight layer: W as float64 [N_l, ld[l + 1]] and transposed [N_{l+1}, ld[l]] (the kernel's B
-   * is read along rows), and its gradient [N_l, ld[l + 1]] before it is copied to `grads`. Rows are
-   * allocated up to a multiple of 4, as the kernel reads and writes them.
+   * is read along rows), no bias (this class adds biases itself, with the activation: ops/linear.ts
+   * says why), and its gradient [N_l, ld[l + 1]] before it is copied to `grads`.
    */
-  private readonly w: number[];
-  private readonly wT: number[];
+  private readonly lins: LinearBuffers[];
   private readonly gw: number[];
-  /** A row of zeros as long as the longest, for the kernel's residual and bias (this class adds biases itself). */
-  private readonly zero: number;
+  /** The bias gradient's column sums, [4, widest row] (the kernel's tile). */
+  private readonly gb: number;
   /** Tensor names of weight layer l's weight and bias. */
   private readonly names: { readonly w: string; readonly b: string }[];
 
@@ -92,15 +93,19 @@ export class HostMlp {
       return at;
     };
     const rows = pad4(maxRows);
-    this.zero = alloc(Math.max(...this.ld));
+    const zeros = alloc(Math.max(...this.ld));
+    const ones = alloc(rows);
     this.h = this.ld.map((ld) => alloc(rows * ld));
     this.s = this.ld.map((ld, l) => (l === 0 ? -1 : alloc(rows * ld)));
     this.dz = this.ld.map((ld, l) => (l === 0 ? -1 : alloc(rows * ld)));
     const layers = widths.slice(0, -1).map((_, l) => l);
-    this.w = layers.map((l) => alloc(this.ld[l] * this.ld[l + 1]));
-    this.wT = layers.map((l) => alloc(this.ld[l + 1] * this.ld[l]));
+    this.lins = layers.map((l) => allocLinear(alloc, widths[l], widths[l + 1], false));
     this.gw = layers.map((l) => alloc(this.ld[l] * this.ld[l + 1]));
-    ({ mem: this.mem, gemm: this.gemm } = gemmMemory(top));
+    this.gb = alloc(4 * Math.max(...this.ld));
+    const { mem, gemm } = gemmMemory(top);
+    mem.fill(1, ones, ones + rows);
+    this.mem = mem;
+    this.kernel = { mem, gemm, zeros, ones };
   }
 
   /**
@@ -131,19 +136,10 @@ export class HostMlp {
     for (let l = 0; l < L; l++) {
       const nIn = widths[l];
       const nOut = widths[l + 1];
-      const W = params.get(this.names[l].w)!;
-      const w = this.w[l];
-      const wT = this.wT[l];
-      for (let i = 0; i < nIn; i++) {
-        for (let o = 0; o < nOut; o++) {
-          const v = W[i * nOut + o];
-          mem[w + i * ld[l + 1] + o] = v;
-          mem[wT + o * ld[l] + i] = v;
-        }
-      }
+      loadLinear(mem, this.lins[l], params.get(this.names[l].w)!, undefined, true);
       // z = h W, its padding columns zero (W's are).
       const z = this.h[l + 1];
-      this.gemm(this.h[l], ld[l], 1, w, ld[l + 1], z, ld[l + 1], n, nOut, nIn, this.zero, 0, this.zero);
+      linearForward(this.kernel, this.lins[l], this.h[l], ld[l], z, ld[l + 1], n);
       const b = params.get(this.names[l].b)!;
       if (l === L - 1) {
         for (let r = 0; r < n; r++) for (let o = 0; o < nOut; o++) mem[z + r * ld[l + 1] + o] += b[o];
@@ -178,13 +174,7 @@ export class HostMlp {
       const scale = 2 / (n * k);
       const perOutput = new Array<number>(k).fill(0);
       for (let r = 0; r < n; r++) {
-        const yo = (rows ? rows[r] : r) * k;
-        for (let q = 0; q < k; q++) {
-          const d = mem[z + r * ld + q] - split.y[yo + outPerm[q]];
-          total += d * d;
-          perOutput[outPerm[q]] += d * d;
-          if (withGrads) mem[dz + r * ld + q] = scale * d;
-        }
+        total = squaredErrorRow(mem, z + r * ld, k, split.y, (rows ? rows[r] : r) * k, outPerm, total, perOutput, withGrads ? dz + r * ld : -1, scale);
       }
       return { loss: total / (n * k), acc: null, perOutput: perOutput.map((v) => v / n) };
     }
@@ -208,11 +198,7 @@ export class HostMlp {
       if (outPerm[best] === label) correct++;
       if (mse) {
         // tf.losses.meanSquaredError against the one-hot row: the mean over all n * k entries.
-        for (let q = 0; q < k; q++) {
-          const d = mem[z + zo + q] - (outPerm[q] === label ? 1 : 0);
-          total += d * d;
-          if (withGrads) mem[dz + zo + q] = (2 * d) / (n * k);
-        }
+        total = oneHotSquaredErrorRow(mem, z + zo, k, label, outPerm, total, withGrads ? dz + zo : -1, n * k);
         continue;
       }
       total += softmaxCrossEntropyRow(mem, z + zo, k, max, at, withGrads ? dz + zo : -1, n);
@@ -230,19 +216,15 @@ export class HostMlp {
       const dz = this.dz[l + 1];
       // dW = h^T dz (h read transposed through the strides), db = column sums of dz.
       const gw = this.gw[l];
-      this.gemm(this.h[l], 1, ld[l], dz, ld[l + 1], gw, ld[l + 1], nIn, nOut, n, this.zero, 0, this.zero);
+      linearParamGrads(this.kernel, this.lins[l], this.h[l], ld[l], dz, ld[l + 1], n, gw, this.gb);
       const gW = grads.get(this.names[l].w)!;
       for (let i = 0; i < nIn; i++) for (let o = 0; o < nOut; o++) gW[i * nOut + o] = mem[gw + i * ld[l + 1] + o];
       const gb = grads.get(this.names[l].b)!;
-      for (let o = 0; o < nOut; o++) {
-        let sum = 0;
-        for (let r = 0; r < n; r++) sum += mem[dz + r * ld[l + 1] + o];
-        gb[o] = sum;
-      }
+      for (let o = 0; o < nOut; o++) gb[o] = mem[this.gb + o];
       if (l === 0) break;
       // Through W to layer l's activations (dz W^T), then through SiLU: silu'(z) = s + h (1 - s).
       const dprev = this.dz[l];
-      this.gemm(dz, ld[l + 1], 1, this.wT[l], ld[l], dprev, ld[l], n, nIn, nOut, this.zero, 0, this.zero);
+      linearInputGrad(this.kernel, this.lins[l], dz, ld[l + 1], dprev, ld[l], n);
       const s = this.s[l];
       const h = this.h[l];
       for (let r = 0; r < n; r++) {

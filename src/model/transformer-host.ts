@@ -18,17 +18,20 @@
  *
  * Layout: activations are token-major [rows, width] with rows = n * T (token t of sequence r is
  * row r * T + t) and row lengths padded to multiples of 4 for the kernel (simd-gemm.ts),
- * all in one WebAssembly memory. Every product of a linear layer is one strided-kernel call on
- * them, bias and residual included: forward x W, weight gradient x^T dz (x read transposed
- * through strides), input gradient dz W^T (W^T copied once per step: it is small); one
- * position's rows are the same call with a stride of T rows. Attention with T = 3 is a few dot
+ * all in one WebAssembly memory. Every product of a linear layer is one call of a linear op
+ * (ops/linear.ts: one strided-kernel call each) on them, bias and residual included: forward
+ * x W, weight gradient x^T dz (x read transposed through strides), input gradient dz W^T (W^T
+ * copied once per step: it is small); one position's rows are the same call with a stride of T
+ * rows. The loss is the scored sequence loss's row op (ops/losses.ts). Attention with T = 3 is a few dot
  * products per sequence and is written out directly. Speed (a step of the in-context run is
  * about 14 million multiply-adds): `node dist/bench/transformer-step.js`.
  */
 import { geluGradOf, geluSigmoid } from './ops/activations.js';
 import { causalAttentionQuery, causalAttentionQueryBackward } from './ops/attention.js';
 import { layerNormRow, layerNormRowBackward } from './ops/layer-norm.js';
-import { gemmMemory, pad4, type StridedGemm } from './simd-gemm.js';
+import { addScoredSquaredErrors } from './ops/losses.js';
+import { allocLinear, linearForward, linearInputGrad, linearParamGrads, loadLinear, type HostKernel, type LinearBuffers } from './ops/linear.js';
+import { gemmMemory, pad4 } from './simd-gemm.js';
 import { numel } from './model-graph.js';
 import { checkTransformerShape, transformerTensorShapes, type TransformerShape } from './transformer-shape.js';
 
@@ -48,16 +51,9 @@ export interface TransformerLoss {
   readonly perScored: number[];
 }
 
-/** A linear layer's float64 copies in the memory: W [nIn, ldW] and W^T [nOut, ldT]. */
-interface Lin {
+/** A linear layer's float64 copies in the memory (ops/linear.ts) and its tensors' name prefix. */
+interface Lin extends LinearBuffers {
   readonly name: string; // tensor prefix, e.g. 'blocks.0.attn.l_proj.linear'
-  readonly nIn: number;
-  readonly nOut: number;
-  readonly w: number;
-  readonly ldW: number;
-  readonly wT: number;
-  readonly ldT: number;
-  readonly bias: number; // [ldW], padding 0
 }
 
 /** A LayerNorm's saved statistics: normalised input [rows, ld] (memory offset) and 1/sd per row. */
@@ -89,7 +85,8 @@ interface BlockBufs {
 
 export class HostTransformer {
   private readonly mem: Float64Array;
-  private readonly gemm: StridedGemm;
+  /** The memory with its kernel and constant rows, for the linear ops. */
+  private readonly kernel: HostKernel;
   /** Whether the WebAssembly SIMD kernel runs (false: the JavaScript fallback). */
   readonly simd: boolean;
   private readonly ldIn: number;
@@ -116,6 +113,9 @@ export class HostTransformer {
   private readonly lOut: Lin;
   private readonly lins: Lin[];
   private readonly outInv: Int32Array;
+  /** Per scored entry, its column in a sequence's output rows [T, ldOut] (set per pass from outPerm) and in its targets [T, outDim]. */
+  private readonly zCols: Int32Array;
+  private readonly yCols: Int32Array;
   private readonly perSum: Float64Array;
   private readonly dp: Float64Array; // [T] attention backward scratch
   /** Every position 0..T-1, and those the loss reads (the only ones the last block must finish). */
@@ -150,11 +150,7 @@ export class HostTransformer {
       return off;
     };
     const act = (ld: number) => alloc(rows * ld);
-    const lin = (name: string, nIn: number, nOut: number): Lin => {
-      const ldW = pad4(nOut);
-      const ldT = pad4(nIn);
-      return { name, nIn, nOut, w: alloc(pad4(nIn) * ldW), ldW, wT: alloc(pad4(nOut) * ldT), ldT, bias: alloc(ldW) };
-    };
+    const lin = (name: string, nIn: number, nOut: number): Lin => ({ name, ...allocLinear(alloc, nIn, nOut) });
     const norm = (name: string): Norm => ({ name, xhat: layerNorm ? act(this.ldE) : -1, rstd: new Float64Array(layerNorm ? rows : 0) });
     this.x0 = act(this.ldIn);
     this.lIn = lin('l_i.linear', inDim, E);
@@ -201,9 +197,11 @@ export class HostTransformer {
     const { mem, gemm, simd } = gemmMemory(top);
     this.mem = mem;
     mem.fill(1, this.ones, this.ones + rows);
-    this.gemm = gemm;
+    this.kernel = { mem, gemm, zeros: this.zeros, ones: this.ones };
     this.simd = simd;
     this.outInv = new Int32Array(outDim);
+    this.zCols = new Int32Array(scored.length);
+    this.yCols = Int32Array.from(scored, ([t, c]) => t * outDim + c);
     this.perSum = new Float64Array(scored.length);
     this.dp = new Float64Array(T);
     this.allPos = Int32Array.from({ length: T }, (_, t) => t);
@@ -229,6 +227,7 @@ export class HostTransformer {
     const n = rows ? rows.length : split.n;
     this.checkInputs(params, inPerm, outPerm);
     for (let q = 0; q < outPerm.length; q++) this.outInv[outPerm[q]] = q;
+    this.scored.forEach(([t, ch], e) => (this.zCols[e] = t * this.ldOut + this.outInv[ch]));
     this.perSum.fill(0);
     if (grads) {
       if (n > this.maxRows) throw new RangeError(`HostTransformer: ${n} sequences with gradients, buffers hold ${this.maxRows}`);
@@ -283,14 +282,7 @@ export class HostTransformer {
   /** W and b into their padded float64 copies (padding stays 0), and W^T when a backward pass follows. */
   private copyWeights(params: ReadonlyMap<string, Float32Array>, transposed: boolean): void {
     const mem = this.mem;
-    for (const l of this.lins) {
-      const W = params.get(`${l.name}.weight`)!;
-      const { nIn, nOut, w, ldW, wT, ldT } = l;
-      for (let i = 0; i < nIn; i++) for (let o = 0; o < nOut; o++) mem[w + i * ldW + o] = W[i * nOut + o];
-      const b = params.get(`${l.name}.bias`)!;
-      for (let o = 0; o < nOut; o++) mem[l.bias + o] = b[o];
-      if (transposed) for (let i = 0; i < nIn; i++) for (let o = 0; o < nOut; o++) mem[wT + o * ldT + i] = W[i * nOut + o];
-    }
+    for (const l of this.lins) loadLinear(mem, l, params.get(`${l.name}.weight`)!, params.get(`${l.name}.bias`)!, transposed);
   }
 
   /**
@@ -301,12 +293,12 @@ export class HostTransformer {
   private linear(l: Lin, a: number, ldA: number, c: number, ldC: number, count: number, pos: Int32Array, res = this.zeros, ldR = 0): void {
     const T = this.shape.seqLen;
     if (pos.length === T) {
-      this.gemm(a, ldA, 1, l.w, l.ldW, c, ldC, pad4(count * T), l.ldW, l.nIn, res, ldR, l.bias);
+      linearForward(this.kernel, l, a, ldA, c, ldC, count * T, 1, res, ldR);
       return;
     }
     for (let j = 0; j < pos.length; j++) {
       const t = pos[j];
-      this.gemm(a + t * ldA, T * ldA, 1, l.w, l.ldW, c + t * ldC, T * ldC, pad4(count), l.ldW, l.nIn, res + t * ldR, T * ldR, l.bias);
+      linearForward(this.kernel, l, a + t * ldA, ldA, c + t * ldC, ldC, count, T, res + t * ldR, ldR);
     }
   }
 
@@ -391,18 +383,13 @@ export class HostTransformer {
   /** Adds each scored entry's squared errors to perSum; with `nGrad` > 0, dz = d loss / d z over nGrad sequences. */
   private lossAndOutputGrad(split: TransformerSplit, rows: Int32Array | undefined, start: number, count: number, nGrad: number): void {
     const { outDim, seqLen: T } = this.shape;
-    const { mem, ldOut, z, dz, scored, outInv, perSum } = this;
+    const { mem, ldOut, z, dz, scored, perSum } = this;
     const scale = nGrad > 0 ? 2 / (nGrad * scored.length) : 0;
     if (nGrad > 0) mem.fill(0, dz, dz + count * T * ldOut);
     for (let r = 0; r < count; r++) {
       const y0 = (rows ? rows[start + r] : start + r) * T * outDim;
-      for (let e = 0; e < scored.length; e++) {
-        const [t, ch] = scored[e];
-        const i = (r * T + t) * ldOut + outInv[ch];
-        const d = mem[z + i] - split.y[y0 + t * outDim + ch];
-        perSum[e] += d * d;
-        if (nGrad > 0) mem[dz + i] += scale * d; // += : an entry scored twice counts twice
-      }
+      const row = r * T * ldOut;
+      addScoredSquaredErrors(mem, z + row, this.zCols, split.y, y0, this.yCols, perSum, nGrad > 0 ? mem : undefined, dz + row, scale);
     }
   }
 
@@ -457,18 +444,15 @@ export class HostTransformer {
    */
   private linearBackward(l: Lin, a: number, ldA: number, dC: number, ldC: number, dA: number, count: number, pos: Int32Array, grad: (name: string) => Float64Array, accumulate = false): void {
     const T = this.shape.seqLen;
-    const { mem, dW, db, zeros, ones } = this;
+    const { mem, dW, db, kernel } = this;
     const { nIn, nOut, ldW, ldT } = l;
     if (pos.length === T) {
-      this.gemm(a, 1, ldA, dC, ldC, dW, ldW, pad4(nIn), ldW, count * T, zeros, 0, zeros);
-      this.gemm(ones, 0, 1, dC, ldC, db, ldW, 4, ldW, count * T, zeros, 0, zeros);
+      linearParamGrads(kernel, l, a, ldA, dC, ldC, count * T, dW, db);
     } else {
       // One position's rows at a time, the later ones added to the earlier ones' sums.
       for (let j = 0; j < pos.length; j++) {
         const t = pos[j];
-        const [rW, rb, ld] = j === 0 ? [zeros, zeros, 0] : [dW, db, ldW];
-        this.gemm(a + t * ldA, 1, T * ldA, dC + t * ldC, T * ldC, dW, ldW, pad4(nIn), ldW, count, rW, ld, zeros);
-        this.gemm(ones, 0, 1, dC + t * ldC, T * ldC, db, ldW, 4, ldW, count, rb, ld, zeros);
+        linearParamGrads(kernel, l, a + t * ldA, ldA, dC + t * ldC, ldC, count, dW, db, T, j > 0);
       }
     }
     const gW = grad(`${l.name}.weight`);
@@ -477,13 +461,12 @@ export class HostTransformer {
     for (let o = 0; o < nOut; o++) gb[o] = mem[db + o];
     if (dA < 0) return;
     if (pos.length === T) {
-      this.gemm(dC, ldC, 1, l.wT, ldT, dA, ldT, pad4(count * T), ldT, nOut, accumulate ? dA : zeros, accumulate ? ldT : 0, zeros);
+      linearInputGrad(kernel, l, dC, ldC, dA, ldT, count * T, 1, accumulate);
       return;
     }
     for (let j = 0; j < pos.length; j++) {
       const t = pos[j];
-      const at = dA + t * ldT;
-      this.gemm(dC + t * ldC, T * ldC, 1, l.wT, ldT, at, T * ldT, pad4(count), ldT, nOut, accumulate ? at : zeros, accumulate ? T * ldT : 0, zeros);
+      linearInputGrad(kernel, l, dC + t * ldC, ldC, dA + t * ldT, ldT, count, T, accumulate);
     }
   }
 

@@ -1,6 +1,6 @@
 /**
  * Task losses and metrics: cross-entropy (or one-hot MSE, `train.loss`) with accuracy for classes, MSE for values (both means,
- * as PyTorch's defaults), and for sequences the MSE of the scored entries (src/train/sequence-loss.ts).
+ * as PyTorch's defaults), and for sequences the MSE of the scored entries (src/model/ops/sequence-loss-tfjs.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { softmaxCrossEntropy } from '../model/ops/tfjs.js';
@@ -10,7 +10,7 @@ import { tfModelOf } from '../model/tf-model.js';
 import { readTensors } from '../model/tf-variables.js';
 import type { Evaluation, ScoredLosses, TargetSpec, TaskInstance } from '../tasks/task.js';
 import { disposeData, uploadData, type DataTensors, type SplitTensors } from './data.js';
-import { scoredEntryLosses, sequenceLoss } from './sequence-loss.js';
+import { scoredEntryLosses, sequenceLoss } from '../model/ops/sequence-loss-tfjs.js';
 
 /**
  * Scalar task loss of predictions [n, out] against a split's targets; for sequence targets

@@ -1,12 +1,13 @@
 /**
  * The loss of a sequence target on tfjs, differentiable: the twin of src/tasks/sequence-loss.ts
- * (docs/DESIGN.md, "In-context regression"). Predictions and targets are 2-D, [n, length * dim]
+ * (docs/DESIGN.md, "In-context regression" and "Host op library"; an op beside the other tfjs
+ * forms here, where model/ and train/ both reach it). Predictions and targets are 2-D, [n, length * dim]
  * (each row the [length, dim] sequence flattened row-major), so that a model's output goes through
  * the same Tensor2D paths as every other task's; a model that computes [n, length, dim] reshapes
  * its output to [n, length * dim] before the loss.
  */
 import * as tf from '@tensorflow/tfjs';
-import { scoredColumns, type SequenceTarget } from '../tasks/sequence-loss.js';
+import { scoredColumns, type SequenceTarget } from '../../tasks/sequence-loss.js';
 
 /** The scored entries' columns of [n, length * dim] predictions or targets: [n, scored]. */
 function scoredOf(spec: SequenceTarget, t: tf.Tensor2D): tf.Tensor2D {
