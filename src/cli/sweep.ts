@@ -1,7 +1,7 @@
 /**
  * `bimt sweep <config> --grid key=v1,v2 --seeds 0..3`, `--resume`, `--status`, `--cancel`, and the
  * hidden `bimt sweep-point` that launchers start for each point: argument parsing only; the work
- * is in src/sweep/ (docs/DESIGN.md, "Sweeps"), imported when the command runs.
+ * is in src/sweep/ (docs/design.md, "Sweeps"), imported when the command runs.
  */
 import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';

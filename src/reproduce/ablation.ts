@@ -1,5 +1,5 @@
 /**
- * Figure 3's comparison of training variants (docs/DESIGN.md, "Symbolic formulas"): the paper's
+ * Figure 3's comparison of training variants (docs/design.md, "Symbolic formulas"): the paper's
  * five variants trained on the independence task over several seeds, and the paper's ordering of
  * them checked by seed counts. The runs are data (config and `--set` overrides); the claims and
  * tables are pure functions of the runs' summaries, tested on hand-made ones.

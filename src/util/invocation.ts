@@ -30,7 +30,7 @@ export function bimtCommand(...args: readonly string[]): string {
 /**
  * A word as the shell reads it back: as is when it is plain, else in single quotes, and a word
  * holding control characters (a path from a config can) in bash's $'...' with each one escaped,
- * so that the line stays pasteable and no escape sequence reaches the terminal (docs/DESIGN.md,
+ * so that the line stays pasteable and no escape sequence reaches the terminal (docs/design.md,
  * "Errors").
  *
  *     shellWord("it's")      // 'it'\''s'

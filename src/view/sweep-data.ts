@@ -1,5 +1,5 @@
 /**
- * What `bimt view` puts into a sweep's page (docs/DESIGN.md, "View"): the `bimt compare` table of
+ * What `bimt view` puts into a sweep's page (docs/design.md, "View"): the `bimt compare` table of
  * its runs and the compare plot against the first swept key that is not a seed, with each run's
  * own page linked from its row.
  */

@@ -1,5 +1,5 @@
 /**
- * Loss rows on a float64 buffer, forward and gradient (docs/DESIGN.md, "Model" and "Host op
+ * Loss rows on a float64 buffer, forward and gradient (docs/design.md, "Model" and "Host op
  * library"): each takes one row of outputs at mem[z..] and returns that row's summed loss, writing
  * d loss / d z into mem[dz..] when dz >= 0. The caller divides the sum by its count (rows, or rows
  * times outputs) and passes the same count for the gradient. test/ops/losses.test.ts holds them
