@@ -1,7 +1,7 @@
 /**
  * The config file's schema: every key, its type, its default. Unknown keys are errors (strict
- * objects), so a typo never silently falls back to a default. The README's config reference is
- * written from this file; keep the two in step.
+ * objects), so a typo never silently falls back to a default. docs/config.md's config
+ * reference is written from this file; keep the two in step.
  */
 import { z } from 'zod';
 import { isRunName, RUN_NAME_RULE } from './run-name.js';

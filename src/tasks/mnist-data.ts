@@ -123,7 +123,7 @@ export function idxDigits(imagesFile: string, labelsFile: string): Digits {
 /**
  * Refuses image files whose images would not fit the memory limit, from their headers alone: a
  * 512 kB gzipped file can hold 684,000 blank images, 3 GiB once unpacked and converted, and the
- * limit must refuse it before that (README, `bimt train`).
+ * limit must refuse it before that (docs/cli.md, "bimt train").
  */
 function checkDigitsMemory(files: readonly string[], memory: NonNullable<BuildLimits['memory']>): void {
   const counts = files.map((f) => idxShape(f, 'image file')?.[0] ?? 0);

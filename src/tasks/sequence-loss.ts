@@ -1,5 +1,5 @@
 /**
- * The loss of a sequence target on the host (docs/design.md, "In-context regression"): squared
+ * The loss of a sequence target on the host (docs/experiments.md, "In-context regression"): squared
  * errors of the scored entries only, averaged over rows and scored entries; every other entry of
  * the prediction is free. src/train/sequence-loss.ts is the differentiable tfjs twin.
  *

@@ -27,7 +27,7 @@ import { dataFile, MAX_SAMPLES, type DataFile, type Split, type TaskDefinition, 
 export const MAX_TABLE_BYTES = 256 * 1024 * 1024;
 
 /**
- * Most columns a CSV file may have (README, "Your own data"): one input neuron each, and far
+ * Most columns a CSV file may have (docs/cli.md, "Your own data"): one input neuron each, and far
  * more than the 785 of MNIST as a table; a wider header is refused before anything else is done.
  */
 export const MAX_COLUMNS = 10_000;
