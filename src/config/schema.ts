@@ -1,7 +1,8 @@
 /**
  * The config file's schema: every key, its type, its default. Unknown keys are errors (strict
- * objects), so a typo never silently falls back to a default. docs/config.md's config
- * reference is written from this file; keep the two in step.
+ * objects), so a typo never silently falls back to a default. docs/config.md, the config
+ * reference, is generated from src/config/reference.ts, whose rows test/config-doc.test.ts holds to
+ * this schema's keys.
  */
 import { z } from 'zod';
 import { isRunName, RUN_NAME_RULE } from './run-name.js';
