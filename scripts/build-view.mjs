@@ -1,5 +1,5 @@
 // Bundles the `bimt view` page script (src/view/page/main.ts and what it imports from src/) into
-// dist/view/page.js, which src/view/html.ts inlines into every page (docs/DESIGN.md, "View").
+// dist/view/page.js, which src/view/html.ts inlines into every page (docs/design.md, "View").
 // Run by `npm run build` and `prepare` after tsc.
 import { build } from 'esbuild';
 

@@ -79,7 +79,7 @@ export async function selectBackend(forced?: BackendName, needs: BackendNeeds = 
 
 /**
  * The backend line's text after `backend `: the name and the adapter it runs on, and the faster
- * backends passed over, without why (README.md, "Backends"): on a machine without a GPU every GPU
+ * backends passed over, without why (docs/engines-and-gpu.md, "Backends"): on a machine without a GPU every GPU
  * backend is passed over, which is normal and no news, so the reasons (Dawn's "Couldn't load
  * Vulkan" among them) go to `--verbose` (skippedLines) and meta.json (skippedRecord):
  * `wasm (tensorflow-gpu, webgpu, tensorflow unavailable here; --verbose says why)`, without the

@@ -1,7 +1,7 @@
 /**
  * Errors a user can cause (bad config, missing file, bad argument). The CLI prints their message
  * on one line without a stack trace and exits with `exitCode` (2 for usage errors, 1 for
- * failures, 130 for work stopped by Ctrl-C or SIGTERM), as docs/DESIGN.md, "Errors" says. Anything else that escapes is a bug and keeps its stack.
+ * failures, 130 for work stopped by Ctrl-C or SIGTERM), as docs/design.md, "Errors" says. Anything else that escapes is a bug and keeps its stack.
  */
 export class BimtError extends Error {
   constructor(

@@ -1,5 +1,5 @@
 /**
- * The webgpu backend in Node (docs/DESIGN.md, "Backends"): @tensorflow/tfjs-backend-webgpu over
+ * The webgpu backend in Node (docs/engines-and-gpu.md, "Backends"): @tensorflow/tfjs-backend-webgpu over
  * the `webgpu` package (Dawn's Node bindings: Vulkan on Linux, Metal on a Mac), both optional
  * dependencies, so both are imported by a name held in a variable and their absence is normal.
  *

@@ -13,7 +13,7 @@ function embedding(noise: number, seed: number, fill: (t: number, d: number) => 
   return Float32Array.from({ length: V * D }, (_, i) => noise * rng.normal() + fill(Math.floor(i / D), i % D));
 }
 
-describe('the S4 sign claim (docs/DESIGN.md, "Permutation group S4")', () => {
+describe('the S4 sign claim (docs/experiments.md, "Permutation group S4")', () => {
   it('passes when one dimension carries the sign, even among noisy dims', () => {
     const E = embedding(0.2, 1, (t, d) => (d === 2 ? signs[t] : 0));
     expect(classSeparation(E, V, D, [2], signs)).toBeGreaterThan(0.3);

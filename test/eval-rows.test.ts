@@ -1,4 +1,4 @@
-// output.eval_rows (docs/DESIGN.md, "Optimizer and training loop"): metrics rows evaluate a fixed
+// output.eval_rows (docs/design.md, "Optimizer and training loop"): metrics rows evaluate a fixed
 // seeded subset of each split, on every engine, and the loss a row reports is the loss on that
 // subset. Without the key the plan evaluates the task itself (the golden metrics hold that the
 // numbers are unchanged).

@@ -1,4 +1,4 @@
-// 2-D layers (docs/DESIGN.md, "Geometry"): grid and ring coordinates, their L1 distances in the
+// 2-D layers (docs/design.md, "Geometry"): grid and ring coordinates, their L1 distances in the
 // cost, `model.geometry` in configs, checkpoints that record it, and the swap search on 2-D
 // layers with frozen inputs held to the brute-force search (as test/relocate.test.ts does for
 // lines), with the forward pass unchanged by swaps on tfjs and on the host.

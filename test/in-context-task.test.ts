@@ -1,4 +1,4 @@
-// The in-context regression task (docs/DESIGN.md, "In-context regression"): its data obeys the
+// The in-context regression task (docs/experiments.md, "In-context regression"): its data obeys the
 // definition, its loss counts the scored entries only (host and tfjs alike, checked against sums
 // written out here), and evaluate() reports each scored entry's loss.
 import { readFileSync } from 'node:fs';

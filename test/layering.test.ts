@@ -1,4 +1,4 @@
-// The import graph of src/ (docs/DESIGN.md, "Layers"): no cycles, and no folder imports a folder
+// The import graph of src/ (docs/design.md, "Layers"): no cycles, and no folder imports a folder
 // above it. Imports are read with a regexp, type-only and dynamic ones included: a type import is
 // a dependency too, and a dynamic one is still a load.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -44,7 +44,7 @@ function unit(file: string): string {
 
 function rank(u: string): number {
   const r = LAYERS.findIndex((layer) => layer.includes(u));
-  if (r < 0) throw new Error(`src/${u} is in no layer of test/layering.test.ts (and docs/DESIGN.md, "Layers"): add it`);
+  if (r < 0) throw new Error(`src/${u} is in no layer of test/layering.test.ts (and docs/design.md, "Layers"): add it`);
   return r;
 }
 

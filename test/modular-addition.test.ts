@@ -44,7 +44,7 @@ describe('modular addition data', () => {
     const t = build();
     expect(t.inputs).toEqual({ kind: 'tokens', count: 2, vocab: 59 });
     expect(t.targets).toEqual({ kind: 'classes', count: 59 });
-    // int(0.8 * 59^2) = 2784 as in the notebook (docs/DESIGN.md, "Experiments" table: full batch of 2784).
+    // int(0.8 * 59^2) = 2784 as in the notebook (docs/experiments.md, "The paper's experiments" table: full batch of 2784).
     expect(t.train.n).toBe(2784);
     expect(t.test.n).toBe(59 * 59 - 2784);
     expect(t.train.x).toBeInstanceOf(Int32Array);

@@ -1,4 +1,4 @@
-// train.loss: mse-onehot (docs/DESIGN.md, "Model"): the MNIST notebook's MSE against one-hot
+// train.loss: mse-onehot (docs/design.md, "Model"): the MNIST notebook's MSE against one-hot
 // targets, on the host (HostMlp) held to finite differences and to tfjs's autodiff of taskLoss.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';

@@ -75,7 +75,7 @@ describe('permutation-group task', () => {
     const { table } = compositionTable(4);
     expect(t.inputs).toEqual({ kind: 'tokens', count: 2, vocab: 24 });
     expect(t.targets).toEqual({ kind: 'classes', count: 24 });
-    // int(0.8 * 24^2) = 460, the full batch of docs/DESIGN.md, "Experiments" table.
+    // int(0.8 * 24^2) = 460, the full batch of docs/experiments.md, "The paper's experiments" table.
     expect([t.train.n, t.test.n]).toEqual([460, 116]);
     const train = new Set(pairs(t.train));
     const test = new Set(pairs(t.test));

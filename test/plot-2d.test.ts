@@ -1,4 +1,4 @@
-// The drawings of 2-D networks (docs/DESIGN.md, "Geometry"): the stacked-planes network picture
+// The drawings of 2-D networks (docs/design.md, "Geometry"): the stacked-planes network picture
 // (src/plot/network-2d.ts) and the receptive fields (src/plot/fields.ts), on a small pruned
 // [grid 8x8, grid 4x4, ring] network whose weights fall off with distance.
 import { XMLValidator } from 'fast-xml-parser';

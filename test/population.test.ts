@@ -1,4 +1,4 @@
-// Populations (docs/DESIGN.md, "Populations"): K networks trained as one batched computation, each
+// Populations (docs/design.md, "Populations"): K networks trained as one batched computation, each
 // member taking exactly the steps it would take alone, and each a run directory of its own. The
 // batch is held to separate `bimt train` runs of each member's config on the tfjs engine, on the
 // cpu backend always and on webgpu where an adapter exists (CI: lavapipe, as test/webgpu.test.ts).

@@ -1,6 +1,6 @@
-// Every config bimt ships loads with the README's example override (train.steps=2000), so a shorter run of any of
+// Every config bimt ships loads with the quick look's override (train.steps=2000), so a shorter run of any of
 // them keeps its schedule (steps as percentages scale with train.steps).
-// README's quick-look table names every config of configs/ with overrides that load, and its
+// docs/experiments.md's quick-look table names every config of configs/ with overrides that load, and its
 // rows of a few seconds reach what it says.
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,11 +49,11 @@ describe('shipped configs', () => {
 });
 
 /**
- * README's "A quick look at each config" table: the configs each row names and the overrides of
+* docs/experiments.md's "A quick look at each config" table: the configs each row names and the overrides of
  * its quick-look column (`--set key=value`, parsed as the CLI would take them).
  */
 function quickLookTable(): { configs: string[]; sets: string[]; reaches: string; seconds: number }[] {
-  const readme = readFileSync('README.md', 'utf8');
+  const readme = readFileSync('docs/experiments.md', 'utf8');
   const section = readme.split(/^### A quick look at each config$/m)[1]?.split(/^#{2,3} /m)[0] ?? '';
   return section
     .split('\n')
@@ -69,7 +69,7 @@ function quickLookTable(): { configs: string[]; sets: string[]; reaches: string;
     });
 }
 
-describe("README's quick-look table", () => {
+describe("docs/experiments.md's quick-look table", () => {
   const rows = quickLookTable();
   const topLevel = shipped.filter((f) => !f.startsWith('configs/paper/'));
 

@@ -1,4 +1,4 @@
-// `bimt view` in a real browser (docs/DESIGN.md, "View"): Debian's chromium, driven headless by
+// `bimt view` in a real browser (docs/design.md, "View"): Debian's chromium, driven headless by
 // playwright-core with its executable path (nothing downloads a browser), opens the pages of a
 // short two-moons run, a short modular-addition run, a short MNIST run on 2-D layers and a small
 // sweep from file://. What the page

@@ -1,5 +1,5 @@
 /**
- * `bimt view` from the command line (docs/DESIGN.md, "View"), with no browser: what it writes
+ * `bimt view` from the command line (docs/design.md, "View"), with no browser: what it writes
  * and where. A sweep directory may hold symbolic links; the pages go only inside the directory
  * given, and a run reached through a link to elsewhere is skipped with one line saying so.
  */

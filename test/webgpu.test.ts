@@ -1,4 +1,4 @@
-// The webgpu backend (src/webgpu.ts; docs/DESIGN.md, "Backends") where it can run: its optional
+// The webgpu backend (src/webgpu.ts; docs/engines-and-gpu.md, "Backends") where it can run: its optional
 // packages installed and a WebGPU adapter present. CI has no GPU: .ci/run unpacks Mesa 25's
 // lavapipe (scripts/vulkan/lavapipe.sh) and exports its env, and the tests force `--backend
 // webgpu`, as a software adapter is used only then. Elsewhere the tests that need an adapter skip,

@@ -1,5 +1,5 @@
 // npm run gpu-check: everything an offline Linux x64 machine with an NVIDIA GPU needs to check the
-// webgpu path (docs/DESIGN.md, "Backends"), in one ignored folder, .gpu-check/ (or the folder given),
+// webgpu path (docs/engines-and-gpu.md, "Backends"), in one ignored folder, .gpu-check/ (or the folder given),
 // under 64 MiB: run.sh, and bundle.tar.xz holding
 //   node/       this Node binary, with the libstdc++ and libgcc_s it links (used only if the machine's
 //               own are missing or too old)

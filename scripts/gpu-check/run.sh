@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bash .gpu-check/run.sh, on an offline Linux x64 machine with an NVIDIA GPU (made by `npm run
-# gpu-check`; docs/DESIGN.md, "Backends"). Unpacks bundle.tar.xz beside this script into a temporary
+# gpu-check`; docs/engines-and-gpu.md, "Backends"). Unpacks bundle.tar.xz beside this script into a temporary
 # folder, points Debian's Vulkan loader at the machine's NVIDIA ICD (or at VK_ICD_FILENAMES when
 # that is set already, e.g. lavapipe's, to try this script without a GPU), then:
 #   1. the card (nvidia-smi), the ICD, and Dawn's adapter with a short webgpu-against-cpu check;

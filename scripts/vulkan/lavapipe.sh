@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # scripts/vulkan/lavapipe.sh <dir>: Mesa 25's lavapipe (a software Vulkan driver) from
 # bookworm-backports, unpacked into <dir> without installing or upgrading anything, and <dir>/env
-# to source, which points the Vulkan loader at it (docs/DESIGN.md, "Backends"). Dawn refuses
+# to source, which points the Vulkan loader at it (docs/engines-and-gpu.md, "Backends"). Dawn refuses
 # Debian 12's own lavapipe (Mesa 22.3 lacks dynamic indexing of uniform arrays) and accepts
 # Mesa 25's, which needs newer libdrm than Debian 12 has: those come from backports too, unpacked
 # beside it. The loader (libvulkan1) is Debian 12's; it is unpacked as well if not installed.

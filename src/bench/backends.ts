@@ -1,6 +1,6 @@
 /**
  * Training steps per second of the tfjs engine on every backend that loads here, against the host
- * engine (docs/DESIGN.md, "Engines" and "Backends"): what a GPU buys for BIMT's networks. Each backend
+ * engine (docs/design.md, "Engines" and "Backends"): what a GPU buys for BIMT's networks. Each backend
  * runs in a child process of its own (`--only steps --backend name`), since tfjs keeps one backend
  * registry per process and a backend that fails to start must not disturb the next; webgpu is
  * forced there, so a software adapter (lavapipe) is measured too and labelled as such.

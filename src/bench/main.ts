@@ -46,7 +46,7 @@ const PAPER = ['fig3a', 'fig3b', 'fig3c', 'fig4', 'fig5', 'fig6', 'fig7', 'fig8'
  * Debian, 2 threads, as REPORT.md says), for the whole-run column: S4's 20000 steps took about
  * 423 s; in-context regression's 40000 steps about 675 s (a test batch forwarded every step: about
  * 900 s); MNIST's 40000 steps on fig8's digits about 990 s with the no-op input-layer loop of its
- * relocation left out, about 3440 s as written (README, Performance).
+ * relocation left out, about 3440 s as written (docs/performance.md, "Whole runs against the notebooks").
  */
 const REFERENCE_RUN_SECONDS: Readonly<Record<string, number>> = { fig6: 423, fig7: 675, fig8: 990 };
 

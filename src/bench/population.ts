@@ -1,5 +1,5 @@
 /**
- * Members trained per second by a population (docs/DESIGN.md, "Populations") against separate
+ * Members trained per second by a population (docs/design.md, "Populations") against separate
  * runs, on the selected backend: K two-moons networks (fig4's config, seeds 0..K-1) as one batch
  * (src/train/population-engine.ts), against one network on the tfjs engine, whose time K separate
  * runs take K times. Adam steps only, each timing ending with a read of the parameters (a GPU step

@@ -1,7 +1,7 @@
 /**
  * `node dist/bench/transformer-step.js [--backends wasm,cpu] [--json file]` (after `npm run build`):
- * the BioTransformer's arithmetic at the in-context experiment's sizes (docs/DESIGN.md,
- * "Experiments": batch 64 of 3-token sequences, E 32, 2 blocks, 1 head, MLP 128), on the host
+ * the BioTransformer's arithmetic at the in-context experiment's sizes (docs/experiments.md,
+ * "The paper's experiments": batch 64 of 3-token sequences, E 32, 2 blocks, 1 head, MLP 128), on the host
  * (HostTransformer) and on each tfjs backend (transformerForward under tf.variableGrads). Not a
  * test: numbers, no assertions.
  *

@@ -2,7 +2,7 @@
  * The pruned graph of a network: which neurons are alive once weights with |w| <= threshold are
  * dropped, the surviving edges, and the connected components ("modules") with the inputs and
  * outputs each contains. Snapshots during training, `bimt prune` and the network plot all read
- * this one structure. It is laid out by the model graph's stages (docs/DESIGN.md, "Model graph"):
+ * this one structure. It is laid out by the model graph's stages (docs/design.md, "Model graph"):
  * one row of neurons per use of a neuron layer, so a transformer's residual stream appears once
  * per residual point, joined to the next by its identity connections (`residuals`).
  *

@@ -1,5 +1,5 @@
 /**
- * Newman's modularity of a weighted undirected graph (docs/DESIGN.md, "Pruning, graph and
+ * Newman's modularity of a weighted undirected graph (docs/design.md, "Pruning, graph and
  * modules"), and the partition that makes it large, found by the Louvain method (Blondel et al.
  * 2008). For a partition into communities c,
  *

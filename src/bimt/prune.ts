@@ -1,7 +1,7 @@
 /**
- * Pruning (docs/DESIGN.md, "Pruning, graph and modules"): zero every weight and bias with
+ * Pruning (docs/design.md, "Pruning, graph and modules"): zero every weight and bias with
  * |value| <= threshold, then take out the neurons that can no longer matter, keeping the
- * network's function. It walks the model graph's stages (docs/DESIGN.md, "Model graph"):
+ * network's function. It walks the model graph's stages (docs/design.md, "Model graph"):
  *
  * - a neuron that no surviving path reaches from an input computes a constant; the constant is
  *   folded into the biases of what reads it before the neuron is removed (dropping it outright

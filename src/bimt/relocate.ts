@@ -1,5 +1,5 @@
 /**
- * Neuron relocation, the swap search of BIMT (docs/DESIGN.md, "Neuron swapping"). For each neuron
+ * Neuron relocation, the swap search of BIMT (docs/design.md, "Neuron swapping"). For each neuron
  * layer in the model graph's relocation order, the top_k positions by |weight| score each try a
  * swap with every position of their layer (of their head, in a layer with several heads) and keep
  * the one that lowers the connection cost most (lowest index on ties). A layer with several heads

@@ -1,5 +1,5 @@
 /**
- * Swapping two positions of one neuron layer (docs/DESIGN.md, "Neuron swapping"): exchanges every
+ * Swapping two positions of one neuron layer (docs/design.md, "Neuron swapping"): exchanges every
  * slice of every tensor the model graph lists for that layer (incoming and outgoing weights in
  * each fold, biases, LayerNorm parameters; for a residual stream, every matrix that reads or
  * writes it), and the permutation entries at the input or output layer. The network's function

@@ -43,7 +43,7 @@ export function pruneReport(step: number, threshold: number, g: NetworkGraph, be
   lines.push(`  weights kept     ${g.weightsKept} / ${g.weightsTotal}`);
   // Out of each layer's width: g.layers lists only the alive hidden neurons.
   lines.push(`  neurons alive    ${g.layers.map((l, k) => `${l.filter((n) => n.connected).length}/${g.widths[k]}`).join('  ')}  (input .. output)`);
-  // Two meanings of "module" kept apart (docs/DESIGN.md, "Pruning, graph and modules"): the modules are the connected
+  // Two meanings of "module" kept apart (docs/design.md, "Pruning, graph and modules"): the modules are the connected
   // components, what the picture tints; the Louvain communities split them further where parts
   // are only loosely joined, and Q is theirs, so one module can have a Q well above 0.
   lines.push(`  modules          ${g.modules.length}  (connected components: no kept weight joins two of them)`);

@@ -1,7 +1,7 @@
 /**
  * `bimt sweep <config> --grid key=v1,v2 --seeds 0..3`, `--resume`, `--status`, `--cancel`, and the
  * hidden `bimt sweep-point` that launchers start for each point: argument parsing only; the work
- * is in src/sweep/ (docs/DESIGN.md, "Sweeps"), imported when the command runs.
+ * is in src/sweep/ (docs/design.md, "Sweeps"), imported when the command runs.
  */
 import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -35,7 +35,7 @@ interface SweepFlags {
 export function sweepCommand(): Command {
   return new Command('sweep')
     .description('train a grid of runs (config keys x seeds) on this machine or on a Slurm cluster, into one sweep directory')
-    .argument('[config]', 'YAML config file; its sweep: section may hold the grid, seeds and launcher (README, "Sweeps")')
+    .argument('[config]', 'YAML config file; its sweep: section may hold the grid, seeds and launcher (docs/cli.md, "bimt sweep")')
     .option('--grid <key=v1,v2,...>', 'sweep a config key over values (YAML, comma-separated), e.g. --grid lambda.initial=1e-4,1e-3 (repeatable; the points are the cross product)', collect, [])
     .option('--seeds <seeds>', 'sweep the master seed: 0..7, 0,3,5 or 4; task and model seeds follow it unless the grid sets them')
     .option('--set <key=value>', 'override a config key for every point (repeatable)', collect, [])

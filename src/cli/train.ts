@@ -58,7 +58,7 @@ export function trainCommand(): Command {
       const { config, plan } = loadConfig(file, flags.set, { memory });
       const K = config.train.population ?? 1;
       if (K > 1) {
-        // A population is a sweep over the seed whose points train together (docs/DESIGN.md, "Populations").
+        // A population is a sweep over the seed whose points train together (docs/design.md, "Populations").
         const [{ createSweep }, { launchSweep }] = await Promise.all([import('../sweep/create.js'), import('../sweep/launch.js')]);
         const sweep = createSweep({
           file,

@@ -72,7 +72,7 @@ function mlpFor(model: MlpModelConfig, task: TaskInstance): MlpArchitecture {
 }
 
 /**
- * `model.geometry` checked against the widths (docs/DESIGN.md, "Geometry"): one shape per neuron
+ * `model.geometry` checked against the widths (docs/design.md, "Geometry"): one shape per neuron
  * layer, a grid of exactly the layer's positions (the input's are widths[0] / in_fold), and no
  * 1-D layer beside a 2-D one. All lines (or no key) give no `geometry` field: today's network.
  */

@@ -115,7 +115,7 @@ function parseLayer(text: string, file: string): Layer {
   const lines = new LineCounter();
   // The yaml package's own uniqueKeys check compares each key with every earlier one of its map:
   // minutes on a config of many keys near the size limit, while a synchronous parse holds back
-  // the Ctrl-C and SIGTERM that README's `bimt train` says end it at any moment. duplicateKey
+  // the Ctrl-C and SIGTERM that docs/cli.md, "bimt train", says end it at any moment. duplicateKey
   // does the same check in one pass.
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
   const yamlError = doc.errors[0];

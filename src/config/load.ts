@@ -178,7 +178,7 @@ function resolveTaskPaths(merged: PlainObject, layers: readonly Layer[], overrid
 /**
  * A master seed given by an override (`--set seed=3`, a sweep's seeds) is a new draw of the whole
  * run: the sub-seeds a file pins (two-moons pins its notebook's data and model seeds) follow it
- * unless an override pins them too (docs/DESIGN.md, "Config resolution"). Without this, a changed
+ * unless an override pins them too (docs/design.md, "Config resolution"). Without this, a changed
  * master seed on such a config would change nothing, and a sweep over seeds would train one
  * network N times.
  */

@@ -1,5 +1,5 @@
 /**
- * A resolved config made, once, into what training uses (docs/DESIGN.md, "Config resolution"):
+ * A resolved config made, once, into what training uses (docs/design.md, "Config resolution"):
  * the model graph, the cost and swap coefficients, Adam's settings, the lambda and bias schedules,
  * the batching and the output cadence. The loop, the engines, the memory estimate, prune, plot and
  * the benchmark read this plan; none of them reads a config section, so a value's way from YAML to
@@ -18,7 +18,7 @@ import type { ClassLoss } from '../model/host-mlp.js';
 import { ConfigValueError } from '../errors.js';
 import { Rng } from '../util/random.js';
 
-/** Adam's settings (docs/DESIGN.md, "Optimizer and training loop"), from the config's train section. */
+/** Adam's settings (docs/design.md, "Optimizer and training loop"), from the config's train section. */
 export interface AdamSettings {
   readonly lr: number;
   readonly beta1: number;
@@ -35,7 +35,7 @@ export interface CostPlan {
   readonly coef: CostCoefficients;
 }
 
-/** Relocation (docs/DESIGN.md, "Neuron swapping"). */
+/** Relocation (docs/design.md, "Neuron swapping"). */
 export interface SwapPlan {
   /** Relocate after every this many updates; 0: never. */
   readonly every: number;
@@ -66,7 +66,7 @@ export type Batching =
       readonly size: number;
       /** Shuffled epochs, or each batch drawn with replacement (src/train/batches.ts). */
       readonly sampling: TrainConfig['sampling'];
-      /** The run's master seed (docs/DESIGN.md, "Config resolution"). */
+      /** The run's master seed (docs/design.md, "Config resolution"). */
       readonly seed: number;
     };
 
@@ -166,7 +166,7 @@ export function planTraining(cfg: ResolvedConfig, task: TaskInstance): TrainingP
 }
 
 /**
- * The task metrics rows evaluate (docs/DESIGN.md, "Optimizer and training loop"): with `evalRows`,
+ * The task metrics rows evaluate (docs/design.md, "Optimizer and training loop"): with `evalRows`,
  * each split longer than that cut to `evalRows` rows drawn at random from the run's master seed
  * (one stream per split), kept in the split's order; the same rows in every row of the run, and
  * after a resume. Without it, or when both splits are short enough, the task itself.

@@ -1,7 +1,8 @@
 /**
  * The config file's schema: every key, its type, its default. Unknown keys are errors (strict
- * objects), so a typo never silently falls back to a default. The README's config reference is
- * written from this file; keep the two in step.
+ * objects), so a typo never silently falls back to a default. docs/config.md, the config
+ * reference, is generated from src/config/reference.ts, whose rows test/config-doc.test.ts holds to
+ * this schema's keys.
  */
 import { z } from 'zod';
 import { isRunName, RUN_NAME_RULE } from './run-name.js';
@@ -46,7 +47,7 @@ export const mlpModelSchema = z.strictObject({
    * How each neuron layer's positions are laid out, one entry per width, input first:
    * `line` (1-D), `grid WxH` (2-D, row-major, W * H positions) or `ring` (2-D, a circle), e.g.
    * [grid 28x28, grid 10x10, grid 10x10, ring]. Left out: every layer a line
-   * (docs/DESIGN.md, "Geometry").
+   * (docs/design.md, "Geometry").
    */
   geometry: z.array(z.string().regex(LAYER_SHAPE_PATTERN, 'line, ring or grid WxH (such as grid 28x28)')).min(2).optional(),
   /** Seed of the initialisation; defaults to the top-level seed. */
@@ -81,7 +82,7 @@ export const costSchema = z.strictObject({
   bias: z.union([z.boolean(), stepRef]).default(true),
   /** Drop the last weight layer's distance term (its l0 term stays). */
   no_penalize_last: z.boolean().default(false),
-  /** sum over all entries, or mean per tensor (the notebooks differ; docs/DESIGN.md, "Connection cost"). */
+  /** sum over all entries, or mean per tensor (the notebooks differ; docs/design.md, "Connection cost"). */
   aggregate: z.enum(['sum', 'mean']).default('sum'),
 });
 
@@ -137,12 +138,12 @@ export const trainSchema = z.strictObject({
   /**
    * The loss of a classification task: mean softmax cross-entropy (when left out), or
    * `mse-onehot`, the mean squared error against one-hot targets that the MNIST notebook trains
-   * with (docs/DESIGN.md, "Model"). Accuracy is reported either way.
+   * with (docs/design.md, "Model"). Accuracy is reported either way.
    */
   loss: z.enum(['cross-entropy', 'mse-onehot']).optional(),
   /**
    * Train this many networks, seeds seed, seed + 1, ..., each a run of its own in one directory
-   * (docs/DESIGN.md, "Populations"): on a GPU backend as one batched computation, on a CPU one
+   * (docs/design.md, "Populations"): on a GPU backend as one batched computation, on a CPU one
    * one by one. Left out: one network.
    */
   population: z.number().int().min(1).max(4096).optional(),

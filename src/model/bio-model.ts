@@ -1,7 +1,7 @@
 /**
  * The BioMLP on tfjs: variables mirroring a host `Network`, a forward pass that applies the
  * input/output permutations, and the two-way copy between variables and the host network.
- * Linear layers with SiLU after every layer but the last (docs/DESIGN.md, "Model").
+ * Linear layers with SiLU after every layer but the last (docs/design.md, "Model").
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ParamTensors } from './connection-cost-tfjs.js';

@@ -1,5 +1,5 @@
 /**
- * The connection cost (docs/DESIGN.md, "Connection cost"), in its one home:
+ * The connection cost (docs/design.md, "Connection cost"), in its one home:
  *
  *     cost = AGG |W| * (A * D + l0)  over every weight  +  [bias] AGG |b| * l0  +  AGG |E| * l0
  *

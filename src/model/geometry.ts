@@ -1,5 +1,5 @@
 /**
- * Neuron coordinates (docs/DESIGN.md, "Geometry"). Positions are fixed; swapping moves weights between
+ * Neuron coordinates (docs/design.md, "Geometry"). Positions are fixed; swapping moves weights between
  * positions, never positions. Distances are L1, which in 1-D is |x_out - x_in| and in 2-D the
  * Manhattan distance the MNIST variant uses. Each neuron layer of the model graph
  * (src/model/model-graph.ts) has one geometry for its positions; fold copies share it.
@@ -70,7 +70,7 @@ export function lineLayer(size: number): LayerGeometry {
 /**
  * 2-D layer of width * height positions on the unit square, row-major: position n sits at
  * x = (n mod W + 0.5) / W, y = (floor(n / W) + 0.5) / H (the reference MNIST notebook's meshgrid,
- * docs/DESIGN.md, "Geometry"). A 28x28 grid of pixels keeps the image's row-major order.
+ * docs/design.md, "Geometry"). A 28x28 grid of pixels keeps the image's row-major order.
  */
 export function gridLayer(width: number, height: number, size = width * height): LayerGeometry {
   checkSize(size);
@@ -85,7 +85,7 @@ export function gridLayer(width: number, height: number, size = width * height):
 
 /**
  * 2-D layer of `size` positions on a circle of radius 1/4 about (1/2, 1/2): position q at angle
- * 2 pi (q + 0.5) / size, as the reference places MNIST's ten outputs (docs/DESIGN.md, "Geometry").
+ * 2 pi (q + 0.5) / size, as the reference places MNIST's ten outputs (docs/design.md, "Geometry").
  */
 export function ringLayer(size: number): LayerGeometry {
   checkSize(size);

@@ -3,10 +3,10 @@
  * kernel-dispatch overhead (two moons, the symbolic formulas: a few hundred thousand multiply-adds
  * per step), and for large ones (MNIST: 27 million a step) the products run in the WebAssembly SIMD
  * kernel of simd-gemm.ts, faster than tfjs's wasm backend. It computes exactly what
- * `BioModel.forwardSplit` followed by `taskLoss` computes (docs/DESIGN.md, "Model": linear layers,
+ * `BioModel.forwardSplit` followed by `taskLoss` computes (docs/design.md, "Model": linear layers,
  * SiLU between them; MSE, mean cross-entropy or one-hot MSE), with float64 arithmetic over float32
  * parameters; test/host-mlp.test.ts holds it to tfjs's gradients. SiLU, the linear layers,
- * softmax cross-entropy and the two MSEs are ops of src/model/ops/ (docs/DESIGN.md, "Host op library").
+ * softmax cross-entropy and the two MSEs are ops of src/model/ops/ (docs/design.md, "Host op library").
  *
  * Feature inputs only: token inputs (modular addition) are large enough for tfjs to win.
  *
@@ -31,7 +31,7 @@ export interface HostSplit {
 }
 
 /**
- * The loss of class targets (`train.loss`, docs/DESIGN.md, "Model"): mean softmax cross-entropy,
+ * The loss of class targets (`train.loss`, docs/design.md, "Model"): mean softmax cross-entropy,
  * or the mean squared error of the outputs against one-hot targets (the MNIST notebook's
  * nn.MSELoss on one_hots[label]: the mean over all n * classes entries). Other targets ignore it.
  */

@@ -1,5 +1,5 @@
 /**
- * A fresh network as PyTorch would make it (docs/DESIGN.md, "Model"): every BioLinear's W and b
+ * A fresh network as PyTorch would make it (docs/design.md, "Model"): every BioLinear's W and b
  * uniform in (-1/sqrt(fan_in), 1/sqrt(fan_in)), a token embedding N(0, 1), LayerNorm gains 1 and
  * biases 0, identity permutations. Drawn on the host from a seeded generator, tensor by tensor in
  * the graph's canonical order, so the same seed gives the same network on every backend.

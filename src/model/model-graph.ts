@@ -1,5 +1,5 @@
 /**
- * The model graph (docs/DESIGN.md, "Model graph"): the one description of a network that the
+ * The model graph (docs/design.md, "Model graph"): the one description of a network that the
  * connection cost, the swap search, pruning, graph snapshots, checkpoints, plots and engines read.
  *
  * A model is a set of named neuron layers, each a row of positions with fixed coordinates, and a
@@ -28,7 +28,7 @@ export interface MlpArchitecture {
   /** Token embedding shared by every fold: vocab rows of (N_0 / inFold) values. */
   readonly embedding?: { readonly vocab: number; readonly dim: number };
   /**
-   * How each neuron layer's positions are laid out, input first (docs/DESIGN.md, "Geometry").
+   * How each neuron layer's positions are laid out, input first (docs/design.md, "Geometry").
    * Absent: every layer a line. An architecture whose layers are all lines leaves it out, so the
    * two spellings are one architecture.
    */
@@ -267,7 +267,7 @@ function mlpGraph(arch: MlpArchitecture): ModelGraph {
 }
 
 /**
- * The BioTransformer (docs/DESIGN.md, "Transformer"): layers `input`, `stream` (one layer for
+ * The BioTransformer (docs/design.md, "Transformer"): layers `input`, `stream` (one layer for
  * every residual point), per block `blocks.<b>.attn` (q, k and v as three folds sharing
  * coordinates) and `blocks.<b>.mlp`, then `output`; tensors named as the reference module's
  * state dict.

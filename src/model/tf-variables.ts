@@ -15,7 +15,7 @@ export function createVariables(graph: ModelGraph, params: Params): Map<string, 
 
 /**
  * Copies of float32 tensors as host arrays, read asynchronously: the webgpu backend cannot read
- * back synchronously in Node (docs/DESIGN.md, "Backends"), and on the others it costs nothing.
+ * back synchronously in Node (docs/engines-and-gpu.md, "Backends"), and on the others it costs nothing.
  * Every read of a training engine's state and evaluation goes through here.
  */
 export async function readTensors(xs: readonly tf.Tensor[]): Promise<Float32Array[]> {

@@ -13,7 +13,7 @@
  *
  * with each LN the identity unless `layerNorm` (the reference defines its LayerNorms and never
  * applies them). Float64 arithmetic over float32 parameters, as HostMlp. LayerNorm, attention and
- * GELU are the ops of src/model/ops/ (docs/DESIGN.md, "Host op library"); this class owns the
+ * GELU are the ops of src/model/ops/ (docs/design.md, "Host op library"); this class owns the
  * buffers and the wiring.
  *
  * Layout: activations are token-major [rows, width] with rows = n * T (token t of sequence r is

@@ -1,6 +1,6 @@
 /**
  * The sizes of a BioTransformer (paper section 3.4, the in-context regression experiment;
- * docs/DESIGN.md, "Transformer") and the names and shapes of
+ * docs/design.md, "Transformer") and the names and shapes of
  * its parameter tensors, in one fixed order that the host arithmetic (transformer-host.ts), the
  * tfjs forward pass (transformer-tfjs.ts) and checkpoints share: the model graph's.
  *

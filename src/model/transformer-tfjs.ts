@@ -3,7 +3,7 @@
  * transformer-host.ts's header, whose typed-array pass test/transformer-math.test.ts holds to this
  * one). Differentiable with respect to every tensor of `vars`, on every backend: the permutations
  * are 0/1 matrices multiplied into the first and last weights (tf.gather's gradient is missing on
- * wasm, docs/DESIGN.md, "Model"), and linear layers use ops/tfjs.ts's matMul.
+ * wasm, docs/design.md, "Model"), and linear layers use ops/tfjs.ts's matMul.
  */
 import * as tf from '@tensorflow/tfjs';
 import { gelu, layerNormOf, linear, matMul, permutationMatrix } from './ops/tfjs.js';

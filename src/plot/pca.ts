@@ -1,6 +1,6 @@
 /**
  * Top-2 principal components, for drawing embeddings in 2-D (modular addition: residues on a
- * circle, docs/DESIGN.md, "Modular addition").
+ * circle, docs/experiments.md, "Modular addition").
  *
  * Subspace iteration on the covariance matrix with both vectors at once, then a 2x2 Rayleigh-Ritz
  * step to order them. Iterating the pair together matters: a trained modular-addition embedding

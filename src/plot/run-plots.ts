@@ -117,7 +117,7 @@ function runName(opened: OpenedCheckpoint): string {
 /**
  * A picture's file name: its kind, `-pruned` for a pruned network, the checkpoint's tag where it
  * shows one checkpoint and the group of an embedding-group picture, so that no picture replaces
- * another of a different network, checkpoint or group (README, `bimt plot`).
+ * another of a different network, checkpoint or group (docs/cli.md, "bimt plot").
  */
 function figureName(kind: string, pruned: boolean, tag?: string, group?: number | 'K'): string {
   return `${kind}${pruned ? '-pruned' : ''}${tag !== undefined ? `-${tag}` : ''}${group !== undefined ? `-group-${group}` : ''}.svg`;
@@ -227,7 +227,7 @@ export function taskFigures(opened: OpenedCheckpoint, pruned: PrunedNetwork | un
     }
     case 'in-context':
       // The y it predicts at each scored position against the true one: at position 0 the
-      // slope is not yet seen, at 2 it is read from the first pair (README, "bimt plot").
+      // slope is not yet seen, at 2 it is read from the first pair (docs/cli.md, "bimt plot").
       return [{ name: name(), svg: predictionFigure(net, opened, [...head, ...prunedAt]) }];
     case 'table':
       // A user's table has any number of features, so no picture of the inputs fits: what the

@@ -1,5 +1,5 @@
 /**
- * Figure 3's comparison of training variants (docs/DESIGN.md, "Symbolic formulas"): the paper's
+ * Figure 3's comparison of training variants (docs/experiments.md, "Symbolic formulas"): the paper's
  * five variants trained on the independence task over several seeds, and the paper's ordering of
  * them checked by seed counts. The runs are data (config and `--set` overrides); the claims and
  * tables are pure functions of the runs' summaries, tested on hand-made ones.
@@ -79,7 +79,7 @@ export function summariseAblation(o: RunOutputs, modules: readonly (readonly str
 const SMALL = 0.1;
 
 /**
- * The ordering of the variants, as seed counts (README, "bimt reproduce"): every run fits the
+ * The ordering of the variants, as seed counts (docs/cli.md, "bimt reproduce"): every run fits the
  * task (test MSE <= mseMax); without a penalty the two modules (almost) never form; with locality
  * they form in most seeds, and in a larger share of the runs than without it; L1 leaves a small
  * network; L1 + locality + swap has the highest median modularity Q. Every variant needs runs.

@@ -219,7 +219,7 @@ export function separatesClaim(claim: string, groups: readonly GroupSeparation[]
 export interface EdgeLocality {
   /** Surviving edges of the weight layer. */
   readonly edges: number;
-  /** Their mean L1 length (docs/DESIGN.md, "Geometry"). */
+  /** Their mean L1 length (docs/design.md, "Geometry"). */
   readonly mean: number;
   /**
    * The mean length the same number of edges would have between the same neurons wired at

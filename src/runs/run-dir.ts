@@ -1,5 +1,5 @@
 /**
- * The run-directory layout, in one place (docs/DESIGN.md, "Run directory"):
+ * The run-directory layout, in one place (docs/run-directory.md, "Layout"):
  *
  *   <runs>/<name>/config.yaml        resolved config (after --set overrides), its source in comments
  *                 meta.json          versions, command, backend (and GPU adapter), seed, times, status, resumes, checksums

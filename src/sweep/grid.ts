@@ -1,5 +1,5 @@
 /**
- * A sweep's grid (docs/DESIGN.md, "Sweeps"): axes of values for config keys, from `--grid
+ * A sweep's grid (docs/design.md, "Sweeps"): axes of values for config keys, from `--grid
  * key=v1,v2,...` and `--seeds 0..7` or from a config file's `sweep:` section, and their cross
  * product, the points. Each point is a list of overrides applied to the base config exactly like
  * `--set` (so a bad key or value is reported as `--set` reports it, naming the grid entry), and a

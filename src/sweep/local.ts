@@ -129,7 +129,7 @@ export async function runLocal(sweep: Sweep, todo: readonly SweepPoint[], jobs: 
 
 /**
  * The point's log, opened for appending with the attempt's header line; logs/ is made again if it
- * was removed while the sweep ran (docs/DESIGN.md, "Sweeps"). A message instead when it cannot be had.
+ * was removed while the sweep ran (docs/design.md, "Sweeps"). A message instead when it cannot be had.
  */
 function openLog(sweep: Sweep, point: SweepPoint): number | string {
   const file = pointLogPath(sweep.paths, point);

@@ -1,5 +1,5 @@
 /**
- * The population launcher (docs/DESIGN.md, "Populations"): a sweep's points trained in this
+ * The population launcher (docs/design.md, "Populations"): a sweep's points trained in this
  * process, those that share a shape as one batched computation (src/train/population-engine.ts)
  * on a GPU backend, each still a run directory of its own with its metrics, checkpoints and
  * resume, exactly as `bimt train` would write it. On a CPU backend (wasm, cpu), or for a network

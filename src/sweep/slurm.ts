@@ -69,7 +69,7 @@ exec ${q(process.execPath)} ${q(packagePath('bin/bimt.js'))} sweep-point ${root}
 /**
  * `s` as one word of a shell script (invocation.ts's shellWord). A line break is refused (a
  * BimtError naming `what`): in a comment it would end the comment, and the next line, a command of
- * the path's choosing, would run on the cluster (docs/DESIGN.md, "Sweeps").
+ * the path's choosing, would run on the cluster (docs/design.md, "Sweeps").
  */
 export function scriptWord(s: string, what: string): string {
   if (/[\n\r]/.test(s)) throw new BimtError(`${what} holds a line break, which a Slurm job script cannot carry safely: ${JSON.stringify(s)}; use a path without one`);

@@ -1,5 +1,5 @@
 /**
- * A small, safe expression language for symbolic-regression targets (docs/DESIGN.md, "Symbolic
+ * A small, safe expression language for symbolic-regression targets (docs/experiments.md, "Symbolic
  * formulas"): a hand-written recursive-descent parser that compiles to closures. Nothing is ever
  * handed to eval or Function, so a config file cannot run code.
  *

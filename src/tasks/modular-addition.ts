@@ -1,5 +1,5 @@
 /**
- * Modular addition (docs/DESIGN.md, "Modular addition", paper section 3.3, Figure 5): the
+ * Modular addition (docs/experiments.md, "Modular addition", paper section 3.3, Figure 5): the
  * token-pair task (src/tasks/token-pairs.ts) whose tokens are the residues mod p and whose
  * operation is (a + b) mod p.
  */

@@ -1,5 +1,5 @@
 /**
- * The permutation group S_n (docs/DESIGN.md, "Permutation group S4", paper section 3.3, Figure 6):
+ * The permutation group S_n (docs/experiments.md, "Permutation group S4", paper section 3.3, Figure 6):
  * the token-pair task (src/tasks/token-pairs.ts) whose tokens are the n! permutations of
  * (0, ..., n-1) in lexicographic order and whose operation is composition.
  */
@@ -36,7 +36,7 @@ export function permutationSign(perm: readonly number[]): 1 | -1 {
 /**
  * Composition in S_n: table[a * n! + b] is the index of t -> perm_a[perm_b[t]], b applied first.
  * This is what the reference computes: its labels pair p_out = perm_j[perm_i] with (i, j), but its
- * inputs come from a meshgrid that lists the pair as (j, i) (docs/DESIGN.md, "Permutation group S4").
+ * inputs come from a meshgrid that lists the pair as (j, i) (docs/experiments.md, "Permutation group S4").
  * Tokens are written in one-line notation, "1023" for the permutation 0 -> 1, 1 -> 0.
  */
 export function compositionTable(n: number): OperationTable {

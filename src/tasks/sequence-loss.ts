@@ -1,5 +1,5 @@
 /**
- * The loss of a sequence target on the host (docs/DESIGN.md, "In-context regression"): squared
+ * The loss of a sequence target on the host (docs/experiments.md, "In-context regression"): squared
  * errors of the scored entries only, averaged over rows and scored entries; every other entry of
  * the prediction is free. src/model/ops/sequence-loss-tfjs.ts is the differentiable tfjs twin.
  *
@@ -37,7 +37,7 @@ export interface SequenceMse {
 }
 
 /**
- * One row of the scored sequence loss, forward and gradient (docs/DESIGN.md, "Host op library"):
+ * One row of the scored sequence loss, forward and gradient (docs/design.md, "Host op library"):
  * for each scored entry e, d = pred[p0 + pCols[e]] - y[y0 + yCols[e]] is added as d^2 to sums[e]
  * and, when g0 >= 0, as `scale` d to grad[g0 + pCols[e]] (+=: an entry scored twice counts
  * twice). Columns are per buffer, so a prediction row may be padded or permuted (HostTransformer's

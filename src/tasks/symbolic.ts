@@ -1,5 +1,5 @@
 /**
- * Symbolic formulas (docs/DESIGN.md, "Symbolic formulas", paper section 3.1, Figure 3): regress
+ * Symbolic formulas (docs/experiments.md, "Symbolic formulas", paper section 3.1, Figure 3): regress
  * outputs that are closed-form functions of inputs drawn uniformly from [-1, 1], with MSE.
  * The paper's three formulas are named; any other is given as expression strings. Both go
  * through the same parser (./expression.ts), so a named formula is only a preset of strings.

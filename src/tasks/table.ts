@@ -1,5 +1,5 @@
 /**
- * A user's own data (docs/DESIGN.md, "Your own data: the table task"): a CSV file with a header
+ * A user's own data (docs/design.md, "Your own data: the table task"): a CSV file with a header
  * row, some columns as input features and one as the target. The target is classes (any cell not
  * a number, or `target_kind: classes`: cross-entropy, accuracy) or a value (MSE). The test rows are
  * a seeded share of the file or a second file with the same columns.
@@ -27,7 +27,7 @@ import { dataFile, MAX_SAMPLES, type DataFile, type Split, type TaskDefinition, 
 export const MAX_TABLE_BYTES = 256 * 1024 * 1024;
 
 /**
- * Most columns a CSV file may have (README, "Your own data"): one input neuron each, and far
+ * Most columns a CSV file may have (docs/cli.md, "Your own data"): one input neuron each, and far
  * more than the 785 of MNIST as a table; a wider header is refused before anything else is done.
  */
 export const MAX_COLUMNS = 10_000;

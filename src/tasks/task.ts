@@ -1,5 +1,5 @@
 /**
- * What every task provides (docs/DESIGN.md, "Data flow"): data from a seed, the loss, and human
+ * What every task provides (docs/design.md, "Data flow"): data from a seed, the loss, and human
  * names for inputs and outputs. One file per task implements `TaskDefinition`.
  */
 import { createHash } from 'node:crypto';

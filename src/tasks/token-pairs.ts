@@ -1,5 +1,5 @@
 /**
- * Token-pair tasks (docs/DESIGN.md, "Modular addition" and "Permutation group S4", paper section
+ * Token-pair tasks (docs/experiments.md, "Modular addition" and "Permutation group S4", paper section
  * 3.3): a finite set of n tokens with a binary operation, every pair (a, b) labelled a * b and
  * split at random into train and test. The network sees the pair through one embedding shared by
  * both operands (in_fold 2, see src/config/architecture.ts), so the input labels name embedding
@@ -38,7 +38,7 @@ export interface TokenPairSplit {
 /**
  * All n^2 pairs in a seeded random order; the first floor(fraction * n^2) train, the rest test.
  * Floor, as the notebooks' int(0.8 * p^2): 2784 of 3481 pairs for p = 59, 460 of 576 for S_4
- * (docs/DESIGN.md, "Experiments" table). x is Int32Array [n, 2] of (a, b), y the token a * b.
+ * (docs/experiments.md, "The paper's experiments" table). x is Int32Array [n, 2] of (a, b), y the token a * b.
  */
 export function makeTokenPairs(op: OperationTable, trainFraction: number, rng: Rng): TokenPairSplit {
   const { n, table } = op;

@@ -1,5 +1,5 @@
 /**
- * Two moons (docs/DESIGN.md, "Two moons", paper section 3.2): a seeded equivalent of scikit-learn's
+ * Two moons (docs/experiments.md, "Two moons", paper section 3.2): a seeded equivalent of scikit-learn's
  * make_moons. Class 0 is the upper arc (cos t, sin t), class 1 the lower (1 - cos t, 0.5 - sin t),
  * t evenly spaced over [0, pi], Gaussian noise on both coordinates. The test set is a second,
  * independent draw.

@@ -1,5 +1,5 @@
 /**
- * AdamW as PyTorch computes it (docs/DESIGN.md, "Optimizer and training loop"; the paper uses weight decay 0, i.e. Adam):
+ * AdamW as PyTorch computes it (docs/design.md, "Optimizer and training loop"; the paper uses weight decay 0, i.e. Adam):
  *   p *= 1 - lr wd  (decoupled decay, skipped when wd = 0),
  *   m = b1 m + (1 - b1) g,  v = b2 v + (1 - b2) g^2,
  *   p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).

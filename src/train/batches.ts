@@ -1,7 +1,7 @@
 /**
  * Mini-batches from the run's seeded generator (full batch needs none): by shuffled epochs, or
  * each batch drawn with replacement as the in-context notebook does
- * (`np.random.choice(n, 64, replace=True)`; docs/DESIGN.md, "Optimizer and training loop").
+ * (`np.random.choice(n, 64, replace=True)`; docs/design.md, "Optimizer and training loop").
  */
 import { Rng, type RngState } from '../util/random.js';
 

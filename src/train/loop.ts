@@ -1,5 +1,5 @@
 /**
- * The training loop (docs/DESIGN.md, "Optimizer and training loop"), visible in one place:
+ * The training loop (docs/design.md, "Optimizer and training loop"), visible in one place:
  *
  *   for each step: task loss + lambda(step) * connection cost -> Adam update     (an engine: engine.ts)
  *   every swap.every:          relocate on host arrays, write back, move Adam's moments along

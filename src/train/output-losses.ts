@@ -34,7 +34,7 @@ export class OutputLossMeter {
 /**
  * The per-output losses of a sequence task's metrics rows: the mean squared error of each scored
  * entry, in the order of `targets.scored` (for in-context: y@0, then y@2, the last-position MSE),
- * from predictions [n, length * dim] of each split made on the host (docs/DESIGN.md, "In-context
+ * from predictions [n, length * dim] of each split made on the host (docs/experiments.md, "In-context
  * regression"). A model evaluated on tfjs gets the same numbers from evaluate()'s `scoredLosses`.
  */
 export function scoredOutputLosses(task: TaskInstance, pred: { readonly train: Float32Array; readonly test: Float32Array }): OutputLosses {

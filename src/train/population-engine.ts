@@ -1,5 +1,5 @@
 /**
- * A population trained as one computation (docs/DESIGN.md, "Populations"): K networks of the same
+ * A population trained as one computation (docs/design.md, "Populations"): K networks of the same
  * shape, each with its own seed, lambda, data order and relocation, held in tensors with a leading
  * model axis (every weight [K, N_l, N_{l+1}], every batch [K, rows, features]), so one batched
  * matMul does the work of K small ones. A GPU is idle with one network of 20-neuron layers; with

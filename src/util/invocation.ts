@@ -2,7 +2,7 @@
  * How bimt was started, so that a message suggesting a next command ("continue with: ... train
  * --resume runs/x") prints one the user can paste: `npx bimt` under npx, `bimt` when a `bimt` on
  * PATH is this bimt (`npm link`), and the full `node .../bin/bimt.js` otherwise (README.md,
- * "Set-up: two commands": after `npm ci` alone there is no `bimt` on PATH).
+ * "A `bimt` command": after `npm ci` alone there is no `bimt` on PATH).
  */
 import { realpathSync, statSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
@@ -30,7 +30,7 @@ export function bimtCommand(...args: readonly string[]): string {
 /**
  * A word as the shell reads it back: as is when it is plain, else in single quotes, and a word
  * holding control characters (a path from a config can) in bash's $'...' with each one escaped,
- * so that the line stays pasteable and no escape sequence reaches the terminal (docs/DESIGN.md,
+ * so that the line stays pasteable and no escape sequence reaches the terminal (docs/design.md,
  * "Errors").
  *
  *     shellWord("it's")      // 'it'\''s'

@@ -1,5 +1,5 @@
 /**
- * The data a `bimt view` page carries (docs/DESIGN.md, "View"), shared by the Node side that
+ * The data a `bimt view` page carries (docs/design.md, "View"), shared by the Node side that
  * writes it (run-data.ts, sweep-data.ts) and the page script that reads it (page/main.ts): types
  * and one limit, importing nothing that needs Node.
  */

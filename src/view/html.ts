@@ -1,5 +1,5 @@
 /**
- * The HTML of a `bimt view` page (docs/DESIGN.md, "View"): one file holding its style, its script
+ * The HTML of a `bimt view` page (docs/design.md, "View"): one file holding its style, its script
  * (dist/view/page.js, bundled at build time by scripts/build-view.mjs) and its data as JSON, so it
  * opens from disk with no server and no network.
  */

@@ -1,5 +1,5 @@
 /**
- * What `bimt view` puts into a run's page (docs/DESIGN.md, "View"): the architecture, the original
+ * What `bimt view` puts into a run's page (docs/design.md, "View"): the architecture, the original
  * input/output names, the weights of every checkpoint, the neuron positions of the still picture,
  * the training curves and the task picture of each checkpoint. The page rebuilds each checkpoint's
  * network from this and computes its pruned graph with src/bimt/graph.ts itself (bundled into the

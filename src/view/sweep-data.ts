@@ -1,5 +1,5 @@
 /**
- * What `bimt view` puts into a sweep's page (docs/DESIGN.md, "View"): the `bimt compare` table of
+ * What `bimt view` puts into a sweep's page (docs/design.md, "View"): the `bimt compare` table of
  * its runs and the compare plot against the first swept key that is not a seed, with each run's
  * own page linked from its row.
  */
@@ -15,7 +15,7 @@ import type { SweepViewData } from './data.js';
  * The runs under a directory, as `bimt compare <dir>` finds them, less those whose real path lies
  * outside it (reached through a symbolic link), each named in one line to `skipped`: bimt view
  * writes a page into every run it shows and nothing outside the directory it was given
- * (README.md, "Viewing a run").
+ * (docs/cli.md, "Viewing a run").
  */
 export function sweepRuns(dir: string, skipped: (line: string) => void): RunPaths[] {
   const root = realpathSync(dir);
@@ -56,7 +56,7 @@ export function sweepViewData(dir: string, runs: readonly RunPaths[], pages: rea
 /**
  * The link from one page to another: the relative file path, each segment percent-encoded, after
  * "./". A run directory's name is text from the disk: raw, `javascript:alert(1)` or `a?b#c` would
- * be read as a scheme, a query or a fragment instead of a file (README.md, "Viewing a run").
+ * be read as a scheme, a query or a fragment instead of a file (docs/cli.md, "Viewing a run").
  */
 export function pageHref(fromPage: string, toPage: string): string {
   return `./${relative(dirname(fromPage), toPage).split(sep).map(encodeURIComponent).join('/')}`;

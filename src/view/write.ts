@@ -1,5 +1,5 @@
 /**
- * `bimt view`'s work (docs/DESIGN.md, "View"): a run directory becomes <run>/view.html; a
+ * `bimt view`'s work (docs/design.md, "View"): a run directory becomes <run>/view.html; a
  * directory of runs (a sweep) becomes <dir>/view.html with the compare table, and each run with
  * checkpoints gets its own page, which the table links to.
  */

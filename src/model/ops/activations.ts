@@ -1,5 +1,5 @@
 /**
- * The activations' scalar formulas and constants, one home for every engine (docs/DESIGN.md,
+ * The activations' scalar formulas and constants, one home for every engine (docs/design.md,
  * "Host op library"): the host passes (HostMlp, HostTransformer), the tfjs forms
  * (ops/tfjs.ts) and prune's constant folding (bimt/prune.ts) all read them here.
  *

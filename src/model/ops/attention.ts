@@ -1,6 +1,6 @@
 /**
  * Causal softmax attention for one query of one head, forward and backward on a float64 buffer
- * (docs/DESIGN.md, "Transformer" and "Host op library"): scores q k_u / sqrt(hd) over keys
+ * (docs/design.md, "Transformer" and "Host op library"): scores q k_u / sqrt(hd) over keys
  * u = 0..t, their softmax p, output o = sum_u p_u v_u. Keys and values of a sequence are rows
  * `stride` apart from kBase and vBase (HostTransformer's [q | k | v] columns of one token-major
  * buffer). test/ops/attention.test.ts holds both to finite differences and to tfjs's autodiff.

@@ -1,5 +1,5 @@
 /**
- * PyTorch's LayerNorm on one row of a float64 buffer, forward and backward (docs/DESIGN.md,
+ * PyTorch's LayerNorm on one row of a float64 buffer, forward and backward (docs/design.md,
  * "Transformer" and "Host op library"): y = (x - mean) / sqrt(var + LN_EPS) * gain + bias with
  * the biased variance. Rows are addressed by offsets into one buffer (HostTransformer keeps all of
  * its activations in one WebAssembly memory), so a caller loops over the rows it needs.

@@ -1,5 +1,5 @@
 /**
- * A linear layer on the host, forward and backward (docs/DESIGN.md, "Host op library"): the
+ * A linear layer on the host, forward and backward (docs/design.md, "Host op library"): the
  * products of HostMlp and HostTransformer, each one call of the strided kernel of simd-gemm.ts on
  * rows of one float64 buffer (the kernel's WebAssembly memory), addressed by offsets.
  *

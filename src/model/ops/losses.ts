@@ -1,5 +1,5 @@
 /**
- * Loss rows on a float64 buffer, forward and gradient (docs/DESIGN.md, "Model" and "Host op
+ * Loss rows on a float64 buffer, forward and gradient (docs/design.md, "Model" and "Host op
  * library"): each takes one row of outputs at mem[z..] and returns that row's summed loss (the
  * squared errors: the running sum with the row added), writing d loss / d z into mem[dz..] when
  * dz >= 0. The caller divides the sum by its count (rows, or rows times outputs) and passes the
@@ -57,7 +57,7 @@ export function oneHotSquaredErrorRow(mem: Float64Array, z: number, k: number, l
 }
 
 /**
- * The scored sequence loss's row (docs/DESIGN.md, "In-context regression"). It lives in
+ * The scored sequence loss's row (docs/experiments.md, "In-context regression"). It lives in
  * src/tasks/sequence-loss.ts, the lowest layer that both its users reach (test/layering.test.ts:
  * tasks/ sits below model/): the task's host metrics (sequenceMse) and HostTransformer.
  */

@@ -1,7 +1,7 @@
 /**
  * The loss of a sequence target on tfjs, differentiable: the twin of src/tasks/sequence-loss.ts
- * (docs/DESIGN.md, "In-context regression" and "Host op library"; an op beside the other tfjs
- * forms here, where model/ and train/ both reach it). Predictions and targets are 2-D, [n, length * dim]
+ * (docs/experiments.md, "In-context regression", and docs/design.md, "Host op library"; an op beside
+ * the other tfjs forms here, where model/ and train/ both reach it). Predictions and targets are 2-D, [n, length * dim]
  * (each row the [length, dim] sequence flattened row-major), so that a model's output goes through
  * the same Tensor2D paths as every other task's; a model that computes [n, length, dim] reshapes
  * its output to [n, length * dim] before the loss.

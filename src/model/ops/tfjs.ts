@@ -12,7 +12,7 @@
  *   chain rule through mul and sigmoid.
  * - `gelu`: tanh GELU with its derivative in one expression (the constants are activations.ts's).
  * - `absSignGrad`: |x| with gradient sign(x), i.e. 0 at exactly 0 as PyTorch gives
- *   (docs/DESIGN.md, "Connection cost"); tf.abs's own gradient is -1 there, which would push
+ *   (docs/design.md, "Connection cost"); tf.abs's own gradient is -1 there, which would push
  *   pruned weights off 0.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -144,7 +144,7 @@ export const gelu = tf.customGrad(((x: tf.Tensor2D, save: tf.GradSaveFunc) => {
 /**
  * A k x k 0/1 matrix (k = perm.length) with a one at `at(i)` for each i: a permutation that a
  * gradient flows through on every backend, where tf.gather's gradient is missing on wasm
- * (docs/DESIGN.md, "Model"). E.g. outputs in original order: y = z P with P[q, outPerm[q]] = 1.
+ * (docs/design.md, "Model"). E.g. outputs in original order: y = z P with P[q, outPerm[q]] = 1.
  */
 export function permutationMatrix(perm: Int32Array, at: (i: number) => [number, number]): tf.Tensor2D {
   const k = perm.length;

@@ -1,5 +1,5 @@
 /**
- * The script of a `bimt view` page (docs/DESIGN.md, "View"), bundled by esbuild at build time
+ * The script of a `bimt view` page (docs/design.md, "View"), bundled by esbuild at build time
  * (scripts/build-view.mjs) and inlined into the HTML with the data (src/view/html.ts). It runs in
  * the browser: no Node modules, no network. The pruned graph at the chosen step and threshold is
  * computed by src/bimt/graph.ts, the same code as `bimt prune`, so the page cannot disagree with it.
