@@ -42,8 +42,8 @@ describe.skipIf(!installed || !root)('a Slurm sweep', () => {
     expect(slurm.status).toBe(0);
     expect(slurm.stdout).toContain('12 points: 12 completed');
     const job = /submitted Slurm job (\d+)/.exec(slurm.stderr)![1];
-    expect(JSON.parse(readFileSync(join(dir, 'slurm', 'launcher.json'), 'utf8'))).toMatchObject({ kind: 'slurm', job });
-    expect(readFileSync(join(dir, 'slurm', 'slurm', 'job.sh'), 'utf8')).toContain('sweep-point');
+    expect(JSON.parse(readFileSync(join(pct, 'slurm', 'launcher.json'), 'utf8'))).toMatchObject({ kind: 'slurm', job });
+    expect(readFileSync(join(pct, 'slurm', 'slurm', 'job.sh'), 'utf8')).toContain('sweep-point');
     expect(readdirSync(join(pct, 'slurm', 'logs'))).toContain(`slurm-${job}_0.out`);
     const points = readdirSync(join(pct, 'slurm')).filter((n) => /^p\d\d-/.test(n));
     expect(points).toHaveLength(12);
@@ -57,7 +57,7 @@ describe.skipIf(!installed || !root)('a Slurm sweep', () => {
     const compared = await runBimt(['compare', join(pct, 'slurm'), '--plot', 'lambda.initial']);
     expect(compared.status).toBe(0);
     expect(compared.stdout.split('\n').filter((l) => /^p\d\d-/.test(l))).toHaveLength(12);
-    expect(compared.stdout).toContain(`wrote ${join(dir, 'slurm', 'compare-lambda.initial-test_acc.svg')}`);
+    expect(compared.stdout).toContain(`wrote ${join(pct, 'slurm', 'compare-lambda.initial-test_acc.svg')}`);
   }, 300_000);
 
   it('--cancel stops the job with the running points checkpointed; --resume finishes them', async () => {
