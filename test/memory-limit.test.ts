@@ -9,7 +9,8 @@ import { loadConfig } from '../src/config/load.js';
 import { planTraining } from '../src/config/plan.js';
 import { asMlp } from './helpers.js';
 import { buildTask } from '../src/tasks/registry.js';
-import { estimateMemory, formatBytes, parseSize } from '../src/train/memory.js';
+import { estimateMemory, parseSize } from '../src/train/memory.js';
+import { formatBytes } from '../src/util/bytes.js';
 
 const BIN = resolve('bin/bimt.js');
 const MOONS = resolve('configs/two-moons.yaml');

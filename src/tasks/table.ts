@@ -74,15 +74,6 @@ export interface Table {
 }
 
 /**
- * Reads and checks a CSV file: a header row of distinct, non-empty names, then at least one row,
- * every row with as many cells as the header. Empty lines are skipped, a byte-order mark and the
- * spaces around cells dropped. Errors name the file and line.
- */
-export function readTable(file: string, enc: TableEncoding = 'utf-8'): Table {
-  return parseTable(decodeTable(readRegularFile(file, 'CSV file', MAX_TABLE_BYTES), file, enc), file);
-}
-
-/**
  * A CSV file's bytes as text. Bytes that are not UTF-8 are refused at their line rather than
  * decoded to U+FFFD, which made different labels one class (Latin-1's "r\xe9d" and "r\xe8d").
  */
@@ -107,7 +98,11 @@ export function decodeTable(bytes: Uint8Array, file: string, enc: TableEncoding)
   }
 }
 
-/** `readTable` of CSV text; `file` names it in messages. */
+/**
+ * Checks CSV text (`file` names it in messages): a header row of distinct, non-empty names, then at
+ * least one row, every row with as many cells as the header. Empty lines are skipped, a byte-order
+ * mark and the spaces around cells dropped. Errors name the file and line.
+ */
 export function parseTable(text: string, file: string): Table {
   let records: { record: string[]; info: { lines: number } }[];
   try {

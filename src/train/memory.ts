@@ -18,8 +18,6 @@ import { chooseEngine } from './choose-engine.js';
 import type { EngineName } from './engine.js';
 import { EVAL_CHUNK_ROWS } from './host-engine.js';
 
-export { formatBytes };
-
 export interface MemoryEstimate {
   /** Parameters and Adam's two moments. */
   readonly parameters: number;
