@@ -1,7 +1,8 @@
 /** Small builders shared by the tests: random networks of any shape, on the real code paths. */
 import type { HostSplit } from '../src/model/host-mlp.js';
 import { identity, initNetwork } from '../src/model/init.js';
-import { modelGraph, weightSpecs, type MlpArchitecture } from '../src/model/model-graph.js';
+import { weightSpecs, type MlpArchitecture } from '../src/model/model-graph.js';
+import { modelGraph } from '../src/model/architectures/registry.js';
 import { inputPositions, type Architecture, type Network } from '../src/model/network.js';
 import type { TargetSpec, TaskInstance } from '../src/tasks/task.js';
 import { Rng } from '../src/util/random.js';

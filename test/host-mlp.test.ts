@@ -1,5 +1,6 @@
 // The typed-array gradient (HostMlp, addCostGradient) against tfjs's autodiff of BioModel +
 // taskLoss + connectionCostTensor. The engines built on it: test/engines.test.ts.
+import { modelGraph } from '../src/model/architectures/registry.js';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { BioModel } from '../src/model/bio-model.js';
@@ -99,7 +100,7 @@ describe('MlpGradients.evaluate', () => {
         adam: { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 },
         batchRows: 16,
         classLoss: 'cross-entropy',
-      });
+      }, modelGraph(arch));
       const got = await source.evaluate(net.params);
       const whole = new HostMlp(arch, targets, n);
       const train = whole.run(net.params, net.inPerm, net.outPerm, task.train, undefined);

@@ -12,7 +12,7 @@ import {
 } from '../src/model/connection-cost.js';
 import { connectionCostTensor, uploadCoefficients } from '../src/model/connection-cost-tfjs.js';
 import { initNetwork } from '../src/model/init.js';
-import { modelGraph } from '../src/model/model-graph.js';
+import { modelGraph } from '../src/model/architectures/registry.js';
 import type { Network } from '../src/model/network.js';
 import { makeModularAddition, modularAddition } from '../src/tasks/modular-addition.js';
 import type { Split } from '../src/tasks/task.js';

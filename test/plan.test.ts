@@ -8,7 +8,7 @@ import { loadConfig, parseConfig } from '../src/config/load.js';
 import { planTraining, trainingSchedule } from '../src/config/plan.js';
 import type { ResolvedConfig } from '../src/config/resolve.js';
 import { costCoefficients, type CostSpec } from '../src/model/connection-cost.js';
-import { modelGraph } from '../src/model/model-graph.js';
+import { modelGraph } from '../src/model/architectures/registry.js';
 import { buildTask } from '../src/tasks/registry.js';
 import { usageErrorOf } from './config-helpers.js';
 import { missingData } from './config-data.mjs';

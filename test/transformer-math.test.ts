@@ -9,7 +9,7 @@ import { transformerForward } from '../src/model/transformer-tfjs.js';
 import { Rng } from '../src/util/random.js';
 import { relDiff } from './helpers.js';
 
-const base: TransformerShape = { inDim: 3, outDim: 2, embed: 8, blocks: 2, heads: 1, mlpHidden: 12, seqLen: 3, layerNorm: false };
+const base: TransformerShape = { kind: 'transformer', inDim: 3, outDim: 2, embed: 8, blocks: 2, heads: 1, mlpHidden: 12, seqLen: 3, layerNorm: false };
 const scored: ScoredEntry[] = [[0, 0], [2, 0], [1, 1]];
 
 /** Weights uniform in [-0.6, 0.6]; LayerNorm gains around 1 (so a wrong gain shows). */

@@ -26,6 +26,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BACKENDS, isBackendName, selectBackend } from '../backend.js';
 import { relocate } from '../bimt/relocate.js';
 import { loadConfig } from '../config/load.js';
+import { graphOfKind } from '../model/architectures/registry.js';
 import { costCoefficients } from '../model/connection-cost.js';
 import { initNetwork } from '../model/init.js';
 import { chooseEngine, enginesFor, isCpuBackend, WORKERS_MIN_ROWS } from '../train/choose-engine.js';
@@ -157,8 +158,8 @@ async function main(argv: string[]): Promise<void> {
   out.push('', '| width ([w,w,w,w], top_k 10) | relocation ms |', '|---|---|');
   for (const s of scaling) out.push(`| ${s.width} | ${s.relocationMs.toFixed(2)} |`);
   // Last: it loads each backend it times in turn.
-  const shape = loadConfig(packagePath('configs/paper/fig7.yaml')).plan.arch;
-  const transformer = await benchTransformerStep(isCpuBackend(backend.name) ? [backend.name] : [], shape.kind === 'transformer' ? shape : undefined);
+  const fig7 = loadConfig(packagePath('configs/paper/fig7.yaml')).plan.graph;
+  const transformer = await benchTransformerStep(isCpuBackend(backend.name) ? [backend.name] : [], graphOfKind(fig7, 'transformer')?.arch);
   out.push('', '| BioTransformer step (fig7 sizes, batch 64) | forward+backward ms | forward ms, 64 | forward ms, 2000 |', '|---|---|---|---|');
   for (const r of transformer) out.push(`| ${r.engine} | ${r.stepMs.toFixed(2)} | ${r.forward64Ms.toFixed(2)} | ${r.forward2000Ms.toFixed(1)} |`);
   const sweep = quick ? undefined : measureSweep();

@@ -18,7 +18,7 @@ import { transformerTensorShapes, type TransformerShape } from '../model/transfo
 import { Rng } from '../util/random.js';
 
 /** The in-context regression model (outDim 2 here; its loss reads channel 0 at positions 0 and 2). */
-export const IN_CONTEXT_SHAPE: TransformerShape = { inDim: 2, outDim: 2, embed: 32, blocks: 2, heads: 1, mlpHidden: 128, seqLen: 3, layerNorm: false };
+export const IN_CONTEXT_SHAPE: TransformerShape = { kind: 'transformer', inDim: 2, outDim: 2, embed: 32, blocks: 2, heads: 1, mlpHidden: 128, seqLen: 3, layerNorm: false };
 const SCORED: ScoredEntry[] = [[0, 0], [2, 0]];
 const BATCH = 64;
 const EVAL_ROWS = 2000;

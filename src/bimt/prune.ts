@@ -17,6 +17,7 @@
  * stream position feeds every other one's statistics, so only thresholding is done.
  */
 import { layerOf, tensorOf, type ModelGraph } from '../model/model-graph.js';
+import { definitionOf } from '../model/architectures/registry.js';
 import { cloneNetwork, type Network } from '../model/network.js';
 import { gelu, siluDirect } from '../model/ops/activations.js';
 import { forEachWeight, networkGraph, reachableMasks, stageWidth, type Labels, type NetworkGraph } from './graph.js';
@@ -34,7 +35,7 @@ export function pruneNetwork(source: Network, threshold: number, labels: Labels)
     const a = net.params.get(t.name)!;
     for (let i = 0; i < a.length; i++) if (Math.abs(a[i]) <= threshold) a[i] = 0;
   }
-  if (g.arch.kind === 'transformer' && g.arch.layerNorm) return { net, graph: networkGraph(net, labels, threshold) };
+  if (!definitionOf(g.arch).foldsConstants(g.arch)) return { net, graph: networkGraph(net, labels, threshold) };
 
   // Reachability over the non-zero weights; folding below changes only biases, so it holds after.
   const { fromInput, toOutput } = reachableMasks(net, 0);

@@ -15,7 +15,8 @@
  * [N_l, N_{l+1}] row-major, as in `Params`.
  */
 import type { TargetSpec } from '../tasks/task.js';
-import { modelGraph, weightSpecs, type HostGrads, type MlpArchitecture, type Params } from './model-graph.js';
+import { weightSpecs, type HostGrads, type MlpArchitecture, type Params } from './model-graph.js';
+import { modelGraph } from './architectures/registry.js';
 import { sigmoid, siluGradOf, siluOf } from './ops/activations.js';
 import { allocLinear, linearForward, linearInputGrad, linearParamGrads, loadLinear, type HostKernel, type LinearBuffers } from './ops/linear.js';
 import { oneHotSquaredErrorRow, softmaxCrossEntropyRow, squaredErrorRow } from './ops/losses.js';

@@ -5,7 +5,8 @@
  * the graph's canonical order, so the same seed gives the same network on every backend.
  */
 import { Rng } from '../util/random.js';
-import { inputLayer, modelGraph, numel, outputLayer, weightSpecs, type Architecture } from './model-graph.js';
+import { inputLayer, numel, outputLayer, weightSpecs, type Architecture } from './model-graph.js';
+import { modelGraph } from './architectures/registry.js';
 import type { Network } from './network.js';
 
 export function initNetwork(arch: Architecture, seed: number): Network {

@@ -14,47 +14,12 @@
  * Weights are stored [in, out] row-major, as tfjs multiplies them (rows: positions of `from`,
  * columns: positions of `to`); checkpoints transpose to PyTorch's [out, in].
  */
-import { layerGeometry, shapeDims, type LayerGeometry, type LayerShape } from './geometry.js';
+import type { Architecture } from './architectures/kinds.js';
+import { layerGeometry, type LayerGeometry, type LayerShape } from './geometry.js';
 
 const LINE: LayerShape = { kind: 'line' };
 
-/** A BioMLP: linear layers with SiLU between them, optionally fed by a token embedding. */
-export interface MlpArchitecture {
-  readonly kind: 'mlp';
-  /** Neurons per layer, input first: [N_0, ..., N_L]. */
-  readonly widths: readonly number[];
-  /** Fold of the input layer: N_0 = inFold * (positions per fold). */
-  readonly inFold: number;
-  /** Token embedding shared by every fold: vocab rows of (N_0 / inFold) values. */
-  readonly embedding?: { readonly vocab: number; readonly dim: number };
-  /**
-   * How each neuron layer's positions are laid out, input first (docs/design.md, "Geometry").
-   * Absent: every layer a line. An architecture whose layers are all lines leaves it out, so the
-   * two spellings are one architecture.
-   */
-  readonly geometry?: readonly LayerShape[];
-}
-
-/** The paper's BioTransformer (section 3.4): sequences of feature vectors in and out. */
-export interface TransformerArchitecture {
-  readonly kind: 'transformer';
-  /** Features per token in and out. */
-  readonly inDim: number;
-  readonly outDim: number;
-  /** Width of the residual stream. */
-  readonly embed: number;
-  readonly blocks: number;
-  /** Attention heads; the attention layer swaps whole heads as well as positions within one. */
-  readonly heads: number;
-  /** Hidden width of each block's MLP. */
-  readonly mlpHidden: number;
-  /** Tokens per sequence. */
-  readonly seqLen: number;
-  /** Pre-norm LayerNorms applied (the reference defines them but never applies them). */
-  readonly layerNorm: boolean;
-}
-
-export type Architecture = MlpArchitecture | TransformerArchitecture;
+export type { Architecture, ArchitectureKind, ArchitectureOf, MlpArchitecture, TransformerArchitecture } from './architectures/kinds.js';
 
 /** What a position computes from its pre-activation; pruning folds constants only through elementwise ones. */
 export type Activation = 'silu' | 'gelu' | 'identity' | 'attention';
@@ -64,6 +29,8 @@ export interface NeuronLayer {
   readonly role: 'input' | 'hidden' | 'stream' | 'output';
   /** Positions (the swappable units' members). */
   readonly size: number;
+  /** How the positions are laid out, as the config wrote it; `geometry` holds their coordinates. */
+  readonly shape: LayerShape;
   readonly geometry: LayerGeometry;
   /** Swap groups: positions h * size / heads ... (h + 1) * size / heads - 1 form head h. */
   readonly heads: number;
@@ -117,8 +84,12 @@ export interface Link {
   readonly weight?: string;
 }
 
-export interface ModelGraph {
-  readonly arch: Architecture;
+/**
+ * `A` narrows the architecture where code serves one kind (a BioModel's graph is
+ * ModelGraph<MlpArchitecture>); src/model/architectures/registry.ts is where a graph is narrowed.
+ */
+export interface ModelGraph<A extends Architecture = Architecture> {
+  readonly arch: A;
   /** Neuron layers, each once, in forward order of first use. */
   readonly layers: readonly NeuronLayer[];
   /** Parameter tensors in canonical order (checkpoints, engines, optimizer state). */
@@ -133,6 +104,16 @@ export interface ModelGraph {
   readonly links: readonly Link[];
 }
 
+/**
+ * The names of a linear layer's weight and bias, or of a LayerNorm's gain and bias, as the graph
+ * builder made them: forward passes read tensors through these handles, so no code outside the
+ * builder spells a tensor name (a rename is a compile error, not a runtime "tensor missing").
+ */
+export interface TensorPair {
+  readonly weight: string;
+  readonly bias: string;
+}
+
 /** Trainable tensors by name, in the graph's canonical order: a state dict. */
 export type Params = ReadonlyMap<string, Float32Array>;
 
@@ -143,14 +124,6 @@ export type HostGrads = ReadonlyMap<string, Float64Array>;
 export function gradsFor(g: ModelGraph): Map<string, Float64Array> {
   return new Map(g.tensors.map((t) => [t.name, new Float64Array(numel(t))]));
 }
-
-/** Builds (and caches per architecture object) the graph of an architecture. */
-export function modelGraph(arch: Architecture): ModelGraph {
-  let g = cache.get(arch);
-  if (!g) cache.set(arch, (g = arch.kind === 'mlp' ? mlpGraph(arch) : transformerGraph(arch)));
-  return g;
-}
-const cache = new WeakMap<Architecture, ModelGraph>();
 
 export function layerOf(g: ModelGraph, name: string): NeuronLayer {
   const l = g.layers.find((x) => x.name === name);
@@ -188,20 +161,28 @@ export function tensorSizes(g: ModelGraph): number[] {
   return g.tensors.map(numel);
 }
 
+/** The token embedding's size, or undefined for a network without one. */
+export function embeddingOf(g: ModelGraph): { readonly vocab: number; readonly dim: number } | undefined {
+  const t = g.tensors.find((x) => x.kind === 'embedding');
+  return t ? { vocab: t.shape[0], dim: t.shape[1] } : undefined;
+}
+
 /** All parameters (weights, biases, embedding, LayerNorm). */
 export function parameterCount(g: ModelGraph): number {
   return tensorSizes(g).reduce((a, b) => a + b, 0);
 }
 
-// ---- builders ---------------------------------------------------------------------------------
-
-class GraphBuilder {
+/**
+ * Collects an architecture's neuron layers and tensors in forward order and derives the
+ * incidences from them; each definition in src/model/architectures/ builds its graph with one.
+ */
+export class GraphBuilder {
   readonly layers: NeuronLayer[] = [];
   readonly tensors: TensorSpec[] = [];
 
   layer(name: string, role: NeuronLayer['role'], size: number, activation: Activation, heads = 1, shape: LayerShape = LINE): string {
     if (size % heads !== 0) throw new RangeError(`layer ${name}: ${size} positions do not split into ${heads} heads`);
-    this.layers.push({ name, role, size, geometry: layerGeometry(shape, size), heads, activation });
+    this.layers.push({ name, role, size, shape, geometry: layerGeometry(shape, size), heads, activation });
     return name;
   }
 
@@ -209,23 +190,26 @@ class GraphBuilder {
     return this.layers.find((l) => l.name === name)!.size;
   }
 
-  /** A BioLinear from `from` to `to` named `<prefix>.weight` / `<prefix>.bias`. */
-  linear(prefix: string, from: string, to: string, fromFold = 1, toFold = 1): void {
+  /** A BioLinear from `from` to `to` named `<prefix>.weight` / `<prefix>.bias`; returns their names. */
+  linear(prefix: string, from: string, to: string, fromFold = 1, toFold = 1): TensorPair {
     if (from === to) throw new RangeError(`${prefix}: a weight must join two different layers`);
     const rows = fromFold * this.size(from);
     const cols = toFold * this.size(to);
     const bias = `${prefix}.bias`;
     this.tensors.push({ kind: 'weight', name: `${prefix}.weight`, shape: [rows, cols], from, to, fromFold, toFold, bias });
     this.tensors.push({ kind: 'bias', name: bias, shape: [cols], layer: to, fold: toFold });
+    return { weight: `${prefix}.weight`, bias };
   }
 
-  norm(prefix: string, layer: string): void {
+  /** A LayerNorm's gain `<prefix>.weight` and bias `<prefix>.bias` over `layer`; returns their names. */
+  norm(prefix: string, layer: string): TensorPair {
     const n = this.size(layer);
     this.tensors.push({ kind: 'norm', name: `${prefix}.weight`, shape: [n], layer, init: 1 });
     this.tensors.push({ kind: 'norm', name: `${prefix}.bias`, shape: [n], layer, init: 0 });
+    return { weight: `${prefix}.weight`, bias: `${prefix}.bias` };
   }
 
-  build(arch: Architecture, relocationOrder: readonly string[], stages: readonly Stage[], links: readonly Link[]): ModelGraph {
+  build<A extends Architecture>(arch: A, relocationOrder: readonly string[], stages: readonly Stage[], links: readonly Link[]): ModelGraph<A> {
     const incidence = new Map<string, Incidence[]>(this.layers.map((l) => [l.name, []]));
     const incoming = new Map<string, Incidence[]>(this.layers.map((l) => [l.name, []]));
     for (const t of this.tensors) {
@@ -239,81 +223,4 @@ class GraphBuilder {
     for (const [name, list] of incidence) list.unshift(...incoming.get(name)!);
     return { arch, layers: this.layers, tensors: this.tensors, incidence, relocationOrder, stages, links };
   }
-}
-
-/**
- * A BioMLP: layers `input`, `hidden1` ... `hidden<L-1>`, `output`; tensors
- * `linears.<l>.linear.weight` / `.bias` (the reference module's names), then `embedding`.
- */
-function mlpGraph(arch: MlpArchitecture): ModelGraph {
-  const { widths, inFold } = arch;
-  const L = widths.length - 1;
-  const b = new GraphBuilder();
-  const shapes = arch.geometry ?? widths.map(() => LINE);
-  if (shapes.length !== widths.length) throw new RangeError(`${shapes.length} layer shapes for ${widths.length} neuron layers`);
-  if (new Set(shapes.map(shapeDims)).size > 1) throw new RangeError('a network mixes 1-D and 2-D layers, which have no distance between them');
-  const names = widths.map((w, l) => {
-    if (l === 0) return b.layer('input', 'input', w / inFold, 'identity', 1, shapes[l]);
-    if (l === L) return b.layer('output', 'output', w, 'identity', 1, shapes[l]);
-    return b.layer(`hidden${l}`, 'hidden', w, 'silu', 1, shapes[l]);
-  });
-  const links: Link[] = [];
-  for (let l = 0; l < L; l++) {
-    b.linear(`linears.${l}.linear`, names[l]!, names[l + 1]!, l === 0 ? inFold : 1);
-    links.push({ from: l, to: l + 1, weight: `linears.${l}.linear.weight` });
-  }
-  if (arch.embedding) b.tensors.push({ kind: 'embedding', name: 'embedding', shape: [arch.embedding.vocab, arch.embedding.dim] });
-  return b.build(arch, names, names.map((layer, l) => ({ layer, folds: l === 0 ? inFold : 1 })), links);
-}
-
-/**
- * The BioTransformer (docs/design.md, "Transformer"): layers `input`, `stream` (one layer for
- * every residual point), per block `blocks.<b>.attn` (q, k and v as three folds sharing
- * coordinates) and `blocks.<b>.mlp`, then `output`; tensors named as the reference module's
- * state dict.
- */
-function transformerGraph(arch: TransformerArchitecture): ModelGraph {
-  const b = new GraphBuilder();
-  const stages: Stage[] = [];
-  const links: Link[] = [];
-  const stage = (layer: string) => stages.push({ layer, folds: 1 }) - 1;
-  const link = (from: number, to: number, weight?: string) => links.push({ from, to, ...(weight ? { weight: `${weight}.weight` } : {}) });
-  const input = b.layer('input', 'input', arch.inDim, 'identity');
-  const stream = b.layer('stream', 'stream', arch.embed, 'identity');
-  b.linear('l_i.linear', input, stream);
-  let s = stage(input);
-  let res = stage(stream);
-  link(s, res, 'l_i.linear');
-  for (let k = 0; k < arch.blocks; k++) {
-    const attn = b.layer(`blocks.${k}.attn`, 'hidden', arch.embed, 'attention', arch.heads);
-    const mlp = b.layer(`blocks.${k}.mlp`, 'hidden', arch.mlpHidden, 'gelu');
-    b.norm(`blocks.${k}.ln_1`, stream);
-    b.linear(`blocks.${k}.attn.l_attn.linear`, stream, attn, 1, 3);
-    b.linear(`blocks.${k}.attn.l_proj.linear`, attn, stream);
-    b.norm(`blocks.${k}.ln_2`, stream);
-    b.linear(`blocks.${k}.mlp.linears.0.linear`, stream, mlp);
-    b.linear(`blocks.${k}.mlp.linears.1.linear`, mlp, stream);
-    // stream -> attention -> stream (+ residual) -> MLP hidden -> stream (+ residual)
-    for (const [hidden, into, out] of [
-      [attn, `blocks.${k}.attn.l_attn.linear`, `blocks.${k}.attn.l_proj.linear`],
-      [mlp, `blocks.${k}.mlp.linears.0.linear`, `blocks.${k}.mlp.linears.1.linear`],
-    ] as const) {
-      const h = stage(hidden);
-      const next = stage(stream);
-      link(res, h, into);
-      link(h, next, out);
-      link(res, next);
-      res = next;
-    }
-  }
-  const output = b.layer('output', 'output', arch.outDim, 'identity');
-  b.norm('ln_f', stream);
-  b.linear('l_f.linear', stream, output);
-  s = stage(output);
-  link(res, s, 'l_f.linear');
-  // The reference relocates from the last layer to the first.
-  const order = [output];
-  for (let k = arch.blocks - 1; k >= 0; k--) order.push(`blocks.${k}.mlp`, `blocks.${k}.attn`);
-  order.push(stream, input);
-  return b.build(arch, order, stages, links);
 }

@@ -5,7 +5,8 @@
  * all read and write this structure; the engines are built from it and written back into it.
  */
 import { BimtError } from '../errors.js';
-import { inputLayer, modelGraph, numel, type Architecture, type MlpArchitecture, type ModelGraph, type Params } from './model-graph.js';
+import { inputLayer, numel, type Architecture, type MlpArchitecture, type ModelGraph, type Params } from './model-graph.js';
+import { graphOfKind, modelGraph } from './architectures/registry.js';
 
 export type { Architecture, MlpArchitecture, TransformerArchitecture, Params } from './model-graph.js';
 
@@ -60,7 +61,7 @@ export function tensor(p: Params, name: string): Float32Array {
  * for per-output losses, a token embedding's pictures). A transformer is refused by name.
  */
 export function mlpArchitecture(net: Network, what: string): MlpArchitecture {
-  const arch = net.graph.arch;
-  if (arch.kind !== 'mlp') throw new BimtError(`${what} is for MLPs; this network is a transformer`);
-  return arch;
+  const graph = graphOfKind(net.graph, 'mlp');
+  if (!graph) throw new BimtError(`${what} is for MLPs; this network is a transformer`);
+  return graph.arch;
 }

@@ -2,12 +2,13 @@
  * What the tfjs engines ask of a network on tfjs, whatever its architecture: variables for every
  * tensor of the model graph (in its canonical order), a forward pass of an uploaded split, and the
  * two-way copy between the variables and the host network. BioModel (the MLP) and
- * TransformerModel implement it; `tfModelFor` picks by the graph's architecture.
+ * TransformerModel implement it; `tfModelFor` picks by the graph's architecture (TF_MODELS).
  */
 import type * as tf from '@tensorflow/tfjs';
 import { BioModel, type ModelInputs } from './bio-model.js';
 import type { ParamTensors } from './connection-cost-tfjs.js';
 import type { ModelGraph } from './model-graph.js';
+import { forGraph, type PerKind } from './architectures/registry.js';
 import type { Network, Params } from './network.js';
 import { TransformerModel } from './transformer-model.js';
 
@@ -28,9 +29,18 @@ export interface TfModel {
   dispose(): void;
 }
 
+/**
+ * Each architecture's tfjs model (docs/design.md, "Architecture registry"): kept here rather than
+ * in its definition, so that only code that runs tfjs loads it.
+ */
+const TF_MODELS: PerKind<(params: Params, inPerm: Int32Array, outPerm: Int32Array) => TfModel> = {
+  mlp: (graph) => (params, inPerm, outPerm) => new BioModel(graph, params, inPerm, outPerm),
+  transformer: (graph) => (params, inPerm, outPerm) => new TransformerModel(graph, params, inPerm, outPerm),
+};
+
 /** The tfjs model of a network's architecture, holding copies of its parameters. */
 export function tfModelFor(graph: ModelGraph, params: Params, inPerm: Int32Array, outPerm: Int32Array): TfModel {
-  return graph.arch.kind === 'mlp' ? new BioModel(graph, params, inPerm, outPerm) : new TransformerModel(graph, params, inPerm, outPerm);
+  return forGraph(graph, TF_MODELS)(params, inPerm, outPerm);
 }
 
 export function tfModelOf(net: Network): TfModel {

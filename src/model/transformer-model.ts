@@ -17,12 +17,11 @@ export class TransformerModel {
   private outPerm: Int32Array;
 
   constructor(
-    readonly graph: ModelGraph,
+    readonly graph: ModelGraph<TransformerArchitecture>,
     params: Params,
     inPerm: Int32Array,
     outPerm: Int32Array,
   ) {
-    if (graph.arch.kind !== 'transformer') throw new Error('TransformerModel needs a transformer graph');
     this.arch = graph.arch;
     this.vars = createVariables(graph, params);
     this.inPerm = inPerm.slice();

@@ -7,22 +7,23 @@
  * Names are the reference module's state-dict keys; weight layouts are the host's [in, out]
  * (PyTorch stores linear weights as [out, in]).
  */
-import { modelGraph, type TransformerArchitecture } from './model-graph.js';
+import { type TransformerArchitecture } from './model-graph.js';
+import { modelGraph } from './architectures/registry.js';
 
 
-/** A transformer's sizes: its architecture without the kind tag (src/model/model-graph.ts). */
-export type TransformerShape = Omit<TransformerArchitecture, 'kind'>;
+/** A transformer's sizes: its architecture (src/model/architectures/kinds.ts). */
+export type TransformerShape = TransformerArchitecture;
 
 /**
  * Every parameter tensor as [name, shape], in the model graph's canonical order (the one home of
  * the names and shapes): l_i, then per block ln_1, l_attn, l_proj, ln_2, mlp.linears.0,
  * mlp.linears.1 (weight before bias), then ln_f, l_f.
  *
- *     transformerTensorShapes({ inDim: 2, outDim: 1, embed: 32, blocks: 1, ... })[0]
+ *     transformerTensorShapes({ kind: 'transformer', inDim: 2, outDim: 1, embed: 32, blocks: 1, ... })[0]
  *     // ['l_i.linear.weight', [2, 32]]
  */
 export function transformerTensorShapes(shape: TransformerShape): [string, number[]][] {
-  return modelGraph({ kind: 'transformer', ...shape }).tensors.map((t) => [t.name, [...t.shape]]);
+  return modelGraph(shape).tensors.map((t) => [t.name, [...t.shape]]);
 }
 
 /** Throws a RangeError naming the first size that does not make a transformer. */

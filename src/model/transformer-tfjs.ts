@@ -7,53 +7,57 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { gelu, layerNormOf, linear, matMul, permutationMatrix } from './ops/tfjs.js';
-import { transformerTensorShapes, type TransformerShape } from './transformer-shape.js';
+import { transformerTensors } from './architectures/transformer.js';
+import type { TransformerArchitecture } from './architectures/kinds.js';
+import { modelGraph } from './architectures/registry.js';
+import type { TensorPair } from './model-graph.js';
 
 /**
  * x [n, T * inDim] (or [n, T, inDim]) in the original feature order -> y [n, T * outDim] in the
  * original output order (y[r, t * outDim + c] is output c at position t). `vars` holds every tensor
- * of `transformerTensorShapes(shape)` by name, in those shapes or flat.
+ * of the architecture's graph by name, in its shapes or flat; they are read through the handles of
+ * `transformerTensors`, the graph builder's own names.
  */
 export function transformerForward(
   vars: ReadonlyMap<string, tf.Tensor>,
-  shape: TransformerShape,
+  arch: TransformerArchitecture,
   inPerm: Int32Array,
   outPerm: Int32Array,
   x: tf.Tensor,
 ): tf.Tensor2D {
   return tf.tidy(() => {
-    const { inDim, outDim, embed: E, heads: H, seqLen: T, layerNorm } = shape;
+    const { inDim, outDim, embed: E, heads: H, seqLen: T, layerNorm } = arch;
     if (inPerm.length !== inDim || outPerm.length !== outDim) {
       throw new RangeError(`permutations have ${inPerm.length} and ${outPerm.length} entries, expected ${inDim} and ${outDim}`);
     }
     const n = x.shape[0];
-    const shapes = new Map(transformerTensorShapes(shape));
+    const shapes = new Map(modelGraph(arch).tensors.map((t) => [t.name, [...t.shape]]));
+    const names = transformerTensors(arch);
     const get2 = (name: string) => tensorOf(vars, shapes, name) as tf.Tensor2D;
     const get1 = (name: string) => tensorOf(vars, shapes, name) as tf.Tensor1D;
-    const lin = (h: tf.Tensor2D, prefix: string) => linear(h, get2(`${prefix}.weight`), get1(`${prefix}.bias`));
-    const norm = (h: tf.Tensor2D, prefix: string) => (layerNorm ? layerNormOf(h, get1(`${prefix}.weight`), get1(`${prefix}.bias`)) : h);
+    const lin = (h: tf.Tensor2D, t: TensorPair) => linear(h, get2(t.weight), get1(t.bias));
+    const norm = (h: tf.Tensor2D, t: TensorPair) => (layerNorm ? layerNormOf(h, get1(t.weight), get1(t.bias)) : h);
 
     // Position j reads feature inPerm[j]: x P W_i with P[inPerm[j], j] = 1, folded into W_i.
     const inMatrix = permutationMatrix(inPerm, (j) => [inPerm[j], j]);
     const x2 = tf.reshape(x, [n * T, inDim]) as tf.Tensor2D;
-    let s = linear(x2, matMul(inMatrix, get2('l_i.linear.weight')), get1('l_i.linear.bias'));
+    let s = linear(x2, matMul(inMatrix, get2(names.in.weight)), get1(names.in.bias));
     const mask = causalMask(T);
     const hd = E / H;
-    for (let b = 0; b < shape.blocks; b++) {
-      const p = `blocks.${b}.`;
-      const qkv = lin(norm(s, `${p}ln_1`), `${p}attn.l_attn.linear`);
+    for (const block of names.blocks) {
+      const qkv = lin(norm(s, block.ln1), block.attn);
       const [q, k, v] = tf.split(qkv, 3, 1).map((t) => heads(t, n, T, H, hd));
       const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(hd)), mask);
       const o = unheads(tf.matMul(tf.softmax(scores), v), n, T, H, hd);
-      s = tf.add(s, lin(o, `${p}attn.l_proj.linear`));
-      const m = norm(s, `${p}ln_2`);
-      s = tf.add(s, lin(gelu(lin(m, `${p}mlp.linears.0.linear`)), `${p}mlp.linears.1.linear`));
+      s = tf.add(s, lin(o, block.proj));
+      const m = norm(s, block.ln2);
+      s = tf.add(s, lin(gelu(lin(m, block.mlp0)), block.mlp1));
     }
     // Output position q produces original output outPerm[q]: W_f P, b_f P with P[q, outPerm[q]] = 1.
     const outMatrix = permutationMatrix(outPerm, (q) => [q, outPerm[q]]);
-    const w = matMul(get2('l_f.linear.weight'), outMatrix);
-    const bias = tf.reshape(matMul(tf.reshape(get1('l_f.linear.bias'), [1, outDim]), outMatrix), [outDim]) as tf.Tensor1D;
-    const z = linear(norm(s, 'ln_f'), w, bias);
+    const w = matMul(get2(names.out.weight), outMatrix);
+    const bias = tf.reshape(matMul(tf.reshape(get1(names.out.bias), [1, outDim]), outMatrix), [outDim]) as tf.Tensor1D;
+    const z = linear(norm(s, names.lnF), w, bias);
     return tf.reshape(z, [n, T * outDim]) as tf.Tensor2D;
   });
 }

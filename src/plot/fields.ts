@@ -12,7 +12,7 @@
  */
 import { BimtError } from '../errors.js';
 import type { NetworkGraph } from '../bimt/graph.js';
-import { layerOf, weightSpecs } from '../model/model-graph.js';
+import { inputLayer, layerOf, weightSpecs, type NeuronLayer } from '../model/model-graph.js';
 import type { Network } from '../model/network.js';
 import { shortNumber } from './axes.js';
 import { INK, MUTED, NEGATIVE, POSITIVE } from './palette.js';
@@ -30,21 +30,31 @@ const PAD = 14;
 
 /** Whether the network's input layer is a grid (the fields picture needs one). */
 export function hasGridInput(net: Network): boolean {
-  const a = net.graph.arch;
-  return a.kind === 'mlp' && a.geometry?.[0]?.kind === 'grid' && a.widths.length > 2;
+  return fieldLayers(net) !== undefined;
+}
+
+/**
+ * The grid input and the hidden layer its first weight feeds, with that weight's name; undefined
+ * unless the input is a grid feeding a hidden layer.
+ */
+function fieldLayers(net: Network): { input: NeuronLayer; hidden: NeuronLayer; weight: string } | undefined {
+  const g = net.graph;
+  const input = inputLayer(g);
+  const first = weightSpecs(g).find((w) => w.from === input.name);
+  const hidden = first && layerOf(g, first.to);
+  return input.shape.kind === 'grid' && hidden?.role === 'hidden' ? { input, hidden, weight: first!.name } : undefined;
 }
 
 /** A standalone SVG of the first hidden layer's receptive fields; see the file comment. */
 export function fieldsSvg(net: Network, opts: FieldsPlotOptions = {}): string {
-  const a = net.graph.arch;
-  const inShape = a.kind === 'mlp' ? a.geometry?.[0] : undefined;
-  if (a.kind !== 'mlp' || inShape?.kind !== 'grid' || a.widths.length < 3) {
+  const layers = fieldLayers(net);
+  if (!layers || layers.input.shape.kind !== 'grid') {
     throw new BimtError('receptive fields need an MLP with a hidden layer whose input layer is a grid (model.geometry: [grid WxH, ...])');
   }
-  const { width: gw, height: gh } = inShape;
-  const hidden = layerOf(net.graph, 'hidden1');
-  const hShape = a.geometry![1]!;
-  const w0 = net.params.get(weightSpecs(net.graph)[0]!.name)!;
+  const { hidden, weight } = layers;
+  const { width: gw, height: gh } = layers.input.shape;
+  const hShape = hidden.shape;
+  const w0 = net.params.get(weight)!;
   const nH = hidden.size;
   const alive = opts.pruned ? opts.pruned.layers[1]!.filter((x) => x.connected).map((x) => x.index) : Array.from({ length: nH }, (_, j) => j);
   let maxAbs = 0;

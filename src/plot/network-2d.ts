@@ -35,7 +35,7 @@ const PAD = 12;
 interface PlaneGeometry {
   readonly L: number;
   readonly layers: readonly NeuronLayer[];
-  readonly shapes: readonly (LayerShape | undefined)[];
+  readonly shapes: readonly LayerShape[];
   /** Page position of point (u, v) of the unit square of stage l. */
   readonly project: (l: number, u: number, v: number) => [number, number];
   /** Page position of neuron n of stage l. */
@@ -49,8 +49,7 @@ function planeGeometry(net: Network): PlaneGeometry {
   const g = net.graph;
   const L = g.stages.length - 1;
   const layers = g.stages.map((st) => layerOf(g, st.layer));
-  const arch = g.arch;
-  const shapes: readonly (LayerShape | undefined)[] = arch.kind === 'mlp' && arch.geometry ? arch.geometry : layers.map(() => undefined);
+  const shapes: readonly LayerShape[] = layers.map((l) => l.shape);
   const front = (l: number) => (L - l) * (PLANE_H + GAP) + PLANE_H;
   const project = (l: number, u: number, v: number): [number, number] => [u * PLANE_W + (1 - v) * SHEAR, front(l) - (1 - v) * PLANE_H];
   const at = (l: number, n: number): [number, number] => {

@@ -6,6 +6,7 @@
  */
 import { embeddingGroups, type NetworkGraph } from '../bimt/graph.js';
 import type { Network } from '../model/network.js';
+import { embeddingOf } from '../model/model-graph.js';
 import { permutations, permutationSign } from '../tasks/permutation-group.js';
 import type { TaskEvaluation } from '../train/evaluate.js';
 import { ABLATION_SEEDS, ablationClaims, ablationRuns, ablationTables, summariseAblation, VARIANTS } from './ablation.js';
@@ -161,7 +162,7 @@ export const FIGURES: readonly FigureSpec[] = [
     claims: (o) => {
       const groups = embeddingSeparations(o.pruned.net, o.pruned.graph);
       const alive = groups.reduce((n, g) => n + g.dims.length, 0);
-      const dim = o.pruned.net.graph.arch.kind === 'mlp' ? (o.pruned.net.graph.arch.embedding?.dim ?? 0) : 0;
+      const dim = embeddingOf(o.pruned.net.graph)?.dim ?? 0;
       return [
         atLeast('test accuracy', o.trained.testAcc ?? 0, 0.99, '1.00, reached near step 14000'),
         { claim: 'embedding dimensions alive after pruning', reference: `<= 12 (reference 8 of 32)`, measured: `${alive} of ${dim}`, pass: alive <= 12 },
@@ -238,7 +239,7 @@ export function lastPositionMse(e: TaskEvaluation): number {
  * network is one component), each with the circle fit of its tokens.
  */
 export function embeddingCircles(net: Network, g: NetworkGraph): ModuleCircle[] {
-  const e = net.graph.arch.kind === 'mlp' ? net.graph.arch.embedding : undefined;
+  const e = embeddingOf(net.graph);
   const table = net.params.get('embedding');
   if (!e || !table) return [];
   return embeddingGroups(net, g)
@@ -251,7 +252,7 @@ export function embeddingCircles(net: Network, g: NetworkGraph): ModuleCircle[] 
  * pruned-graph edge reads) with how well one direction of it separates even from odd tokens.
  */
 export function embeddingSeparations(net: Network, g: NetworkGraph): GroupSeparation[] {
-  const e = net.graph.arch.kind === 'mlp' ? net.graph.arch.embedding : undefined;
+  const e = embeddingOf(net.graph);
   const table = net.params.get('embedding');
   if (!e || !table) return [];
   const degree = [...Array(8).keys()].find((n) => factorial(n) === e.vocab);

@@ -13,18 +13,15 @@
  * and the metadata holds the step, the architecture and the generator state.
  */
 import { BimtError } from '../errors.js';
-import { inputLayer, modelGraph, outputLayer, type ModelGraph, type TransformerArchitecture } from '../model/model-graph.js';
+import { inputLayer, outputLayer, type ModelGraph } from '../model/model-graph.js';
+import { ARCHITECTURES, definitionForFormat, definitionOf, describeArchitecture, modelGraph, sameArchitecture } from '../model/architectures/registry.js';
 import type { Architecture, Network, Params } from '../model/network.js';
-import { describeLayerShape, parseLayerShape, type LayerShape } from '../model/geometry.js';
 import { writeFileAtomic } from './atomic.js';
 import { decodeSafetensors, encodeSafetensors, type Tensor } from './safetensors.js';
 import { readRegularFile } from '../util/files.js';
 
 /** Largest checkpoint bimt reads: far above any network it can train, far below what would exhaust memory. */
 export const MAX_CHECKPOINT_BYTES = 2 ** 31 - 1;
-
-/** The format tag of each architecture's checkpoints (MLP checkpoints keep their first tag). */
-export const CHECKPOINT_FORMATS = { mlp: 'bimt-biomlp-1', transformer: 'bimt-transformer-1' } as const;
 
 /** Adam's state, laid out like the parameters. */
 export interface OptimizerState {
@@ -68,17 +65,9 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
   if (c.optimizer) {
     Object.assign(tensors, paramTensors(graph, c.optimizer.m, 'optimizer.m.'), paramTensors(graph, c.optimizer.v, 'optimizer.v.'));
   }
-  const metadata: Record<string, string> =
-    arch.kind === 'mlp'
-      ? {
-          format: CHECKPOINT_FORMATS.mlp,
-          step: String(c.step),
-          widths: JSON.stringify(arch.widths),
-          in_fold: String(arch.inFold),
-          embedding: JSON.stringify(arch.embedding ?? null),
-          geometry: geometryMetadata(arch.geometry),
-        }
-      : { format: CHECKPOINT_FORMATS.transformer, step: String(c.step), architecture: JSON.stringify(arch), geometry: 'line' };
+  // The format and step first, then what the architecture's definition records (docs/design.md, "Checkpoint format").
+  const { checkpoint } = definitionOf(arch);
+  const metadata: Record<string, string> = { format: checkpoint.format, step: String(c.step), ...checkpoint.metadata(arch) };
   if (c.optimizer) metadata.adam_t = String(c.optimizer.t);
   if (c.loopState !== undefined) metadata.loop_state = JSON.stringify(c.loopState);
   return encodeSafetensors({ tensors, metadata });
@@ -99,16 +88,12 @@ export function readCheckpoint(path: string, expect?: Architecture): Checkpoint 
   const bad = (why: string) => new BimtError(`${path}: not a bimt checkpoint: ${why}`);
   let arch: Architecture;
   try {
-    if (md.format === CHECKPOINT_FORMATS.mlp) {
-      const widths = JSON.parse(md.widths ?? '') as number[];
-      const embedding = JSON.parse(md.embedding ?? 'null') as { vocab: number; dim: number } | null;
-      const geometry = readGeometryMetadata(md.geometry);
-      arch = { kind: 'mlp', widths, inFold: Number(md.in_fold), ...(embedding ? { embedding } : {}), ...(geometry ? { geometry } : {}) };
-    } else if (md.format === CHECKPOINT_FORMATS.transformer) {
-      arch = { ...(JSON.parse(md.architecture ?? '') as TransformerArchitecture), kind: 'transformer' };
-    } else {
-      throw bad(`format is ${md.format ?? 'missing'}, expected ${Object.values(CHECKPOINT_FORMATS).join(' or ')}`);
+    const definition = definitionForFormat(md.format);
+    if (!definition) {
+      const formats = Object.values(ARCHITECTURES).map((d) => d.checkpoint.format);
+      throw bad(`format is ${md.format ?? 'missing'}, expected ${formats.join(' or ')}`);
     }
+    arch = definition.checkpoint.read(md);
   } catch (e) {
     if (e instanceof BimtError) throw e;
     throw bad('unreadable architecture metadata');
@@ -170,27 +155,6 @@ function parseLoopState(text: unknown, bad: (why: string) => BimtError): unknown
   }
 }
 
-/**
- * The `geometry` metadata of an MLP: `line` when every layer is a line (what every checkpoint
- * before 2-D layers says, so they still load), else a JSON list of the layers' shapes,
- * ["grid 28x28","grid 10x10","grid 10x10","ring"] (docs/design.md, "Checkpoint format").
- */
-function geometryMetadata(shapes: readonly LayerShape[] | undefined): string {
-  return !shapes || shapes.every((s) => s.kind === 'line') ? 'line' : JSON.stringify(shapes.map(describeLayerShape));
-}
-
-/** The inverse of `geometryMetadata`; undefined for all lines. Throws on anything else. */
-function readGeometryMetadata(text: string | undefined): LayerShape[] | undefined {
-  if (text === undefined || text === 'line') return undefined;
-  const list = JSON.parse(text) as unknown;
-  if (!Array.isArray(list)) throw new Error('geometry is not a list');
-  return list.map((t) => {
-    const shape = typeof t === 'string' ? parseLayerShape(t) : undefined;
-    if (!shape) throw new Error(`bad layer shape ${String(t)}`);
-    return shape;
-  });
-}
-
 function paramTensors(g: ModelGraph, p: Params, prefix: string): Record<string, Tensor> {
   const out: Record<string, Tensor> = {};
   for (const t of g.tensors) {
@@ -208,25 +172,6 @@ function transpose(a: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(a.length);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = a[r * cols + c]!;
   return out;
-}
-
-export function sameArchitecture(a: Architecture, b: Architecture): boolean {
-  return describeArchitecture(a) === describeArchitecture(b);
-}
-
-/** The architecture in a line, for messages ("widths [2, 20, 2] in_fold 1"). */
-export function describeArchitecture(a: Architecture): string {
-  if (a.kind === 'mlp') {
-    const geometry = geometryMetadata(a.geometry);
-    return (
-      `widths [${a.widths}] in_fold ${a.inFold}${a.embedding ? ` embedding ${a.embedding.vocab}x${a.embedding.dim}` : ''}` +
-      (geometry === 'line' ? '' : ` geometry [${a.geometry!.map(describeLayerShape).join(', ')}]`)
-    );
-  }
-  return (
-    `a transformer ${a.inDim} -> ${a.outDim}, embed ${a.embed}, ${a.blocks} blocks, ${a.heads} heads, ` +
-    `MLP hidden ${a.mlpHidden}, ${a.seqLen} tokens, layer_norm ${a.layerNorm}`
-  );
 }
 
 function isPermutation(p: Int32Array): boolean {

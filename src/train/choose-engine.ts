@@ -7,6 +7,7 @@ import { NO_BACKEND, type BackendName } from '../backend.js';
 import type { TrainingPlan } from '../config/plan.js';
 import { BimtError } from '../errors.js';
 import { weightSpecs, type Architecture } from '../model/model-graph.js';
+import { definitionOf } from '../model/architectures/registry.js';
 import type { EngineName } from './engine.js';
 import { SHARDS } from './worker-protocol.js';
 
@@ -62,22 +63,21 @@ export function engineWithoutBackend(plan: TrainingPlan): EngineChoice | undefin
   const { arch, engine: forced } = plan;
   if (forced === 'host') return { name: 'host', why: 'train.engine: host' };
   if (forced !== 'auto' || !hostCanTrain(arch)) return undefined;
-  // The host transformer's products run in a WebAssembly SIMD kernel over one step's few hundred
-  // tokens, where tfjs would launch a hundred small kernels (`npm run bench` has both).
-  if (arch.kind === 'transformer') return { name: 'host', why: `typed arrays and a WebAssembly kernel on the CPU: ${forwardSize(plan)}` };
+  // Some architectures outrun tfjs on the host at every size (ArchitectureDefinition.hostAtEverySize).
+  if (definitionOf(arch).hostAtEverySize) return { name: 'host', why: `typed arrays and a WebAssembly kernel on the CPU: ${forwardSize(plan)}` };
   if (forwardMacs(plan) > HOST_MAX_FORWARD_MACS) return undefined;
   return { name: 'host', why: `typed arrays on the CPU: a small network, ${forwardSize(plan)}` };
 }
 
 /** Whether the host engine has a forward pass for the network: feature-input MLPs and transformers. */
 function hostCanTrain(arch: Architecture): boolean {
-  return arch.kind === 'transformer' || !arch.embedding;
+  return definitionOf(arch).hostTrains(arch);
 }
 
 /** Multiply-adds of one step's forward pass: every weight once per row (per token of a sequence). */
 function forwardMacs({ arch, graph, batchRows }: TrainingPlan): number {
   const perToken = weightSpecs(graph).reduce((s, w) => s + w.shape[0] * w.shape[1], 0);
-  return batchRows * (arch.kind === 'transformer' ? arch.seqLen : 1) * perToken;
+  return batchRows * definitionOf(arch).tokensPerSample(arch) * perToken;
 }
 
 function forwardSize(plan: TrainingPlan): string {

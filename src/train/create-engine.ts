@@ -5,7 +5,8 @@
 import type { TrainingPlan } from '../config/plan.js';
 import type { Network } from '../model/network.js';
 import type { OptimizerState } from '../runs/checkpoint.js';
-import type { EngineName, EngineSetup, TrainingEngine } from './engine.js';
+import type { EngineName, EngineSetup, GradientSource, TrainingEngine } from './engine.js';
+import { forGraph, type PerKind } from '../model/architectures/registry.js';
 import { isCpuBackend } from './choose-engine.js';
 
 /** What an engine takes from the plan: the task, the training cost, Adam and the batch size. */
@@ -22,16 +23,22 @@ export function engineSetup(plan: TrainingPlan, net: Network, optimizer?: Optimi
   };
 }
 
+/**
+ * Each architecture's host forward and backward pass as the host engine's gradient source, its
+ * module loaded only when a host run of that architecture starts (docs/design.md, "Architecture
+ * registry").
+ */
+const HOST_GRADIENTS: PerKind<(setup: EngineSetup) => Promise<GradientSource>> = {
+  mlp: (graph) => async (setup) => new (await import('./host-engine.js')).MlpGradients(setup, graph),
+  transformer: (graph) => async (setup) => new (await import('./transformer-gradients.js')).TransformerGradients(setup, graph),
+};
+
 /** Makes engine `name`; `backend` is the active tfjs backend (the workers engine's threads load it too). */
 export async function createEngine(name: EngineName, setup: EngineSetup, backend: string): Promise<TrainingEngine> {
   switch (name) {
     case 'host': {
-      const { HostEngine, MlpGradients } = await import('./host-engine.js');
-      if (setup.net.graph.arch.kind === 'transformer') {
-        const { TransformerGradients } = await import('./transformer-gradients.js');
-        return new HostEngine('host', setup, new TransformerGradients(setup));
-      }
-      return new HostEngine('host', setup, new MlpGradients(setup));
+      const { HostEngine } = await import('./host-engine.js');
+      return new HostEngine('host', setup, await forGraph(setup.net.graph, HOST_GRADIENTS)(setup));
     }
     case 'tfjs': {
       const { TfjsEngine } = await import('./tfjs-engine.js');

@@ -7,7 +7,7 @@
  */
 import { addCostGradient, type CostCoefficients } from '../model/connection-cost.js';
 import { HostMlp, type HostSplit } from '../model/host-mlp.js';
-import { gradsFor, type HostGrads } from '../model/model-graph.js';
+import { gradsFor, type HostGrads, type MlpArchitecture, type ModelGraph } from '../model/model-graph.js';
 import { cloneParams, zeroParams, type Params } from '../model/network.js';
 import type { OptimizerState } from '../runs/checkpoint.js';
 import type { TaskInstance } from '../tasks/task.js';
@@ -95,15 +95,15 @@ export class MlpGradients implements GradientSource {
   private inPerm: Int32Array;
   private outPerm: Int32Array;
 
-  constructor(setup: EngineSetup) {
+  /** `graph` is the setup's network's graph, narrowed to an MLP's (create-engine.ts). */
+  constructor(setup: EngineSetup, graph: ModelGraph<MlpArchitecture>) {
     const { net, task } = setup;
     const evalTask = setup.evalTask ?? task;
     this.train = featureSplit(task, 'train');
     this.evalTrain = evalTask === task ? this.train : featureSplit(evalTask, 'train');
     this.test = featureSplit(evalTask, 'test');
-    if (net.graph.arch.kind !== 'mlp') throw new Error('MlpGradients needs an MLP');
     const evalRows = Math.min(EVAL_CHUNK_ROWS, Math.max(this.evalTrain.n, this.test.n));
-    this.mlp = new HostMlp(net.graph.arch, task.targets, Math.max(evalRows, setup.batchRows), setup.classLoss);
+    this.mlp = new HostMlp(graph.arch, task.targets, Math.max(evalRows, setup.batchRows), setup.classLoss);
     this.inPerm = net.inPerm.slice();
     this.outPerm = net.outPerm.slice();
   }

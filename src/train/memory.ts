@@ -12,6 +12,7 @@ import { totalmem } from 'node:os';
 import type { TrainingPlan } from '../config/plan.js';
 import { BimtError } from '../errors.js';
 import { parameterCount, weightSpecs } from '../model/model-graph.js';
+import { definitionOf } from '../model/architectures/registry.js';
 import type { Split } from '../tasks/task.js';
 import { formatBytes } from '../util/bytes.js';
 import { chooseEngine } from './choose-engine.js';
@@ -74,7 +75,7 @@ export function estimateMemory(plan: TrainingPlan, engine: EngineName): MemoryEs
   // Values per row: the input, then every weight's outputs (an MLP's widths summed), once per
   // token of a sequence.
   const weights = weightSpecs(graph);
-  const tokens = plan.arch.kind === 'transformer' ? plan.arch.seqLen : 1;
+  const tokens = definitionOf(plan.arch).tokensPerSample(plan.arch);
   const neurons = tokens * ((weights[0]?.shape[0] ?? 0) + weights.reduce((a, w) => a + w.shape[1], 0));
   const batch = plan.batchRows;
   // HostMlp sizes its buffers for a batch or an evaluation chunk; tfjs evaluates both (evaluated) splits in one go.
@@ -120,9 +121,7 @@ export function checkMemory(plan: TrainingPlan, limit: MemoryLimit): void {
     `data ${formatBytes(est.data)}`,
     `runtime ${formatBytes(est.runtime)}`,
   ];
-  const a = plan.arch;
-  const what = a.kind === 'transformer' ? `model (transformer, embed ${a.embed}, ${a.blocks} blocks)` : `model.widths [${a.widths.join(', ')}]`;
-  const fix = a.kind === 'transformer' ? 'make it smaller' : 'lower the widths';
+  const { what, fix } = definitionOf(plan.arch).size(plan.arch);
   throw new BimtError(
     `${what}: about ${formatBytes(est.total)} to train (${parts.join(', ')}), ` +
       `above the limit of ${formatBytes(limit.bytes)} (${limit.source}); ${fix} or pass --max-memory`,

@@ -4,7 +4,7 @@
  * is a few hundred thousand multiply-adds per sequence, where tfjs would spend most of its time
  * launching a hundred small kernels.
  */
-import type { HostGrads, Params } from '../model/model-graph.js';
+import type { HostGrads, ModelGraph, Params, TransformerArchitecture } from '../model/model-graph.js';
 import { HostTransformer, type TransformerSplit } from '../model/transformer-host.js';
 import type { ScoredLosses, Split, TaskInstance } from '../tasks/task.js';
 import type { EngineSetup, GradientSource } from './engine.js';
@@ -19,11 +19,12 @@ export class TransformerGradients implements GradientSource {
   private inPerm: Int32Array;
   private outPerm: Int32Array;
 
-  constructor(setup: EngineSetup) {
+  /** `graph` is the setup's network's graph, narrowed to a transformer's (create-engine.ts). */
+  constructor(setup: EngineSetup, graph: ModelGraph<TransformerArchitecture>) {
     const { net, task } = setup;
-    const arch = net.graph.arch;
+    const { arch } = graph;
     const { targets } = task;
-    if (arch.kind !== 'transformer' || targets.kind !== 'sequence') throw new Error('TransformerGradients needs a transformer and a sequence task');
+    if (targets.kind !== 'sequence') throw new Error('TransformerGradients needs a sequence task');
     const evalTask = setup.evalTask ?? task;
     this.train = sequenceSplit(task.train);
     this.evalTrain = evalTask === task ? this.train : sequenceSplit(evalTask.train);

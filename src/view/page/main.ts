@@ -5,7 +5,7 @@
  * computed by src/bimt/graph.ts, the same code as `bimt prune`, so the page cannot disagree with it.
  */
 import { inputLabel, networkGraph, outputLabel, type NetworkGraph } from '../../bimt/graph.js';
-import { modelGraph } from '../../model/model-graph.js';
+import { modelGraph } from '../../model/architectures/registry.js';
 import type { Network } from '../../model/network.js';
 import { edgeStyle, SKIP_BELOW } from '../../plot/edge-style.js';
 import { fieldsSvg, hasGridInput } from '../../plot/fields.js';
