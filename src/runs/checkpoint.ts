@@ -1,7 +1,7 @@
 /**
  * Checkpoints: safetensors files named and laid out like the reference PyTorch modules (BioMLP,
- * BioTransformer), so a PyTorch user can `load_file` them directly (docs/design.md, "Checkpoint
- * format"). Every tensor of the model graph is stored under its name; weights in PyTorch's
+ * BioTransformer), so a PyTorch user can `load_file` them directly (docs/run-directory.md,
+ * "Checkpoints"). Every tensor of the model graph is stored under its name; weights in PyTorch's
  * [out, in] layout (the host holds [in, out]), e.g. for an MLP:
  *
  *   linears.<l>.linear.weight  F32 [N_{l+1}, N_l]
@@ -173,7 +173,7 @@ function parseLoopState(text: unknown, bad: (why: string) => BimtError): unknown
 /**
  * The `geometry` metadata of an MLP: `line` when every layer is a line (what every checkpoint
  * before 2-D layers says, so they still load), else a JSON list of the layers' shapes,
- * ["grid 28x28","grid 10x10","grid 10x10","ring"] (docs/design.md, "Checkpoint format").
+ * ["grid 28x28","grid 10x10","grid 10x10","ring"] (docs/run-directory.md, "Checkpoints").
  */
 function geometryMetadata(shapes: readonly LayerShape[] | undefined): string {
   return !shapes || shapes.every((s) => s.kind === 'line') ? 'line' : JSON.stringify(shapes.map(describeLayerShape));
