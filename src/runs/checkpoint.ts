@@ -1,7 +1,7 @@
 /**
  * Checkpoints: safetensors files named and laid out like the reference PyTorch modules (BioMLP,
- * BioTransformer), so a PyTorch user can `load_file` them directly (docs/design.md, "Checkpoint
- * format"). Every tensor of the model graph is stored under its name; weights in PyTorch's
+ * BioTransformer), so a PyTorch user can `load_file` them directly (docs/run-directory.md,
+ * "Checkpoints"). Every tensor of the model graph is stored under its name; weights in PyTorch's
  * [out, in] layout (the host holds [in, out]), e.g. for an MLP:
  *
  *   linears.<l>.linear.weight  F32 [N_{l+1}, N_l]
@@ -65,7 +65,8 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
   if (c.optimizer) {
     Object.assign(tensors, paramTensors(graph, c.optimizer.m, 'optimizer.m.'), paramTensors(graph, c.optimizer.v, 'optimizer.v.'));
   }
-  // The format and step first, then what the architecture's definition records (docs/design.md, "Checkpoint format").
+  // The format and step first, then what the architecture's definition records
+  // (docs/run-directory.md, "Checkpoints").
   const { checkpoint } = definitionOf(arch);
   const metadata: Record<string, string> = { format: checkpoint.format, step: String(c.step), ...checkpoint.metadata(arch) };
   if (c.optimizer) metadata.adam_t = String(c.optimizer.t);

@@ -25,7 +25,8 @@ export function cancelSweep(sweep: Sweep): string {
   const live = liveLocalLauncher(sweep.paths);
   if (!live) throw new BimtError(`${sweep.paths.root}: nothing is running this sweep${record?.kind === 'local' ? ` (its launcher, pid ${record.pid} on ${record.host}, has ended)` : ''}`, 1);
   // A record of an older bimt has no start time: its pid may be another process's by now, and
-  // a signal to a stranger is worse than a line asking the user to look (docs/design.md, "Sweeps").
+  // a signal to a stranger is worse than a line asking the user to look (docs/run-directory.md,
+  // "Sweep directory").
   if (!live.verified && hasProc()) {
     throw new BimtError(`${sweep.paths.root}: launcher.json (written by an older bimt) names pid ${live.pid} without its start time, so it may now be another process; if ps -p ${live.pid} shows bimt sweep, stop it with kill -INT ${live.pid}`, 1);
   }

@@ -1,5 +1,5 @@
 /**
- * The sweep-directory layout, in one place (docs/design.md, "Sweeps"):
+ * The sweep-directory layout, in one place (docs/run-directory.md, "Sweep directory"):
  *
  *   <runs>/<name>-<timestamp>/sweep.yaml           the base config, the grid, the launcher (written once)
  *                             <point>/             each point's run directory (src/runs/run-dir.ts)
@@ -192,7 +192,7 @@ export const FINISHED: ReadonlySet<PointState> = new Set(['completed', 'diverged
 /**
  * This process as the sweep's records name it: pid, host and start time, as the run lock records
  * its owner (src/runs/lock.ts), so that a pid reused after a kill -9 or a reboot is not taken for
- * the launcher or the point (docs/design.md, "Sweeps").
+ * the launcher or the point (docs/run-directory.md, "Sweep directory").
  */
 export function thisProcess(): { pid: number; host: string; process_start: string | null } {
   return { pid: process.pid, host: hostname(), process_start: processStart(process.pid) ?? null };

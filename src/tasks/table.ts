@@ -1,5 +1,5 @@
 /**
- * A user's own data (docs/design.md, "Your own data: the table task"): a CSV file with a header
+ * A user's own data (docs/cli.md, "Your own data"): a CSV file with a header
  * row, some columns as input features and one as the target. The target is classes (any cell not
  * a number, or `target_kind: classes`: cross-entropy, accuracy) or a value (MSE). The test rows are
  * a seeded share of the file or a second file with the same columns.

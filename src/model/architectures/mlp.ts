@@ -71,7 +71,7 @@ function mlpGraph(arch: MlpArchitecture): ModelGraph<MlpArchitecture> {
 /**
  * The `geometry` metadata of an MLP: `line` when every layer is a line (what every checkpoint
  * before 2-D layers says, so they still load), else a JSON list of the layers' shapes,
- * ["grid 28x28","grid 10x10","grid 10x10","ring"] (docs/design.md, "Checkpoint format").
+ * ["grid 28x28","grid 10x10","grid 10x10","ring"] (docs/run-directory.md, "Checkpoints").
  */
 function geometryMetadata(shapes: readonly LayerShape[] | undefined): string {
   return !shapes || shapes.every((s) => s.kind === 'line') ? 'line' : JSON.stringify(shapes.map(describeLayerShape));
