@@ -9,7 +9,7 @@
  *   plots/task-step-NNNNNN.svg                 the task's picture (its TaskDefinition.figures,
  *                                              drawn by src/plot/figures/)
  *   plots/task-pruned-step-NNNNNN.svg          the same, of the pruned network
- *   plots/task-pruned-step-NNNNNN-group-K.svg  modular addition: one group of embedding dims
+ *   plots/task-pruned-step-NNNNNN-group-K.svg  an embedding picture of one group of dims
  *   plots/animation.svg                        the network through every checkpoint
  *   plots/animation-pruned.svg                 the same, each frame pruned
  *
