@@ -13,11 +13,13 @@ import type { MlpArchitecture, Network } from '../src/model/network.js';
 import { animatedNetworkSvg } from '../src/plot/animate.js';
 import { powerLabel, shortNumber, spansDecades } from '../src/plot/axes.js';
 import { curvesSvg, lambdaPhases } from '../src/plot/curves.js';
+import { decisionBoundarySvg, gridCentres } from '../src/plot/figures/decision-boundary.js';
+import { embeddingSvg } from '../src/plot/figures/embedding-scatter.js';
+import { predictedVsTrueSvg } from '../src/plot/figures/predicted-vs-true.js';
 import { networkSvg } from '../src/plot/network.js';
 import { NEGATIVE, POSITIVE } from '../src/plot/palette.js';
 import { pca2 } from '../src/plot/pca.js';
 import { el, escapeText, fmt, text } from '../src/plot/svg.js';
-import { decisionBoundarySvg, embeddingSvg, gridCentres, predictedVsTrueSvg } from '../src/plot/task.js';
 import type { MetricsRow } from '../src/runs/metrics.js';
 import { mlp, mlpNetwork, weightsOf } from './helpers.js';
 

@@ -96,4 +96,7 @@ export const inContext: TaskDefinition<typeof schema> = {
       outputLabels: IN_CONTEXT_LABELS,
     };
   },
+  // The y it predicts at each scored position against the true one: at position 0 the slope is
+  // not yet seen, at 2 it is read from the first pair (docs/cli.md, "bimt plot").
+  figures: () => ['predicted-vs-true'],
 };

@@ -74,4 +74,6 @@ export const mnist: TaskDefinition<typeof schema> = {
       dataFiles: [...(train.files ?? []), ...(test.files ?? [])],
     };
   },
+  // Which digits it mistakes for which; what each neuron reads is `bimt plot --kind fields`.
+  figures: () => ['confusion'],
 };

@@ -37,4 +37,6 @@ export const modularAddition: TaskDefinition<typeof schema> = {
   build(config, seed) {
     return tokenPairTask(additionTable(config.p), config, config.seed ?? seed, 'modular-addition/split');
   },
+  // The embedding's circles, one per frequency (the paper's Figure 5).
+  figures: () => ['embedding-frequencies'],
 };

@@ -60,4 +60,6 @@ export const permutationGroup: TaskDefinition<typeof schema> = {
   build(config, seed) {
     return tokenPairTask(compositionTable(config.n), config, config.seed ?? seed, 'permutation-group/split');
   },
+  // The embedding split by the permutations' sign, which the paper finds it encodes (Figure 6).
+  figures: () => ['embedding-sign'],
 };

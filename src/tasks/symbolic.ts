@@ -127,4 +127,5 @@ export const symbolic: TaskDefinition<typeof schema> = {
       outputLabels: [...spec.outputs],
     };
   },
+  figures: () => ['predicted-vs-true'],
 };

@@ -268,4 +268,7 @@ export const table: TaskDefinition<typeof schema> = {
         : splitTable(data, config.train_fraction ?? 0.8, new Rng(config.seed ?? seed, 'table/split'));
     return { ...tableTask(config, train, test), dataFiles: read };
   },
+  // A user's table has any number of features, so no picture of the inputs fits: what the
+  // network answers instead, per class or against the true value.
+  figures: (task) => [task.targets.kind === 'classes' ? 'confusion' : 'predicted-vs-true'],
 };

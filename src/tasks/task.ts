@@ -103,6 +103,20 @@ export function dataFile(file: string, bytes: Uint8Array): DataFile {
   return { file, size: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
+/**
+ * The pictures `bimt plot --kind task` draws of a task (docs/cli.md, "bimt plot"). A task names
+ * its pictures as data: tasks sit below the drawing code (docs/design.md, "Layers"), and
+ * src/plot/task-figures.ts draws each kind, one module per picture in src/plot/figures/.
+ *
+ * - `decision-boundary`: a classifier of two features, its class probability over their plane
+ * - `predicted-vs-true`: value (or scored sequence) targets, each output against its true value
+ * - `embedding-frequencies`: token embeddings of residues mod p, one plane per Fourier frequency
+ * - `embedding-sign`: token embeddings of permutations, even against odd
+ * - `confusion`: classes without a plane to draw them on, the test set's confusion matrix
+ */
+export const TASK_FIGURE_KINDS = ['decision-boundary', 'predicted-vs-true', 'embedding-frequencies', 'embedding-sign', 'confusion'] as const;
+export type TaskFigureKind = (typeof TASK_FIGURE_KINDS)[number];
+
 export interface TaskDefinition<S extends z.ZodType = z.ZodType> {
   readonly kind: string;
   /** The `task:` section of a config for this task (a strict object with `kind` literal). */
@@ -115,4 +129,6 @@ export interface TaskDefinition<S extends z.ZodType = z.ZodType> {
   readonly pathKeys?: readonly string[];
   /** Builds the data for a validated task section; all randomness from `seed`. */
   build(config: z.infer<S>, seed: number, limits?: BuildLimits): TaskInstance;
+  /** The pictures of a task this definition built, drawn in this order (`bimt plot --kind task`). */
+  figures(task: TaskInstance): readonly TaskFigureKind[];
 }

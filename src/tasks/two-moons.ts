@@ -55,4 +55,6 @@ export const twoMoons: TaskDefinition<typeof schema> = {
       outputLabels: ['class 0', 'class 1'],
     };
   },
+  // Two features: the plane itself, the network's class over it and the test points on top.
+  figures: () => ['decision-boundary'],
 };

@@ -133,3 +133,22 @@ export function predictNetwork(net: Network, task: TaskInstance, split: 'train' 
     disposeData(data);
   }
 }
+
+/**
+ * Class probabilities [n, classes] of a host network for rows of features x [n, inputs] that are
+ * no task's split (the decision-boundary picture's grid): the softmax of its outputs, on tfjs as
+ * every evaluation is, so a picture agrees with the accuracy its title gives.
+ *
+ *   classProbabilities(net, Float32Array.of(0, 0, 1, 1), 2)  // [2, classes], rows sum to 1
+ */
+export function classProbabilities(net: Network, x: Float32Array, n: number): Float32Array {
+  const model = tfModelOf(net);
+  try {
+    const p = tf.tidy(() => tf.softmax(model.forwardSplit({ x: tf.tensor2d(x, [n, n > 0 ? x.length / n : 0]) })));
+    const out = p.dataSync() as Float32Array;
+    p.dispose();
+    return out;
+  } finally {
+    model.dispose();
+  }
+}

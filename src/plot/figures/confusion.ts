@@ -5,8 +5,25 @@
  * common one, and the diagonal (right answers) is blue, the rest (mistakes) red, as the network
  * drawing's signs.
  */
-import { INK, lighten, MUTED, NEGATIVE, POSITIVE } from './palette.js';
-import { el, fmt, svgDocument, text, textWidth, translate } from './svg.js';
+import { predictNetwork } from '../../train/evaluate.js';
+import { prunedAt, type Figure, type TaskFigureInput } from '../figure.js';
+import { INK, lighten, MUTED, NEGATIVE, POSITIVE } from '../palette.js';
+import { el, fmt, svgDocument, text, textWidth, translate } from '../svg.js';
+import { percent } from './layout.js';
+
+/**
+ * Classes without a plane to draw them on (tables, MNIST): the confusion matrix of the test set,
+ * titled with the accuracy it makes (its diagonal over the test rows).
+ */
+export function confusionFigures(input: TaskFigureInput): Figure[] {
+  const { net, task } = input;
+  const k = task.outputLabels.length;
+  const counts = confusionCounts(task.test.y as Int32Array, predictNetwork(net, task, 'test'), k);
+  const right = Array.from({ length: k }, (_, c) => counts[c * k + c]!).reduce((a, b) => a + b, 0);
+  const title = [...input.head, ...prunedAt(input), `test accuracy ${percent(right / task.test.n)}`].join(' · ');
+  const caption = [`the ${task.test.n} test rows by true class (rows) and the class the network gives (columns); shade: share of the row`];
+  return [{ name: input.name(), svg: confusionSvg(counts, task.outputLabels, { title, caption }) }];
+}
 
 /** counts[t * k + p]: rows of true class t predicted as p, p the largest of each row's k scores. */
 export function confusionCounts(truth: Int32Array, scores: Float32Array, k: number): Int32Array {
