@@ -16,7 +16,7 @@
  */
 import type { TargetSpec } from '../tasks/task.js';
 import { modelGraph, weightSpecs, type HostGrads, type MlpArchitecture, type Params } from './model-graph.js';
-import { sigmoid, siluGradOf, siluOf } from './ops/activations.js';
+import { siluBackward, siluForward } from './ops/elementwise.js';
 import { allocLinear, linearForward, linearInputGrad, linearParamGrads, loadLinear, type HostKernel, type LinearBuffers } from './ops/linear.js';
 import { oneHotSquaredErrorRow, softmaxCrossEntropyRow, squaredErrorRow } from './ops/losses.js';
 import { gemmMemory, pad4 } from './simd-gemm.js';
@@ -145,16 +145,11 @@ export class HostMlp {
         for (let r = 0; r < n; r++) for (let o = 0; o < nOut; o++) mem[z + r * ld[l + 1] + o] += b[o];
         break;
       }
-      // SiLU in place, keeping the sigmoid for the backward pass.
+      // SiLU of z + b in place, keeping the sigmoid for the backward pass.
       const s = this.s[l + 1];
       for (let r = 0; r < n; r++) {
-        for (let o = 0; o < nOut; o++) {
-          const k = r * ld[l + 1] + o;
-          const pre = mem[z + k] + b[o];
-          const sig = sigmoid(pre);
-          mem[s + k] = sig;
-          mem[z + k] = siluOf(pre, sig);
-        }
+        const k = r * ld[l + 1];
+        siluForward(mem, z + k, z + k, nOut, mem, s + k, b);
       }
     }
   }
@@ -228,10 +223,8 @@ export class HostMlp {
       const s = this.s[l];
       const h = this.h[l];
       for (let r = 0; r < n; r++) {
-        for (let i = 0; i < nIn; i++) {
-          const k = r * ld[l] + i;
-          mem[dprev + k] *= siluGradOf(mem[s + k], mem[h + k]);
-        }
+        const k = r * ld[l];
+        siluBackward(mem, dprev + k, nIn, h + k, mem, s + k);
       }
     }
   }
