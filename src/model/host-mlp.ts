@@ -8,7 +8,8 @@
  * parameters; test/host-mlp.test.ts holds it to tfjs's gradients. SiLU, the linear layers,
  * softmax cross-entropy and the two MSEs are ops of src/model/ops/ (docs/design.md, "Host op library").
  *
- * Feature inputs only: token inputs (modular addition) are large enough for tfjs to win.
+ * Feature inputs only: token inputs (modular addition) are large enough for tfjs to win (the
+ * host's embedding lookup is an op too, ops/embedding.ts, for the day they are not).
  *
  * Shapes: x [n, N_0] row-major in the ORIGINAL feature order; position j of the input layer reads
  * feature inPerm[j]; output position q produces original output outPerm[q]. Weight layer l is
@@ -134,7 +135,6 @@ export class HostMlp {
     }
     const L = widths.length - 1;
     for (let l = 0; l < L; l++) {
-      const nIn = widths[l];
       const nOut = widths[l + 1];
       loadLinear(mem, this.lins[l], params.get(this.names[l].w)!, undefined, true);
       // z = h W, its padding columns zero (W's are).
