@@ -5,8 +5,9 @@
  * kernel of simd-gemm.ts, faster than tfjs's wasm backend. It computes exactly what
  * `BioModel.forwardSplit` followed by `taskLoss` computes (docs/design.md, "Model": linear layers,
  * SiLU between them; MSE, mean cross-entropy or one-hot MSE), with float64 arithmetic over float32
- * parameters; test/host-mlp.test.ts holds it to tfjs's gradients. SiLU, the linear layers,
- * softmax cross-entropy and the two MSEs are ops of src/model/ops/ (docs/design.md, "Host op library").
+ * parameters; test/host-mlp.test.ts holds it to tfjs's gradients. The input permutation, SiLU,
+ * the linear layers, softmax cross-entropy and the two MSEs are ops of src/model/ops/
+ * (docs/design.md, "Host op library").
  *
  * Feature inputs only: token inputs (modular addition) are large enough for tfjs to win (the
  * host's embedding lookup is an op too, ops/embedding.ts, for the day they are not).
@@ -20,6 +21,7 @@ import { modelGraph, weightSpecs, type HostGrads, type MlpArchitecture, type Par
 import { siluBackward, siluForward } from './ops/elementwise.js';
 import { allocLinear, linearForward, linearInputGrad, linearParamGrads, loadLinear, type HostKernel, type LinearBuffers } from './ops/linear.js';
 import { oneHotSquaredErrorRow, softmaxCrossEntropyRow, squaredErrorRow } from './ops/losses.js';
+import { permutedRow } from './ops/permute.js';
 import { gemmMemory, pad4 } from './simd-gemm.js';
 
 /** Rows of a feature split, with its targets as the task gives them. */
@@ -128,10 +130,11 @@ export class HostMlp {
     const n0 = widths[0];
     const nf = n0 / this.arch.inFold;
     const h0 = this.h[0];
+    // Each fold of the input row through the input permutation.
     for (let r = 0; r < n; r++) {
       const src = (rows ? rows[r] : r) * n0;
       const dst = h0 + r * ld[0];
-      for (let j = 0; j < n0; j++) mem[dst + j] = split.x[src + j - (j % nf) + inPerm[j % nf]];
+      for (let f = 0; f < n0; f += nf) permutedRow(mem, dst + f, split.x, src + f, inPerm);
     }
     const L = widths.length - 1;
     for (let l = 0; l < L; l++) {

@@ -12,9 +12,9 @@
  *     z = LN_f(s) W_f + b_f;  original output outPerm[q] = z[q]
  *
  * with each LN the identity unless `layerNorm` (the reference defines its LayerNorms and never
- * applies them). Float64 arithmetic over float32 parameters, as HostMlp. LayerNorm, attention,
- * GELU (ops/elementwise.ts) and the linear layers are the ops of src/model/ops/ (docs/design.md,
- * "Host op library"); this class owns the buffers and the wiring.
+ * applies them). Float64 arithmetic over float32 parameters, as HostMlp. The input permutation,
+ * LayerNorm, attention, GELU (ops/elementwise.ts) and the linear layers are the ops of
+ * src/model/ops/ (docs/design.md, "Host op library"); this class owns the buffers and the wiring.
  *
  * Layout: activations are token-major [rows, width] with rows = n * T (token t of sequence r is
  * row r * T + t) and row lengths padded to multiples of 4 for the kernel (simd-gemm.ts),
@@ -31,6 +31,7 @@ import { geluBackward, geluForward } from './ops/elementwise.js';
 import { layerNormRow, layerNormRowBackward } from './ops/layer-norm.js';
 import { addScoredSquaredErrors } from './ops/losses.js';
 import { allocLinear, linearForward, linearInputGrad, linearParamGrads, loadLinear, type HostKernel, type LinearBuffers } from './ops/linear.js';
+import { permutedRow } from './ops/permute.js';
 import { gemmMemory, pad4 } from './simd-gemm.js';
 import { numel } from './model-graph.js';
 import { checkTransformerShape, transformerTensorShapes, type TransformerShape } from './transformer-shape.js';
@@ -314,10 +315,7 @@ export class HostTransformer {
     const endPos = trim ? this.livePos : allPos;
     for (let r = 0; r < count; r++) {
       const src = (rows ? rows[start + r] : start + r) * T * inDim;
-      for (let t = 0; t < T; t++) {
-        const dst = this.x0 + (r * T + t) * ldIn;
-        for (let j = 0; j < inDim; j++) mem[dst + j] = split.x[src + t * inDim + inPerm[j]];
-      }
+      for (let t = 0; t < T; t++) permutedRow(mem, this.x0 + (r * T + t) * ldIn, split.x, src + t * inDim, inPerm);
     }
     const first = this.blocks.length ? this.blocks[0].sIn : this.sFinal;
     this.linear(this.lIn, this.x0, ldIn, first, ldE, count, allPos);

@@ -17,6 +17,8 @@
  *     embeddingForward(mem, 0, 4, ids, 2, undefined, 1, E, 2, perm);  // mem[0..4] = [6, 5, 2, 1]
  */
 
+import { permutedRow } from './permute.js';
+
 /** Throws unless every id of the pass's rows is a row of a table of `vocab` rows (an integer in [0, vocab)). */
 function checkIds(ids: ArrayLike<number>, fold: number, rows: Int32Array | undefined, n: number, vocab: number): void {
   for (let r = 0; r < n; r++) {
@@ -48,9 +50,7 @@ export function embeddingForward(
   for (let r = 0; r < n; r++) {
     const at = (rows ? rows[r] : r) * fold;
     for (let f = 0; f < fold; f++) {
-      const src = ids[at + f] * dim;
-      const dst = h + r * ld + f * dim;
-      for (let j = 0; j < dim; j++) mem[dst + j] = E[src + perm[j]];
+      permutedRow(mem, h + r * ld + f * dim, E, ids[at + f] * dim, perm);
     }
   }
 }
