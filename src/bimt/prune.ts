@@ -19,7 +19,7 @@
 import { layerOf, tensorOf, type ModelGraph } from '../model/model-graph.js';
 import { definitionOf } from '../model/architectures/registry.js';
 import { cloneNetwork, type Network } from '../model/network.js';
-import { gelu, siluDirect } from '../model/ops/activations.js';
+import { activationOf } from '../model/ops/activations.js';
 import { forEachWeight, networkGraph, reachableMasks, stageWidth, type Labels, type NetworkGraph } from './graph.js';
 
 export interface PruneResult {
@@ -63,7 +63,8 @@ export function pruneNetwork(source: Network, threshold: number, labels: Labels)
         const cols = tensorOf(g, l.weight).shape[1]!;
         const src = constant[l.from]!;
         if (l.from > 0) for (let i = 0; i < src.length; i++) pre += src[i]! * w[i * cols + col]!;
-        value += activate(layer.activation, pre);
+        // The formula every engine shares (model/ops/activations.ts).
+        value += activationOf(layer.activation)(pre);
       }
       constant[s]![j] = value;
       const c = value;
@@ -125,17 +126,4 @@ function biasOf(g: ModelGraph, weight: string): string {
   const t = tensorOf(g, weight);
   if (t.kind !== 'weight') throw new Error(`${weight} is not a weight`);
   return t.bias;
-}
-
-/** A stage's activation on one number, by the formulas every engine shares (model/ops/activations.ts). */
-function activate(a: ReturnType<typeof layerOf>['activation'], x: number): number {
-  switch (a) {
-    case 'silu':
-      return siluDirect(x);
-    case 'gelu':
-      return gelu(x);
-    case 'identity':
-    case 'attention':
-      return x;
-  }
 }

@@ -5,10 +5,12 @@
  * kernel of simd-gemm.ts, faster than tfjs's wasm backend. It computes exactly what
  * `BioModel.forwardSplit` followed by `taskLoss` computes (docs/design.md, "Model": linear layers,
  * SiLU between them; MSE, mean cross-entropy or one-hot MSE), with float64 arithmetic over float32
- * parameters; test/host-mlp.test.ts holds it to tfjs's gradients. SiLU, the linear layers,
- * softmax cross-entropy and the two MSEs are ops of src/model/ops/ (docs/design.md, "Host op library").
+ * parameters; test/host-mlp.test.ts holds it to tfjs's gradients. The input permutation, SiLU,
+ * the linear layers, softmax cross-entropy and the two MSEs are ops of src/model/ops/
+ * (docs/design.md, "Host op library").
  *
- * Feature inputs only: token inputs (modular addition) are large enough for tfjs to win.
+ * Feature inputs only: token inputs (modular addition) are large enough for tfjs to win (the
+ * host's embedding lookup is an op too, ops/embedding.ts, for the day they are not).
  *
  * Shapes: x [n, N_0] row-major in the ORIGINAL feature order; position j of the input layer reads
  * feature inPerm[j]; output position q produces original output outPerm[q]. Weight layer l is
@@ -17,9 +19,10 @@
 import type { TargetSpec } from '../tasks/task.js';
 import { weightSpecs, type HostGrads, type MlpArchitecture, type Params } from './model-graph.js';
 import { modelGraph } from './architectures/registry.js';
-import { sigmoid, siluGradOf, siluOf } from './ops/activations.js';
+import { siluBackward, siluForward } from './ops/elementwise.js';
 import { allocLinear, linearForward, linearInputGrad, linearParamGrads, loadLinear, type HostKernel, type LinearBuffers } from './ops/linear.js';
 import { oneHotSquaredErrorRow, softmaxCrossEntropyRow, squaredErrorRow } from './ops/losses.js';
+import { permutedRow } from './ops/permute.js';
 import { gemmMemory, pad4 } from './simd-gemm.js';
 
 /** Rows of a feature split, with its targets as the task gives them. */
@@ -128,14 +131,14 @@ export class HostMlp {
     const n0 = widths[0];
     const nf = n0 / this.arch.inFold;
     const h0 = this.h[0];
+    // Each fold of the input row through the input permutation.
     for (let r = 0; r < n; r++) {
       const src = (rows ? rows[r] : r) * n0;
       const dst = h0 + r * ld[0];
-      for (let j = 0; j < n0; j++) mem[dst + j] = split.x[src + j - (j % nf) + inPerm[j % nf]];
+      for (let f = 0; f < n0; f += nf) permutedRow(mem, dst + f, split.x, src + f, inPerm);
     }
     const L = widths.length - 1;
     for (let l = 0; l < L; l++) {
-      const nIn = widths[l];
       const nOut = widths[l + 1];
       loadLinear(mem, this.lins[l], params.get(this.names[l].w)!, undefined, true);
       // z = h W, its padding columns zero (W's are).
@@ -146,16 +149,11 @@ export class HostMlp {
         for (let r = 0; r < n; r++) for (let o = 0; o < nOut; o++) mem[z + r * ld[l + 1] + o] += b[o];
         break;
       }
-      // SiLU in place, keeping the sigmoid for the backward pass.
+      // SiLU of z + b in place, keeping the sigmoid for the backward pass.
       const s = this.s[l + 1];
       for (let r = 0; r < n; r++) {
-        for (let o = 0; o < nOut; o++) {
-          const k = r * ld[l + 1] + o;
-          const pre = mem[z + k] + b[o];
-          const sig = sigmoid(pre);
-          mem[s + k] = sig;
-          mem[z + k] = siluOf(pre, sig);
-        }
+        const k = r * ld[l + 1];
+        siluForward(mem, z + k, z + k, nOut, mem, s + k, b);
       }
     }
   }
@@ -229,10 +227,8 @@ export class HostMlp {
       const s = this.s[l];
       const h = this.h[l];
       for (let r = 0; r < n; r++) {
-        for (let i = 0; i < nIn; i++) {
-          const k = r * ld[l] + i;
-          mem[dprev + k] *= siluGradOf(mem[s + k], mem[h + k]);
-        }
+        const k = r * ld[l];
+        siluBackward(mem, dprev + k, nIn, h + k, mem, s + k);
       }
     }
   }

@@ -12,9 +12,9 @@
  *     z = LN_f(s) W_f + b_f;  original output outPerm[q] = z[q]
  *
  * with each LN the identity unless `layerNorm` (the reference defines its LayerNorms and never
- * applies them). Float64 arithmetic over float32 parameters, as HostMlp. LayerNorm, attention and
- * GELU are the ops of src/model/ops/ (docs/design.md, "Host op library"); this class owns the
- * buffers and the wiring.
+ * applies them). Float64 arithmetic over float32 parameters, as HostMlp. The input permutation,
+ * LayerNorm, attention, GELU (ops/elementwise.ts) and the linear layers are the ops of
+ * src/model/ops/ (docs/design.md, "Host op library"); this class owns the buffers and the wiring.
  *
  * Layout: activations are token-major [rows, width] with rows = n * T (token t of sequence r is
  * row r * T + t) and row lengths padded to multiples of 4 for the kernel (simd-gemm.ts),
@@ -26,11 +26,12 @@
  * products per sequence and is written out directly. Speed (a step of the in-context run is
  * about 14 million multiply-adds): `node dist/bench/transformer-step.js`.
  */
-import { geluGradOf, geluSigmoid } from './ops/activations.js';
 import { causalAttentionQuery, causalAttentionQueryBackward } from './ops/attention.js';
+import { geluBackward, geluForward } from './ops/elementwise.js';
 import { layerNormRow, layerNormRowBackward } from './ops/layer-norm.js';
 import { addScoredSquaredErrors } from './ops/losses.js';
 import { allocLinear, linearForward, linearInputGrad, linearParamGrads, loadLinear, type HostKernel, type LinearBuffers } from './ops/linear.js';
+import { permutedRow } from './ops/permute.js';
 import { gemmMemory, pad4 } from './simd-gemm.js';
 import { numel } from './model-graph.js';
 import { checkTransformerShape, transformerTensorShapes, type TransformerShape } from './transformer-shape.js';
@@ -314,10 +315,7 @@ export class HostTransformer {
     const endPos = trim ? this.livePos : allPos;
     for (let r = 0; r < count; r++) {
       const src = (rows ? rows[start + r] : start + r) * T * inDim;
-      for (let t = 0; t < T; t++) {
-        const dst = this.x0 + (r * T + t) * ldIn;
-        for (let j = 0; j < inDim; j++) mem[dst + j] = split.x[src + t * inDim + inPerm[j]];
-      }
+      for (let t = 0; t < T; t++) permutedRow(mem, this.x0 + (r * T + t) * ldIn, split.x, src + t * inDim, inPerm);
     }
     const first = this.blocks.length ? this.blocks[0].sIn : this.sFinal;
     this.linear(this.lIn, this.x0, ldIn, first, ldE, count, allPos);
@@ -330,18 +328,11 @@ export class HostTransformer {
       this.linear(k.proj, k.o, ldE, k.sMid, ldE, count, pos, k.sIn, ldE);
       if (layerNorm) this.layerNorm(k.ln2, params, k.sMid, k.m, count, pos);
       this.linear(k.mlp0, k.m, ldE, k.u, ldM, count, pos);
-      // 0.5 x (1 + tanh(y)) = x sigmoid(2 y): one exponential, and the sigmoid serves the backward pass.
-      const sg = k.sig;
+      // g = gelu(u), keeping its sigmoid for the backward pass.
       for (let s = 0; s < count; s++) {
         for (let j = 0; j < pos.length; j++) {
           const row = (s * T + pos[j]) * ldM;
-          for (let c = 0; c < M; c++) {
-            const i = row + c;
-            const x = mem[k.u + i];
-            const sig = geluSigmoid(x);
-            sg[i] = sig;
-            mem[k.g + i] = x * sig;
-          }
+          geluForward(mem, k.u + row, k.g + row, M, k.sig, row);
         }
       }
       const next = b + 1 < this.blocks.length ? this.blocks[b + 1].sIn : this.sFinal;
@@ -415,17 +406,10 @@ export class HostTransformer {
       const pos = b === this.blocks.length - 1 ? livePos : allPos;
       // MLP: s_out = s_mid + gelu(m W0 + b0) W1 + b1.
       this.linearBackward(k.mlp1, k.g, ldM, ds, ldE, du, n, pos, grad);
-      // gelu'(x) = s + 2 x s (1 - s) sqrt(2/pi) (1 + 3 * 0.044715 x^2), s = sigmoid(2 y).
-      const sg = k.sig;
       for (let s = 0; s < n; s++) {
         for (let j = 0; j < pos.length; j++) {
           const row = (s * T + pos[j]) * ldM;
-          for (let c = 0; c < M; c++) {
-            const i = row + c;
-            const x = mem[k.u + i];
-            const sig = sg[i];
-            mem[du + i] *= geluGradOf(x, sig);
-          }
+          geluBackward(mem, du + row, M, k.u + row, k.sig, row);
         }
       }
       this.addInputGrad(k.mlp0, k.m, du, ldM, n, pos, grad, layerNorm ? k.ln2 : undefined, params);

@@ -3,7 +3,7 @@
 // the host's forms against the reference forms; geluExp against Math.exp.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { gelu, geluExp, geluGradOf, geluSigmoid, sigmoid, siluDirect, siluGradOf, siluOf } from '../../src/model/ops/activations.js';
+import { activationOf, gelu, geluExp, geluGradOf, geluSigmoid, sigmoid, siluDirect, siluGradOf, siluOf } from '../../src/model/ops/activations.js';
 
 /** 201 points over [-8, 8], off the grid so none is exactly 0. */
 const xs = Array.from({ length: 201 }, (_, i) => -8 + 0.08 * i + 0.0037);
@@ -57,5 +57,18 @@ describe('geluExp', () => {
     }
     expect(worst).toBeLessThan(1e-14);
     expect(geluExp(1)).toBe(Math.E);
+  });
+});
+
+describe('activationOf', () => {
+  it("gives prune each graph activation's formula, within rounding of the host passes' forms", () => {
+    for (const x of xs) {
+      expect(activationOf('silu')(x)).toBe(siluDirect(x));
+      expect(Math.abs(activationOf('silu')(x) - siluOf(x, sigmoid(x)))).toBeLessThanOrEqual(4e-16 * Math.max(1, Math.abs(x)));
+      expect(activationOf('gelu')(x)).toBe(gelu(x));
+      expect(Math.abs(activationOf('gelu')(x) - x * geluSigmoid(x))).toBeLessThanOrEqual(1e-14 * Math.max(1, Math.abs(x)));
+      expect(activationOf('identity')(x)).toBe(x);
+      expect(activationOf('attention')(x)).toBe(x);
+    }
   });
 });

@@ -7,8 +7,10 @@
  * (test/golden-metrics.test.ts) hold float64 results bit for bit, so `silu(x)` = x * sigmoid(x)
  * (the host pass) and `siluDirect(x)` = x / (1 + e^-x) (prune) are two roundings of one function,
  * and the host's GELU is x sigmoid(2 y) through `geluExp` where the reference form is
- * 0.5 x (1 + tanh(y)) (both y = sqrt(2/pi) (x + 0.044715 x^3)).
+ * 0.5 x (1 + tanh(y)) (both y = sqrt(2/pi) (x + 0.044715 x^3)). The host passes apply them to
+ * rows through ops/elementwise.ts.
  */
+import type { Activation } from '../model-graph.js';
 
 /** PyTorch's LayerNorm default epsilon, added to the variance (ops/layer-norm.ts, ops/tfjs.ts). */
 export const LN_EPS = 1e-5;
@@ -35,6 +37,29 @@ export function siluGradOf(s: number, h: number): number {
 /** SiLU as prune's constant folding evaluates it: x / (1 + e^-x) (equal to x sigmoid(x) up to rounding). */
 export function siluDirect(x: number): number {
   return x / (1 + Math.exp(-x));
+}
+
+/**
+ * Each activation of the model graph (model-graph.ts's `Activation`) on one number, as prune's
+ * constant folding evaluates a neuron with constant inputs: SiLU as `siluDirect`, GELU in the
+ * reference form `gelu`. An attention position passes its value on unchanged (its weights over
+ * the keys sum to 1, so a constant value comes out as itself), as does the identity. A record, so
+ * that an activation added to the graph without a formula here does not compile.
+ */
+const SCALAR: Readonly<Record<Activation, (x: number) => number>> = {
+  silu: siluDirect,
+  gelu,
+  identity: (x) => x,
+  attention: (x) => x,
+};
+
+/**
+ * The scalar function of activation `a`:
+ *
+ *     activationOf('gelu')(1)  // 0.8411919906082768
+ */
+export function activationOf(a: Activation): (x: number) => number {
+  return SCALAR[a];
 }
 
 /** The argument of tanh GELU, y = sqrt(2/pi) (x + 0.044715 x^3). */
