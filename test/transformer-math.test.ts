@@ -4,16 +4,17 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { gemmMemory, pad4, stridedGemmJs } from '../src/model/simd-gemm.js';
 import { gradsForShape, HostTransformer, type ScoredEntry, type TransformerSplit } from '../src/model/transformer-host.js';
-import { transformerTensorShapes, type TransformerShape } from '../src/model/transformer-shape.js';
+import { transformerTensorShapes } from '../src/model/transformer-shape.js';
+import type { TransformerArchitecture } from '../src/model/model-graph.js';
 import { transformerForward } from '../src/model/transformer-tfjs.js';
 import { Rng } from '../src/util/random.js';
 import { relDiff } from './helpers.js';
 
-const base: TransformerShape = { kind: 'transformer', inDim: 3, outDim: 2, embed: 8, blocks: 2, heads: 1, mlpHidden: 12, seqLen: 3, layerNorm: false };
+const base: TransformerArchitecture = { kind: 'transformer', inDim: 3, outDim: 2, embed: 8, blocks: 2, heads: 1, mlpHidden: 12, seqLen: 3, layerNorm: false };
 const scored: ScoredEntry[] = [[0, 0], [2, 0], [1, 1]];
 
 /** Weights uniform in [-0.6, 0.6]; LayerNorm gains around 1 (so a wrong gain shows). */
-function randomParams(shape: TransformerShape, seed: number): Map<string, Float32Array> {
+function randomParams(shape: TransformerArchitecture, seed: number): Map<string, Float32Array> {
   const rng = new Rng(seed, 'transformer-params');
   return new Map(
     transformerTensorShapes(shape).map(([name, dims]) => {
@@ -33,7 +34,7 @@ function randomPerm(n: number, rng: Rng): Int32Array {
   return p;
 }
 
-function randomSplit(shape: TransformerShape, n: number, seed: number): TransformerSplit {
+function randomSplit(shape: TransformerArchitecture, n: number, seed: number): TransformerSplit {
   const rng = new Rng(seed, 'transformer-data');
   const { seqLen: T, inDim, outDim } = shape;
   return {
@@ -43,7 +44,7 @@ function randomSplit(shape: TransformerShape, n: number, seed: number): Transfor
   };
 }
 
-function rowsOf(split: TransformerSplit, shape: TransformerShape, rows: Int32Array): TransformerSplit {
+function rowsOf(split: TransformerSplit, shape: TransformerArchitecture, rows: Int32Array): TransformerSplit {
   const { seqLen: T, inDim, outDim } = shape;
   const x = new Float32Array(rows.length * T * inDim);
   const y = new Float32Array(rows.length * T * outDim);
@@ -55,7 +56,7 @@ function rowsOf(split: TransformerSplit, shape: TransformerShape, rows: Int32Arr
 }
 
 /** tfjs's outputs [n, T * outDim], the loss over the scored entries `sc`, and every tensor's gradient (undefined where unused). */
-function tfjsRun(shape: TransformerShape, params: Map<string, Float32Array>, inPerm: Int32Array, outPerm: Int32Array, split: TransformerSplit, sc: readonly ScoredEntry[] = scored) {
+function tfjsRun(shape: TransformerArchitecture, params: Map<string, Float32Array>, inPerm: Int32Array, outPerm: Int32Array, split: TransformerSplit, sc: readonly ScoredEntry[] = scored) {
   const { seqLen: T, inDim, outDim } = shape;
   const vars = new Map(transformerTensorShapes(shape).map(([name, dims]) => [name, tf.variable(tf.tensor(params.get(name)!, dims))]));
   const x = tf.tensor2d(split.x, [split.n, T * inDim]);
@@ -78,7 +79,7 @@ function tfjsRun(shape: TransformerShape, params: Map<string, Float32Array>, inP
 /** The in-context task's loss terms: the last block skips position 1 (HostTransformer's `forward`, trim). */
 const inContext: ScoredEntry[] = [[0, 0], [2, 0]];
 
-const variants: [string, TransformerShape, ScoredEntry[]][] = [
+const variants: [string, TransformerArchitecture, ScoredEntry[]][] = [
   ['LayerNorm off, 1 head', base, scored],
   ['LayerNorm on, 1 head', { ...base, layerNorm: true }, scored],
   ['LayerNorm off, 2 heads', { ...base, heads: 2 }, scored],
@@ -120,7 +121,7 @@ describe('HostTransformer', () => {
 
   for (const [label, sc] of [['all positions', scored], ['in-context loss terms', inContext]] as const) {
     it(`gradients match central finite differences of the float64 loss (${label})`, () => {
-      const shape: TransformerShape = { ...base, layerNorm: true, heads: 2 };
+      const shape: TransformerArchitecture = { ...base, layerNorm: true, heads: 2 };
       const rng = new Rng(9, 'fd');
       const params = randomParams(shape, 3);
       const inPerm = randomPerm(shape.inDim, rng);

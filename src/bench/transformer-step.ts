@@ -14,11 +14,12 @@ import { cpus, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { isBackendName, selectBackend, type BackendName } from '../backend.js';
 import { gradsForShape, HostTransformer, type ScoredEntry, type TransformerSplit } from '../model/transformer-host.js';
-import { transformerTensorShapes, type TransformerShape } from '../model/transformer-shape.js';
+import { transformerTensorShapes } from '../model/transformer-shape.js';
+import type { TransformerArchitecture } from '../model/model-graph.js';
 import { Rng } from '../util/random.js';
 
 /** The in-context regression model (outDim 2 here; its loss reads channel 0 at positions 0 and 2). */
-export const IN_CONTEXT_SHAPE: TransformerShape = { kind: 'transformer', inDim: 2, outDim: 2, embed: 32, blocks: 2, heads: 1, mlpHidden: 128, seqLen: 3, layerNorm: false };
+export const IN_CONTEXT_SHAPE: TransformerArchitecture = { kind: 'transformer', inDim: 2, outDim: 2, embed: 32, blocks: 2, heads: 1, mlpHidden: 128, seqLen: 3, layerNorm: false };
 const SCORED: ScoredEntry[] = [[0, 0], [2, 0]];
 const BATCH = 64;
 const EVAL_ROWS = 2000;

@@ -161,10 +161,10 @@ export function tensorSizes(g: ModelGraph): number[] {
   return g.tensors.map(numel);
 }
 
-/** The token embedding's size, or undefined for a network without one. */
-export function embeddingOf(g: ModelGraph): { readonly vocab: number; readonly dim: number } | undefined {
+/** The token embedding's tensor name and size, or undefined for a network without one. */
+export function embeddingOf(g: ModelGraph): { readonly name: string; readonly vocab: number; readonly dim: number } | undefined {
   const t = g.tensors.find((x) => x.kind === 'embedding');
-  return t ? { vocab: t.shape[0], dim: t.shape[1] } : undefined;
+  return t ? { name: t.name, vocab: t.shape[0], dim: t.shape[1] } : undefined;
 }
 
 /** All parameters (weights, biases, embedding, LayerNorm). */

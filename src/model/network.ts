@@ -5,7 +5,7 @@
  * all read and write this structure; the engines are built from it and written back into it.
  */
 import { BimtError } from '../errors.js';
-import { inputLayer, numel, type Architecture, type MlpArchitecture, type ModelGraph, type Params } from './model-graph.js';
+import { embeddingOf, inputLayer, numel, type Architecture, type MlpArchitecture, type ModelGraph, type Params } from './model-graph.js';
 import { graphOfKind, modelGraph } from './architectures/registry.js';
 
 export type { Architecture, MlpArchitecture, TransformerArchitecture, Params } from './model-graph.js';
@@ -64,4 +64,11 @@ export function mlpArchitecture(net: Network, what: string): MlpArchitecture {
   const graph = graphOfKind(net.graph, 'mlp');
   if (!graph) throw new BimtError(`${what} is for MLPs; this network is a transformer`);
   return graph.arch;
+}
+
+/** A network's token embedding table [vocab, dim] row-major, for `what` (a picture), which needs one. */
+export function embeddingTable(net: Network, what: string): { readonly table: Float32Array; readonly vocab: number; readonly dim: number } {
+  const e = embeddingOf(net.graph);
+  if (!e) throw new BimtError(`${what} needs a token embedding, and this network has none`);
+  return { table: tensor(net.params, e.name), vocab: e.vocab, dim: e.dim };
 }

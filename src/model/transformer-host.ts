@@ -33,8 +33,10 @@ import { addScoredSquaredErrors } from './ops/losses.js';
 import { allocLinear, linearForward, linearInputGrad, linearParamGrads, loadLinear, type HostKernel, type LinearBuffers } from './ops/linear.js';
 import { permutedRow } from './ops/permute.js';
 import { gemmMemory, pad4 } from './simd-gemm.js';
-import { numel } from './model-graph.js';
-import { checkTransformerShape, transformerTensorShapes, type TransformerShape } from './transformer-shape.js';
+import { numel, type TensorPair } from './model-graph.js';
+import { transformerTensors } from './architectures/transformer.js';
+import { checkTransformerShape, transformerTensorShapes } from './transformer-shape.js';
+import type { TransformerArchitecture } from './model-graph.js';
 
 /** Sequences of a split: x [n, T, inDim] and y [n, T, outDim], original feature order. */
 export interface TransformerSplit {
@@ -54,12 +56,12 @@ export interface TransformerLoss {
 
 /** A linear layer's float64 copies in the memory (ops/linear.ts) and its tensors' name prefix. */
 interface Lin extends LinearBuffers {
-  readonly name: string; // tensor prefix, e.g. 'blocks.0.attn.l_proj.linear'
+  readonly tensors: TensorPair; // its weight's and bias's names, from the graph builder
 }
 
 /** A LayerNorm's saved statistics: normalised input [rows, ld] (memory offset) and 1/sd per row. */
 interface Norm {
-  readonly name: string; // 'blocks.0.ln_1', 'ln_f'
+  readonly tensors: TensorPair; // its gain's and bias's names, from the graph builder
   readonly xhat: number;
   readonly rstd: Float64Array;
 }
@@ -127,7 +129,7 @@ export class HostTransformer {
 
   /** Buffers for up to `maxRows` sequences in a pass with gradients (forward-only passes take any n, in chunks). */
   constructor(
-    readonly shape: TransformerShape,
+    readonly shape: TransformerArchitecture,
     readonly scored: readonly ScoredEntry[],
     readonly maxRows: number,
   ) {
@@ -151,13 +153,13 @@ export class HostTransformer {
       return off;
     };
     const act = (ld: number) => alloc(rows * ld);
-    const lin = (name: string, nIn: number, nOut: number): Lin => ({ name, ...allocLinear(alloc, nIn, nOut) });
-    const norm = (name: string): Norm => ({ name, xhat: layerNorm ? act(this.ldE) : -1, rstd: new Float64Array(layerNorm ? rows : 0) });
+    const lin = (tensors: TensorPair, nIn: number, nOut: number): Lin => ({ tensors, ...allocLinear(alloc, nIn, nOut) });
+    const norm = (tensors: TensorPair): Norm => ({ tensors, xhat: layerNorm ? act(this.ldE) : -1, rstd: new Float64Array(layerNorm ? rows : 0) });
     this.x0 = act(this.ldIn);
-    this.lIn = lin('l_i.linear', inDim, E);
+    const names = transformerTensors(shape);
+    this.lIn = lin(names.in, inDim, E);
     this.blocks = [];
-    for (let b = 0; b < shape.blocks; b++) {
-      const p = `blocks.${b}.`;
+    for (const t of names.blocks) {
       const sIn = act(this.ldE);
       const sMid = act(this.ldE);
       this.blocks.push({
@@ -171,18 +173,18 @@ export class HostTransformer {
         u: act(this.ldM),
         sig: new Float64Array(rows * this.ldM),
         g: act(this.ldM),
-        ln1: norm(`${p}ln_1`),
-        ln2: norm(`${p}ln_2`),
-        attn: lin(`${p}attn.l_attn.linear`, E, 3 * E),
-        proj: lin(`${p}attn.l_proj.linear`, E, E),
-        mlp0: lin(`${p}mlp.linears.0.linear`, E, M),
-        mlp1: lin(`${p}mlp.linears.1.linear`, M, E),
+        ln1: norm(t.ln1),
+        ln2: norm(t.ln2),
+        attn: lin(t.attn, E, 3 * E),
+        proj: lin(t.proj, E, E),
+        mlp0: lin(t.mlp0, E, M),
+        mlp1: lin(t.mlp1, M, E),
       });
     }
     this.sFinal = act(this.ldE);
-    this.lnF = norm('ln_f');
+    this.lnF = norm(names.lnF);
     this.f = layerNorm ? act(this.ldE) : this.sFinal;
-    this.lOut = lin('l_f.linear', E, outDim);
+    this.lOut = lin(names.out, E, outDim);
     this.z = act(this.ldOut);
     this.dz = act(this.ldOut);
     this.ds = act(this.ldE);
@@ -283,7 +285,7 @@ export class HostTransformer {
   /** W and b into their padded float64 copies (padding stays 0), and W^T when a backward pass follows. */
   private copyWeights(params: ReadonlyMap<string, Float32Array>, transposed: boolean): void {
     const mem = this.mem;
-    for (const l of this.lins) loadLinear(mem, l, params.get(`${l.name}.weight`)!, params.get(`${l.name}.bias`)!, transposed);
+    for (const l of this.lins) loadLinear(mem, l, params.get(l.tensors.weight)!, params.get(l.tensors.bias)!, transposed);
   }
 
   /**
@@ -346,8 +348,8 @@ export class HostTransformer {
   private layerNorm(ln: Norm, params: ReadonlyMap<string, Float32Array>, x: number, y: number, count: number, pos: Int32Array): void {
     const { embed: E, seqLen: T } = this.shape;
     const { mem, ldE } = this;
-    const gain = params.get(`${ln.name}.weight`)!;
-    const bias = params.get(`${ln.name}.bias`)!;
+    const gain = params.get(ln.tensors.weight)!;
+    const bias = params.get(ln.tensors.bias)!;
     for (let tok = 0; tok < count * pos.length; tok++) {
       const r = Math.floor(tok / pos.length) * T + pos[tok % pos.length];
       ln.rstd[r] = layerNormRow(mem, x + r * ldE, y + r * ldE, ln.xhat + r * ldE, E, gain, bias);
@@ -439,9 +441,9 @@ export class HostTransformer {
         linearParamGrads(kernel, l, a + t * ldA, ldA, dC + t * ldC, ldC, count, dW, db, T, j > 0);
       }
     }
-    const gW = grad(`${l.name}.weight`);
+    const gW = grad(l.tensors.weight);
     for (let i = 0; i < nIn; i++) for (let o = 0; o < nOut; o++) gW[i * nOut + o] = mem[dW + i * ldW + o];
-    const gb = grad(`${l.name}.bias`);
+    const gb = grad(l.tensors.bias);
     for (let o = 0; o < nOut; o++) gb[o] = mem[db + o];
     if (dA < 0) return;
     if (pos.length === T) {
@@ -471,9 +473,9 @@ export class HostTransformer {
   private layerNormBackward(ln: Norm, params: ReadonlyMap<string, Float32Array>, dy: number, dx: number, count: number, pos: Int32Array, grad: (name: string) => Float64Array): void {
     const { embed: E, seqLen: T } = this.shape;
     const { mem, ldE } = this;
-    const gain = params.get(`${ln.name}.weight`)!;
-    const gG = grad(`${ln.name}.weight`);
-    const gB = grad(`${ln.name}.bias`);
+    const gain = params.get(ln.tensors.weight)!;
+    const gG = grad(ln.tensors.weight);
+    const gB = grad(ln.tensors.bias);
     gG.fill(0);
     gB.fill(0);
     for (let tok = 0; tok < count * pos.length; tok++) {
@@ -506,6 +508,6 @@ export class HostTransformer {
 }
 
 /** Zeroed float64 gradient buffers, one per tensor of the shape, by name. */
-export function gradsForShape(shape: TransformerShape): Map<string, Float64Array> {
+export function gradsForShape(shape: TransformerArchitecture): Map<string, Float64Array> {
   return new Map(transformerTensorShapes(shape).map(([name, dims]) => [name, new Float64Array(numel(dims))]));
 }

@@ -7,12 +7,8 @@
  * Names are the reference module's state-dict keys; weight layouts are the host's [in, out]
  * (PyTorch stores linear weights as [out, in]).
  */
-import { type TransformerArchitecture } from './model-graph.js';
+import type { TransformerArchitecture } from './architectures/kinds.js';
 import { modelGraph } from './architectures/registry.js';
-
-
-/** A transformer's sizes: its architecture (src/model/architectures/kinds.ts). */
-export type TransformerShape = TransformerArchitecture;
 
 /**
  * Every parameter tensor as [name, shape], in the model graph's canonical order (the one home of
@@ -22,12 +18,12 @@ export type TransformerShape = TransformerArchitecture;
  *     transformerTensorShapes({ kind: 'transformer', inDim: 2, outDim: 1, embed: 32, blocks: 1, ... })[0]
  *     // ['l_i.linear.weight', [2, 32]]
  */
-export function transformerTensorShapes(shape: TransformerShape): [string, number[]][] {
+export function transformerTensorShapes(shape: TransformerArchitecture): [string, number[]][] {
   return modelGraph(shape).tensors.map((t) => [t.name, [...t.shape]]);
 }
 
 /** Throws a RangeError naming the first size that does not make a transformer. */
-export function checkTransformerShape(shape: TransformerShape): void {
+export function checkTransformerShape(shape: TransformerArchitecture): void {
   for (const key of ['inDim', 'outDim', 'embed', 'blocks', 'heads', 'mlpHidden', 'seqLen'] as const) {
     const v = shape[key];
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`transformer ${key} must be a positive integer, got ${v}`);

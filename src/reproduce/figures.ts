@@ -240,7 +240,7 @@ export function lastPositionMse(e: TaskEvaluation): number {
  */
 export function embeddingCircles(net: Network, g: NetworkGraph): ModuleCircle[] {
   const e = embeddingOf(net.graph);
-  const table = net.params.get('embedding');
+  const table = e && net.params.get(e.name);
   if (!e || !table) return [];
   return embeddingGroups(net, g)
     .filter((dims) => dims.length >= 2)
@@ -253,7 +253,7 @@ export function embeddingCircles(net: Network, g: NetworkGraph): ModuleCircle[] 
  */
 export function embeddingSeparations(net: Network, g: NetworkGraph): GroupSeparation[] {
   const e = embeddingOf(net.graph);
-  const table = net.params.get('embedding');
+  const table = e && net.params.get(e.name);
   if (!e || !table) return [];
   const degree = [...Array(8).keys()].find((n) => factorial(n) === e.vocab);
   if (degree === undefined) throw new Error(`embeddingSeparations: ${e.vocab} tokens are not the n! permutations of a degree`);

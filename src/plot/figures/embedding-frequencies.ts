@@ -5,7 +5,7 @@
  * combines.
  */
 import { embeddingGroups } from '../../bimt/graph.js';
-import { mlpArchitecture, tensor, type Network } from '../../model/network.js';
+import { embeddingTable, type Network } from '../../model/network.js';
 import { prunedAt, type Figure, type TaskFigureInput } from '../figure.js';
 import { frequencyPlanes } from '../frequency.js';
 import { embeddingPanelsSvg } from './embedding-scatter.js';
@@ -44,8 +44,7 @@ export function embeddingFrequencyFigures(input: TaskFigureInput): Figure[] {
  * power; its top two principal components mix them into an unreadable scatter.
  */
 function embeddingFigure(net: Network, dims: readonly number[], title: string, caption: readonly string[]): string {
-  const { vocab: p, dim } = mlpArchitecture(net, 'the embedding picture').embedding!;
-  const emb = tensor(net.params, 'embedding');
+  const { table: emb, vocab: p, dim } = embeddingTable(net, 'the embedding picture');
   const sub = new Float32Array(p * dims.length);
   for (let r = 0; r < p; r++) dims.forEach((d, j) => (sub[r * dims.length + j] = emb[r * dim + d]));
   const planes = frequencyPlanes(sub, p, dims.length).filter((pl, i) => i === 0 || pl.share >= MIN_SHARE).slice(0, MAX_PANELS);

@@ -5,7 +5,7 @@
  * dims the pruned network combines.
  */
 import { embeddingGroups } from '../../bimt/graph.js';
-import { mlpArchitecture, tensor, type Network } from '../../model/network.js';
+import { embeddingTable, type Network } from '../../model/network.js';
 import { permutationSign } from '../../tasks/permutation-group.js';
 import { prunedAt, type Figure, type TaskFigureInput } from '../figure.js';
 import { INK, NEGATIVE, POSITIVE } from '../palette.js';
@@ -44,8 +44,7 @@ export function embeddingSignFigures(input: TaskFigureInput): Figure[] {
  * embedding that encodes the sign splits into two colours along the second panel's x axis.
  */
 function signFigure(net: Network, dims: readonly number[], names: readonly string[], title: string, caption: readonly string[]): string {
-  const { vocab, dim } = mlpArchitecture(net, 'the embedding picture').embedding!;
-  const emb = tensor(net.params, 'embedding');
+  const { table: emb, vocab, dim } = embeddingTable(net, 'the embedding picture');
   const sign = names.map((s) => permutationSign([...s].map(Number)));
   const rows = Array.from({ length: vocab }, (_, t) => dims.map((d) => emb[t * dim + d]));
   const colour = (t: number) => (sign[t] === 1 ? POSITIVE : NEGATIVE);
