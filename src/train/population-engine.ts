@@ -27,6 +27,7 @@ import type { TargetSpec, TaskInstance } from '../tasks/task.js';
 import type { EngineSetup, TrainingEngine } from './engine.js';
 import { adamCoefficients, adamUpdate, type AdamCoefficients } from './adam-tfjs.js';
 import { evaluationOf, splitValues, taskLoss, type TaskEvaluation } from './evaluate.js';
+import { Barrier } from './population-barrier.js';
 
 /** Why a network cannot train in a batched population, or undefined when it can. */
 export function whyNotBatchable(graph: ModelGraph, task: TaskInstance): string | undefined {
@@ -42,47 +43,31 @@ export function whyNotBatchable(graph: ModelGraph, task: TaskInstance): string |
  * would wait for it forever.
  */
 export class PopulationGate {
-  private readonly setups = new Map<number, EngineSetup>();
-  private readonly waiting = new Map<number, { resolve: (e: TrainingEngine) => void; reject: (e: unknown) => void }>();
-  private readonly gone = new Set<number>();
+  private readonly barrier: Barrier<EngineSetup, TrainingEngine>;
   private batch: PopulationBatch | undefined;
   /** Member k's slot in the batch (members that left before it was made have none). */
   private readonly slots = new Map<number, number>();
 
-  constructor(readonly size: number) {}
+  constructor(readonly size: number) {
+    this.barrier = new Barrier<EngineSetup, TrainingEngine>(Array.from({ length: size }, (_, k) => k), (setups) => {
+      const members = [...setups.keys()].sort((a, b) => a - b);
+      const batch = new PopulationBatch(members.map((k) => setups.get(k)!));
+      this.batch = batch;
+      members.forEach((k, slot) => this.slots.set(k, slot));
+      return (k) => new MemberEngine(batch, this.slots.get(k)!, () => this.leave(k));
+    });
+  }
 
   /** Member k's engine, once every member still present has asked for its own. */
   engineFor(k: number, setup: EngineSetup): Promise<TrainingEngine> {
-    return new Promise((resolve, reject) => {
-      this.setups.set(k, setup);
-      this.waiting.set(k, { resolve, reject });
-      this.maybeStart();
-    });
+    return this.barrier.arrive(k, setup);
   }
 
   /** Member k will not ask (its run failed first), or has finished: the batch goes on without it. */
   leave(k: number): void {
-    if (this.gone.has(k)) return;
-    this.gone.add(k);
     const slot = this.slots.get(k);
     if (this.batch && slot !== undefined) this.batch.leave(slot);
-    else this.maybeStart();
-  }
-
-  private maybeStart(): void {
-    if (this.batch || this.setups.size + [...this.gone].filter((k) => !this.setups.has(k)).length < this.size) return;
-    const members = [...this.setups.keys()].filter((k) => !this.gone.has(k)).sort((a, b) => a - b);
-    if (members.length === 0) return;
-    try {
-      this.batch = new PopulationBatch(members.map((k) => this.setups.get(k)!));
-    } catch (e) {
-      for (const w of this.waiting.values()) w.reject(e);
-      return;
-    }
-    members.forEach((k, slot) => {
-      this.slots.set(k, slot);
-      this.waiting.get(k)!.resolve(new MemberEngine(this.batch!, slot, () => this.leave(k)));
-    });
+    else this.barrier.leave(k);
   }
 }
 
@@ -90,7 +75,6 @@ interface StepRequest {
   readonly lambda: number;
   readonly withBias: boolean;
   readonly rows: Int32Array | undefined;
-  readonly done: { resolve: () => void; reject: (e: unknown) => void };
 }
 
 /** Per-member coefficients of one cost tensor: entries stacked [K, ...shape], and how each member scales them. */
@@ -130,8 +114,8 @@ export class PopulationBatch {
   private readonly inPerms: Int32Array[];
   private readonly outPerms: Int32Array[];
   private permutations: { inMatrix: tf.Tensor3D; outMatrix: tf.Tensor3D } | undefined;
-  private readonly active: Set<number>;
-  private readonly pending = new Map<number, StepRequest>();
+  /** Every member's step request, until all that are still training have made theirs. */
+  private readonly lockstep: Barrier<StepRequest, void>;
   /** Bumped by every update: host copies of an older version are stale. */
   private version = 0;
   /** Bumped by every member's load: a read that began before one is not cached. */
@@ -156,7 +140,10 @@ export class PopulationBatch {
     this.adam = setups.map((s) => s.adam);
     this.inPerms = setups.map((s) => s.net.inPerm.slice());
     this.outPerms = setups.map((s) => s.net.outPerm.slice());
-    this.active = new Set(setups.map((_, k) => k));
+    this.lockstep = new Barrier<StepRequest, void>(setups.map((_, k) => k), (requests) => {
+      this.update(requests);
+      return () => undefined;
+    });
     this.vars = this.stackVariables(setups.map((s) => s.net.params));
     this.m = this.stackVariables(setups.map((s) => s.optimizer?.m), true);
     this.v = this.stackVariables(setups.map((s) => s.optimizer?.v), true);
@@ -213,29 +200,13 @@ export class PopulationBatch {
 
   /** Member k's next update; resolves once the batched update that includes it is made. */
   step(k: number, lambda: number, withBias: boolean, rows: Int32Array | undefined): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.pending.set(k, { lambda, withBias, rows, done: { resolve, reject } });
-      this.maybeStep();
-    });
+    return this.lockstep.arrive(k, { lambda, withBias, rows });
   }
 
   /** Member k's loop has ended: later updates no longer wait for it. */
   leave(k: number): void {
-    this.active.delete(k);
-    if (this.active.size === 0) this.dispose();
-    else this.maybeStep();
-  }
-
-  private maybeStep(): void {
-    if (this.pending.size === 0 || this.pending.size < this.active.size) return;
-    const requests = new Map(this.pending);
-    this.pending.clear();
-    try {
-      this.update(requests);
-      for (const r of requests.values()) r.done.resolve();
-    } catch (e) {
-      for (const r of requests.values()) r.done.reject(e);
-    }
+    this.lockstep.leave(k);
+    if (this.lockstep.members.size === 0) this.dispose();
   }
 
   /** One Adam update of every member; members that have left take a step with lambda 0 that nobody reads. */
