@@ -17,10 +17,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { AdamSettings } from '../config/plan.js';
-import { absSignGrad, silu } from '../model/ops/tfjs.js';
+import { connectionCostTensor, stackCoefficients, type CostFactors } from '../model/connection-cost-tfjs.js';
+import { inputIndex, mlpForward, outputMatrix } from '../model/mlp-tfjs.js';
 import { numel, weightSpecs, type ModelGraph } from '../model/model-graph.js';
 import type { ClassLoss } from '../model/host-mlp.js';
-import { inputPositions, listFromParams, paramsFromList, type Params } from '../model/network.js';
+import { listFromParams, paramsFromList, type Params } from '../model/network.js';
 import { readTensors } from '../model/tf-variables.js';
 import type { OptimizerState } from '../runs/checkpoint.js';
 import type { TargetSpec, TaskInstance } from '../tasks/task.js';
@@ -77,15 +78,6 @@ interface StepRequest {
   readonly rows: Int32Array | undefined;
 }
 
-/** Per-member coefficients of one cost tensor: entries stacked [K, ...shape], and how each member scales them. */
-interface StackedCost {
-  readonly entries: tf.Tensor;
-  /** Member k's multiplier before lambda: c for a bias or an embedding, 1 for entries. */
-  readonly scale: readonly number[];
-  /** Whether member k counts it only while its bias penalty is on. */
-  readonly isBias: readonly boolean[];
-}
-
 /** Train and test data of every member, [K, n, ...]. */
 interface StackedSplit {
   readonly n: number;
@@ -107,13 +99,14 @@ export class PopulationBatch {
   private readonly m: Map<string, tf.Variable>;
   private readonly v: Map<string, tf.Variable>;
   private readonly t: number[];
-  private readonly cost: Map<string, StackedCost>;
+  /** Every member's cost coefficients, stacked (connection-cost-tfjs.ts `stackCoefficients`). */
+  private readonly cost: { readonly coef: CostFactors<readonly number[]>; readonly tensors: ReadonlyMap<string, tf.Tensor> };
   private readonly train: StackedSplit;
   private readonly evalTrain: StackedSplit;
   private readonly evalTest: StackedSplit;
   private readonly inPerms: Int32Array[];
   private readonly outPerms: Int32Array[];
-  private permutations: { inMatrix: tf.Tensor3D; outMatrix: tf.Tensor3D } | undefined;
+  private permutations: { inIndex: tf.Tensor2D; outMatrix: tf.Tensor3D } | undefined;
   /** Every member's step request, until all that are still training have made theirs. */
   private readonly lockstep: Barrier<StepRequest, void>;
   /** Bumped by every update: host copies of an older version are stale. */
@@ -148,7 +141,7 @@ export class PopulationBatch {
     this.m = this.stackVariables(setups.map((s) => s.optimizer?.m), true);
     this.v = this.stackVariables(setups.map((s) => s.optimizer?.v), true);
     this.t = setups.map((s) => s.optimizer?.t ?? 0);
-    this.cost = this.stackCost(setups);
+    this.cost = stackCoefficients(this.graph, setups.map((s) => s.costCoef));
     this.train = stackSplit(setups.map((s) => s.task), 'train');
     // output.eval_rows' subsets where a member has them; otherwise the training split is evaluated as uploaded.
     const ownEvalRows = setups.some((s) => s.evalTask && s.evalTask !== s.task);
@@ -169,31 +162,6 @@ export class PopulationBatch {
         return [t.name, tf.tidy(() => tf.variable(tf.tensor(data, [this.K, ...t.shape]), !zerosWhenAbsent))];
       }),
     );
-  }
-
-  private stackCost(setups: readonly EngineSetup[]): Map<string, StackedCost> {
-    const out = new Map<string, StackedCost>();
-    for (const [name] of setups[0]!.costCoef) {
-      const t = this.graph.tensors.find((x) => x.name === name)!;
-      const size = numel(t);
-      const entries = new Float32Array(this.K * size);
-      const scale: number[] = [];
-      const isBias: boolean[] = [];
-      setups.forEach((s, k) => {
-        const tc = s.costCoef.get(name);
-        if (!tc) throw new Error(`member ${k} has no cost for ${name}`);
-        if (tc.kind === 'entries') {
-          entries.set(tc.c, k * size);
-          scale.push(1);
-        } else {
-          entries.fill(1, k * size, (k + 1) * size);
-          scale.push(tc.c);
-        }
-        isBias.push(tc.kind === 'bias');
-      });
-      out.set(name, { entries: tf.tensor(entries, [this.K, ...t.shape]), scale, isBias });
-    }
-    return out;
   }
 
   // ---- the lockstep ----
@@ -258,24 +226,13 @@ export class PopulationBatch {
 
   // ---- the arithmetic ----
 
-  /** Predictions [K, n, outputs] in every member's original output order (bio-model.ts's forward, batched). */
+  /** Predictions [K, n, outputs] in every member's original output order (mlp-tfjs.ts's forward of K networks). */
   private forward(x: tf.Tensor3D): tf.Tensor3D {
-    const { inMatrix, outMatrix } = this.permutationTensors();
+    const { inIndex, outMatrix } = this.permutationTensors();
     const linears = weightSpecs(this.graph);
-    const L = linears.length;
-    let h: tf.Tensor3D = x;
-    for (let l = 0; l < L; l++) {
-      let w = this.vars.get(linears[l]!.name) as tf.Tensor3D;
-      let b = tf.reshape(this.vars.get(linears[l]!.bias)!, [this.K, 1, -1]) as tf.Tensor3D;
-      // The permutations go into the (small) weights, as in bio-model.ts: x P W and W Q, b Q.
-      if (l === 0) w = tf.matMul(inMatrix, w);
-      if (l === L - 1) {
-        w = tf.matMul(w, outMatrix);
-        b = tf.matMul(b, outMatrix);
-      }
-      h = tf.add(tf.matMul(l === 0 ? h : (silu(h as unknown as tf.Tensor2D) as unknown as tf.Tensor3D), w), b);
-    }
-    return h;
+    const weights = linears.map((w) => this.vars.get(w.name) as tf.Tensor3D);
+    const biases = linears.map((w) => this.vars.get(w.bias) as tf.Tensor2D);
+    return mlpForward({ weights, biases, outMatrix }, { kind: 'features', x, inIndex });
   }
 
   /** sum_k of member k's mean task loss: evaluate.ts's loss over all K * n rows (one mean), times K. */
@@ -284,18 +241,11 @@ export class PopulationBatch {
     return tf.mul(taskLoss(this.targets, width(pred), { y: width(s.y) }, this.classLoss), this.K);
   }
 
-  /** sum_k lambda_k * cost_k (connection-cost-tfjs.ts, per member), or undefined when every lambda is 0. */
+  /** sum_k lambda_k * cost_k (connection-cost-tfjs.ts's cost of K networks), or undefined when every lambda is 0. */
   private costTerm(lambda: readonly number[], withBias: readonly boolean[]): tf.Scalar | undefined {
     if (lambda.every((x) => x === 0)) return undefined;
-    const terms: tf.Scalar[] = [];
-    for (const [name, c] of this.cost) {
-      const mult = lambda.map((lam, k) => (c.isBias[k] && !withBias[k] ? 0 : lam * c.scale[k]!));
-      if (mult.every((x) => x === 0)) continue;
-      const w = this.vars.get(name)!;
-      const perMember = tf.tensor(mult, [this.K, ...w.shape.slice(1).map(() => 1)]);
-      terms.push(tf.sum(tf.mul(tf.mul(absSignGrad(w), c.entries), perMember)));
-    }
-    return terms.length === 0 ? undefined : (tf.addN(terms) as tf.Scalar);
+    const costs = connectionCostTensor(this.vars, this.cost.coef, this.cost.tensors, withBias);
+    return tf.sum(tf.mul(costs, tf.tensor1d([...lambda]))) as tf.Scalar;
   }
 
   /** adam-tfjs.ts's update with each member's own settings and update count. */
@@ -335,25 +285,19 @@ export class PopulationBatch {
     });
   }
 
-  /** Each member's permutations as matrices [K, n, n] (bio-model.ts's inMatrix for feature inputs, outMatrix). */
-  private permutationTensors(): { inMatrix: tf.Tensor3D; outMatrix: tf.Tensor3D } {
+  /** Each member's permutations: input column indices [K, N_0] and output matrices [K, N_L, N_L] (as bio-model.ts makes them for one). */
+  private permutationTensors(): { inIndex: tf.Tensor2D; outMatrix: tf.Tensor3D } {
     if (this.permutations) return this.permutations;
     const arch = this.graph.arch;
     if (arch.kind !== 'mlp') throw new Error('unreachable: batchable');
     const n0 = arch.widths[0]!;
-    const nf = inputPositions(arch);
-    const nOut = this.outPerms[0]!.length;
-    const inM = new Float32Array(this.K * n0 * n0);
-    const outM = new Float32Array(this.K * nOut * nOut);
-    for (let k = 0; k < this.K; k++) {
-      const inPerm = this.inPerms[k]!;
-      // Column j of x P is feature floor(j / nf) * nf + inPerm[j % nf].
-      for (let j = 0; j < n0; j++) inM[k * n0 * n0 + (Math.floor(j / nf) * nf + inPerm[j % nf]!) * n0 + j] = 1;
-      const outPerm = this.outPerms[k]!;
-      for (let q = 0; q < nOut; q++) outM[k * nOut * nOut + q * nOut + outPerm[q]!] = 1;
-    }
+    const inIndex = new Int32Array(this.K * n0);
+    this.inPerms.forEach((p, k) => inIndex.set(inputIndex(arch, p), k * n0));
     // Kept: they are made inside the update's or the evaluation's scope, and live until the next load.
-    this.permutations = { inMatrix: tf.keep(tf.tensor3d(inM, [this.K, n0, n0])), outMatrix: tf.keep(tf.tensor3d(outM, [this.K, nOut, nOut])) };
+    this.permutations = {
+      inIndex: tf.keep(tf.tensor2d(inIndex, [this.K, n0], 'int32')),
+      outMatrix: tf.keep(tf.tidy(() => tf.stack(this.outPerms.map(outputMatrix)) as tf.Tensor3D)),
+    };
     return this.permutations;
   }
 
@@ -376,7 +320,7 @@ export class PopulationBatch {
     if (this.paramCache?.version === this.version) this.setSlices(this.paramCache.arrays, k, listFromParams(this.graph, params));
     this.inPerms[k] = inPerm.slice();
     this.outPerms[k] = outPerm.slice();
-    if (this.permutations) tf.dispose([this.permutations.inMatrix, this.permutations.outMatrix]);
+    if (this.permutations) tf.dispose([this.permutations.inIndex, this.permutations.outMatrix]);
     this.permutations = undefined;
     this.evalCache?.stale.add(k);
   }
@@ -470,9 +414,9 @@ export class PopulationBatch {
       ...this.vars.values(),
       ...this.m.values(),
       ...this.v.values(),
-      ...[...this.cost.values()].map((c) => c.entries),
+      ...this.cost.tensors.values(),
       ...new Set(splits.flatMap((s) => [s.x, s.y, ...(s.labels ? [s.labels] : [])])),
-      ...(this.permutations ? [this.permutations.inMatrix, this.permutations.outMatrix] : []),
+      ...(this.permutations ? [this.permutations.inIndex, this.permutations.outMatrix] : []),
     ]);
   }
 }
