@@ -2,9 +2,9 @@
  * The BioMLP's forward pass on tfjs, written once for one network (BioModel) and for K networks
  * trained as one batch (src/train/population-engine.ts; docs/design.md, "Populations"): linear
  * layers with SiLU after every layer but the last (docs/design.md, "Model"). The input
- * permutation picks the inputs' columns; the output permutation goes into the last layer's
- * (small) weights rather than onto the (large) activations: W P and b P, exact since P is a 0/1
- * permutation matrix.
+ * permutation picks one network's input columns, and goes into K networks' first weights; the
+ * output permutation goes into the last layer's (small) weights rather than onto the (large)
+ * activations: W P and b P, exact since P is a 0/1 permutation matrix.
  *
  *     one network:  x [n, N_0],    W_l [N_l, N_{l+1}],    b_l [N_{l+1}]     -> [n, N_L]
  *     K networks:   x [K, n, N_0], W_l [K, N_l, N_{l+1}], b_l [K, N_{l+1}]  -> [K, n, N_L]
@@ -25,14 +25,26 @@ export interface MlpTensors<W extends tf.Tensor2D | tf.Tensor3D> {
 }
 
 /**
- * Feature inputs x [n, N_0] (or [K, n, N_0]) and the input permutation as column indices
- * inIndex [N_0] (or [K, N_0], member k's in row k; see `inputIndex`). The inputs are data, so no
- * gradient has to flow through the gather.
+ * One network's feature inputs x [n, N_0] and the input permutation as column indices
+ * inIndex [N_0] (see `inputIndex`). The inputs are data, so no gradient flows through the gather.
  */
-export interface FeatureInputs<X extends tf.Tensor2D | tf.Tensor3D> {
+export interface FeatureInputs {
   readonly kind: 'features';
-  readonly x: X;
-  readonly inIndex: X extends tf.Tensor3D ? tf.Tensor2D : tf.Tensor1D;
+  readonly x: tf.Tensor2D;
+  readonly inIndex: tf.Tensor1D;
+}
+
+/**
+ * K networks' feature inputs x [K, n, N_0] and their input permutations as matrices
+ * inMatrix [K, N_0, N_0] (member k's inMatrix[inIndex_k[j], j] = 1), which go into the first
+ * weights, x (P W_0): tfjs 4.22's gather with a batch axis (tf.gather(x, [K, N_0] indices, 2, 1))
+ * picks wrong columns on wasm, and P W_0 [K, N_0, N_1] is small. P W_0 is an exact row
+ * permutation of W_0; only the order of x W_0's sums differs from one network's.
+ */
+export interface StackedFeatureInputs {
+  readonly kind: 'stacked features';
+  readonly x: tf.Tensor3D;
+  readonly inMatrix: tf.Tensor3D;
 }
 
 /**
@@ -47,12 +59,9 @@ export interface TokenInputs {
 }
 
 /** The outputs [n, N_L] (or [K, n, N_L]) in their ORIGINAL order: losses and metrics never see the permutation. */
-export function mlpForward(p: MlpTensors<tf.Tensor2D>, inputs: FeatureInputs<tf.Tensor2D> | TokenInputs): tf.Tensor2D;
-export function mlpForward(p: MlpTensors<tf.Tensor3D>, inputs: FeatureInputs<tf.Tensor3D>): tf.Tensor3D;
-export function mlpForward(
-  p: MlpTensors<tf.Tensor2D> | MlpTensors<tf.Tensor3D>,
-  inputs: FeatureInputs<tf.Tensor2D> | FeatureInputs<tf.Tensor3D> | TokenInputs,
-): tf.Tensor {
+export function mlpForward(p: MlpTensors<tf.Tensor2D>, inputs: FeatureInputs | TokenInputs): tf.Tensor2D;
+export function mlpForward(p: MlpTensors<tf.Tensor3D>, inputs: StackedFeatureInputs): tf.Tensor3D;
+export function mlpForward(p: MlpTensors<tf.Tensor2D> | MlpTensors<tf.Tensor3D>, inputs: FeatureInputs | StackedFeatureInputs | TokenInputs): tf.Tensor {
   const L = p.weights.length;
   let h = firstLayer(inputs, ...layer(p, 0));
   for (let l = 1; l < L; l++) h = anyLinear(silu(h), ...layer(p, l));
@@ -68,12 +77,9 @@ function anyMatMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
 }
 
 /** Layer 0's pre-activations [n, N_1] (or [K, n, N_1]) from the inputs. */
-function firstLayer(inputs: FeatureInputs<tf.Tensor2D> | FeatureInputs<tf.Tensor3D> | TokenInputs, w: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  if (inputs.kind === 'features') {
-    // The gather's batch axes are the leading K, where there is one.
-    const { x, inIndex } = inputs;
-    return anyLinear(tf.gather(x, inIndex, x.rank - 1, inIndex.rank - 1), w, b);
-  }
+function firstLayer(inputs: FeatureInputs | StackedFeatureInputs | TokenInputs, w: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  if (inputs.kind === 'features') return linear(tf.gather(inputs.x, inputs.inIndex, 1), w as tf.Tensor2D, b as tf.Tensor1D);
+  if (inputs.kind === 'stacked features') return linear(inputs.x, tf.matMul(inputs.inMatrix, w as tf.Tensor3D), b as tf.Tensor2D);
   // Position j of fold f reads dimension inPerm[j] of token f's embedding, i.e. the inputs are
   // the folds' rows of E P side by side; embeddedLinear multiplies them into W0 without
   // materialising them.
@@ -94,6 +100,11 @@ function layer(p: MlpTensors<tf.Tensor2D> | MlpTensors<tf.Tensor3D>, l: number):
 export function inputIndex(arch: MlpArchitecture, inPerm: Int32Array): Int32Array {
   const nf = inputPositions(arch);
   return Int32Array.from({ length: arch.widths[0]! }, (_, n) => Math.floor(n / nf) * nf + inPerm[n % nf]!);
+}
+
+/** inMatrix[inIndex[j], j] = 1, [N_0, N_0]: x inMatrix is x's columns in the order `inIndex` reads them. */
+export function inputMatrix(inIndex: Int32Array): tf.Tensor2D {
+  return permutationMatrix(inIndex, (j) => [inIndex[j]!, j]);
 }
 
 /** outMatrix[q, r] = 1 where position q holds original output r, [N_L, N_L]. */
