@@ -62,7 +62,7 @@ export async function measurePopulation(backend: BackendChoice): Promise<Populat
     process.stderr.write(`population of ${K} on ${backend.name}\n`);
     const batch = new PopulationBatch(setups(K));
     const step = () => Promise.all(Array.from({ length: K }, (_, k) => batch.step(k, 1e-3, true, undefined))).then(() => {});
-    const steps = await rate(step, () => batch.readParams(0));
+    const steps = await rate(step, () => batch.state.readParams(0));
     batch.dispose();
     rows.push({ members: K, batchMemberSteps: steps * K, aloneSteps });
   }

@@ -1,14 +1,15 @@
 /**
- * The BioMLP on tfjs: variables mirroring a host `Network`, a forward pass that applies the
- * input/output permutations, and the two-way copy between variables and the host network.
- * Linear layers with SiLU after every layer but the last (docs/design.md, "Model").
+ * The BioMLP on tfjs: variables mirroring a host `Network`, their forward pass (mlp-tfjs.ts's,
+ * which the population's batch calls too) with the input/output permutations, and the two-way
+ * copy between variables and the host network (docs/design.md, "Model").
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ParamTensors } from './connection-cost-tfjs.js';
-import { embeddedLinear, linear, matMul, permutationMatrix, silu } from './ops/tfjs.js';
+import { inputIndex, mlpForward, outputMatrix } from './mlp-tfjs.js';
+import { permutationMatrix } from './ops/tfjs.js';
 import { weightSpecs, type MlpArchitecture, type ModelGraph } from './model-graph.js';
 import { assignVariables, createVariables, readVariables } from './tf-variables.js';
-import { inputPositions, type Network, type Params } from './network.js';
+import type { Network, Params } from './network.js';
 
 /**
  * What the forward pass reads: inputs [n, N_0] float32 features or [n, inFold] int32 token ids,
@@ -93,33 +94,14 @@ export class BioModel {
 
   /** The forward pass of uploaded inputs (an uploaded split: token ids prepared once). */
   forwardSplit(s: ModelInputs): tf.Tensor2D {
-    return tf.tidy(() => {
-      const L = this.weights.length;
-      let h = this.firstLayer(s, ...this.layer(0));
-      for (let l = 1; l < L; l++) h = linear(silu(h), ...this.layer(l));
-      return h;
-    });
-  }
-
-  /**
-   * Weights and bias of layer l as the forward pass uses them. The output permutation goes into
-   * the last layer's (small) weights rather than onto the (large) activations: W P and b P, exact
-   * since P is a 0/1 permutation matrix.
-   */
-  private layer(l: number): [tf.Tensor2D, tf.Tensor1D] {
-    if (l < this.weights.length - 1) return [this.weights[l], this.biases[l]];
-    const w = matMul(this.weights[l], this.outMatrix);
-    const b = tf.reshape(matMul(tf.reshape(this.biases[l], [1, -1]), this.outMatrix), [-1]) as tf.Tensor1D;
-    return [w, b];
-  }
-
-  /** Layer 0's pre-activations [n, N_1] from the inputs. */
-  private firstLayer(s: ModelInputs, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
-    if (!this.embedding) return linear(tf.gather(s.x, this.inIndex, 1), w, b);
-    // Position j of fold f reads dimension inPerm[j] of token f's embedding, i.e. the inputs are
-    // the folds' rows of E P side by side; embeddedLinear multiplies them into W0 without
-    // materialising them.
-    return embeddedLinear(s.tokens!, this.embedding, this.inMatrix!, w, b);
+    return tf.tidy(() =>
+      mlpForward(
+        { weights: this.weights, biases: this.biases, outMatrix: this.outMatrix },
+        this.embedding
+          ? { kind: 'tokens', tokens: s.tokens!, embedding: this.embedding, inMatrix: this.inMatrix! }
+          : { kind: 'features', x: s.x, inIndex: this.inIndex },
+      ),
+    );
   }
 
   /** Copies the variables into host arrays shaped like `Params`. */
@@ -144,12 +126,8 @@ export class BioModel {
    * (embedding columns); outMatrix[q, r] = 1 where position q holds original output r.
    */
   private permutationTensors(inPerm: Int32Array, outPerm: Int32Array): [tf.Tensor1D, tf.Tensor2D | undefined, tf.Tensor2D] {
-    const { arch } = this;
-    const nf = inputPositions(arch);
-    const inIdx = Int32Array.from({ length: arch.widths[0] }, (_, n) => Math.floor(n / nf) * nf + inPerm[n % nf]);
-    const inMatrix = arch.embedding ? permutationMatrix(inPerm, (j) => [inPerm[j], j]) : undefined;
-    const outMatrix = permutationMatrix(outPerm, (q) => [q, outPerm[q]]);
-    return [tf.tensor1d(inIdx, 'int32'), inMatrix, outMatrix];
+    const inMatrix = this.arch.embedding ? permutationMatrix(inPerm, (j) => [inPerm[j], j]) : undefined;
+    return [tf.tensor1d(inputIndex(this.arch, inPerm), 'int32'), inMatrix, outputMatrix(outPerm)];
   }
 
   private disposePermutations(): void {

@@ -54,8 +54,17 @@ export const softmaxCrossEntropy = tf.customGrad(((y: tf.Tensor2D, z: tf.Tensor2
   };
 }) as unknown as GradFn) as (y: tf.Tensor2D, z: tf.Tensor2D) => tf.Scalar;
 
-export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
-  return tf.add(matMul(x, w), b);
+/** x [n, in] W [in, out] + b [out] -> [n, out]. */
+export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D;
+/**
+ * K networks' layers at once (docs/design.md, "Populations"): x [K, n, in] W [K, in, out] +
+ * b [K, out] -> [K, n, out]: one batched matMul with tfjs's own gradient, as populations were
+ * measured (`matMul`'s explicit transposes were measured for one network on wasm).
+ */
+export function linear(x: tf.Tensor3D, w: tf.Tensor3D, b: tf.Tensor2D): tf.Tensor3D;
+export function linear(x: tf.Tensor2D | tf.Tensor3D, w: tf.Tensor2D | tf.Tensor3D, b: tf.Tensor1D | tf.Tensor2D): tf.Tensor {
+  if (x.rank === 2) return tf.add(matMul(x as tf.Tensor2D, w as tf.Tensor2D), b);
+  return tf.add(tf.matMul(x, w), tf.reshape(b, [b.shape[0], 1, -1]));
 }
 
 export const silu = tf.customGrad(((x: tf.Tensor2D, save: tf.GradSaveFunc) => {
@@ -66,7 +75,7 @@ export const silu = tf.customGrad(((x: tf.Tensor2D, save: tf.GradSaveFunc) => {
     gradFunc: (dy: tf.Tensor2D, [xs, ss]: tf.Tensor[]) =>
       tf.mul(dy, tf.mul(ss!, tf.add(1, tf.mul(xs!, tf.sub(1, ss!))))),
   };
-}) as unknown as GradFn) as (x: tf.Tensor2D) => tf.Tensor2D;
+}) as unknown as GradFn) as <T extends tf.Tensor>(x: T) => T;
 
 export const absSignGrad = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
   save([x]);
