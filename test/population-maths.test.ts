@@ -1,6 +1,7 @@
 // K networks' maths with a leading model axis (docs/design.md, "Populations"): mlp-tfjs.ts's
 // forward and connection-cost-tfjs.ts's cost of K stacked networks, held to the same functions of
 // each network alone (BioModel, one network's cost), through the population's own state.
+import { graphOfKind } from '../src/model/architectures/registry.js';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import type { AdamSettings } from '../src/config/plan.js';
@@ -41,7 +42,7 @@ describe('K networks at once', () => {
     const nets = [0, 1, 2].map((k) => randomNetwork(ARCH, 40 + k));
     // Each member's permutations differ from the others' (and from the identity).
     expect(new Set(nets.map((n) => Array.from(n.inPerm).join() + Array.from(n.outPerm).join())).size).toBe(K);
-    const state = new PopulationState(nets[0]!.graph, nets.map((net) => ({ net, adam: ADAM })));
+    const state = new PopulationState(graphOfKind(nets[0]!.graph, 'mlp')!, nets.map((net) => ({ net, adam: ADAM })));
     const n = 7;
     const xs = randomInputs(n, 1);
     const x = tf.tensor3d(xs, [K, n, 6]);
@@ -71,7 +72,7 @@ describe('K networks at once', () => {
     const includeBias = [true, false, true];
     const lambda = [1e-3, 1e-2, 0.5];
     const coefs = nets.map((net, k) => costCoefficients(net.graph, specs[k]!));
-    const state = new PopulationState(nets[0]!.graph, nets.map((net) => ({ net, adam: ADAM })));
+    const state = new PopulationState(graphOfKind(nets[0]!.graph, 'mlp')!, nets.map((net) => ({ net, adam: ADAM })));
     const stacked = stackCoefficients(nets[0]!.graph, coefs);
     const vars = [...state.vars.values()];
     const { value, grads } = tf.variableGrads(

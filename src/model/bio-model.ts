@@ -8,6 +8,7 @@ import type { ParamTensors } from './connection-cost-tfjs.js';
 import { inputIndex, mlpForward, outputMatrix } from './mlp-tfjs.js';
 import { permutationMatrix } from './ops/tfjs.js';
 import { weightSpecs, type MlpArchitecture, type ModelGraph } from './model-graph.js';
+import { graphOfKind } from './architectures/registry.js';
 import { assignVariables, createVariables, readVariables } from './tf-variables.js';
 import type { Network, Params } from './network.js';
 
@@ -47,12 +48,11 @@ export class BioModel {
 
   /** Creates variables holding copies of the parameters; the model keeps no reference to them. */
   constructor(
-    readonly graph: ModelGraph,
+    readonly graph: ModelGraph<MlpArchitecture>,
     params: Params,
     inPerm: Int32Array,
     outPerm: Int32Array,
   ) {
-    if (graph.arch.kind !== 'mlp') throw new Error('BioModel is the MLP; a transformer has its own forward pass');
     this.arch = graph.arch;
     this.vars = createVariables(graph, params);
     // An MLP's weights in canonical order are its chain, input first.
@@ -64,7 +64,9 @@ export class BioModel {
   }
 
   static fromNetwork(net: Network): BioModel {
-    return new BioModel(net.graph, net.params, net.inPerm, net.outPerm);
+    const graph = graphOfKind(net.graph, 'mlp');
+    if (!graph) throw new Error('BioModel is the MLP; a transformer has its own forward pass');
+    return new BioModel(graph, net.params, net.inPerm, net.outPerm);
   }
 
   /** Trainable variables in the graph's canonical order. */

@@ -24,6 +24,7 @@ import * as tf from '@tensorflow/tfjs';
 import { connectionCostTensor, stackCoefficients, type CostFactors } from '../model/connection-cost-tfjs.js';
 import { mlpForward } from '../model/mlp-tfjs.js';
 import type { ModelGraph } from '../model/model-graph.js';
+import { definitionOf, graphOfKind } from '../model/architectures/registry.js';
 import type { ClassLoss } from '../model/host-mlp.js';
 import type { Params } from '../model/network.js';
 import { readTensors } from '../model/tf-variables.js';
@@ -37,8 +38,9 @@ import { PopulationState } from './population-state.js';
 
 /** Why a network cannot train in a batched population, or undefined when it can. */
 export function whyNotBatchable(graph: ModelGraph, task: TaskInstance): string | undefined {
-  if (graph.arch.kind !== 'mlp') return 'a transformer has no batched forward pass';
-  if (graph.arch.embedding || task.inputs.kind !== 'features') return 'token inputs (an embedding) have no batched forward pass';
+  const why = definitionOf(graph.arch).notBatchable(graph.arch);
+  if (why) return why;
+  if (task.inputs.kind !== 'features') return 'token inputs (an embedding) have no batched forward pass';
   if (task.targets.kind === 'sequence') return 'sequence targets have no batched loss';
   return undefined;
 }
@@ -106,11 +108,12 @@ export class PopulationBatch {
   constructor(setups: readonly EngineSetup[]) {
     const first = setups[0]!;
     this.K = setups.length;
-    const graph: ModelGraph = first.net.graph;
+    const why = whyNotBatchable(first.net.graph, first.task);
+    // What batches is an MLP's forward pass with a leading K axis (src/model/mlp-tfjs.ts).
+    const graph = graphOfKind(first.net.graph, 'mlp');
+    if (why || !graph) throw new Error(`a batched population cannot train this network: ${why ?? 'not an MLP'}`);
     this.targets = first.task.targets;
     this.classLoss = first.classLoss;
-    const why = whyNotBatchable(graph, first.task);
-    if (why) throw new Error(`a batched population cannot train this network: ${why}`);
     for (const s of setups) {
       if (JSON.stringify(s.net.graph.arch) !== JSON.stringify(graph.arch)) throw new Error('a population\'s members must have one architecture');
       if (s.task.train.n !== first.task.train.n || (s.evalTask ?? s.task).test.n !== (first.evalTask ?? first.task).test.n) throw new Error('a population\'s members must have as many rows each');

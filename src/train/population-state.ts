@@ -48,8 +48,7 @@ export class PopulationState {
   private momentCache: { version: number; m: Float32Array[]; v: Float32Array[] } | undefined;
   private disposed = false;
 
-  constructor(graph: ModelGraph, members: readonly MemberStart[]) {
-    if (graph.arch.kind !== 'mlp') throw new Error('unreachable: batchable');
+  constructor(graph: ModelGraph<MlpArchitecture>, members: readonly MemberStart[]) {
     this.K = members.length;
     this.graph = graph;
     this.arch = graph.arch;
