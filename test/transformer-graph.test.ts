@@ -160,6 +160,24 @@ describe('transformer model graph', () => {
     expect(graph.weightsTotal).toBe([...pruned.graph.tensors].filter((t) => t.kind === 'weight').reduce((n, t) => n + pruned.params.get(t.name)!.length, 0));
   });
 
+  it('pruning folds a constant MLP neuron through GELU into the biases it feeds', () => {
+    const a = arch({ blocks: 1 });
+    const net = randomNet(a, 17);
+    // MLP hidden neuron 7 reads nothing: its output is gelu(its bias), a constant that the next
+    // layer's bias must take over when pruning removes the neuron. SiLU in its place would differ.
+    const w0 = net.params.get('blocks.0.mlp.linears.0.linear.weight')!;
+    for (let r = 0; r < a.embed; r++) w0[r * a.mlpHidden + 7] = 0;
+    net.params.get('blocks.0.mlp.linears.0.linear.bias')![7] = 1.3;
+    const split = data(a, 16, 18);
+    const before = predict(net, split);
+    const { net: pruned, graph } = pruneNetwork(net, 0, { inputs: ['a', 'b', 'c'], outputs: ['y', 'z'] });
+    const w1 = pruned.params.get('blocks.0.mlp.linears.1.linear.weight')!;
+    for (let c = 0; c < a.embed; c++) expect(w1[7 * a.embed + c]).toBe(0);
+    const mlpStage = pruned.graph.stages.findIndex((s) => s.layer === 'blocks.0.mlp');
+    expect(graph.layers[mlpStage].map((n) => n.index)).not.toContain(7);
+    expect(maxAbsDiff(predict(pruned, split), before)).toBeLessThan(1e-5);
+  });
+
   it('a snapshot of a fresh network has every position alive and one module', () => {
     const net = randomNet(arch(), 13);
     const g = networkGraph(net, { inputs: ['a', 'b', 'c'], outputs: ['y', 'z'] }, 0);
