@@ -251,11 +251,16 @@ describe('probeNetwork', () => {
     expect(maxDiff(probeNetwork(net, x, 4, { fix: new Map([[0, new Map([[3 + j, 0]])]]) }), probeNetwork(net, zeroed, 4))).toBeLessThan(1e-15);
   });
 
-  it('refuses a stage or neuron the graph lacks', () => {
+  it('refuses a stage or neuron the graph lacks, and inputs that are not its rows', () => {
     const net = randomNetwork(mlp([2, 3, 1]), 13);
     const x = features(2, 13);
     expect(() => probeNetwork(net, x, 1, { fix: new Map([[3, new Map([[0, 0]])]]) })).toThrow(/stage 3 of 3/);
     expect(() => probeNetwork(net, x, 1, { fix: new Map([[1, new Map([[3, 0]])]]) })).toThrow(/neuron 3 of stage 1, which has 3/);
     expect(() => probeNetwork(net, x, 1, { fix: new Map([[1, new Map([[0, NaN]])]]) })).toThrow(/held at NaN/);
+    expect(() => probeNetwork(net, x, 2)).toThrow(/2 inputs for 2 rows of 2/);
+    expect(() => probeNetwork(net, Int32Array.from([0, 1]), 1)).toThrow(/inputs are Int32Array, this network reads Float32Array/);
+    const tokens = randomNetwork(mlp([2 * 5, 4, 3], 2, { vocab: 7, dim: 5 }), 13);
+    expect(() => probeNetwork(tokens, Float32Array.from([0, 1]), 1)).toThrow(/reads Int32Array/);
+    expect(() => probeNetwork(tokens, Int32Array.from([0, 7]), 1)).toThrow(/token 7 at row 0, fold 1: the table has 7 rows/);
   });
 });
