@@ -15,7 +15,7 @@
 import { definitionOf, forGraph, type PerKind } from './architectures/registry.js';
 import { HostMlp } from './host-mlp.js';
 import { StageProbe, type StageFixes } from './ops/stage-probe.js';
-import { layerOf, type ModelGraph } from './model-graph.js';
+import { stageWidth } from './model-graph.js';
 import type { Network } from './network.js';
 import { HostTransformer } from './transformer-host.js';
 
@@ -41,11 +41,6 @@ export interface Probe {
 
 /** Rows (MLP samples, transformer sequences) per chunk of a pass: memory stays bounded at any n. */
 const CHUNK_ROWS = 256;
-
-/** Neurons per stage, as graph.json counts them: the layer's positions times the stage's folds. */
-export function stageWidths(graph: ModelGraph): number[] {
-  return graph.stages.map((s) => layerOf(graph, s.layer).size * s.folds);
-}
 
 type Pass = (net: Network, x: Float32Array | Int32Array, n: number, probe: StageProbe | undefined) => Float64Array;
 
@@ -83,7 +78,7 @@ function checkRows<T extends Float32Array | Int32Array>(x: Float32Array | Int32A
  */
 export function probeNetwork(net: Network, x: Float32Array | Int32Array, n: number, probe?: Probe): Float64Array {
   const graph = net.graph;
-  const widths = stageWidths(graph);
+  const widths = graph.stages.map((_, s) => stageWidth(graph, s));
   // A transformer's probe rows are its tokens (the registry's rows per sample).
   const perRow = definitionOf(graph.arch).tokensPerSample(graph.arch);
   const stages = probe && (probe.fix?.size || probe.record) ? new StageProbe(widths, probe.fix, n * perRow, probe.record !== undefined) : undefined;
