@@ -184,25 +184,29 @@ describe('probeNetwork', () => {
     });
   }
 
-  it('zero-fixing a stream position at every stream stage equals a network that never writes it (no LayerNorm)', () => {
-    const arch = transformer(false);
-    const net = randomNetwork(arch, 11);
-    const n = 7;
-    const x = features(n * arch.seqLen * arch.inDim, 11);
-    const t = transformerTensors(arch);
-    const cut = cloneNetwork(net);
-    const j = 3;
-    // Every writer of stream position j: column j of l_i, each l_proj and each mlp.linears.1.
-    for (const pair of [t.in, ...t.blocks.flatMap((b) => [b.proj, b.mlp1])]) {
-      const w = cut.params.get(pair.weight)!;
-      for (let i = 0; i < w.length / arch.embed; i++) w[i * arch.embed + j] = 0;
-      cut.params.get(pair.bias)![j] = 0;
-    }
-    const streams = net.graph.stages.flatMap((s, i) => (s.layer === 'stream' ? [i] : []));
-    expect(streams).toEqual([1, 3, 5, 7, 9]);
-    const y = probeNetwork(net, x, n, { fix: new Map(streams.map((s) => [s, new Map([[j, 0]])])) });
-    expect(maxDiff(y, tfjsOutputs(cut, x, n))).toBeLessThan(1e-5);
-  });
+  for (const layerNorm of [false, true]) {
+    it(`zero-fixing a stream position at every stream stage equals a network that never writes it (LayerNorm ${layerNorm})`, () => {
+      const arch = transformer(layerNorm);
+      const net = randomNetwork(arch, 11);
+      const n = 7;
+      const x = features(n * arch.seqLen * arch.inDim, 11);
+      const t = transformerTensors(arch);
+      const cut = cloneNetwork(net);
+      const j = 3;
+      // Every writer of stream position j: column j of l_i, each l_proj and each mlp.linears.1.
+      for (const pair of [t.in, ...t.blocks.flatMap((b) => [b.proj, b.mlp1])]) {
+        const w = cut.params.get(pair.weight)!;
+        for (let i = 0; i < w.length / arch.embed; i++) w[i * arch.embed + j] = 0;
+        cut.params.get(pair.bias)![j] = 0;
+      }
+      const streams = net.graph.stages.flatMap((s, i) => (s.layer === 'stream' ? [i] : []));
+      expect(streams).toEqual([1, 3, 5, 7, 9]);
+      const y = probeNetwork(net, x, n, { fix: new Map(streams.map((s) => [s, new Map([[j, 0]])])) });
+      expect(maxDiff(y, tfjsOutputs(cut, x, n))).toBeLessThan(1e-5);
+      // Fixed at the first residual point only, later blocks write it again.
+      expect(maxDiff(probeNetwork(net, x, n, { fix: new Map([[1, new Map([[j, 0]])]]) }), y)).toBeGreaterThan(1e-3);
+    });
+  }
 
   // widths [2, 2, 1]: h = silu(x) (W0 = I, b0 = 0), y = 2 h_0 + 3 h_1 + 1.
   const handBuilt = () =>
