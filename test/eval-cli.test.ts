@@ -1,0 +1,221 @@
+/**
+ * `bimt eval` end to end, as a user runs it (docs/cli.md, "bimt eval"): on real short runs, the
+ * test split gives the run's own test loss and accuracy, a pruned evaluation gives `bimt prune`'s,
+ * new points give the outputs of the numpy forward pass that docs/run-directory.md prints (run by
+ * python3 on the run's checkpoint file), token pairs are read as `a,b`, and every mistake in a data
+ * file is one line with exit code 2.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBimt, type CliResult } from './cli-run.js';
+
+const runs = mkdtempSync(join(tmpdir(), 'bimt-eval-'));
+afterAll(() => rmSync(runs, { recursive: true, force: true }));
+
+/** A CSV file bimt wrote (no quoted cells in these): its header and rows of cells. */
+function readCsv(file: string): { header: string[]; rows: string[][] } {
+  const [head, ...rows] = readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => l.split(','));
+  return { header: head!, rows };
+}
+
+/** Column `name` of a CSV as numbers. */
+function column(csv: { header: string[]; rows: string[][] }, name: string): number[] {
+  const i = csv.header.indexOf(name);
+  expect(i, `column ${name} in ${csv.header.join(',')}`).toBeGreaterThanOrEqual(0);
+  return csv.rows.map((r) => Number(r[i]));
+}
+
+const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+
+/** The last row of a run's metrics.csv, by column. */
+function lastMetrics(run: string): Record<string, number> {
+  const csv = readCsv(join(run, 'metrics.csv'));
+  const last = csv.rows[csv.rows.length - 1]!;
+  return Object.fromEntries(csv.header.map((h, i) => [h, Number(last[i])]));
+}
+
+/** A failed command: one line "bimt: ..." on stderr and exit code 2. */
+function oneLineFailure(r: CliResult): string {
+  const lines = r.stderr.trim().split('\n');
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^bimt: /);
+  expect(r.status).toBe(2);
+  return lines[0]!;
+}
+
+/** The python block of docs/run-directory.md, "A checkpoint in numpy", as printed. */
+function documentedCode(): string {
+  const doc = readFileSync('docs/run-directory.md', 'utf8');
+  const m = /```python\n([\s\S]*?)```/.exec(doc.slice(doc.indexOf('### A checkpoint in numpy')));
+  if (!m) throw new Error('no python block under "A checkpoint in numpy"');
+  return m[1]!;
+}
+
+/** The documented numpy forward pass of a checkpoint file on rows x, run by python3. */
+function numpyOutputs(checkpoint: string, x: number[][]): number[][] {
+  const script = join(runs, 'forward.py');
+  writeFileSync(script, `${documentedCode()}\nimport sys\nt, meta = load(sys.argv[1])\nx = np.array(json.loads(sys.argv[2]))\nprint(json.dumps(mlp_forward(t, meta, x).tolist()))\n`);
+  return JSON.parse(execFileSync('python3', [script, checkpoint, JSON.stringify(x)], { encoding: 'utf8' })) as number[][];
+}
+
+/** The outputs output_1..output_k of each row of a predictions file. */
+function outputsOf(csv: { header: string[]; rows: string[][] }): number[][] {
+  const cols = csv.header.flatMap((h, i) => (h.startsWith('output_') ? [i] : []));
+  return csv.rows.map((r) => cols.map((i) => Number(r[i])));
+}
+
+function expectClose(got: number[][], want: number[][], tol: number): void {
+  expect(got.length).toBe(want.length);
+  got.forEach((row, r) => {
+    expect(row.length).toBe(want[r]!.length);
+    row.forEach((v, c) => expect(Math.abs(v - want[r]![c]!), `row ${r} output ${c + 1}: ${v} vs ${want[r]![c]}`).toBeLessThan(tol * Math.max(1, Math.abs(want[r]![c]!))));
+  });
+}
+
+describe('bimt eval on a two-moons run', () => {
+  const run = join(runs, 'moons');
+  const file = (name: string, text: string) => {
+    const path = join(runs, name);
+    writeFileSync(path, text);
+    return path;
+  };
+
+  beforeAll(async () => {
+    const r = await runBimt([
+      'train', 'configs/two-moons.yaml',
+      '--set', 'train.steps=300', '--set', 'lambda.changes=[]', '--set', 'output.checkpoint_every=100',
+      '--runs-dir', runs, '--name', 'moons',
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+  });
+
+  it("on the test split gives the run's own test loss and accuracy, row by row", async () => {
+    const r = await runBimt(['eval', run]);
+    expect(r.status, r.stderr).toBe(0);
+    const m = lastMetrics(run);
+    const csv = readCsv(join(run, 'eval', 'step-000300-test.csv'));
+    expect(csv.header).toEqual(['x1', 'x2', 'output_1', 'output_2', 'predicted', 'target', 'loss']);
+    expect(csv.rows).toHaveLength(200);
+    // The rows' losses average to the loss training measured; their predictions to its accuracy.
+    expect(Math.abs(mean(column(csv, 'loss')) - m.test_loss!)).toBeLessThan(1e-5 * m.test_loss!);
+    const predicted = column(csv, 'predicted');
+    const target = column(csv, 'target');
+    expect(mean(predicted.map((p, i) => (p === target[i] ? 1 : 0)))).toBe(m.test_acc);
+    // predicted is the larger logit; loss the row's cross-entropy of them.
+    outputsOf(csv).forEach((z, i) => {
+      expect(predicted[i]).toBe(z[1]! > z[0]! ? 1 : 0);
+      const lse = Math.log(Math.exp(z[0]!) + Math.exp(z[1]!));
+      expect(Math.abs(column(csv, 'loss')[i]! - (lse - z[target[i]!]!))).toBeLessThan(1e-5);
+    });
+    const printed = /test loss +(\S+)\n +test accuracy +(\S+)/.exec(r.stdout);
+    expect(printed, r.stdout).not.toBeNull();
+    expect(Number(printed![1])).toBeCloseTo(m.test_loss!, 3);
+    expect(Number(printed![2])).toBeCloseTo(m.test_acc!, 3);
+  });
+
+  it("with --threshold evaluates the pruned network, as bimt prune's 'after'; --split all holds both splits", async () => {
+    const p = await runBimt(['prune', run, '--threshold', '0.2']);
+    expect(p.status, p.stderr).toBe(0);
+    const after = (JSON.parse(readFileSync(join(run, 'pruned', 'step-000300-t0.2', 'graph.json'), 'utf8')) as { after: Record<string, number> }).after;
+    const r = await runBimt(['eval', run, '--threshold', '0.2', '--split', 'all']);
+    expect(r.status, r.stderr).toBe(0);
+    const csv = readCsv(join(run, 'eval', 'step-000300-t0.2-all.csv'));
+    expect(csv.header[0]).toBe('split');
+    const loss = column(csv, 'loss');
+    const of = (split: string) => loss.filter((_, i) => csv.rows[i]![0] === split);
+    expect(of('train')).toHaveLength(200);
+    expect(of('test')).toHaveLength(200);
+    expect(Math.abs(mean(of('train')) - after.train_loss!)).toBeLessThan(1e-5 * after.train_loss!);
+    expect(Math.abs(mean(of('test')) - after.test_loss!)).toBeLessThan(1e-5 * after.test_loss!);
+    // Pruning at 0.2 changes the network: the unpruned test loss is another number.
+    expect(Math.abs(mean(of('test')) - lastMetrics(run).test_loss!)).toBeGreaterThan(1e-4);
+  });
+
+  it('on new points gives the outputs of the numpy forward pass of the checkpoint (docs/run-directory.md) to 1e-5', async () => {
+    const points = [[0, 0], [1.5, -0.5], [-1, 0.25], [0.3, 2.7], [2, 2]];
+    // Columns in another order than the task's, and one the task does not know.
+    const data = file('points.csv', `id,x2,x1\n${points.map(([a, b], i) => `p${i},${b},${a}`).join('\n')}\n`);
+    const out = join(runs, 'points-predictions.csv');
+    const r = await runBimt(['eval', run, '--data', data, '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('columns ignored (neither an input nor a target): id');
+    expect(r.stdout).toContain('5 rows (no target columns: outputs only)');
+    const csv = readCsv(out);
+    expect(csv.header).toEqual(['x1', 'x2', 'output_1', 'output_2', 'predicted']);
+    expect(csv.rows.map((row) => [Number(row[0]), Number(row[1])])).toEqual(points);
+    expectClose(outputsOf(csv), numpyOutputs(join(run, 'checkpoints', 'step-000300.safetensors'), points), 1e-5);
+  });
+
+  it('reads targets as class names or indexes and scores those rows', async () => {
+    const data = file('scored.csv', 'x1,x2,target\n0,0,class 1\n-0.5,1.5,0\n1,-0.5,1\n');
+    const r = await runBimt(['eval', run, '--data', data]);
+    expect(r.status, r.stderr).toBe(0);
+    const csv = readCsv(join(run, 'eval', 'step-000300-data-scored.csv'));
+    expect(column(csv, 'target')).toEqual([1, 0, 1]);
+    const printed = /\n +loss +(\S+)/.exec(r.stdout);
+    expect(Number(printed![1])).toBeCloseTo(mean(column(csv, 'loss')), 3);
+  });
+
+  it('refuses each mistake in a data file in one line, exit 2', async () => {
+    const cases: [string, string, RegExp][] = [
+      ['missing.csv', 'x1\n0\n', /missing\.csv: no column "x2"; the task's inputs are x1, x2$/],
+      ['count.csv', 'x1,x2\n0,1\n0,1,2\n', /count\.csv:3: 3 cells, but the header row names 2 columns$/],
+      ['cell.csv', 'x1,x2\n0,1\n0,abc\n', /cell\.csv:3: column "x2": "abc", not a number$/],
+      ['empty.csv', '', /empty\.csv: the CSV file is empty/],
+      ['header.csv', 'x1,x2\n', /header\.csv: the CSV file has a header row but no data rows$/],
+      ['class.csv', 'x1,x2,target\n0,1,2\n', /class\.csv:2: column "target": "2" is not a class/],
+    ];
+    for (const [name, text, message] of cases) {
+      expect(oneLineFailure(await runBimt(['eval', run, '--data', file(name, text)]))).toMatch(message);
+    }
+    expect(oneLineFailure(await runBimt(['eval', run, '--data', join(runs, 'nowhere.csv')]))).toMatch(/nowhere\.csv: no such CSV file$/);
+    expect(oneLineFailure(await runBimt(['eval', run, '--data', join(runs, 'points.csv'), '--split', 'test']))).toMatch(/--split and --data: give one/);
+    expect(oneLineFailure(await runBimt(['eval', run, '--step', '7']))).toMatch(/no checkpoint at step 7 \(available: 0, 100, 200, 300\)$/);
+  });
+});
+
+describe('bimt eval on a modular-addition run (token pairs)', () => {
+  const run = join(runs, 'mod');
+
+  beforeAll(async () => {
+    const r = await runBimt([
+      'train', 'configs/modular-addition.yaml',
+      '--set', 'task.p=7', '--set', 'task.embedding_dim=4', '--set', 'model.widths=[8,10,7]',
+      '--set', 'train.steps=50', '--set', 'output.eval_every=10', '--set', 'output.checkpoint_every=50', '--set', 'swap.every=10',
+      '--runs-dir', runs, '--name', 'mod',
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+  });
+
+  it('reads a,b as token ids: the outputs of the numpy forward pass, and those of the same pairs in the test split', async () => {
+    const r = await runBimt(['eval', run]);
+    expect(r.status, r.stderr).toBe(0);
+    const split = readCsv(join(run, 'eval', 'step-000050-test.csv'));
+    expect(split.header.slice(0, 2)).toEqual(['a', 'b']);
+    expect(Math.abs(mean(column(split, 'loss')) - lastMetrics(run).test_loss!)).toBeLessThan(1e-5);
+    // The split's pairs given back as new inputs, with their targets, b before a.
+    const pairs = split.rows.map((row) => [Number(row[0]), Number(row[1])]);
+    const targets = column(split, 'target');
+    pairs.forEach(([a, b], i) => expect(targets[i]).toBe((a! + b!) % 7));
+    const data = join(runs, 'pairs.csv');
+    writeFileSync(data, `b,a,target\n${pairs.map(([a, b], i) => `${b},${a},${targets[i]}`).join('\n')}\n`);
+    const d = await runBimt(['eval', run, '--data', data]);
+    expect(d.status, d.stderr).toBe(0);
+    const csv = readCsv(join(run, 'eval', 'step-000050-data-pairs.csv'));
+    expectClose(outputsOf(csv), outputsOf(split), 1e-6);
+    expect(column(csv, 'loss')).toHaveLength(pairs.length);
+    expectClose([column(csv, 'loss')], [column(split, 'loss')], 1e-6);
+    expectClose(outputsOf(csv), numpyOutputs(join(run, 'checkpoints', 'step-000050.safetensors'), pairs), 1e-5);
+  });
+
+  it('refuses a token out of range or not an integer, at file:line', async () => {
+    const data = join(runs, 'tokens.csv');
+    writeFileSync(data, 'a,b\n1,2\n1,7\n');
+    expect(oneLineFailure(await runBimt(['eval', run, '--data', data]))).toMatch(/tokens\.csv:3: column "b": token 7 is out of range \(the task's tokens are 0 \.\. 6\)$/);
+    writeFileSync(data, 'a,b\n1.5,2\n');
+    expect(oneLineFailure(await runBimt(['eval', run, '--data', data]))).toMatch(/tokens\.csv:2: column "a": "1\.5", not a token id \(an integer 0 \.\. 6\)$/);
+  });
+});
