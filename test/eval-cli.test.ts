@@ -10,14 +10,20 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeIdx } from '../src/tasks/idx.js';
 import { runBimt, type CliResult } from './cli-run.js';
 
 const runs = mkdtempSync(join(tmpdir(), 'bimt-eval-'));
 afterAll(() => rmSync(runs, { recursive: true, force: true }));
 
-/** A CSV file bimt wrote (no quoted cells in these): its header and rows of cells. */
+/** A line of CSV as cells, quoted ones ("p0,0", MNIST's pixel names) unquoted. */
+function cellsOf(line: string): string[] {
+  return [...line.matchAll(/(?:"((?:[^"]|"")*)"|([^,]*))(?:,|$)/g)].slice(0, -1).map((m) => (m[1] !== undefined ? m[1].replace(/""/g, '"') : m[2]!));
+}
+
+/** A CSV file bimt wrote (no line breaks in cells): its header and rows of cells. */
 function readCsv(file: string): { header: string[]; rows: string[][] } {
-  const [head, ...rows] = readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => l.split(','));
+  const [head, ...rows] = readFileSync(file, 'utf8').trimEnd().split('\n').map(cellsOf);
   return { header: head!, rows };
 }
 
@@ -171,7 +177,7 @@ describe('bimt eval on a two-moons run', () => {
     for (const [name, text, message] of cases) {
       expect(oneLineFailure(await runBimt(['eval', run, '--data', file(name, text)]))).toMatch(message);
     }
-    expect(oneLineFailure(await runBimt(['eval', run, '--data', join(runs, 'nowhere.csv')]))).toMatch(/nowhere\.csv: no such CSV file$/);
+    expect(oneLineFailure(await runBimt(['eval', run, '--data', join(runs, 'nowhere.csv')]))).toMatch(/nowhere\.csv: no such data file$/);
     expect(oneLineFailure(await runBimt(['eval', run, '--data', join(runs, 'points.csv'), '--split', 'test']))).toMatch(/--split and --data: give one/);
     expect(oneLineFailure(await runBimt(['eval', run, '--step', '7']))).toMatch(/no checkpoint at step 7 \(available: 0, 100, 200, 300\)$/);
   });
@@ -217,5 +223,73 @@ describe('bimt eval on a modular-addition run (token pairs)', () => {
     expect(oneLineFailure(await runBimt(['eval', run, '--data', data]))).toMatch(/tokens\.csv:3: column "b": token 7 is out of range \(the task's tokens are 0 \.\. 6\)$/);
     writeFileSync(data, 'a,b\n1.5,2\n');
     expect(oneLineFailure(await runBimt(['eval', run, '--data', data]))).toMatch(/tokens\.csv:2: column "a": "1\.5", not a token id \(an integer 0 \.\. 6\)$/);
+  });
+});
+
+describe('bimt eval on an in-context run (sequences)', () => {
+  const run = join(runs, 'ic');
+
+  beforeAll(async () => {
+    const r = await runBimt(['train', 'configs/in-context.yaml', '--set', 'task.n=200', '--set', 'train.steps=20', '--set', 'output.eval_every=10', '--set', 'output.checkpoint_every=20', '--runs-dir', runs, '--name', 'ic']);
+    expect(r.status, r.stderr).toBe(0);
+  });
+
+  it("reads y0,x0,y1,x1,y2,x2 with the scored entries' targets, and scores each as metrics.csv does", async () => {
+    const r = await runBimt(['eval', run]);
+    expect(r.status, r.stderr).toBe(0);
+    const m = lastMetrics(run);
+    const split = readCsv(join(run, 'eval', 'step-000020-test.csv'));
+    expect(split.header).toEqual(['y0', 'x0', 'y1', 'x1', 'y2', 'x2', ...[1, 2, 3, 4, 5, 6].map((k) => `output_${k}`), 'target_1', 'target_5', 'loss']);
+    expect(Math.abs(mean(column(split, 'loss')) - m.test_loss!)).toBeLessThan(1e-5);
+    // Each scored entry's MSE, from its output and target columns: metrics.csv's test_loss_1 and _2.
+    const mse = (k: number) => mean(column(split, `output_${k}`).map((o, i) => (o - column(split, `target_${k}`)[i]!) ** 2));
+    expect(Math.abs(mse(1) - m.test_loss_1!)).toBeLessThan(1e-5);
+    expect(Math.abs(mse(5) - m.test_loss_2!)).toBeLessThan(1e-5);
+    expect(r.stdout).toMatch(/test MSE y@0 +\S+\n +test MSE y@2 +\S+/);
+    // The same sequences as new inputs, columns shuffled: the same outputs.
+    const data = join(runs, 'sequences.csv');
+    const order = ['x2', 'target_5', 'y0', 'x0', 'y1', 'x1', 'y2', 'target_1'];
+    writeFileSync(data, `${order.join(',')}\n${split.rows.map((row) => order.map((c) => row[split.header.indexOf(c)]).join(',')).join('\n')}\n`);
+    const d = await runBimt(['eval', run, '--data', data]);
+    expect(d.status, d.stderr).toBe(0);
+    const csv = readCsv(join(run, 'eval', 'step-000020-data-sequences.csv'));
+    expectClose(outputsOf(csv), outputsOf(split), 1e-6);
+    expectClose([column(csv, 'loss')], [column(split, 'loss')], 1e-6);
+  });
+});
+
+describe('bimt eval on an MNIST run (IDX files)', () => {
+  const run = join(runs, 'mnist');
+
+  beforeAll(async () => {
+    const r = await runBimt([
+      'train', 'configs/mnist.yaml', '--set', 'model.widths=[784,10,10,10]', '--set', 'model.geometry=[grid 28x28, grid 2x5, grid 2x5, ring]',
+      '--set', 'train.steps=20', '--set', 'output.eval_every=10', '--set', 'output.checkpoint_every=20', '--runs-dir', runs, '--name', 'mnist',
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+  });
+
+  it("reads IDX images and labels as the task reads its own: the test split's outputs for the same images", async () => {
+    const r = await runBimt(['eval', run]);
+    expect(r.status, r.stderr).toBe(0);
+    const split = readCsv(join(run, 'eval', 'step-000020-test.csv'));
+    expect(split.header.slice(0, 2)).toEqual(['p0,0', 'p0,1']);
+    const rows = split.rows.slice(0, 6);
+    const images = join(runs, 'images-idx3-ubyte');
+    const labels = join(runs, 'labels-idx1-ubyte');
+    writeFileSync(images, encodeIdx([rows.length, 28, 28], rows.flatMap((row) => row.slice(0, 784).map((v) => Math.round(Number(v) * 255)))));
+    writeFileSync(labels, encodeIdx([rows.length], column({ header: split.header, rows }, 'target')));
+    const d = await runBimt(['eval', run, '--data', images, '--labels', labels]);
+    expect(d.status, d.stderr).toBe(0);
+    const csv = readCsv(join(run, 'eval', 'step-000020-data-images-idx3-ubyte.csv'));
+    expect(csv.header.slice(0, 784)).toEqual(split.header.slice(0, 784));
+    expectClose(outputsOf(csv), outputsOf({ header: split.header, rows }), 1e-6);
+    expect(column(csv, 'target')).toEqual(column({ header: split.header, rows }, 'target'));
+    expectClose([column(csv, 'loss')], [column({ header: split.header, rows }, 'loss')], 1e-6);
+    // Images for a task without them, labels of another count, labels without images: one line each.
+    expect(oneLineFailure(await runBimt(['eval', join(runs, 'moons'), '--data', images]))).toMatch(/images-idx3-ubyte: IDX images, but the task's inputs are x1, x2; give a CSV file with those columns$/);
+    writeFileSync(labels, encodeIdx([2], [1, 2]));
+    expect(oneLineFailure(await runBimt(['eval', run, '--data', images, '--labels', labels]))).toMatch(/labels-idx1-ubyte: 2 labels, but .*images-idx3-ubyte has 6 images$/);
+    expect(oneLineFailure(await runBimt(['eval', run, '--labels', labels]))).toMatch(/--labels .*: give the images with --data$/);
   });
 });

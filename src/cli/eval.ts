@@ -22,6 +22,7 @@ interface EvalFlags {
   threshold?: number;
   split?: SplitChoice;
   data?: string;
+  labels?: string;
   out?: string;
   backend?: Parameters<typeof selectBackend>[0];
 }
@@ -34,10 +35,12 @@ export function evalCommand(): Command {
     .option('--threshold <t>', 'prune first: zero weights and biases with |value| <= t (default: evaluate the network as trained)', parseNonNegative('--threshold'))
     .addOption(new Option('--split <split>', "which of the task's splits, rebuilt as training made them (default: test)").choices(SPLITS))
     .option('--data <file>', "new inputs: a CSV file with the task's input columns, and optionally its targets (docs/cli.md, \"bimt eval\")")
+    .option('--labels <file>', 'with --data images in IDX (MNIST-style tasks): their IDX label file, the targets')
     .option('--out <file>', 'the predictions file (default: <run>/eval/<step tag>[-t<t>]-<split or data-<name>>.csv)')
     .addOption(backendOption(SYNC_READS))
     .action(async (target: string, flags: EvalFlags) => {
       if (flags.data !== undefined && flags.split !== undefined) throw new BimtError('--split and --data: give one (the splits of the task, or new inputs)');
+      if (flags.labels !== undefined && flags.data === undefined) throw new BimtError(`--labels ${flags.labels}: give the images with --data`);
       const [{ openCheckpoint }, { pruneNetwork }, columns, { evaluateRows }, { predictionsCsv }, { writeOutputFile }, { scoredLabels }] = await Promise.all([
         import('../runs/open.js'),
         import('../bimt/prune.js'),
@@ -50,7 +53,7 @@ export function evalCommand(): Command {
       const opened = openCheckpoint(target, flags.step);
       const { task, classLoss } = opened.plan;
       // Read before the backend loads, so a bad file fails at once.
-      const data = flags.data === undefined ? undefined : columns.readInputRows(task, flags.data);
+      const data = flags.data === undefined ? undefined : columns.readInputRows(task, flags.data, flags.labels);
       if (data !== undefined && data.ignored.length > 0) {
         process.stderr.write(`bimt: note: ${terminalText(`${flags.data}: columns ignored (neither an input nor a target): ${nameList(data.ignored, 12)}`)}\n`);
       }

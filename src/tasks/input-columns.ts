@@ -8,7 +8,8 @@
  * - token pairs (modular addition, permutation groups): `a, b`, token ids as the task numbers them
  *   (0 .. vocab - 1); more tokens than two would be `t1 .. tn`;
  * - sequences (in-context): `<channel><position>` position by position, each position's channels
- *   in order: `y0, x0, y1, x1, y2, x2` (position p is the token (y_p, x_p) of the training data).
+ *   in order: `y0, x0, y1, x1, y2, x2` (position p is the token (y_p, x_p) of the training data);
+ * - MNIST-style images may also come as IDX files: images, and labels as the targets.
  *
  * Targets, where a file gives them: `target` for classes (a class's name or its index) and for
  * one value; `target_1 .. target_n` (or the outputs' names) for several values; for sequences
@@ -19,6 +20,9 @@ import { BimtError } from '../errors.js';
 import { nameList, quote } from '../util/excerpt.js';
 import { readRegularFile } from '../util/files.js';
 import { scoredColumns } from './sequence-loss.js';
+import { MAX_IDX_BYTES } from './idx.js';
+import { looksLikeIdx, readImageRows } from './input-images.js';
+import { IMAGE_PIXELS } from './mnist-data.js';
 import { decodeTable, MAX_TABLE_BYTES, numberCell, parseTable } from './table.js';
 import type { Split, TaskInstance } from './task.js';
 
@@ -81,13 +85,22 @@ export function splitRows(task: TaskInstance, s: Split): InputRows {
 }
 
 /**
- * New inputs for `task` from a CSV file (see the file comment for the columns). Every mistake is
+ * New inputs for `task` from a CSV file (see the file comment for the columns), or for an
+ * MNIST-style task from an IDX image file with, optionally, its IDX label file (input-images.ts;
+ * told apart by the first bytes: IDX and gzip start with bytes no CSV text has). Every mistake is
  * one BimtError line: an empty file, a missing input column (named), a row with the wrong number
  * of cells, a cell that is not a number or a token out of range (file:line), some target columns
  * without the others.
  */
-export function readInputRows(task: TaskInstance, file: string): ReadInputs {
-  const table = parseTable(decodeTable(readRegularFile(file, 'CSV file', MAX_TABLE_BYTES), file, 'utf-8'), file);
+export function readInputRows(task: TaskInstance, file: string, labelsFile?: string): ReadInputs {
+  const raw = readRegularFile(file, 'data file', Math.max(MAX_TABLE_BYTES, MAX_IDX_BYTES));
+  if (looksLikeIdx(raw)) {
+    const rows = readImageRows(task, raw, file, labelsFile, inputColumns(task));
+    return { ...rows, cells: (i) => Array.from(rows.x.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS), String), ignored: [] };
+  }
+  if (labelsFile !== undefined) throw new BimtError(`--labels ${labelsFile}: labels go with IDX image files; a CSV file gives its targets in a target column`);
+  if (raw.length > MAX_TABLE_BYTES) throw new BimtError(`${file}: ${raw.length} bytes is too large for a CSV file (at most ${MAX_TABLE_BYTES})`);
+  const table = parseTable(decodeTable(raw, file, 'utf-8'), file);
   const at = new Map(table.columns.map((c, i) => [c, i]));
   const names = inputColumns(task);
   const inputAt = names.map((name) => {
