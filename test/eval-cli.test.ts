@@ -293,3 +293,35 @@ describe('bimt eval on an MNIST run (IDX files)', () => {
     expect(oneLineFailure(await runBimt(['eval', run, '--labels', labels]))).toMatch(/--labels .*: give the images with --data$/);
   });
 });
+
+describe('bimt eval on a formulas run (several values)', () => {
+  const run = join(runs, 'independence');
+
+  beforeAll(async () => {
+    const r = await runBimt(['train', 'configs/independence.yaml', '--set', 'train.steps=100', '--set', 'output.eval_every=50', '--set', 'output.checkpoint_every=100', '--runs-dir', runs, '--name', 'independence']);
+    expect(r.status, r.stderr).toBe(0);
+  });
+
+  it("prints and writes each output's loss as metrics.csv's test_loss_<k>, and reads targets by the outputs' names", async () => {
+    const r = await runBimt(['eval', run]);
+    expect(r.status, r.stderr).toBe(0);
+    const m = lastMetrics(run);
+    const split = readCsv(join(run, 'eval', 'step-000100-test.csv'));
+    expect(split.header).toEqual(['x1', 'x2', 'x3', 'x4', 'output_1', 'output_2', 'target_1', 'target_2', 'loss']);
+    expect(Math.abs(mean(column(split, 'loss')) - m.test_loss!)).toBeLessThan(1e-5);
+    for (const k of [1, 2]) {
+      const mse = mean(column(split, `output_${k}`).map((o, i) => (o - column(split, `target_${k}`)[i]!) ** 2));
+      expect(Math.abs(mse - m[`test_loss_${k}`]!)).toBeLessThan(1e-5);
+      const printed = new RegExp(`test MSE ${k === 1 ? '\\(x1\\+x3\\)\\^3' : 'x2\\^2\\+sin\\(pi\\*x4\\)'} +(\\S+)`).exec(r.stdout);
+      expect(printed, r.stdout).not.toBeNull();
+      expect(Number(printed![1])).toBeCloseTo(m[`test_loss_${k}`]!, 3);
+    }
+    // The outputs' own names as target columns.
+    const data = join(runs, 'formulas.csv');
+    writeFileSync(data, `x1,x2,x3,x4,(x1+x3)^3,x2^2+sin(pi*x4)\n${split.rows.map((row) => row.slice(0, 4).concat(row.slice(6, 8)).join(',')).join('\n')}\n`);
+    const d = await runBimt(['eval', run, '--data', data]);
+    expect(d.status, d.stderr).toBe(0);
+    const csv = readCsv(join(run, 'eval', 'step-000100-data-formulas.csv'));
+    expectClose([column(csv, 'loss')], [column(split, 'loss')], 1e-6);
+  });
+});

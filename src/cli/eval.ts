@@ -69,19 +69,23 @@ export function evalCommand(): Command {
       const what = flags.data === undefined ? split : `data-${basename(flags.data, extname(flags.data))}`;
       const out = flags.out ?? join(opened.paths.root, 'eval', `${prefix}-${what}.csv`);
       writeOutputFile(out, predictionsCsv(task, parts));
-      const scored = task.targets.kind === 'sequence' ? scoredLabels(task.targets, task.outputLabels) : [];
-      process.stdout.write(evalReport(opened.checkpoint.step, flags.threshold, parts, scored));
+      // Named as metrics.csv's test_loss_<k> columns count them: scored entries, or the outputs of several values.
+      const { targets } = task;
+      const perOutput = targets.kind === 'sequence' ? scoredLabels(targets, task.outputLabels) : targets.kind === 'values' && targets.dim > 1 ? task.outputLabels : [];
+      process.stdout.write(evalReport(opened.checkpoint.step, flags.threshold, parts, perOutput));
       process.stdout.write(`wrote ${terminalText(out)}\n`);
     });
 }
 
 /**
  * The printed summary, laid out as `bimt prune`'s table (src/cli/prune.ts pruneReport): each
- * part's loss, accuracy for classes, and each scored entry's MSE for sequence targets.
+ * part's loss, accuracy for classes, and the per-output losses (`perOutput` names them: a
+ * sequence's scored entries, or several values) as `MSE <name>`.
  */
-export function evalReport(step: number, threshold: number | undefined, parts: readonly EvaluatedRows[], scored: readonly string[]): string {
+export function evalReport(step: number, threshold: number | undefined, parts: readonly EvaluatedRows[], perOutput: readonly string[]): string {
   const f = (x: number | null) => (x === null ? '-' : fmt(x, 3));
-  const line = (label: string, x: number | null) => `  ${label.padEnd(17)}${f(x)}`;
+  // prune's columns, with a space kept after a long label (a formula's name).
+  const line = (label: string, x: number | null) => `  ${label.padEnd(16)} ${f(x)}`;
   const lines = [`evaluated step ${step}${threshold === undefined ? ' as trained' : ` pruned at |w| <= ${threshold}`}`];
   for (const { name, rows, evaluation } of parts) {
     const score: RowsScore | undefined = evaluation.score;
@@ -91,7 +95,7 @@ export function evalReport(step: number, threshold: number | undefined, parts: r
     const of = name === 'train' || name === 'test' ? `${name} ` : '';
     lines.push(line(`${of}loss`, score.loss));
     if (score.acc !== null) lines.push(line(`${of}accuracy`, score.acc));
-    scored.forEach((label, j) => lines.push(line(`${of}MSE ${label}`, score.scoredLosses?.[j] ?? null)));
+    perOutput.forEach((label, j) => lines.push(line(`${of}MSE ${terminalText(label)}`, score.outputLosses?.[j] ?? null)));
   }
   return `${lines.join('\n')}\n`;
 }

@@ -56,8 +56,9 @@ export function inputColumns(task: TaskInstance): string[] {
 }
 
 /**
- * The target columns of a task with, for each, its column among the outputs (0-based) and other
- * names a file may give it. A file has all of them or none.
+ * The target columns of a task with, for each, its column among the outputs (0-based; -1 for
+ * classes, whose one column holds a class index rather than an output's value) and other names a
+ * file may give it. A file has all of them or none.
  */
 export function targetColumns(task: TaskInstance): { name: string; output: number; aliases: string[] }[] {
   const { targets } = task;

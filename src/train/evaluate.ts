@@ -161,8 +161,11 @@ export interface RowsScore {
   readonly loss: number;
   /** Classes: the share of rows whose largest output is the target's; otherwise null. */
   readonly acc: number | null;
-  /** Sequence targets: each scored entry's mean squared error, in `scored` order. */
-  readonly scoredLosses?: readonly number[];
+  /**
+   * The per-output losses of metrics.csv's `test_loss_<k>` columns: for sequence targets each
+   * scored entry's mean squared error, in `scored` order; for several values each output's.
+   */
+  readonly outputLosses?: readonly number[];
 }
 
 /** The raw outputs of rows of inputs, and their losses where the targets are known. */
@@ -196,10 +199,13 @@ export function evaluateRows(net: Network, task: TaskInstance, rows: { readonly 
       }
       const values = Array.from(tf.concat(splitValues(targets, pred, y, classLoss)).dataSync());
       const rowLoss = rowLosses(targets, pred, y.y, classLoss).dataSync() as Float32Array;
+      const loss = values[0]!;
       const score: RowsScore =
         targets.kind === 'sequence'
-          ? { rowLoss, loss: values[0]!, acc: null, scoredLosses: values.slice(1) }
-          : { rowLoss, loss: values[0]!, acc: targets.kind === 'classes' ? values[1]! : null };
+          ? { rowLoss, loss, acc: null, outputLosses: values.slice(1) }
+          : targets.kind === 'values' && targets.dim > 1
+            ? { rowLoss, loss, acc: null, outputLosses: Array.from(tf.mean(tf.square(tf.sub(pred, y.y)), 0).dataSync()) }
+            : { rowLoss, loss, acc: targets.kind === 'classes' ? values[1]! : null };
       result = { outputs, score };
     });
     return result!;
