@@ -325,3 +325,27 @@ describe('bimt eval on a formulas run (several values)', () => {
     expectClose([column(csv, 'loss')], [column(split, 'loss')], 1e-6);
   });
 });
+
+describe('bimt eval on a table run (iris)', () => {
+  const run = join(runs, 'iris');
+
+  beforeAll(async () => {
+    const r = await runBimt(['train', 'configs/table-example.yaml', '--set', 'train.steps=100', '--set', 'output.eval_every=50', '--set', 'output.checkpoint_every=100', '--runs-dir', runs, '--name', 'iris']);
+    expect(r.status, r.stderr).toBe(0);
+  });
+
+  it("reads the table's own CSV, targets from its target column: all 150 rows score as train and test together", async () => {
+    const r = await runBimt(['eval', run, '--data', 'data/iris.csv']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    const csv = readCsv(join(run, 'eval', 'step-000100-data-iris.csv'));
+    expect(csv.header).toEqual(['sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'output_1', 'output_2', 'output_3', 'predicted', 'target', 'loss']);
+    const species = readCsv('data/iris.csv').rows.map((row) => row[4]);
+    expect(column(csv, 'target')).toEqual(species.map((s) => ['setosa', 'versicolor', 'virginica'].indexOf(s!)));
+    // The file is the run's 120 training rows and 30 test rows.
+    const m = lastMetrics(run);
+    expect(Math.abs(mean(column(csv, 'loss')) - (120 * m.train_loss! + 30 * m.test_loss!) / 150)).toBeLessThan(1e-5);
+    const right = column(csv, 'predicted').filter((p, i) => p === column(csv, 'target')[i]).length;
+    expect(right).toBe(Math.round(120 * m.train_acc! + 30 * m.test_acc!));
+  });
+});

@@ -12,7 +12,7 @@
  * - MNIST-style images may also come as IDX files: images, and labels as the targets.
  *
  * Targets, where a file gives them: `target` for classes (a class's name or its index) and for
- * one value; `target_1 .. target_n` (or the outputs' names) for several values; for sequences
+ * one value, or a table's own target column; `target_1 .. target_n` (or the outputs' names) for several values; for sequences
  * `target_<k>` for each scored entry, k its column among the outputs (in-context: `target_1` is
  * y at position 0, `target_5` y at position 2).
  */
@@ -64,7 +64,7 @@ export function targetColumns(task: TaskInstance): { name: string; output: numbe
   const { targets } = task;
   switch (targets.kind) {
     case 'classes':
-      return [{ name: 'target', output: -1, aliases: [] }];
+      return [{ name: 'target', output: -1, aliases: task.targetColumn === undefined ? [] : [task.targetColumn] }];
     case 'values':
       if (targets.dim === 1) return [{ name: 'target', output: 0, aliases: [task.outputLabels[0] ?? 'target'] }];
       return Array.from({ length: targets.dim }, (_, k) => ({ name: `target_${k + 1}`, output: k, aliases: [task.outputLabels[k] ?? `target_${k + 1}`] }));

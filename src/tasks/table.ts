@@ -226,6 +226,7 @@ export function tableTask(config: Omit<TableConfig, 'kind' | 'path' | 'test_path
     test: split(1),
     inputLabels: featureNames,
     outputLabels: kind === 'classes' ? classNames : [config.target],
+    targetColumn: config.target,
   };
 }
 
