@@ -72,7 +72,7 @@ export function evalCommand(): Command {
       // Named as metrics.csv's test_loss_<k> columns count them: scored entries, or the outputs of several values.
       const { targets } = task;
       const perOutput = targets.kind === 'sequence' ? scoredLabels(targets, task.outputLabels) : targets.kind === 'values' && targets.dim > 1 ? task.outputLabels : [];
-      process.stdout.write(evalReport(opened.checkpoint.step, flags.threshold, parts, perOutput));
+      process.stdout.write(evalReport(opened.file, opened.checkpoint.step, flags.threshold, parts, perOutput));
       process.stdout.write(`wrote ${terminalText(out)}\n`);
     });
 }
@@ -82,11 +82,12 @@ export function evalCommand(): Command {
  * part's loss, accuracy for classes, and the per-output losses (`perOutput` names them: a
  * sequence's scored entries, or several values) as `MSE <name>`.
  */
-export function evalReport(step: number, threshold: number | undefined, parts: readonly EvaluatedRows[], perOutput: readonly string[]): string {
+export function evalReport(file: string, step: number, threshold: number | undefined, parts: readonly EvaluatedRows[], perOutput: readonly string[]): string {
   const f = (x: number | null) => (x === null ? '-' : fmt(x, 3));
   // prune's columns, with a space kept after a long label (a formula's name).
   const line = (label: string, x: number | null) => `  ${label.padEnd(16)} ${f(x)}`;
-  const lines = [`evaluated step ${step}${threshold === undefined ? ' as trained' : ` pruned at |w| <= ${threshold}`}`];
+  // The file named: a pruned checkpoint given as the target is evaluated as saved, not "as trained".
+  const lines = [`evaluated ${terminalText(file)} (step ${step})${threshold === undefined ? '' : `, pruned at |w| <= ${threshold}`}`];
   for (const { name, rows, evaluation } of parts) {
     const score: RowsScore | undefined = evaluation.score;
     lines.push(`  ${terminalText(name)}: ${rows.n} rows${score === undefined ? ' (no target columns: outputs only)' : ''}`);
