@@ -70,6 +70,7 @@ const CASES: readonly [string, string, (dir: string) => string[]][] = [
   ["compare's config.yaml", 'config.yaml', (dir) => ['compare', dir, join(runs, 'whole')]],
   ["compare's snapshot", 'snapshots/step-000200.json', (dir) => ['compare', dir, join(runs, 'whole')]],
   ["plot --kind curves's snapshot", 'snapshots/step-000200.json', (dir) => ['plot', dir, '--kind', 'curves', '--out', join(dir, 'curves.svg')]],
+  ["eval --data's file", 'new.csv', (dir) => ['eval', dir, '--data', join(dir, 'new.csv')]],
 ];
 
 describe('a FIFO or a link to /dev/zero where bimt reads a file', () => {

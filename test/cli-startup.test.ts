@@ -43,7 +43,7 @@ describe('bimt --help', () => {
   it('lists the commands without loading tfjs or the drawing code', () => {
     const r = bimt('--help');
     expect(r.status).toBe(0);
-    for (const c of ['train', 'prune', 'plot', 'ls', 'reproduce']) expect(r.stdout).toMatch(new RegExp(`^  ${c} `, 'm'));
+    for (const c of ['train', 'prune', 'eval', 'plot', 'ls', 'reproduce']) expect(r.stdout).toMatch(new RegExp(`^  ${c} `, 'm'));
     expect(r.loaded.some((u) => u.endsWith('/dist/cli/main.js'))).toBe(true); // the hook sees what loads
     expect(tfjs(r.loaded)).toEqual([]);
     expect(drawing(r.loaded)).toEqual([]);
@@ -55,6 +55,11 @@ describe('bimt --help', () => {
     expect(r.stdout).toMatch(/--kind <kind>.*choices: "network", "curves",\s+"task",\s+"fields",\s+"all"/s);
     expect(tfjs(r.loaded)).toEqual([]);
     expect(drawing(r.loaded)).toEqual([]);
+    const e = bimt('eval', '--help');
+    expect(e.status).toBe(0);
+    expect(e.stdout).toMatch(/--split <split>.*choices: "train", "test",\s+"all"/s);
+    expect(e.stdout).toContain('--data <file>');
+    expect(tfjs(e.loaded)).toEqual([]);
   });
 });
 
@@ -98,6 +103,6 @@ describe('an unknown command', () => {
   it('lists the commands in one line when none is close', () => {
     const r = bimt('frobnicate');
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe("bimt: unknown command 'frobnicate' (commands: train, prune, plot, ls, reproduce, sweep, compare, view, help)");
+    expect(r.stderr).toBe("bimt: unknown command 'frobnicate' (commands: train, prune, eval, plot, ls, reproduce, sweep, compare, view, help)");
   });
 });

@@ -10,6 +10,7 @@ import { terminalText } from '../util/excerpt.js';
 import { closest } from '../util/closest.js';
 import { VERSION } from '../version.js';
 import { compareCommand } from './compare.js';
+import { evalCommand } from './eval.js';
 import { lsCommand } from './ls.js';
 import { plotCommand } from './plot.js';
 import { pruneCommand } from './prune.js';
@@ -20,12 +21,12 @@ import { viewCommand } from './view.js';
 
 export function buildProgram(): Command {
   const program = new Command('bimt')
-    .description('Brain-Inspired Modular Training: train, prune, plot and reproduce BIMT networks')
+    .description('Brain-Inspired Modular Training: train, prune, evaluate, plot and reproduce BIMT networks')
     .version(VERSION)
     .option('--debug', 'show stack traces of errors')
     .showHelpAfterError()
     .configureOutput({ outputError: (s, write) => write(s) });
-  const commands = [trainCommand(), pruneCommand(), plotCommand(), lsCommand(), reproduceCommand(), sweepCommand(), compareCommand(), viewCommand()];
+  const commands = [trainCommand(), pruneCommand(), evalCommand(), plotCommand(), lsCommand(), reproduceCommand(), sweepCommand(), compareCommand(), viewCommand()];
   for (const c of commands) program.addCommand(c);
   // What a launcher runs for one point of a sweep: not for people, so not in the help.
   program.addCommand(sweepPointCommand(), { hidden: true });

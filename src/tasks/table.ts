@@ -147,17 +147,23 @@ function isNumber(cell: string): boolean {
 function numbers(table: Table, col: number): Float64Array {
   const out = new Float64Array(table.rows.length);
   table.rows.forEach((r, i) => {
-    const cell = r.cells[col]!;
-    if (!isNumber(cell)) {
-      throw new BimtError(`${table.file}:${r.line}: column ${quote(table.columns[col]!)}: ${cell === '' ? 'empty cell' : quote(cell)}, not a number`);
-    }
-    out[i] = Number(cell);
-    // Training is in float32: a larger cell would be Infinity there, and the run would diverge.
-    if (!(Math.abs(out[i]!) <= FLOAT32_MAX)) {
-      throw new BimtError(`${table.file}:${r.line}: column ${quote(table.columns[col]!)}: ${quote(cell)} is beyond float32's range (at most ${FLOAT32_MAX.toPrecision(5)} in magnitude)`);
-    }
+    out[i] = numberCell(table.file, r.line, table.columns[col]!, r.cells[col]!);
   });
   return out;
+}
+
+/**
+ * One CSV cell as a number (`bimt eval --data` reads its cells with this too); a cell that is not
+ * a decimal number, or is beyond float32's range, is an error naming file:line and the column.
+ */
+export function numberCell(file: string, line: number, column: string, cell: string): number {
+  if (!isNumber(cell)) throw new BimtError(`${file}:${line}: column ${quote(column)}: ${cell === '' ? 'empty cell' : quote(cell)}, not a number`);
+  const x = Number(cell);
+  // Training is in float32: a larger cell would be Infinity there, and the run would diverge.
+  if (!(Math.abs(x) <= FLOAT32_MAX)) {
+    throw new BimtError(`${file}:${line}: column ${quote(column)}: ${quote(cell)} is beyond float32's range (at most ${FLOAT32_MAX.toPrecision(5)} in magnitude)`);
+  }
+  return x;
 }
 
 /** Column indexes by name, built once per file (one indexOf per named column was quadratic in the width). */
@@ -220,6 +226,7 @@ export function tableTask(config: Omit<TableConfig, 'kind' | 'path' | 'test_path
     test: split(1),
     inputLabels: featureNames,
     outputLabels: kind === 'classes' ? classNames : [config.target],
+    targetColumn: config.target,
   };
 }
 

@@ -79,6 +79,11 @@ export interface TaskInstance {
   readonly inputLabels: readonly string[];
   /** Name of each original output (of each channel for sequence targets). */
   readonly outputLabels: readonly string[];
+  /**
+   * The column a table task's targets were read from (its `task.target`): new inputs for
+   * `bimt eval --data` may give their targets in it too (src/tasks/input-columns.ts).
+   */
+  readonly targetColumn?: string;
   /** The files the data was read from (a table's CSV files, MNIST's IDX files): a resume checks them. */
   readonly dataFiles?: readonly DataFile[];
 }

@@ -4,7 +4,7 @@
  * once here rather than every step).
  */
 import * as tf from '@tensorflow/tfjs';
-import { tokenIds } from '../model/bio-model.js';
+import { tokenIds, type ModelInputs } from '../model/bio-model.js';
 import type { Split, TargetSpec, TaskInstance } from '../tasks/task.js';
 
 export interface SplitTensors {
@@ -32,20 +32,33 @@ export function uploadData(task: TaskInstance): DataTensors {
 }
 
 function uploadSplit(task: TaskInstance, s: Split): SplitTensors {
+  return { ...uploadInputs(task, s.n, s.x), ...targets(task.targets, s) };
+}
+
+/**
+ * Inputs of n rows in a Split's form (x: [n, dim] features, [n, count] token ids or
+ * [n, length * dim] sequences) as a model reads them: a split's, or new inputs (`bimt eval --data`).
+ */
+export function uploadInputs(task: TaskInstance, n: number, x: Split['x']): ModelInputs & { readonly n: number } {
   const { inputs } = task;
   switch (inputs.kind) {
     case 'features':
-      return { n: s.n, x: tf.tensor2d(s.x, [s.n, inputs.dim], 'float32'), ...targets(task.targets, s) };
+      return { n, x: tf.tensor2d(x, [n, inputs.dim], 'float32') };
     case 'sequence':
-      return { n: s.n, x: tf.tensor2d(s.x, [s.n, inputs.length * inputs.dim], 'float32'), ...targets(task.targets, s) };
+      return { n, x: tf.tensor2d(x, [n, inputs.length * inputs.dim], 'float32') };
     case 'tokens': {
-      const x = tf.tensor2d(s.x, [s.n, inputs.count], 'int32');
-      return { n: s.n, x, tokens: tokenIds(x), ...targets(task.targets, s) };
+      const t = tf.tensor2d(x, [n, inputs.count], 'int32');
+      return { n, x: t, tokens: tokenIds(t) };
     }
   }
 }
 
-function targets(spec: TargetSpec, s: Split): { y: tf.Tensor2D; labels?: tf.Tensor1D } {
+/** Targets of rows in a Split's form (y and, for classes, labels), as the losses read them. */
+export function uploadTargets(spec: TargetSpec, s: Pick<Split, 'n' | 'y'>): Pick<SplitTensors, 'y' | 'labels'> {
+  return targets(spec, s);
+}
+
+function targets(spec: TargetSpec, s: Pick<Split, 'n' | 'y'>): { y: tf.Tensor2D; labels?: tf.Tensor1D } {
   if (spec.kind === 'values') return { y: tf.tensor2d(s.y, [s.n, spec.dim]) };
   if (spec.kind === 'sequence') return { y: tf.tensor2d(s.y, [s.n, spec.length * spec.dim]) };
   const labels = tf.tensor1d(s.y, 'int32');

@@ -8,9 +8,9 @@ import type { Network } from '../model/network.js';
 import type { ClassLoss } from '../model/host-mlp.js';
 import { tfModelOf } from '../model/tf-model.js';
 import { readTensors } from '../model/tf-variables.js';
-import type { Evaluation, ScoredLosses, TargetSpec, TaskInstance } from '../tasks/task.js';
-import { disposeData, uploadData, type DataTensors, type SplitTensors } from './data.js';
-import { scoredEntryLosses, sequenceLoss } from '../model/ops/sequence-loss-tfjs.js';
+import type { Evaluation, ScoredLosses, Split, TargetSpec, TaskInstance } from '../tasks/task.js';
+import { disposeData, uploadData, uploadInputs, uploadTargets, type DataTensors, type SplitTensors } from './data.js';
+import { scoredEntryLosses, sequenceLoss, sequenceRowLosses } from '../model/ops/sequence-loss-tfjs.js';
 
 /**
  * Scalar task loss of predictions [n, out] against a split's targets; for sequence targets
@@ -151,4 +151,84 @@ export function classProbabilities(net: Network, x: Float32Array, n: number): Fl
   } finally {
     model.dispose();
   }
+}
+
+/** What `evaluateRows` measures where the rows' targets are known. */
+export interface RowsScore {
+  /** Each row's loss [n]; their mean is `loss`. */
+  readonly rowLoss: Float32Array;
+  /** The task loss of the rows, as `evaluateNetwork` computes it for a split. */
+  readonly loss: number;
+  /** Classes: the share of rows whose largest output is the target's; otherwise null. */
+  readonly acc: number | null;
+  /**
+   * The per-output losses of metrics.csv's `test_loss_<k>` columns: for sequence targets each
+   * scored entry's mean squared error, in `scored` order; for several values each output's.
+   */
+  readonly outputLosses?: readonly number[];
+}
+
+/** The raw outputs of rows of inputs, and their losses where the targets are known. */
+export interface RowsEvaluation {
+  /** [n, outputs], outputs in the task's original order (sequences flattened [length * dim]). */
+  readonly outputs: Float32Array;
+  readonly score?: RowsScore;
+}
+
+/**
+ * A host network on rows of inputs in a split's form (x [n, ...] as Split.x, y as Split.y when
+ * known): a split of its task, or new inputs (`bimt eval`). On tfjs, as every evaluation is, so
+ * the loss of a task's split is the one `evaluateNetwork` and training report for it.
+ *
+ *   evaluateRows(net, task, task.test).score.loss  // === evaluateNetwork(net, task).testLoss
+ */
+export function evaluateRows(net: Network, task: TaskInstance, rows: { readonly n: number; readonly x: Split['x']; readonly y?: Split['y'] }, classLoss: ClassLoss = 'cross-entropy'): RowsEvaluation {
+  const model = tfModelOf(net);
+  const inputs = uploadInputs(task, rows.n, rows.x);
+  const { targets } = task;
+  const y = rows.y === undefined ? undefined : uploadTargets(targets, { n: rows.n, y: rows.y });
+  try {
+    let result: RowsEvaluation | undefined;
+    // tidy frees every intermediate tensor; the results leave it as host arrays.
+    tf.tidy(() => {
+      const pred = model.forwardSplit(inputs);
+      const outputs = pred.dataSync() as Float32Array;
+      if (y === undefined) {
+        result = { outputs };
+        return;
+      }
+      const values = Array.from(tf.concat(splitValues(targets, pred, y, classLoss)).dataSync());
+      const rowLoss = rowLosses(targets, pred, y.y, classLoss).dataSync() as Float32Array;
+      const loss = values[0]!;
+      const score: RowsScore =
+        targets.kind === 'sequence'
+          ? { rowLoss, loss, acc: null, outputLosses: values.slice(1) }
+          : targets.kind === 'values' && targets.dim > 1
+            ? { rowLoss, loss, acc: null, outputLosses: Array.from(tf.mean(tf.square(tf.sub(pred, y.y)), 0).dataSync()) }
+            : { rowLoss, loss, acc: targets.kind === 'classes' ? values[1]! : null };
+      result = { outputs, score };
+    });
+    return result!;
+  } finally {
+    model.dispose();
+    tf.dispose([inputs.x, ...(inputs.tokens ?? []), ...(y ? [y.y, ...(y.labels ? [y.labels] : [])] : [])]);
+  }
+}
+
+/**
+ * Each row's part of `taskLoss`: pred, y [n, out] -> [n], whose mean is the task loss (cross-entropy
+ * of the row, or the mean over its outputs or scored entries of the squared error).
+ */
+export function rowLosses(targets: TargetSpec, pred: tf.Tensor2D, y: tf.Tensor2D, classLoss: ClassLoss = 'cross-entropy'): tf.Tensor1D {
+  return tf.tidy(() => {
+    switch (targets.kind) {
+      case 'classes':
+        if (classLoss === 'mse-onehot') return tf.mean(tf.square(tf.sub(pred, y)), 1) as tf.Tensor1D;
+        return tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(pred)), 1)) as tf.Tensor1D;
+      case 'values':
+        return tf.mean(tf.square(tf.sub(pred, y)), 1) as tf.Tensor1D;
+      case 'sequence':
+        return sequenceRowLosses(targets, pred, y);
+    }
+  });
 }

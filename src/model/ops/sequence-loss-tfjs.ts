@@ -37,3 +37,11 @@ export function sequenceLoss(spec: SequenceTarget, pred: tf.Tensor2D, y: tf.Tens
 export function scoredEntryLosses(spec: SequenceTarget, pred: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor1D {
   return tf.tidy(() => tf.mean(tf.square(tf.sub(scoredOf(spec, pred), scoredOf(spec, y))), 0) as tf.Tensor1D);
 }
+
+/**
+ * Each row's mean over the scored entries of the squared error: pred, y [n, length * dim] -> [n]
+ * (`bimt eval`'s per-row loss); their mean is `sequenceLoss`.
+ */
+export function sequenceRowLosses(spec: SequenceTarget, pred: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor1D {
+  return tf.tidy(() => tf.mean(tf.square(tf.sub(scoredOf(spec, pred), scoredOf(spec, y))), 1) as tf.Tensor1D);
+}
