@@ -155,6 +155,48 @@ describe('bimt eval on a two-moons run', () => {
     expectClose(outputsOf(csv), numpyOutputs(join(run, 'checkpoints', 'step-000300.safetensors'), points), 1e-5);
   });
 
+  it('--activations writes every stage in rows of predictions.csv, which numpy reads and the forward pass explains', async () => {
+    const acts = join(runs, 'moons-activations.safetensors');
+    const r = await runBimt(['eval', run, '--split', 'all', '--activations', acts]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`wrote ${acts}`);
+    const csv = readCsv(join(run, 'eval', 'step-000300-all.csv'));
+    // In numpy, with the loader docs/run-directory.md prints: each stage from the one before it
+    // (SiLU between layers), the last stage the outputs of predictions.csv through out_perm, the
+    // first the inputs through in_perm.
+    const script = join(runs, 'activations.py');
+    writeFileSync(
+      script,
+      `${documentedCode()}
+import sys
+a, meta = load(sys.argv[1])
+t, _ = load(sys.argv[2])
+L = len(json.loads(meta['layers']))
+h = [a[f'layers.{s}'].astype(np.float64) for s in range(L)]
+worst = 0.0
+for l in range(L - 1):
+    z = h[l] @ t[f'linears.{l}.linear.weight'].T + t[f'linears.{l}.linear.bias']
+    want = z / (1 + np.exp(-z)) if l < L - 2 else z
+    worst = max(worst, float(np.abs(want - h[l + 1]).max()))
+out = np.empty_like(h[-1]); out[:, t['out_perm']] = h[-1]
+print(json.dumps({'shapes': [list(x.shape) for x in h], 'chain': worst, 'outputs': out.tolist(), 'inputs': h[0][:, np.argsort(t['in_perm'])].tolist(), 'rows': json.loads(meta['rows'])}))
+`,
+    );
+    const got = JSON.parse(execFileSync('python3', [script, acts, join(run, 'checkpoints', 'step-000300.safetensors')], { encoding: 'utf8' })) as {
+      shapes: number[][];
+      chain: number;
+      outputs: number[][];
+      inputs: number[][];
+      rows: { name: string; rows: number }[];
+    };
+    expect(got.shapes).toEqual([[400, 2], [400, 20], [400, 20], [400, 2]]);
+    expect(got.rows).toEqual([{ name: 'train', rows: 200 }, { name: 'test', rows: 200 }]);
+    expect(got.chain).toBeLessThan(1e-4);
+    expectClose(got.outputs, outputsOf(csv), 1e-4);
+    const x = csv.rows.map((row) => [Number(row[1]), Number(row[2])]);
+    expectClose(got.inputs, x, 1e-3);
+  });
+
   it('reads targets as class names or indexes and scores those rows', async () => {
     const data = file('scored.csv', 'x1,x2,target\n0,0,class 1\n-0.5,1.5,0\n1,-0.5,1\n');
     const r = await runBimt(['eval', run, '--data', data]);

@@ -24,6 +24,7 @@ interface EvalFlags {
   data?: string;
   labels?: string;
   out?: string;
+  activations?: string;
   backend?: Parameters<typeof selectBackend>[0];
 }
 
@@ -37,6 +38,7 @@ export function evalCommand(): Command {
     .option('--data <file>', "new inputs: a CSV file with the task's input columns, and optionally its targets (docs/cli.md, \"bimt eval\")")
     .option('--labels <file>', 'with --data images in IDX (MNIST-style tasks): their IDX label file, the targets')
     .option('--out <file>', 'the predictions file (default: <run>/eval/<step tag>[-t<t>]-<split or data-<name>>.csv)')
+    .option('--activations <file>', "also write every stage's activations on these rows, one tensor per layer of graph.json, to this safetensors file")
     .addOption(backendOption(SYNC_READS))
     .action(async (target: string, flags: EvalFlags) => {
       if (flags.data !== undefined && flags.split !== undefined) throw new BimtError('--split and --data: give one (the splits of the task, or new inputs)');
@@ -69,11 +71,18 @@ export function evalCommand(): Command {
       const what = flags.data === undefined ? split : `data-${basename(flags.data, extname(flags.data))}`;
       const out = flags.out ?? join(opened.paths.root, 'eval', `${prefix}-${what}.csv`);
       writeOutputFile(out, predictionsCsv(task, parts));
+      if (flags.activations !== undefined) {
+        const { activationsFile } = await import('../train/activations-file.js');
+        const tokens = task.inputs.kind === 'sequence' ? task.inputs.length : 1;
+        const bytes = activationsFile(net, sources.map((p) => ({ name: p.name, n: p.rows.n, x: p.rows.x })), tokens, { step: opened.checkpoint.step, ...(flags.threshold === undefined ? {} : { threshold: flags.threshold }) });
+        writeOutputFile(flags.activations, bytes);
+      }
       // Named as metrics.csv's test_loss_<k> columns count them: scored entries, or the outputs of several values.
       const { targets } = task;
       const perOutput = targets.kind === 'sequence' ? scoredLabels(targets, task.outputLabels) : targets.kind === 'values' && targets.dim > 1 ? task.outputLabels : [];
       process.stdout.write(evalReport(opened.file, opened.checkpoint.step, flags.threshold, parts, perOutput));
       process.stdout.write(`wrote ${terminalText(out)}\n`);
+      if (flags.activations !== undefined) process.stdout.write(`wrote ${terminalText(flags.activations)}\n`);
     });
 }
 
