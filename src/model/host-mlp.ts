@@ -9,20 +9,24 @@
  * the linear layers, softmax cross-entropy and the two MSEs are ops of src/model/ops/
  * (docs/design.md, "Host op library").
  *
- * Feature inputs only: token inputs (modular addition) are large enough for tfjs to win (the
- * host's embedding lookup is an op too, ops/embedding.ts, for the day they are not).
+ * Training takes feature inputs only: token inputs (modular addition) are large enough for tfjs
+ * to win. The forward-only `predict` (what src/model/probe.ts evaluates through) also takes token
+ * ids, through the embedding op (ops/embedding.ts), and a probe at every stage
+ * (ops/stage-probe.ts; docs/design.md, "Probes").
  *
  * Shapes: x [n, N_0] row-major in the ORIGINAL feature order; position j of the input layer reads
  * feature inPerm[j]; output position q produces original output outPerm[q]. Weight layer l is
  * [N_l, N_{l+1}] row-major, as in `Params`.
  */
 import type { TargetSpec } from '../tasks/task.js';
-import { weightSpecs, type HostGrads, type MlpArchitecture, type Params } from './model-graph.js';
+import { embeddingOf, weightSpecs, type HostGrads, type MlpArchitecture, type Params } from './model-graph.js';
 import { modelGraph } from './architectures/registry.js';
 import { siluBackward, siluForward } from './ops/elementwise.js';
+import { embeddingForward } from './ops/embedding.js';
 import { allocLinear, linearForward, linearInputGrad, linearParamGrads, loadLinear, type HostKernel, type LinearBuffers } from './ops/linear.js';
 import { oneHotSquaredErrorRow, softmaxCrossEntropyRow, squaredErrorRow } from './ops/losses.js';
 import { permutedRow } from './ops/permute.js';
+import type { StageProbe } from './ops/stage-probe.js';
 import { gemmMemory, pad4 } from './simd-gemm.js';
 
 /** Rows of a feature split, with its targets as the task gives them. */
@@ -76,6 +80,8 @@ export class HostMlp {
   private readonly gb: number;
   /** Tensor names of weight layer l's weight and bias. */
   private readonly names: { readonly w: string; readonly b: string }[];
+  /** The token embedding's name and row width, for token inputs. */
+  private readonly embedding: { readonly name: string; readonly dim: number } | undefined;
 
   /** Work buffers for up to `maxRows` rows at once. */
   constructor(
@@ -85,9 +91,10 @@ export class HostMlp {
     /** For class targets; values and sequences have their own loss. */
     readonly classLoss: ClassLoss = 'cross-entropy',
   ) {
-    if (arch.embedding) throw new Error('HostMlp takes feature inputs only (this network has an embedding)');
+    const graph = modelGraph(arch);
     // An MLP's weights in canonical order are its chain, input first.
-    this.names = weightSpecs(modelGraph(arch)).map((w) => ({ w: w.name, b: w.bias }));
+    this.names = weightSpecs(graph).map((w) => ({ w: w.name, b: w.bias }));
+    this.embedding = embeddingOf(graph);
     const widths = arch.widths;
     this.ld = widths.map(pad4);
     let top = 0;
@@ -118,25 +125,53 @@ export class HostMlp {
    */
   run(params: Params, inPerm: Int32Array, outPerm: Int32Array, split: HostSplit, rows: Int32Array | undefined, grads?: HostGrads): HostLoss {
     const n = rows ? rows.length : split.n;
+    if (this.embedding) throw new Error('HostMlp trains feature inputs only (this network has an embedding)');
     if (n > this.maxRows) throw new RangeError(`HostMlp: ${n} rows, buffers hold ${this.maxRows}`);
-    this.forward(params, inPerm, split, rows, n);
+    this.forward(params, inPerm, split.x, rows, n);
     const result = this.lossAndOutputGrad(outPerm, split, rows, n, grads !== undefined);
     if (grads) this.backward(n, grads);
     return result;
   }
 
-  private forward(params: Params, inPerm: Int32Array, split: HostSplit, rows: Int32Array | undefined, n: number): void {
+  /**
+   * The outputs [n, outputs] in ORIGINAL output order of the network on x (features [n, N_0], or
+   * token ids [n, inFold] with an embedding), in chunks of maxRows rows, `probe` applied at every
+   * stage: 0 the input after the permutation (the embedding's rows for tokens), l each hidden
+   * layer after SiLU, L the output positions before un-permuting. The probe's rows are x's.
+   */
+  predict(params: Params, inPerm: Int32Array, outPerm: Int32Array, x: Float32Array | Int32Array, n: number, probe?: StageProbe): Float64Array {
+    const widths = this.arch.widths;
+    const k = widths[widths.length - 1];
+    const z = this.h[widths.length - 1];
+    const ldz = this.ld[widths.length - 1];
+    const out = new Float64Array(n * k);
+    for (let start = 0; start < n; start += this.maxRows) {
+      const count = Math.min(this.maxRows, n - start);
+      const rows = Int32Array.from({ length: count }, (_, r) => start + r);
+      this.forward(params, inPerm, x, rows, count, probe, start);
+      for (let r = 0; r < count; r++) for (let q = 0; q < k; q++) out[(start + r) * k + outPerm[q]] = this.mem[z + r * ldz + q];
+    }
+    return out;
+  }
+
+  /** The pass over `rows` of x (rows 0..n-1 when absent); a probe sees them as rows first.. of its pass. */
+  private forward(params: Params, inPerm: Int32Array, x: Float32Array | Int32Array, rows: Int32Array | undefined, n: number, probe?: StageProbe, first = 0): void {
     const { mem, ld } = this;
     const widths = this.arch.widths;
     const n0 = widths[0];
     const nf = n0 / this.arch.inFold;
     const h0 = this.h[0];
-    // Each fold of the input row through the input permutation.
-    for (let r = 0; r < n; r++) {
-      const src = (rows ? rows[r] : r) * n0;
-      const dst = h0 + r * ld[0];
-      for (let f = 0; f < n0; f += nf) permutedRow(mem, dst + f, split.x, src + f, inPerm);
+    if (this.embedding) {
+      embeddingForward(mem, h0, ld[0], x, this.arch.inFold, rows, n, params.get(this.embedding.name)!, this.embedding.dim, inPerm);
+    } else {
+      // Each fold of the input row through the input permutation.
+      for (let r = 0; r < n; r++) {
+        const src = (rows ? rows[r] : r) * n0;
+        const dst = h0 + r * ld[0];
+        for (let f = 0; f < n0; f += nf) permutedRow(mem, dst + f, x, src + f, inPerm);
+      }
     }
+    probe?.at(0, mem, h0, ld[0], n, first);
     const L = widths.length - 1;
     for (let l = 0; l < L; l++) {
       const nOut = widths[l + 1];
@@ -147,6 +182,7 @@ export class HostMlp {
       const b = params.get(this.names[l].b)!;
       if (l === L - 1) {
         for (let r = 0; r < n; r++) for (let o = 0; o < nOut; o++) mem[z + r * ld[l + 1] + o] += b[o];
+        probe?.at(L, mem, z, ld[L], n, first);
         break;
       }
       // SiLU of z + b in place, keeping the sigmoid for the backward pass.
@@ -155,6 +191,7 @@ export class HostMlp {
         const k = r * ld[l + 1];
         siluForward(mem, z + k, z + k, nOut, mem, s + k, b);
       }
+      probe?.at(l + 1, mem, z, ld[l + 1], n, first);
     }
   }
 

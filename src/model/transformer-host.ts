@@ -32,6 +32,7 @@ import { layerNormRow, layerNormRowBackward } from './ops/layer-norm.js';
 import { addScoredSquaredErrors } from './ops/losses.js';
 import { allocLinear, linearForward, linearInputGrad, linearParamGrads, loadLinear, type HostKernel, type LinearBuffers } from './ops/linear.js';
 import { permutedRow } from './ops/permute.js';
+import type { StageProbe } from './ops/stage-probe.js';
 import { gemmMemory, pad4 } from './simd-gemm.js';
 import { numel, type TensorPair } from './model-graph.js';
 import { transformerTensors } from './architectures/transformer.js';
@@ -254,9 +255,20 @@ export class HostTransformer {
 
   /**
    * The outputs [n, T, outDim] in ORIGINAL output order for `rows` of `split` (all when absent),
-   * in chunks of maxRows sequences.
+   * in chunks of maxRows sequences, `probe` applied at every stage of the model graph
+   * (docs/design.md, "Probes"): the input after the permutation, each residual point of the
+   * stream, each block's attention output (before l_proj) and MLP hidden after GELU, and the
+   * output positions before un-permuting. The probe's rows are tokens: sequence r, position t is
+   * row r T + t.
    */
-  predict(params: ReadonlyMap<string, Float32Array>, inPerm: Int32Array, outPerm: Int32Array, split: Pick<TransformerSplit, 'n' | 'x'>, rows?: Int32Array): Float64Array {
+  predict(
+    params: ReadonlyMap<string, Float32Array>,
+    inPerm: Int32Array,
+    outPerm: Int32Array,
+    split: Pick<TransformerSplit, 'n' | 'x'>,
+    rows?: Int32Array,
+    probe?: StageProbe,
+  ): Float64Array {
     const { outDim, seqLen: T } = this.shape;
     const n = rows ? rows.length : split.n;
     this.checkInputs(params, inPerm, outPerm);
@@ -264,7 +276,7 @@ export class HostTransformer {
     const out = new Float64Array(n * T * outDim);
     for (let start = 0; start < n; start += this.maxRows) {
       const count = Math.min(this.maxRows, n - start);
-      this.forward(params, inPerm, split, rows, start, count, false);
+      this.forward(params, inPerm, split, rows, start, count, false, probe);
       for (let i = 0; i < count * T; i++) {
         for (let q = 0; q < outDim; q++) out[(start * T + i) * outDim + outPerm[q]] = this.mem[this.z + i * this.ldOut + q];
       }
@@ -310,8 +322,18 @@ export class HostTransformer {
    * attention output, MLP, ln_f and l_f run only at the positions the loss reads: the other
    * positions' keys and values still feed later positions, but nothing else of theirs reaches the
    * loss (in the in-context task one token in three: about an eighth of a step's arithmetic).
+   * A probe (untrimmed passes only) sees each stage's rows as they are made (`predict`).
    */
-  private forward(params: ReadonlyMap<string, Float32Array>, inPerm: Int32Array, split: Pick<TransformerSplit, 'x'>, rows: Int32Array | undefined, start: number, count: number, trim: boolean): void {
+  private forward(
+    params: ReadonlyMap<string, Float32Array>,
+    inPerm: Int32Array,
+    split: Pick<TransformerSplit, 'x'>,
+    rows: Int32Array | undefined,
+    start: number,
+    count: number,
+    trim: boolean,
+    probe?: StageProbe,
+  ): void {
     const { inDim, mlpHidden: M, seqLen: T, layerNorm } = this.shape;
     const { mem, ldIn, ldE, ldM, allPos } = this;
     const endPos = trim ? this.livePos : allPos;
@@ -319,15 +341,23 @@ export class HostTransformer {
       const src = (rows ? rows[start + r] : start + r) * T * inDim;
       for (let t = 0; t < T; t++) permutedRow(mem, this.x0 + (r * T + t) * ldIn, split.x, src + t * inDim, inPerm);
     }
+    // Stage s's rows [count T, width] at a buffer (the model graph's stages: input, stream, then
+    // per block attention, stream, MLP hidden, stream; output).
+    const tokens = count * T;
+    const at = (stage: number, buf: number, ld: number) => probe?.at(stage, mem, buf, ld, tokens, start * T);
+    at(0, this.x0, ldIn);
     const first = this.blocks.length ? this.blocks[0].sIn : this.sFinal;
     this.linear(this.lIn, this.x0, ldIn, first, ldE, count, allPos);
+    at(1, first, ldE);
     for (let b = 0; b < this.blocks.length; b++) {
       const k = this.blocks[b];
       const pos = b === this.blocks.length - 1 ? endPos : allPos;
       if (layerNorm) this.layerNorm(k.ln1, params, k.sIn, k.a, count, allPos);
       this.linear(k.attn, k.a, ldE, k.qkv, this.ldQ, count, allPos);
       this.attention(k, count, pos);
+      at(2 + 4 * b, k.o, ldE);
       this.linear(k.proj, k.o, ldE, k.sMid, ldE, count, pos, k.sIn, ldE);
+      at(3 + 4 * b, k.sMid, ldE);
       if (layerNorm) this.layerNorm(k.ln2, params, k.sMid, k.m, count, pos);
       this.linear(k.mlp0, k.m, ldE, k.u, ldM, count, pos);
       // g = gelu(u), keeping its sigmoid for the backward pass.
@@ -337,11 +367,14 @@ export class HostTransformer {
           geluForward(mem, k.u + row, k.g + row, M, k.sig, row);
         }
       }
+      at(4 + 4 * b, k.g, ldM);
       const next = b + 1 < this.blocks.length ? this.blocks[b + 1].sIn : this.sFinal;
       this.linear(k.mlp1, k.g, ldM, next, ldE, count, pos, k.sMid, ldE);
+      at(5 + 4 * b, next, ldE);
     }
     if (layerNorm) this.layerNorm(this.lnF, params, this.sFinal, this.f, count, endPos);
     this.linear(this.lOut, this.f, ldE, this.z, this.ldOut, count, endPos);
+    at(2 + 4 * this.blocks.length, this.z, this.ldOut);
   }
 
   /** y = (x - mean) / sqrt(var + eps) * gain + bias per token at `pos` (biased variance, as PyTorch). */
