@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ablationFixes, eachTarget, keepOnlyUnits, resolveTarget, type AblationTarget } from '../src/bimt/ablation-targets.js';
 import { communityMembers, networkGraph, type Labels } from '../src/bimt/graph.js';
 import type { TransformerArchitecture } from '../src/model/model-graph.js';
+import { ablationRows, stageMeans } from '../src/train/ablation.js';
 import { splitMetrics } from '../src/train/ablation-metrics.js';
 import { mlp, mlpNetwork, randomNetwork } from './helpers.js';
 
@@ -121,9 +122,10 @@ describe('transformer targets', () => {
 });
 
 describe('keep-only and fixes', () => {
-  it('keep-only of a hidden neuron fixes the other hidden neurons; of an input, the other inputs too', () => {
+  it('keep-only of a hidden neuron fixes the other hidden neurons; of an input, the other inputs only; of both, both', () => {
     const net = randomNetwork(mlp([3, 2, 2, 1]), 1);
     expect(keepOnlyUnits(net.graph, [[1, 0]])).toEqual([[1, 1], [2, 0], [2, 1]]);
+    expect(keepOnlyUnits(net.graph, [[0, 2]])).toEqual([[0, 0], [0, 1]]);
     expect(keepOnlyUnits(net.graph, [[0, 2], [2, 1]])).toEqual([[0, 0], [0, 1], [1, 0], [1, 1], [2, 0]]);
   });
 
@@ -131,6 +133,43 @@ describe('keep-only and fixes', () => {
     const net = randomNetwork(mlp([3, 2, 2, 1]), 1);
     const fix = ablationFixes(net.graph, [[1, 1], [2, 0], [2, 1]], (s, n) => 10 * s + n);
     expect(fix).toEqual(new Map([[1, new Map([[1, 11]])], [2, new Map([[0, 20], [1, 21]])]]));
+  });
+});
+
+describe('ablation rows on a hand-built network', () => {
+  // y = silu(x1) + silu(x2): hidden neuron 0 reads x1 only, neuron 1 x2 only, both weigh 1 into y; targets 0, so the loss is mean(y^2).
+  const net = mlpNetwork(mlp([2, 2, 1]), { weights: [f32(1, 0, 0, 1), f32(1, 1)], biases: [f32(0, 0), f32(0)] });
+  const labels: Labels = { inputs: ['x1', 'x2'], outputs: ['y'] };
+  const graph = networkGraph(net, labels, 0.5);
+  const train = { n: 3, x: f32(0, 1, 1, 2, 2, -1), y: f32(0, 0, 0) };
+  const test = { n: 2, x: f32(1, 0, -1, 3), y: f32(0, 0) };
+  const task = { inputs: { kind: 'features' as const, dim: 2 }, targets: { kind: 'values' as const, dim: 1 }, train, test, inputLabels: labels.inputs, outputLabels: labels.outputs };
+  const silu = (v: number) => v / (1 + Math.exp(-v));
+  const meanTrain = (j: number) => (silu(train.x[j]!) + silu(train.x[2 + j]!) + silu(train.x[4 + j]!)) / 3;
+  const x = (i: number, j: number) => test.x[2 * i + j]!;
+  const loss = (y: (i: number) => number) => (y(0) ** 2 + y(1) ** 2) / 2;
+  const h0 = resolveTarget(net, labels, graph, { kind: 'neuron', layer: 'hidden1', unit: '0' });
+  const x2 = resolveTarget(net, labels, graph, { kind: 'neuron', layer: 'input', unit: 'x2' });
+  const rows = (mode: 'zero' | 'mean', keepOnly: boolean) =>
+    ablationRows({ net, task, classLoss: 'cross-entropy', split: 'test', mode, keepOnly }, [h0, x2]).map((r) => [r.target, r.metrics.loss]);
+
+  it('zero and mean ablation hold a neuron at 0 or at its mean over the training split', () => {
+    const none = loss((i) => silu(x(i, 0)) + silu(x(i, 1)));
+    const [r0, r1, r2] = rows('zero', false);
+    expect(r0).toEqual(['none', expect.closeTo(none, 12)]);
+    expect(r1).toEqual(['neuron hidden1:0', expect.closeTo(loss((i) => silu(x(i, 1))), 12)]);
+    expect(r2).toEqual(['neuron input:x2', expect.closeTo(loss((i) => silu(x(i, 0)) + silu(0)), 12)]);
+    const [, m1, m2] = rows('mean', false);
+    expect(m1![1]).toBeCloseTo(loss((i) => meanTrain(0) + silu(x(i, 1))), 12);
+    // An input held at its mean: x2's mean over the training split, through the hidden neuron.
+    expect(m2![1]).toBeCloseTo(loss((i) => silu(x(i, 0)) + silu((1 + 2 - 1) / 3)), 12);
+  });
+
+  it('keep-only ablates the rest of the layers the target lies in', () => {
+    const [, k1, k2] = rows('mean', true);
+    expect(k1).toEqual(['keep-only neuron hidden1:0', expect.closeTo(loss((i) => silu(x(i, 0)) + meanTrain(1)), 12)]);
+    expect(k2).toEqual(['keep-only neuron input:x2', expect.closeTo(loss((i) => silu((0 + 1 + 2) / 3) + silu(x(i, 1))), 12)]);
+    expect(stageMeans(net, train)[1]![1]).toBeCloseTo(meanTrain(1), 12);
   });
 });
 

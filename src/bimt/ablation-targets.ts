@@ -62,6 +62,19 @@ export function targetName(t: AblationTarget): string {
   }
 }
 
+/** Several targets as one (`--together`, `--keep-only` of several): their units, inputs and outputs together. */
+export function jointTarget(targets: readonly ResolvedTarget[]): ResolvedTarget {
+  const units = new Map<string, Unit>();
+  for (const t of targets) for (const u of t.units) units.set(`${u[0]}:${u[1]}`, u);
+  const union = (pick: (t: ResolvedTarget) => readonly string[]) => [...new Set(targets.flatMap(pick))];
+  return {
+    name: targets.map((t) => t.name).join(' + '),
+    units: [...units.values()].sort((a, b) => a[0] - b[0] || a[1] - b[1]),
+    inputs: union((t) => t.inputs),
+    outputs: union((t) => t.outputs),
+  };
+}
+
 /**
  * The targets `--each neuron|module|community` ablates in turn: every neuron of the hidden layers
  * that is alive in the pruned graph (a dead one changes nothing), every module, every community.
@@ -86,18 +99,20 @@ export function eachTarget(net: Network, graph: NetworkGraph, each: 'neuron' | '
 }
 
 /**
- * The units `--keep-only` fixes for targets `kept`: every neuron of the hidden layers outside
- * them, and of the input layer or a shared stream only where a kept unit lies in it (keeping only
- * some embedding dimensions ablates the others; keeping a head leaves the stream alone). Outputs
- * are never fixed: they are what is measured.
+ * The units `--keep-only` fixes for targets `kept`: every neuron outside them in each kind of
+ * layer they lie in: all hidden layers where a kept unit is hidden, the input layer where one is
+ * an input, the stream where one is a stream position. So keeping a module or a head ablates
+ * every other hidden neuron and leaves inputs and stream alone, and keeping some embedding
+ * dimensions ablates the other input positions only. Outputs are never fixed: they are measured.
  */
 export function keepOnlyUnits(g: ModelGraph, kept: readonly Unit[]): Unit[] {
   const keep = new Set(kept.map(([s, n]) => `${s}:${n}`));
-  const layersKept = new Set(kept.map(([s]) => g.stages[s]!.layer));
+  const roleOf = (s: number) => layerOf(g, g.stages[s]!.layer).role;
+  const roles = new Set(kept.map(([s]) => roleOf(s)));
   const out: Unit[] = [];
-  g.stages.forEach((st, s) => {
-    const role = layerOf(g, st.layer).role;
-    if (role === 'output' || (role !== 'hidden' && !layersKept.has(st.layer))) return;
+  g.stages.forEach((_, s) => {
+    const role = roleOf(s);
+    if (role === 'output' || !roles.has(role)) return;
     for (let n = 0; n < stageWidth(g, s); n++) if (!keep.has(`${s}:${n}`)) out.push([s, n]);
   });
   return out;
