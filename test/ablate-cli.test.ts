@@ -68,6 +68,26 @@ describe('bimt ablate (command line)', () => {
     expect(r.stdout).toMatch(/^ablated step 20000 \(mean ablation; modules at \|w\| > 0\.05\), test split$/m);
   });
 
+  it('fig3a --keep-only of a module keeps its own output and loses the other; --together ablates both modules in one row', () => {
+    const out = join(runs, 'fig3a-keep.csv');
+    const r = bimt('ablate', fig3a, '--module', '1', '--keep-only', '--out', out);
+    expect(r.status, r.stderr).toBe(0);
+    const [none, kept] = readCsv(out);
+    expect(kept!.target).toBe('keep-only module 1');
+    const { outputLabels } = loadConfig(join(fig3a, 'config.yaml')).plan.task;
+    const own = outputLabels.indexOf(kept!.outputs);
+    const ratio = (k: number) => Number(kept![`test_loss_${k + 1}`]) / Number(none![`test_loss_${k + 1}`]);
+    expect(ratio(own)).toBeLessThan(1.5);
+    expect(ratio(1 - own)).toBeGreaterThan(10);
+
+    const both = join(runs, 'fig3a-both.csv');
+    expect(bimt('ablate', fig3a, '--module', '1', '--module', '2', '--together', '--out', both).status).toBe(0);
+    const rows = readCsv(both);
+    expect(rows.map((x) => x.target)).toEqual(['none', 'module 1 + module 2']);
+    expect(rows[1]!.outputs.split(';').sort()).toEqual([...outputLabels].sort());
+    for (const k of [1, 2]) expect(Number(rows[1]![`test_loss_${k}`]) / Number(rows[0]![`test_loss_${k}`])).toBeGreaterThan(10);
+  });
+
   it('zero-ablating a hidden neuron equals evaluating the network with its outgoing weights zeroed', () => {
     const { task, arch } = loadConfig(join(moons, 'config.yaml')).plan;
     const net = readCheckpoint(join(moons, 'checkpoints', 'step-000600.safetensors'), arch).net;

@@ -138,8 +138,8 @@ export function ablationCsv(rows: readonly AblationRow[], mode: AblationMode, co
   const records = rows.map((r) => ({
     target: r.target,
     mode: r.target === 'none' ? '' : mode,
-    inputs: r.inputs.join(' '),
-    outputs: r.outputs.join(' '),
+    inputs: r.inputs.join(';'),
+    outputs: r.outputs.join(';'),
     ...Object.fromEntries(columns.map((c) => [c.title, cell(c.value(r))])),
   }));
   return (csv.getHeaderString() ?? '') + csv.stringifyRecords(records);
