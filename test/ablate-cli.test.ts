@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { networkGraph } from '../src/bimt/graph.js';
 import { loadConfig } from '../src/config/load.js';
-import { cloneNetwork } from '../src/model/network.js';
+import { cloneNetwork, embeddingTable } from '../src/model/network.js';
 import { readCheckpoint } from '../src/runs/checkpoint.js';
 import { readMetrics } from '../src/runs/metrics.js';
 import { evaluateNetwork } from '../src/train/evaluate.js';
@@ -19,6 +19,7 @@ const bimt = (...a: string[]) => spawnSync(process.execPath, ['bin/bimt.js', ...
 const runs = mkdtempSync(join(tmpdir(), 'bimt-ablate-'));
 const fig3a = join(runs, 'fig3a');
 const moons = join(runs, 'moons');
+const tokens = join(runs, 'tokens');
 
 /** A CSV file as rows of {column: cell}, read by Python's csv module (what pandas' reader agrees with on quoting). */
 function readCsv(file: string): Record<string, string>[] {
@@ -36,6 +37,7 @@ describe('bimt ablate (command line)', () => {
     for (const [config, name, sets] of [
       ['configs/paper/fig3a.yaml', 'fig3a', []],
       ['configs/two-moons.yaml', 'moons', ['--set', 'train.steps=600', '--set', 'lambda.changes.0.at=300', '--set', 'output.checkpoint_every=600']],
+      ['configs/modular-addition.yaml', 'tokens', ['--set', 'train.steps=20', '--set', 'output.checkpoint_every=20']],
     ] as const) {
       const r = bimt('train', config, ...sets, '--runs-dir', runs, '--name', name);
       expect(r.status, r.stderr).toBe(0);
@@ -117,6 +119,34 @@ describe('bimt ablate (command line)', () => {
     const counts = [0, 1].map((c) => Array.from(task.test.y).filter((y) => y === c).length);
     const weighted = (counts[0]! * Number(rows[0]!.test_acc_0) + counts[1]! * Number(rows[0]!.test_acc_1)) / task.test.n;
     expect(weighted).toBeCloseTo(Number(rows[0]!.test_acc), 12);
+  });
+
+  it('token inputs: zero-ablating embedding dimension d equals zeroing its embedding column; keeping every dimension changes nothing', () => {
+    const { task, arch } = loadConfig(join(tokens, 'config.yaml')).plan;
+    const net = readCheckpoint(join(tokens, 'checkpoints', 'step-000020.safetensors'), arch).net;
+    const d = 5;
+    const out = join(runs, 'tokens.csv');
+    const r = bimt('ablate', tokens, '--embedding-dim', String(d), '--mode', 'zero', '--out', out);
+    expect(r.status, r.stderr).toBe(0);
+    const rows = readCsv(out);
+    expect(rows[1]!.target).toBe(`embedding-dim ${d}`);
+    const copy = cloneNetwork(net);
+    const { table, vocab, dim: width } = embeddingTable(copy, 'the test');
+    for (let v = 0; v < vocab; v++) table[v * width + d] = 0; // column d of [vocab, dim]
+    const [zeroed, untouched] = [evaluateNetwork(copy, task).testLoss, evaluateNetwork(net, task).testLoss];
+    expect(rel(Number(rows[1]!.test_loss), zeroed)).toBeLessThan(1e-5);
+    expect(rel(Number(rows[0]!.test_loss), untouched)).toBeLessThan(1e-5);
+    // After 20 steps one dimension moves the loss by about 1e-4: the change itself must agree (both tokens' copies ablated).
+    const change = Number(rows[1]!.test_loss) - Number(rows[0]!.test_loss);
+    expect(Math.abs(zeroed - untouched)).toBeGreaterThan(1e-5);
+    expect(Math.abs(change - (zeroed - untouched))).toBeLessThan(0.1 * Math.abs(zeroed - untouched));
+
+    const all = Array.from({ length: width }, (_, k) => ['--embedding-dim', String(k)]).flat();
+    const keep = bimt('ablate', tokens, ...all, '--keep-only', '--out', out);
+    expect(keep.status, keep.stderr).toBe(0);
+    const [none, kept] = readCsv(out);
+    expect(kept!.target).toMatch(/^keep-only embedding-dim 0 \+ embedding-dim 1 \+ /);
+    expect(kept!.test_loss).toBe(none!.test_loss);
   });
 
   it('refuses every bad target in one line, exit 2', () => {

@@ -111,6 +111,8 @@ function namedTargets(f: AblateFlags): AblationTarget[] {
 /** The metric columns of ablation.csv after target, mode, inputs, outputs: with their keys into a row. */
 interface MetricColumn {
   readonly title: string;
+  /** A class's accuracy: printed only for tasks of at most TERMINAL_CLASSES classes (all are in the CSV). */
+  readonly perClass?: boolean;
   readonly value: (r: AblationRow) => number | null;
 }
 
@@ -126,7 +128,7 @@ export function ablationColumns(task: Pick<TaskInstance, 'targets'>, split: stri
   ];
   const classes = task.targets.kind === 'classes' ? task.targets.count : 0;
   for (let k = 0; k < outputs; k++) cols.push({ title: `${split}_loss_${k + 1}`, value: (r) => r.metrics.perOutput[k] ?? null });
-  for (let c = 0; c < classes; c++) cols.push({ title: `${split}_acc_${c}`, value: (r) => r.metrics.perOutput[c] ?? null });
+  for (let c = 0; c < classes; c++) cols.push({ title: `${split}_acc_${c}`, perClass: true, value: (r) => r.metrics.perOutput[c] ?? null });
   return cols;
 }
 
@@ -148,11 +150,15 @@ export function ablationCsv(rows: readonly AblationRow[], mode: AblationMode, co
 /** Labels of a row's inputs or outputs named on its line; more are counted. */
 const ROW_NAMES = 6;
 
+/** Most classes whose accuracies the printed table shows (MNIST's 10; modular addition's 59 stay in the CSV). */
+const TERMINAL_CLASSES = 10;
+
 /** The table printed: one line per row, its loss (accuracy) beside the untouched network's. */
 export function ablationReport(step: number, threshold: number, f: Pick<AblateFlags, 'mode' | 'split'>, rows: readonly AblationRow[], columns: readonly MetricColumn[]): string {
-  const shown = columns.filter((c) => rows.some((r) => c.value(r) !== null));
+  const classes = columns.filter((c) => c.perClass).length;
+  const shown = columns.filter((c) => rows.some((r) => c.value(r) !== null) && !(c.perClass && classes > TERMINAL_CLASSES));
   const width = Math.max(6, ...rows.map((r) => terminalText(r.target).length)) + 2;
-  const f4 = (x: number | null) => (x === null || !Number.isFinite(x) ? '-' : fmt(x, 4));
+  const f4 = (x: number | null) => (x === null || !Number.isFinite(x) ? '-' : x === 0 ? '0' : fmt(x, 4));
   const lines = [`ablated step ${step} (${f.mode} ablation; modules at |w| > ${threshold}), ${f.split} split`];
   lines.push(`  ${'target'.padEnd(width)}${shown.map((c) => c.title.padEnd(Math.max(11, c.title.length + 2))).join('')}inputs -> outputs`);
   for (const r of rows) {
