@@ -159,7 +159,7 @@ describe('bimt ablate (command line)', () => {
       [['--community', '99'], /^bimt: --community 99: the pruned graph \(threshold 0\.01\) has \d+ communit/],
       [['--head', '0:0'], /^bimt: --head 0:0: this network has no attention layer/],
       [['--embedding-dim', '0'], /^bimt: --embedding-dim 0: this network reads features, not tokens/],
-      [[], /^bimt: bimt ablate: name a target/],
+      [[], /^bimt: no target to ablate: name one \(--neuron, --module, --community, --embedding-dim, --head\) or give --each neuron\|module\|community$/],
     ];
     for (const [args, message] of cases) {
       const r = bimt('ablate', moons, ...args, '--out', join(runs, 'never.csv'));

@@ -66,7 +66,7 @@ export function ablateCommand(): Command {
         import('node:path'),
       ]);
       const named = namedTargets(flags);
-      if (named.length === 0 && !flags.each) throw new BimtError('bimt ablate: name a target (--neuron, --module, --community, --embedding-dim, --head) or --each neuron|module|community');
+      if (named.length === 0 && !flags.each) throw new BimtError('no target to ablate: name one (--neuron, --module, --community, --embedding-dim, --head) or give --each neuron|module|community');
       const opened = openCheckpoint(target, flags.step);
       const { net } = opened.checkpoint;
       const threshold = flags.threshold ?? opened.plan.output.pruneThreshold;
