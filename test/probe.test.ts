@@ -7,9 +7,9 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { transformerTensors } from '../src/model/architectures/transformer.js';
 import { tokenIds } from '../src/model/bio-model.js';
-import type { TransformerArchitecture } from '../src/model/model-graph.js';
+import { stageWidth, type TransformerArchitecture } from '../src/model/model-graph.js';
 import { cloneNetwork, type Network } from '../src/model/network.js';
-import { probeNetwork, stageWidths, type Probe } from '../src/model/probe.js';
+import { probeNetwork, type Probe } from '../src/model/probe.js';
 import { tfModelOf } from '../src/model/tf-model.js';
 import { Rng } from '../src/util/random.js';
 import { mlp, mlpNetwork, randomNetwork, W } from './helpers.js';
@@ -131,7 +131,7 @@ describe('probeNetwork', () => {
     const x = features(n * T * inDim, 8);
     const { probe, stages } = recording();
     const y = probeNetwork(net, x, n, probe);
-    expect(stageWidths(net.graph)).toEqual([inDim, E, E, E, M, E, E, E, M, E, outDim]);
+    expect(net.graph.stages.map((_, s) => stageWidth(net.graph, s))).toEqual([inDim, E, E, E, M, E, E, E, M, E, outDim]);
     expect([...stages.keys()]).toEqual([...Array(11).keys()]);
     const tokens = n * T;
     const input = Float64Array.from({ length: tokens * inDim }, (_, i) => x[Math.floor(i / inDim) * inDim + net.inPerm[i % inDim]]);
@@ -184,25 +184,29 @@ describe('probeNetwork', () => {
     });
   }
 
-  it('zero-fixing a stream position at every stream stage equals a network that never writes it (no LayerNorm)', () => {
-    const arch = transformer(false);
-    const net = randomNetwork(arch, 11);
-    const n = 7;
-    const x = features(n * arch.seqLen * arch.inDim, 11);
-    const t = transformerTensors(arch);
-    const cut = cloneNetwork(net);
-    const j = 3;
-    // Every writer of stream position j: column j of l_i, each l_proj and each mlp.linears.1.
-    for (const pair of [t.in, ...t.blocks.flatMap((b) => [b.proj, b.mlp1])]) {
-      const w = cut.params.get(pair.weight)!;
-      for (let i = 0; i < w.length / arch.embed; i++) w[i * arch.embed + j] = 0;
-      cut.params.get(pair.bias)![j] = 0;
-    }
-    const streams = net.graph.stages.flatMap((s, i) => (s.layer === 'stream' ? [i] : []));
-    expect(streams).toEqual([1, 3, 5, 7, 9]);
-    const y = probeNetwork(net, x, n, { fix: new Map(streams.map((s) => [s, new Map([[j, 0]])])) });
-    expect(maxDiff(y, tfjsOutputs(cut, x, n))).toBeLessThan(1e-5);
-  });
+  for (const layerNorm of [false, true]) {
+    it(`zero-fixing a stream position at every stream stage equals a network that never writes it (LayerNorm ${layerNorm})`, () => {
+      const arch = transformer(layerNorm);
+      const net = randomNetwork(arch, 11);
+      const n = 7;
+      const x = features(n * arch.seqLen * arch.inDim, 11);
+      const t = transformerTensors(arch);
+      const cut = cloneNetwork(net);
+      const j = 3;
+      // Every writer of stream position j: column j of l_i, each l_proj and each mlp.linears.1.
+      for (const pair of [t.in, ...t.blocks.flatMap((b) => [b.proj, b.mlp1])]) {
+        const w = cut.params.get(pair.weight)!;
+        for (let i = 0; i < w.length / arch.embed; i++) w[i * arch.embed + j] = 0;
+        cut.params.get(pair.bias)![j] = 0;
+      }
+      const streams = net.graph.stages.flatMap((s, i) => (s.layer === 'stream' ? [i] : []));
+      expect(streams).toEqual([1, 3, 5, 7, 9]);
+      const y = probeNetwork(net, x, n, { fix: new Map(streams.map((s) => [s, new Map([[j, 0]])])) });
+      expect(maxDiff(y, tfjsOutputs(cut, x, n))).toBeLessThan(1e-5);
+      // Fixed at the first residual point only, later blocks write it again.
+      expect(maxDiff(probeNetwork(net, x, n, { fix: new Map([[1, new Map([[j, 0]])]]) }), y)).toBeGreaterThan(1e-3);
+    });
+  }
 
   // widths [2, 2, 1]: h = silu(x) (W0 = I, b0 = 0), y = 2 h_0 + 3 h_1 + 1.
   const handBuilt = () =>
@@ -251,11 +255,16 @@ describe('probeNetwork', () => {
     expect(maxDiff(probeNetwork(net, x, 4, { fix: new Map([[0, new Map([[3 + j, 0]])]]) }), probeNetwork(net, zeroed, 4))).toBeLessThan(1e-15);
   });
 
-  it('refuses a stage or neuron the graph lacks', () => {
+  it('refuses a stage or neuron the graph lacks, and inputs that are not its rows', () => {
     const net = randomNetwork(mlp([2, 3, 1]), 13);
     const x = features(2, 13);
     expect(() => probeNetwork(net, x, 1, { fix: new Map([[3, new Map([[0, 0]])]]) })).toThrow(/stage 3 of 3/);
     expect(() => probeNetwork(net, x, 1, { fix: new Map([[1, new Map([[3, 0]])]]) })).toThrow(/neuron 3 of stage 1, which has 3/);
     expect(() => probeNetwork(net, x, 1, { fix: new Map([[1, new Map([[0, NaN]])]]) })).toThrow(/held at NaN/);
+    expect(() => probeNetwork(net, x, 2)).toThrow(/2 inputs for 2 rows of 2/);
+    expect(() => probeNetwork(net, Int32Array.from([0, 1]), 1)).toThrow(/inputs are Int32Array, this network reads Float32Array/);
+    const tokens = randomNetwork(mlp([2 * 5, 4, 3], 2, { vocab: 7, dim: 5 }), 13);
+    expect(() => probeNetwork(tokens, Float32Array.from([0, 1]), 1)).toThrow(/reads Int32Array/);
+    expect(() => probeNetwork(tokens, Int32Array.from([0, 7]), 1)).toThrow(/token 7 at row 0, fold 1: the table has 7 rows/);
   });
 });

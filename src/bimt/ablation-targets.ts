@@ -12,9 +12,9 @@
  *     ablationFixes(net.graph, t.units, () => 0);  // Map { 1 => Map { 3 => 0 } }
  */
 import { BimtError } from '../errors.js';
-import { embeddingOf, layerOf, type ModelGraph } from '../model/model-graph.js';
+import { embeddingOf, layerOf, stageWidth, type ModelGraph } from '../model/model-graph.js';
 import { inputPositions, type Network } from '../model/network.js';
-import { communityMembers, inputLabel, outputLabel, stageWidth, type Labels, type NetworkGraph } from './graph.js';
+import { communityMembers, inputLabel, outputLabel, type Labels, type NetworkGraph } from './graph.js';
 
 /** A target as the command line names it; each kind is one flag of `bimt ablate`. */
 export type AblationTarget =

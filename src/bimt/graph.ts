@@ -13,7 +13,7 @@
  * outputs are always listed (they are the labelled ends), with `connected` saying whether any
  * path touches them.
  */
-import { layerOf, tensorOf, type ModelGraph } from '../model/model-graph.js';
+import { layerOf, stageWidth, tensorOf, type ModelGraph } from '../model/model-graph.js';
 import { inputPositions, type Network } from '../model/network.js';
 import { louvain, type WeightedEdge } from './modularity.js';
 
@@ -85,12 +85,6 @@ export interface NetworkGraph {
   readonly weightsKept: number;
   /** All weights of the network (biases, embedding and LayerNorms not counted). */
   readonly weightsTotal: number;
-}
-
-/** Neurons of a stage: its layer's positions times its drawn folds. */
-export function stageWidth(g: ModelGraph, s: number): number {
-  const st = g.stages[s]!;
-  return layerOf(g, st.layer).size * st.folds;
 }
 
 /** Label of input neuron n (fold f = n div Nf reads original feature inPerm[n mod Nf]). */

@@ -16,11 +16,11 @@
  * same l0 penalty, is thresholded too, LayerNorm gains are not. With LayerNorms applied every
  * stream position feeds every other one's statistics, so only thresholding is done.
  */
-import { layerOf, tensorOf, type ModelGraph } from '../model/model-graph.js';
+import { layerOf, stageWidth, tensorOf, type ModelGraph } from '../model/model-graph.js';
 import { definitionOf } from '../model/architectures/registry.js';
 import { cloneNetwork, type Network } from '../model/network.js';
 import { activationOf } from '../model/ops/activations.js';
-import { forEachWeight, networkGraph, reachableMasks, stageWidth, type Labels, type NetworkGraph } from './graph.js';
+import { forEachWeight, networkGraph, reachableMasks, type Labels, type NetworkGraph } from './graph.js';
 
 export interface PruneResult {
   readonly net: Network;

@@ -131,6 +131,15 @@ export function layerOf(g: ModelGraph, name: string): NeuronLayer {
   return l;
 }
 
+/**
+ * Neurons of stage s: its layer's positions times its drawn folds (graph.json's neurons, and the
+ * width a probe records: docs/design.md, "Probes").
+ */
+export function stageWidth(g: ModelGraph, s: number): number {
+  const st = g.stages[s]!;
+  return layerOf(g, st.layer).size * st.folds;
+}
+
 export function tensorOf(g: ModelGraph, name: string): TensorSpec {
   const t = g.tensors.find((x) => x.name === name);
   if (!t) throw new RangeError(`no tensor ${name}`);

@@ -15,7 +15,7 @@
 import { definitionOf, forGraph, type PerKind } from './architectures/registry.js';
 import { HostMlp } from './host-mlp.js';
 import { StageProbe, type StageFixes } from './ops/stage-probe.js';
-import { layerOf, type ModelGraph } from './model-graph.js';
+import { stageWidth } from './model-graph.js';
 import type { Network } from './network.js';
 import { HostTransformer } from './transformer-host.js';
 
@@ -42,28 +42,33 @@ export interface Probe {
 /** Rows (MLP samples, transformer sequences) per chunk of a pass: memory stays bounded at any n. */
 const CHUNK_ROWS = 256;
 
-/** Neurons per stage, as graph.json counts them: the layer's positions times the stage's folds. */
-export function stageWidths(graph: ModelGraph): number[] {
-  return graph.stages.map((s) => layerOf(graph, s.layer).size * s.folds);
-}
-
 type Pass = (net: Network, x: Float32Array | Int32Array, n: number, probe: StageProbe | undefined) => Float64Array;
 
 /** Each architecture's forward-only host pass with a probe at every stage (docs/design.md, "Architecture registry"). */
 const PROBES: PerKind<Pass> = {
   mlp: (graph) => (net, x, n, probe) => {
+    const { widths, inFold, embedding } = graph.arch;
+    if (embedding) checkRows(x, n, inFold, Int32Array);
+    else checkRows(x, n, widths[0], Float32Array);
     // The targets only shape a training pass's loss; predict returns the raw outputs.
-    const outputs = graph.arch.widths[graph.arch.widths.length - 1];
+    const outputs = widths[widths.length - 1];
     const host = new HostMlp(graph.arch, { kind: 'values', dim: outputs }, Math.max(1, Math.min(n, CHUNK_ROWS)));
     return host.predict(net.params, net.inPerm, net.outPerm, x, n, probe);
   },
   transformer: (graph) => (net, x, n, probe) => {
-    if (!(x instanceof Float32Array)) throw new TypeError('a transformer reads feature sequences, not token ids');
-    // A scored entry only shapes a training pass's loss; predict returns every output.
-    const host = new HostTransformer(graph.arch, [[0, 0]], Math.max(1, Math.min(n, CHUNK_ROWS)));
-    return host.predict(net.params, net.inPerm, net.outPerm, { n, x }, undefined, probe);
+    const x32 = checkRows(x, n, graph.arch.seqLen * graph.arch.inDim, Float32Array);
+    // No scored entries: they only shape a training pass's loss.
+    const host = new HostTransformer(graph.arch, [], Math.max(1, Math.min(n, CHUNK_ROWS)));
+    return host.predict(net.params, net.inPerm, net.outPerm, { n, x: x32 }, undefined, probe);
   },
 };
+
+/** x as `type` [n, cols]; a RangeError (a caller's bug: splits are built for their network) otherwise. */
+function checkRows<T extends Float32Array | Int32Array>(x: Float32Array | Int32Array, n: number, cols: number, type: { new (n: number): T }): T {
+  if (!(x instanceof type)) throw new RangeError(`probeNetwork: inputs are ${x.constructor.name}, this network reads ${type.name}`);
+  if (!(Number.isInteger(n) && n >= 0 && x.length === n * cols)) throw new RangeError(`probeNetwork: ${x.length} inputs for ${n} rows of ${cols}`);
+  return x;
+}
 
 /**
  * The network's outputs on inputs x (a Split's x: features Float32Array [n, in_fold*features],
@@ -73,7 +78,7 @@ const PROBES: PerKind<Pass> = {
  */
 export function probeNetwork(net: Network, x: Float32Array | Int32Array, n: number, probe?: Probe): Float64Array {
   const graph = net.graph;
-  const widths = stageWidths(graph);
+  const widths = graph.stages.map((_, s) => stageWidth(graph, s));
   // A transformer's probe rows are its tokens (the registry's rows per sample).
   const perRow = definitionOf(graph.arch).tokensPerSample(graph.arch);
   const stages = probe && (probe.fix?.size || probe.record) ? new StageProbe(widths, probe.fix, n * perRow, probe.record !== undefined) : undefined;

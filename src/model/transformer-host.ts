@@ -128,7 +128,11 @@ export class HostTransformer {
   private readonly names: string[];
   private readonly sizes: number[];
 
-  /** Buffers for up to `maxRows` sequences in a pass with gradients (forward-only passes take any n, in chunks). */
+  /**
+   * Buffers for up to `maxRows` sequences in a pass with gradients (forward-only passes take any n,
+   * in chunks). `scored`: the loss's entries, which `run` needs and `predict` ignores (none: a
+   * forward-only model).
+   */
   constructor(
     readonly shape: TransformerArchitecture,
     readonly scored: readonly ScoredEntry[],
@@ -139,7 +143,6 @@ export class HostTransformer {
     for (const [t, c] of scored) {
       if (!(t >= 0 && t < T && c >= 0 && c < outDim)) throw new RangeError(`scored entry (${t}, ${c}) outside ${T} positions x ${outDim} outputs`);
     }
-    if (scored.length === 0) throw new RangeError('HostTransformer: no scored entries');
     this.ldIn = pad4(inDim);
     this.ldE = pad4(E);
     this.ldQ = pad4(3 * E);
@@ -229,6 +232,7 @@ export class HostTransformer {
     grads?: Map<string, Float64Array>,
   ): TransformerLoss {
     const n = rows ? rows.length : split.n;
+    if (this.scored.length === 0) throw new RangeError('HostTransformer: no scored entries, so no loss');
     this.checkInputs(params, inPerm, outPerm);
     for (let q = 0; q < outPerm.length; q++) this.outInv[outPerm[q]] = q;
     this.scored.forEach(([t, ch], e) => (this.zCols[e] = t * this.ldOut + this.outInv[ch]));

@@ -12,9 +12,9 @@
  * picture draws only alive neurons (and every output, unconnected ones hollow), tinted by module.
  * Fold copies of a folded input share their position and are drawn on top of each other.
  */
-import { inputLabel, outputLabel, stageWidth, type Labels } from '../bimt/graph.js';
+import { inputLabel, outputLabel, type Labels } from '../bimt/graph.js';
 import { describeLayerShape, type LayerShape } from '../model/geometry.js';
-import { layerOf, type NeuronLayer } from '../model/model-graph.js';
+import { layerOf, stageWidth, type NeuronLayer } from '../model/model-graph.js';
 import type { Network } from '../model/network.js';
 import { edgeStyle, SKIP_BELOW } from './edge-style.js';
 import { Box, edgesOf, legend, weightKey, type NetworkBody, type NetworkPlotOptions } from './network-style.js';

@@ -3,8 +3,9 @@
  * rings): which weights are drawn, the key of line colours and widths (a weight's own line is
  * edge-style.ts's), and the module legend.
  */
-import { forEachWeight, stageWidth, type GraphEdge, type NetworkGraph } from '../bimt/graph.js';
+import { forEachWeight, type GraphEdge, type NetworkGraph } from '../bimt/graph.js';
 import type { Network } from '../model/network.js';
+import { stageWidth } from '../model/model-graph.js';
 import { nameList } from '../util/excerpt.js';
 import { shortNumber } from './axes.js';
 import { INK, moduleColour, MUTED } from './palette.js';

@@ -21,8 +21,8 @@
  * `networkBody` returns the positioned group without the document so that the animation can
  * stack frames drawn by exactly this code.
  */
-import { inputLabel, outputLabel, stageWidth, type GraphResidual, type Labels, type NetworkGraph } from '../bimt/graph.js';
-import { layerOf } from '../model/model-graph.js';
+import { inputLabel, outputLabel, type GraphResidual, type Labels, type NetworkGraph } from '../bimt/graph.js';
+import { layerOf, stageWidth } from '../model/model-graph.js';
 import type { Network } from '../model/network.js';
 import { shortNumber } from './axes.js';
 import { INK, moduleColour, MUTED, NEGATIVE, POSITIVE } from './palette.js';

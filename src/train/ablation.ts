@@ -6,8 +6,9 @@
  */
 import { ablationFixes, keepOnlyUnits, type ResolvedTarget, type Unit } from '../bimt/ablation-targets.js';
 import type { ClassLoss } from '../model/host-mlp.js';
+import { stageWidth } from '../model/model-graph.js';
 import type { Network } from '../model/network.js';
-import { probeNetwork, stageWidths } from '../model/probe.js';
+import { probeNetwork } from '../model/probe.js';
 import type { Split, TaskInstance } from '../tasks/task.js';
 import { splitMetrics, type SplitMetrics } from './ablation-metrics.js';
 
@@ -66,7 +67,7 @@ export function ablationRows(setup: AblationSetup, targets: readonly ResolvedTar
  * positions), recorded by the probe on the untouched network: per stage [width].
  */
 export function stageMeans(net: Network, s: Split): Float64Array[] {
-  const widths = stageWidths(net.graph);
+  const widths = net.graph.stages.map((_, s) => stageWidth(net.graph, s));
   const sums = widths.map((w) => new Float64Array(w));
   let rows = 0;
   const cols = s.n > 0 ? s.x.length / s.n : 0;
