@@ -103,6 +103,6 @@ describe('an unknown command', () => {
   it('lists the commands in one line when none is close', () => {
     const r = bimt('frobnicate');
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe("bimt: unknown command 'frobnicate' (commands: train, prune, eval, plot, ls, reproduce, sweep, compare, view, help)");
+    expect(r.stderr).toBe("bimt: unknown command 'frobnicate' (commands: train, prune, eval, ablate, plot, ls, reproduce, sweep, compare, view, help)");
   });
 });

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json file] [-- --quick] [-- --backend name] [-- --only sweep|backends|population]`: speed of the paper configs on
+ * `npm run bench [-- --json file] [-- --quick] [-- --backend name] [-- --only sweep|backends|population|ablation]`: speed of the paper configs on
  * this machine, and of the swap search as width grows. Not a test: numbers, no assertions.
  *
  * First the CLI's start-up (src/bench/startup.ts): `bimt --help`, and process start to the first
@@ -18,7 +18,8 @@
  * skipped with --quick). `--only sweep` runs that alone. Last, steps/s of the tfjs engine on every
  * backend that loads, and of the host engine (src/bench/backends.ts); `--only backends` runs that alone.
  * Before it, a population of two-moons networks as one batch against separate runs on the selected
- * backend (src/bench/population.ts); `--only population` runs that alone.
+ * backend (src/bench/population.ts); `--only population` runs that alone. Before that,
+ * `bimt ablate --each neuron` on MNIST's network (src/bench/ablation.ts); `--only ablation` alone.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -33,6 +34,7 @@ import { chooseEngine, enginesFor, isCpuBackend, WORKERS_MIN_ROWS } from '../tra
 import { createEngine, engineSetup } from '../train/create-engine.js';
 import { trainLoop } from '../train/loop.js';
 import { packagePath } from '../util/package-files.js';
+import { ablationTable, measureAblation } from './ablation.js';
 import { backendsTable, measureBackends, stepsOn } from './backends.js';
 import { randomWeights } from './random-network.js';
 import { benchTransformerStep } from './transformer-step.js';
@@ -81,7 +83,11 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${JSON.stringify(await stepsOn(choice))}\n`);
     return;
   }
-  if (only !== undefined && only !== 'sweep' && only !== 'population') throw new Error(`--only takes sweep, backends, population or steps, not ${only}`);
+  if (only === 'ablation') {
+    process.stdout.write(`${ablationTable(measureAblation()).join('\n')}\n`);
+    return;
+  }
+  if (only !== undefined && only !== 'sweep' && only !== 'population') throw new Error(`--only takes sweep, backends, population, ablation or steps, not ${only}`);
   const backend = await selectBackend(forced && isBackendName(forced) ? forced : undefined);
   if (only === 'population') {
     process.stdout.write(`${populationTable(await measurePopulation(backend)).join('\n')}\n`);
@@ -164,13 +170,15 @@ async function main(argv: string[]): Promise<void> {
   for (const r of transformer) out.push(`| ${r.engine} | ${r.stepMs.toFixed(2)} | ${r.forward64Ms.toFixed(2)} | ${r.forward2000Ms.toFixed(1)} |`);
   const sweep = quick ? undefined : measureSweep();
   if (sweep) out.push('', ...sweepTable(sweep));
+  const ablation = measureAblation();
+  out.push('', ...ablationTable(ablation));
   const population = await measurePopulation(backend);
   out.push('', ...populationTable(population));
   const backends = measureBackends();
   out.push('', ...backendsTable(backends));
   process.stdout.write(`${out.join('\n')}\n`);
   const json = flag('--json');
-  if (json) writeFileSync(json, `${JSON.stringify({ machine, startup, tasks: rows, relocationScaling: scaling, transformer, sweep, population, backends, referenceRunSeconds: REFERENCE_RUN_SECONDS }, null, 2)}\n`);
+  if (json) writeFileSync(json, `${JSON.stringify({ machine, startup, tasks: rows, relocationScaling: scaling, transformer, sweep, ablation, population, backends, referenceRunSeconds: REFERENCE_RUN_SECONDS }, null, 2)}\n`);
 }
 
 function sweepTable(s: SweepTimes): string[] {

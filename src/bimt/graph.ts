@@ -252,6 +252,28 @@ function communities(pairs: readonly WeightedEdge[]): { q: number; count: number
   return { q, count };
 }
 
+/**
+ * The neurons ([stage, index]) of each Louvain community of a pruned graph, the partition whose
+ * count and Q networkGraph reports, ordered by their first neuron (stage by stage, index by
+ * index): what `bimt ablate --community k` knocks out as community k (1-based), docs/design.md,
+ * "Ablation targets".
+ */
+export function communityMembers(net: Network, graph: NetworkGraph): [number, number][][] {
+  const links = connections(net.graph, graph.widths, graph.edges, graph.residuals);
+  const node = new Map<number, number>();
+  const at = (v: number) => node.get(v) ?? (node.set(v, node.size), node.size - 1);
+  const compact = links.pairs.map(({ a, b, w }) => ({ a: at(a), b: at(b), w }));
+  const { community, count } = louvain(node.size, compact);
+  const members: [number, number][][] = Array.from({ length: count }, () => []);
+  const ids = [...node.keys()].sort((a, b) => a - b);
+  for (const id of ids) {
+    let s = 0;
+    while (s + 1 < links.offsets.length && links.offsets[s + 1]! <= id) s++;
+    members[community[node.get(id)!]!]!.push([s, id - links.offsets[s]!]);
+  }
+  return members.filter((m) => m.length > 0).sort((a, b) => a[0]![0] - b[0]![0] || a[0]![1] - b[0]![1]);
+}
+
 /** Connected components of the surviving edges and residual connections (union-find over [stage, index] nodes). */
 function findModules(net: Network, labels: Labels, links: Connections): GraphModule[] {
   const g = net.graph;

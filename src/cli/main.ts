@@ -9,6 +9,7 @@ import { BimtError } from '../errors.js';
 import { terminalText } from '../util/excerpt.js';
 import { closest } from '../util/closest.js';
 import { VERSION } from '../version.js';
+import { ablateCommand } from './ablate.js';
 import { compareCommand } from './compare.js';
 import { evalCommand } from './eval.js';
 import { lsCommand } from './ls.js';
@@ -26,7 +27,7 @@ export function buildProgram(): Command {
     .option('--debug', 'show stack traces of errors')
     .showHelpAfterError()
     .configureOutput({ outputError: (s, write) => write(s) });
-  const commands = [trainCommand(), pruneCommand(), evalCommand(), plotCommand(), lsCommand(), reproduceCommand(), sweepCommand(), compareCommand(), viewCommand()];
+  const commands = [trainCommand(), pruneCommand(), evalCommand(), ablateCommand(), plotCommand(), lsCommand(), reproduceCommand(), sweepCommand(), compareCommand(), viewCommand()];
   for (const c of commands) program.addCommand(c);
   // What a launcher runs for one point of a sweep: not for people, so not in the help.
   program.addCommand(sweepPointCommand(), { hidden: true });
