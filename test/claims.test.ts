@@ -17,6 +17,8 @@ import {
   reachesExactly,
 } from '../src/reproduce/claims.js';
 import { embeddingCircles } from '../src/reproduce/figures.js';
+import { diagonalClaim, eachLowersClaim, keepsAccuracyClaim } from '../src/reproduce/knock-outs.js';
+import type { AblationRow } from '../src/train/ablation.js';
 import { Rng } from '../src/util/random.js';
 import { mlp, mlpNetwork } from './helpers.js';
 
@@ -193,5 +195,39 @@ describe('edge locality', () => {
     const none = edgeLocality(graphOf([4, 4, 1], [], IN4, ['y']), 0);
     expect(none.edges).toBe(0);
     expect(localityClaim('local', none, 0.8, '').pass).toBe(false);
+  });
+});
+
+describe('knock-out claims', () => {
+  const row = (target: string, outputs: string[], perOutput: number[], acc: number | null = null): AblationRow => ({
+    target,
+    inputs: [],
+    outputs,
+    fixed: target === 'none' ? 0 : 1,
+    metrics: { loss: perOutput.reduce((a, b) => a + b, 0) / Math.max(1, perOutput.length), acc, perOutput },
+  });
+  const labels = ['f', 'g'];
+
+  it('diagonalClaim passes when each module raises only its own output, and fails on a shared effect', () => {
+    const none = row('none', [], [0.01, 0.02]);
+    const diagonal = [none, row('module 1', ['f'], [1, 0.021]), row('module 2', ['g'], [0.011, 3])];
+    const d = diagonalClaim('diagonal', diagonal, labels, 10, 1.5);
+    expect(d.pass).toBe(true);
+    expect(d.measured).toBe('module 1: own x100, other x1.05; module 2: own x150, other x1.10');
+    // Module 2 also raises f's loss 5-fold: not diagonal.
+    expect(diagonalClaim('diagonal', [none, diagonal[1]!, row('module 2', ['g'], [0.05, 3])], labels, 10, 1.5).pass).toBe(false);
+    // A knock-out that barely moves its own output.
+    expect(diagonalClaim('diagonal', [none, row('module 1', ['f'], [0.05, 0.02]), diagonal[2]!], labels, 10, 1.5).pass).toBe(false);
+    // One module is no diagonal.
+    expect(diagonalClaim('diagonal', [none, diagonal[1]!], labels, 10, 1.5).pass).toBe(false);
+  });
+
+  it('keepsAccuracyClaim and eachLowersClaim compare accuracies with the untouched network', () => {
+    const none = row('none', [], [], 1);
+    expect(keepsAccuracyClaim('kept', [none, row('keep-only module 1', [], [], 0.996)], 0.005, '').pass).toBe(true);
+    expect(keepsAccuracyClaim('kept', [none, row('keep-only module 1', [], [], 0.99)], 0.005, '').pass).toBe(false);
+    expect(eachLowersClaim('lowers', [none, row('a', [], [], 0.2), row('b', [], [], 0.4)], 0.5).pass).toBe(true);
+    expect(eachLowersClaim('lowers', [none, row('a', [], [], 0.2), row('b', [], [], 0.9)], 0.5).pass).toBe(false);
+    expect(eachLowersClaim('lowers', [none], 0.5).pass).toBe(false);
   });
 });

@@ -46,6 +46,9 @@ describe('bimt reproduce --out', () => {
     expect(report.indexOf('## Figure 4: two moons')).toBeGreaterThan(report.indexOf('## Figure 3a'));
     expect(report).toMatch(/\| test accuracy \| >= 0\.98/);
     expect(report).toMatch(/\| test MSE \| <= 1\.50e-2/);
+    // The paper's knock-outs, measured by bimt ablate's code on each figure's trained network.
+    expect(report).toMatch(/\| knocking out each module \(mean ablation\)[^\n]*\| own >= x10, other <= x1\.5 \| module 1: own x\d+, other x[\d.]+; module 2: own x\d+, other x[\d.]+ \| pass \|/);
+    expect(report).toMatch(/\| the circuit alone \(keep-only its modules' neurons\) keeps the test accuracy \| drop <= 0\.005 \|[^\n]*\| pass \|/);
     for (const [, img] of report.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)) expect(existsSync(join(cwd, 'out', img))).toBe(true);
     expect(report).toMatch(/\]\(fig4\/plots\/curves\.svg\)/);
     expect(report).toMatch(/\]\(fig3a\/plots\/curves\.svg\)/);

@@ -4,6 +4,7 @@
  * them and tables for the report. Its own module so that the figures, the ablation's claims and
  * the report all import it without importing each other.
  */
+import type { KnockOuts } from './knock-outs.js';
 import type { NetworkGraph } from '../bimt/graph.js';
 import type { Network } from '../model/network.js';
 import type { TaskEvaluation } from '../train/evaluate.js';
@@ -13,6 +14,8 @@ import type { ClaimResult } from './claims.js';
 export interface PanelOutputs {
   readonly trained: TaskEvaluation;
   readonly pruned: { readonly net: Network; readonly graph: NetworkGraph; readonly evaluation: TaskEvaluation };
+  /** The trained network's knock-outs (`bimt ablate`'s code). */
+  readonly knockOuts: KnockOuts;
 }
 
 interface FigureBase {

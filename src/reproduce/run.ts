@@ -17,6 +17,7 @@ import { runTraining } from '../train/run.js';
 import { packagePath } from '../util/package-files.js';
 import { isRunsFigure, type FigureSpec, type PanelFigure, type PanelOutputs, type RunOutputs, type RunsFigure } from './figure-spec.js';
 import { figureRunDir, saveRecord, type FigureRecord } from './report.js';
+import { knockOutsOf } from './knock-outs.js';
 import { bimtCommand } from '../util/invocation.js';
 
 export interface FigureOutcome {
@@ -50,7 +51,7 @@ async function reproducePanel(fig: PanelFigure, outDir: string, backend: Backend
     backend: backend.name,
     trained: trainedWith(opened.meta),
     seconds: (Date.now() - started) / 1000,
-    claims: fig.claims(outputsOf(saved)),
+    claims: fig.claims(outputsOf(saved, opened)),
     plots: plots.map((p) => relative(opened.paths.root, p)),
   };
 }
@@ -72,7 +73,7 @@ async function reproduceRuns(fig: RunsFigure, outDir: string, backend: BackendCh
     const saved = pruneAndSave(opened, threshold);
     trained.add(trainedWith(opened.meta));
     if (fig.drawn(run)) plots.push(...plotRun(opened, { kinds: ['network'], pruned: true, threshold }).map((p) => relative(dir, p)));
-    outputs.push({ run, ...outputsOf(saved) });
+    outputs.push({ run, ...outputsOf(saved, opened) });
   }
   return {
     figure: fig.id,
@@ -109,8 +110,8 @@ async function trainRun(req: RunRequest, runsDir: string, backend: BackendChoice
   return openCheckpoint(run.paths.root);
 }
 
-function outputsOf(saved: SavedPrune): PanelOutputs {
-  return { trained: saved.before, pruned: { net: saved.net, graph: saved.graph, evaluation: saved.after } };
+function outputsOf(saved: SavedPrune, opened: OpenedCheckpoint): PanelOutputs {
+  return { trained: saved.before, pruned: { net: saved.net, graph: saved.graph, evaluation: saved.after }, knockOuts: knockOutsOf(opened) };
 }
 
 /**
