@@ -3,7 +3,7 @@
 // way to full red, a class's accuracy down 50 points full red), labels escaped; then through the
 // CLI on a short fig3a run: ablate, then plot, and the one-line error before ablate.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -81,6 +81,8 @@ describe('ablationSvg', () => {
   it('a malformed table is one line naming the file and line', () => {
     expect(() => parseAblationCsv(LOSSES.replace('0.105', 'abc'), 'a.csv')).toThrow(/^a\.csv:3: test_loss "abc" is not a number$/);
     expect(() => parseAblationCsv('step,lambda\n1,2\n', 'a.csv')).toThrow(/^a\.csv:1: expected the header/);
+    expect(() => parseAblationCsv(LOSSES.replace('0.006,,', '0.006,'), 'a.csv')).toThrow(/^a\.csv: not a CSV table: .*line 2/);
+    expect(() => parseAblationCsv(LOSSES.split('\n').filter((l) => !l.startsWith('none')).join('\n'), 'a.csv')).toThrow(/^a\.csv:2: expected the untouched network's row, none, first$/);
   });
 });
 
@@ -119,5 +121,13 @@ describe('bimt plot --kind ablation (command line)', () => {
     expect(t).toContain('(x1+x3)^3');
     expect(t).toContain('x2^2+sin(pi*x4)');
     expect(t.some((s) => s.startsWith('module 1: '))).toBe(true);
+  });
+
+  it('a table of another task (three outputs for fig3a\'s two) is one line naming the file', () => {
+    const file = join(run, 'ablation.csv');
+    writeFileSync(file, 'target,mode,inputs,outputs,test_loss,test_acc,test_loss_1,test_loss_2,test_loss_3\nnone,,,,1,,1,1,1\n');
+    const r = bimt('plot', run, '--kind', 'ablation');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`bimt: ${file}: 3 per-output columns, but the run's task has 2 outputs\n`);
   });
 });

@@ -214,7 +214,7 @@ export function ablationFigure(opened: OpenedCheckpoint): Figure {
   const cells = table.none.perOutput.length;
   if (names.length !== cells) throw new BimtError(`${path}: ${cells} per-output columns, but the run's task has ${names.length} outputs`);
   const modes = [...new Set(table.targets.map((r) => r.mode).filter((m) => m !== ''))];
-  const title = [runName(opened), `${modes.join(', ') || 'no'} ablation`, `${table.split} split`].join(' · ');
+  const title = [runName(opened), modes.length > 0 ? `${modes.join(', ')} ablation` : 'ablation', `${table.split} split`].join(' · ');
   const what = table.measure === 'loss' ? `each output's ${table.split} loss` : `each class's ${table.split} accuracy`;
   const caption = [`rows: the targets knocked out (their inputs → outputs); columns: ${what}, against the untouched network`];
   return { name: figureName('ablation', false), svg: ablationSvg(table, names, { title, caption }) };

@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { BimtError } from '../errors.js';
+import { excerpt, quote } from '../util/excerpt.js';
 import { readRegularFile } from '../util/files.js';
 
 /** What a table's per-output cells measure: each output's loss, or each class's accuracy. */
@@ -65,13 +66,13 @@ export function parseAblationCsv(text: string, path: string): AblationTable {
   const extra = header.slice(6);
   const lossCols = extra.every((h, k) => h === `${split}_loss_${k + 1}`);
   const accCols = extra.every((h, c) => h === `${split}_acc_${c}`);
-  if (!lossCols && !accCols) throw new BimtError(`${path}:1: expected ${split}_loss_1.. or ${split}_acc_0.. after ${split}_acc, found ${extra.join(',')}`);
+  if (!lossCols && !accCols) throw new BimtError(`${path}:1: expected ${split}_loss_1.. or ${split}_acc_0.. after ${split}_acc, found ${excerpt(extra.join(','))}`);
   const measure: AblationMeasure = extra.length > 0 && accCols ? 'accuracy' : 'loss';
   const records = cells.slice(1).map((row, i): AblationRecord => {
     const line = i + 2;
     const num = (j: number): number => {
       const v = Number(row[j]);
-      if (row[j] === '' || Number.isNaN(v)) throw new BimtError(`${path}:${line}: ${header[j]} "${row[j]}" is not a number`);
+      if (row[j] === '' || Number.isNaN(v)) throw new BimtError(`${path}:${line}: ${header[j]} ${quote(row[j] ?? '')} is not a number`);
       return v;
     };
     const names = (s: string) => (s === '' ? [] : s.split(';'));
