@@ -34,7 +34,7 @@ export function plotCommand(): Command {
         if (flags.kind !== undefined) throw new BimtError('--animate draws the network through every checkpoint; leave out --kind');
         if (flags.step !== undefined) throw new BimtError('--animate uses every checkpoint of the run; leave out --step');
       } else if (flags.out !== undefined && (flags.kind === undefined || flags.kind === 'all')) {
-        throw new BimtError('--out names one file: give a single --kind (network, curves, task or fields) with it');
+        throw new BimtError('--out names one file: give a single --kind (network, curves, task, fields or ablation) with it');
       }
       const [{ openCheckpoint }, { animateRun, plotRun }] = await Promise.all([import('../runs/open.js'), import('../plot/run-plots.js')]);
       const opened = openCheckpoint(target, flags.step);

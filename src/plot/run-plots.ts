@@ -12,14 +12,17 @@
  *   plots/task-pruned-step-NNNNNN-group-K.svg  an embedding picture of one group of dims
  *   plots/animation.svg                        the network through every checkpoint
  *   plots/animation-pruned.svg                 the same, each frame pruned
+ *   plots/ablation.svg                         ablation.csv's module x output effects (bimt ablate)
  *
  * Pictures of one checkpoint are named by its step, so plotting several checkpoints of a run
  * never overwrites one with another; curves and the animation cover the whole run. `figureName`
  * is the one place these names are made.
  */
+import { existsSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { pruneNetwork } from '../bimt/prune.js';
 import { BimtError } from '../errors.js';
+import { readAblationCsv } from '../runs/ablation-csv.js';
 import { writeOutputFile } from '../runs/atomic.js';
 import { readModularity } from '../runs/graph-record.js';
 import { readMetrics } from '../runs/metrics.js';
@@ -32,6 +35,7 @@ import { shortNumber, thresholdText } from './axes.js';
 import { curvesSvg, type Phase } from './curves.js';
 import type { Figure, PrunedNetwork, TaskFigureInput } from './figure.js';
 import { fieldsSvg, hasGridInput } from './fields.js';
+import { ablationSvg } from './figures/ablation.js';
 import { PLOT_KINDS, type PlotKind } from './kinds.js';
 import { networkBody, networkSvg } from './network.js';
 import { textWidth } from './svg.js';
@@ -53,7 +57,7 @@ export interface PlotOptions {
 /** Draws the requested pictures of an opened checkpoint and writes them; returns the paths written. */
 export function plotRun(opened: OpenedCheckpoint, opts: PlotOptions): string[] {
   if (opts.outFile !== undefined && opts.kinds.length !== 1) {
-    throw new BimtError(`--out names one file: give a single --kind (network, curves, task or fields), not ${opts.kinds.length} kinds`);
+    throw new BimtError(`--out names one file: give a single --kind (network, curves, task, fields or ablation), not ${opts.kinds.length} kinds`);
   }
   const threshold = opts.threshold ?? opened.plan.output.pruneThreshold;
   const pruned = opts.pruned ? { ...pruneNetwork(opened.checkpoint.net, threshold, opened.labels), threshold } : undefined;
@@ -62,8 +66,11 @@ export function plotRun(opened: OpenedCheckpoint, opts: PlotOptions): string[] {
     if (kind === 'network') figures.push([networkFigure(opened, pruned)]);
     else if (kind === 'curves') figures.push([curvesFigure(opened)]);
     else if (kind === 'task') figures.push(taskFigures(opened, pruned));
-    // Receptive fields need a grid input; `all` leaves them out for other networks.
-    else if (opts.kinds.length === 1 || hasGridInput(opened.checkpoint.net)) figures.push([fieldsFigure(opened, pruned)]);
+    // Receptive fields need a grid input, the ablation picture a table from bimt ablate; `all`
+    // leaves each out where it has nothing to draw.
+    else if (kind === 'fields') {
+      if (opts.kinds.length === 1 || hasGridInput(opened.checkpoint.net)) figures.push([fieldsFigure(opened, pruned)]);
+    } else if (opts.kinds.length === 1 || existsSync(ablationPath(opened))) figures.push([ablationFigure(opened)]);
   }
   return writeFigures(figures.flat(), opened.paths.plots, opts);
 }
@@ -187,6 +194,30 @@ export function animationFigure(opened: OpenedCheckpoint, pruned: boolean, thres
   const long = `${runName(opened)} · ${prunedNote(threshold)}`;
   const title = pruned && textWidth(`${long} · step ${last?.step ?? 0}`, 14) <= width - 30 ? long : runName(opened);
   return { name: figureName('animation', pruned), svg: animatedNetworkSvg(frames, labels, { title }) };
+}
+
+/** Where bimt ablate writes its table by default: <run>/ablation.csv. */
+function ablationPath(opened: OpenedCheckpoint): string {
+  return join(opened.paths.root, 'ablation.csv');
+}
+
+/**
+ * The effect matrix of the run's ablation.csv (src/plot/figures/ablation.ts): a row per target,
+ * a column per output, named by the task's output labels (its class names for per-class
+ * accuracies). The table is of whatever checkpoint bimt ablate was given, so the picture is
+ * named for no step.
+ */
+export function ablationFigure(opened: OpenedCheckpoint): Figure {
+  const path = ablationPath(opened);
+  const table = readAblationCsv(path);
+  const names = opened.labels.outputs;
+  const cells = table.none.perOutput.length;
+  if (names.length !== cells) throw new BimtError(`${path}: ${cells} per-output columns, but the run's task has ${names.length} outputs`);
+  const modes = [...new Set(table.targets.map((r) => r.mode).filter((m) => m !== ''))];
+  const title = [runName(opened), modes.length > 0 ? `${modes.join(', ')} ablation` : 'ablation', `${table.split} split`].join(' · ');
+  const what = table.measure === 'loss' ? `each output's ${table.split} loss` : `each class's ${table.split} accuracy`;
+  const caption = [`rows: the targets knocked out (their inputs → outputs); columns: ${what}, against the untouched network`];
+  return { name: figureName('ablation', false), svg: ablationSvg(table, names, { title, caption }) };
 }
 
 // ---- writing --------------------------------------------------------------------------------
