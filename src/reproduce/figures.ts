@@ -67,7 +67,7 @@ export const FIGURES: readonly FigureSpec[] = [
     claims: (o) => [
       atMost('test MSE', o.trained.testLoss, IND_MSE_MAX, '7.4e-3'),
       modulesAre('pruned graph: two modules, {x1, x3} -> (x1+x3)^3 and {x2, x4} -> x2^2+sin(pi*x4)', o.pruned.graph, IND_MODULES),
-      // Measured at seed 0 (the config's): own x780 and x810, other x1.21 and x1.01 (docs/cli.md, "bimt ablate").
+      // Measured at seed 0 (the config's): own x783 and x814, other x1.21 and x1.01 (docs/cli.md, "bimt ablate").
       diagonalClaim(
         "knocking out each module (mean ablation) raises its own output's test loss and leaves the other's",
         o.knockOuts.rows(o.knockOuts.modules),

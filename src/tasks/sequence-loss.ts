@@ -57,7 +57,7 @@ export function addScoredSquaredErrors(
 }
 
 /** MSE of predictions `pred` [n, length, dim] against targets `y` [n, length, dim], float64 sums. */
-export function sequenceMse(pred: Float32Array, y: Float32Array, n: number, spec: SequenceTarget): SequenceMse {
+export function sequenceMse(pred: ArrayLike<number>, y: ArrayLike<number>, n: number, spec: SequenceTarget): SequenceMse {
   const row = spec.length * spec.dim;
   if (pred.length !== n * row || y.length !== n * row) {
     throw new Error(`sequenceMse: expected ${n} x ${spec.length} x ${spec.dim} = ${n * row} values, got predictions ${pred.length}, targets ${y.length}`);

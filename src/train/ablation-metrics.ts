@@ -6,7 +6,7 @@
  */
 import { oneHotSquaredErrorRow, softmaxCrossEntropyRow, squaredErrorRow } from '../model/ops/losses.js';
 import type { ClassLoss } from '../model/host-mlp.js';
-import { addScoredSquaredErrors, scoredColumns } from '../tasks/sequence-loss.js';
+import { sequenceMse } from '../tasks/sequence-loss.js';
 import type { Split, TargetSpec } from '../tasks/task.js';
 
 export interface SplitMetrics {
@@ -57,12 +57,8 @@ export function splitMetrics(targets: TargetSpec, out: Float64Array, s: Pick<Spl
       return { loss: total / (n * k), acc: null, perOutput: per.map((v) => v / n) };
     }
     case 'sequence': {
-      const row = targets.length * targets.dim;
-      const cols = scoredColumns(targets);
-      const sums = new Float64Array(cols.length);
-      for (let i = 0; i < n; i++) addScoredSquaredErrors(out, i * row, cols, y, i * row, cols, sums, undefined, -1, 0);
-      const perOutput = Array.from(sums, (v) => v / n);
-      return { loss: perOutput.reduce((a, b) => a + b, 0) / perOutput.length, acc: null, perOutput };
+      const { loss, perEntry } = sequenceMse(out, y, n, targets);
+      return { loss, acc: null, perOutput: perEntry };
     }
   }
 }
