@@ -242,14 +242,18 @@ function connections(g: ModelGraph, widths: readonly number[], edges: readonly G
   return { offsets, total, pairs };
 }
 
-/** Louvain's communities of the connected neurons (modularity.ts), and their Q. */
-function communities(pairs: readonly WeightedEdge[]): { q: number; count: number } {
+/**
+ * Louvain's communities of the connected neurons (modularity.ts), their Q, and each neuron's
+ * community by its connection id (`connections`): the one partition graph.json counts and
+ * `communityMembers` lists.
+ */
+function communities(pairs: readonly WeightedEdge[]): { q: number; count: number; of: ReadonlyMap<number, number> } {
   // Only neurons with a connection are nodes: the dead ones would each count as a community.
   const node = new Map<number, number>();
   const at = (v: number) => node.get(v) ?? (node.set(v, node.size), node.size - 1);
   const compact = pairs.map(({ a, b, w }) => ({ a: at(a), b: at(b), w }));
-  const { q, count } = louvain(node.size, compact);
-  return { q, count };
+  const { q, count, community } = louvain(node.size, compact);
+  return { q, count, of: new Map([...node].map(([id, k]) => [id, community[k]!])) };
 }
 
 /**
@@ -260,16 +264,12 @@ function communities(pairs: readonly WeightedEdge[]): { q: number; count: number
  */
 export function communityMembers(net: Network, graph: NetworkGraph): [number, number][][] {
   const links = connections(net.graph, graph.widths, graph.edges, graph.residuals);
-  const node = new Map<number, number>();
-  const at = (v: number) => node.get(v) ?? (node.set(v, node.size), node.size - 1);
-  const compact = links.pairs.map(({ a, b, w }) => ({ a: at(a), b: at(b), w }));
-  const { community, count } = louvain(node.size, compact);
+  const { count, of } = communities(links.pairs);
   const members: [number, number][][] = Array.from({ length: count }, () => []);
-  const ids = [...node.keys()].sort((a, b) => a - b);
-  for (const id of ids) {
+  for (const id of [...of.keys()].sort((a, b) => a - b)) {
     let s = 0;
     while (s + 1 < links.offsets.length && links.offsets[s + 1]! <= id) s++;
-    members[community[node.get(id)!]!]!.push([s, id - links.offsets[s]!]);
+    members[of.get(id)!]!.push([s, id - links.offsets[s]!]);
   }
   return members.filter((m) => m.length > 0).sort((a, b) => a[0]![0] - b[0]![0] || a[0]![1] - b[0]![1]);
 }
