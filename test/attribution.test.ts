@@ -91,6 +91,20 @@ describe('bimt prune --score (command line)', () => {
     expect(keys(a)).not.toBe(keys(w));
   });
 
+  it("bimt ablate --score finds the communities of the score's graph", async () => {
+    // After the test above: both graph.json files are written.
+    const rowsOf = async (score: string) => {
+      const out = join(runs, `ablation-${score}.csv`);
+      const r = await runBimt(['ablate', run, '--each', 'community', '--threshold', '0.05', '--score', score, '--out', out]);
+      expect(r.status, r.stderr).toBe(0);
+      return readFileSync(out, 'utf8').trim().split('\n').filter((l) => l.startsWith('community ')).length;
+    };
+    const [w, a] = [graphJson('step-000600-t0.05'), graphJson('step-000600-t0.05-attribution')];
+    expect(w.communities).not.toBe(a.communities); // this run's two graphs split differently
+    expect(await rowsOf('weight')).toBe(w.communities);
+    expect(await rowsOf('attribution')).toBe(a.communities);
+  });
+
   it('refuses an unknown --score in one line, exit 2', async () => {
     const r = await runBimt(['prune', run, '--score', 'gradient']);
     expect(r.status).toBe(2);
