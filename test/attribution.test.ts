@@ -105,6 +105,18 @@ describe('bimt prune --score (command line)', () => {
     expect(await rowsOf('attribution')).toBe(a.communities);
   });
 
+  it("bimt plot --score attribution draws the attribution graph's edges, titled with its score", async () => {
+    const out = (score: string) => join(runs, `network-${score}.svg`);
+    for (const score of ['weight', 'attribution']) {
+      const r = await runBimt(['plot', run, '--kind', 'network', '--pruned', '--threshold', '0.05', '--score', score, '--out', out(score)]);
+      expect(r.status, r.stderr).toBe(0);
+    }
+    const svg = (score: string) => readFileSync(out(score), 'utf8');
+    // The weights kept, as the title counts them, are bimt prune's on the same score.
+    expect(svg('attribution')).toContain(`pruned at attribution ≤ 0.05, ${graphJson('step-000600-t0.05-attribution').weights_kept} of 480 weights`);
+    expect(svg('weight')).toContain(`pruned at |w| ≤ 0.05, ${graphJson('step-000600-t0.05').weights_kept} of 480 weights`);
+  });
+
   it('refuses an unknown --score in one line, exit 2', async () => {
     const r = await runBimt(['prune', run, '--score', 'gradient']);
     expect(r.status).toBe(2);
