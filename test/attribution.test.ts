@@ -2,12 +2,14 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { networkGraph } from '../src/bimt/graph.js';
+import { networkGraph, type EdgeScore } from '../src/bimt/graph.js';
+import { stageWidth, type TransformerArchitecture } from '../src/model/model-graph.js';
 import { pruneNetwork } from '../src/bimt/prune.js';
 import type { Network } from '../src/model/network.js';
 import { edgeScoreOf } from '../src/train/attribution.js';
 import { runBimt } from './cli-run.js';
-import { mlp, mlpNetwork, W as weight } from './helpers.js';
+import type { Split } from '../src/tasks/task.js';
+import { mlp, mlpNetwork, randomNetwork, W as weight } from './helpers.js';
 
 const labels = { inputs: ['x1', 'x2'], outputs: ['y'] };
 
@@ -65,6 +67,31 @@ describe('attribution scores', () => {
   it('the weight score is |w| whatever the data', () => {
     expect(edgeScoreOf('weight', net, train)).toEqual({ kind: 'weight' });
   });
+});
+
+describe('attribution on every architecture', () => {
+  const transformer: TransformerArchitecture = { kind: 'transformer', inDim: 3, outDim: 2, embed: 8, blocks: 2, heads: 2, mlpHidden: 6, seqLen: 3, layerNorm: false };
+  const features = (length: number) => Float32Array.from({ length }, (_, i) => Math.sin(i * 1.7) * 2);
+  const cases: [string, Network, Split][] = [
+    ['a token MLP', randomNetwork(mlp([2 * 5, 8, 3], 2, { vocab: 7, dim: 5 }), 3), { n: 30, x: Int32Array.from({ length: 60 }, (_, i) => (i * 5 + (i >> 3)) % 7), y: new Float32Array(30) }],
+    ['a transformer', randomNetwork(transformer, 4), { n: 20, x: features(20 * 3 * 3), y: new Float32Array(20) }],
+  ];
+  for (const [name, net, split] of cases) {
+    it(`${name}: a mean |activation| per neuron of every stage, and with all means 1 the weight graph`, () => {
+      const score = edgeScoreOf('attribution', net, split);
+      if (score.kind !== 'attribution') throw new Error('expected attribution');
+      const g = net.graph;
+      expect(score.meanAbs.map((m) => m.length)).toEqual(g.stages.map((_, s) => stageWidth(g, s)));
+      expect(score.meanAbs.every((m) => m.every((v) => v > 0))).toBe(true);
+      // Scores of |w| times 1 are |w|: the same graph, whatever the architecture's links.
+      const ones: EdgeScore = { kind: 'attribution', meanAbs: score.meanAbs.map((m) => m.map(() => 1)) };
+      const labels = { inputs: [], outputs: [] };
+      const { score: _w, ...byWeight } = networkGraph(net, labels, 0.3);
+      const { score: _a, ...byOnes } = networkGraph(net, labels, 0.3, ones);
+      expect(byOnes).toEqual(byWeight);
+      expect(networkGraph(net, labels, 0.3, score).weightsKept).not.toBe(byWeight.weightsKept);
+    });
+  }
 });
 
 describe('bimt prune --score (command line)', () => {
