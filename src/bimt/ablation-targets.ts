@@ -14,7 +14,7 @@
 import { BimtError } from '../errors.js';
 import { embeddingOf, layerOf, stageWidth, type ModelGraph } from '../model/model-graph.js';
 import { inputPositions, type Network } from '../model/network.js';
-import { communityMembers, inputLabel, outputLabel, type Labels, type NetworkGraph } from './graph.js';
+import { communityMembers, inputLabel, outputLabel, WEIGHT_SCORE, type EdgeScore, type Labels, type NetworkGraph } from './graph.js';
 
 /** A target as the command line names it; each kind is one flag of `bimt ablate`. */
 export type AblationTarget =
@@ -42,9 +42,12 @@ export interface ResolvedTarget {
   readonly outputs: readonly string[];
 }
 
-/** Resolves one target; a target the network lacks is a one-line BimtError naming its flag. */
-export function resolveTarget(net: Network, labels: Labels, graph: NetworkGraph, t: AblationTarget): ResolvedTarget {
-  const units = spread(net.graph, unitsOf(net, labels, graph, t));
+/**
+ * Resolves one target; a target the network lacks is a one-line BimtError naming its flag.
+ * `score`: the one `graph` was built with (communities weigh edges by it).
+ */
+export function resolveTarget(net: Network, labels: Labels, graph: NetworkGraph, t: AblationTarget, score: EdgeScore = WEIGHT_SCORE): ResolvedTarget {
+  const units = spread(net.graph, unitsOf(net, labels, graph, t, score));
   return { name: targetName(t), units, ...touched(net, labels, graph, units) };
 }
 
@@ -79,9 +82,9 @@ export function jointTarget(targets: readonly ResolvedTarget[]): ResolvedTarget 
  * The targets `--each neuron|module|community` ablates in turn: every neuron of the hidden layers
  * that is alive in the pruned graph (a dead one changes nothing), every module, every community.
  */
-export function eachTarget(net: Network, graph: NetworkGraph, each: 'neuron' | 'module' | 'community'): AblationTarget[] {
+export function eachTarget(net: Network, graph: NetworkGraph, each: 'neuron' | 'module' | 'community', score: EdgeScore = WEIGHT_SCORE): AblationTarget[] {
   if (each === 'module') return graph.modules.map((_, i) => ({ kind: 'module', k: i + 1 }));
-  if (each === 'community') return communityMembers(net, graph).map((_, i) => ({ kind: 'community', k: i + 1 }));
+  if (each === 'community') return communityMembers(net, graph, score).map((_, i) => ({ kind: 'community', k: i + 1 }));
   const g = net.graph;
   const seen = new Set<string>();
   const out: AblationTarget[] = [];
@@ -136,7 +139,7 @@ function isInside(g: ModelGraph, s: number): boolean {
   return role === 'hidden' || role === 'stream';
 }
 
-function unitsOf(net: Network, labels: Labels, graph: NetworkGraph, t: AblationTarget): Unit[] {
+function unitsOf(net: Network, labels: Labels, graph: NetworkGraph, t: AblationTarget, score: EdgeScore): Unit[] {
   const g = net.graph;
   switch (t.kind) {
     case 'neuron': {
@@ -149,7 +152,7 @@ function unitsOf(net: Network, labels: Labels, graph: NetworkGraph, t: AblationT
       return m.neurons.filter(([s]) => isInside(g, s));
     }
     case 'community': {
-      const all = communityMembers(net, graph);
+      const all = communityMembers(net, graph, score);
       const c = all[t.k - 1];
       if (!c) throw new BimtError(`--community ${t.k}: the pruned graph (threshold ${graph.threshold}) has ${countOf(all.length, 'community', 'communities')} (1..${all.length})`);
       return c.filter(([s]) => isInside(g, s));

@@ -24,6 +24,21 @@ export interface Labels {
   readonly outputs: readonly string[];
 }
 
+/**
+ * What an edge's strength is, the number compared with the pruning threshold (docs/design.md,
+ * "Attribution"): `weight`, |w|; `attribution`, |w| times the mean |activation| of the edge's
+ * input neuron over the training split (`meanAbs[stage][neuron]`, src/train/attribution.ts), so a
+ * big weight on an input that barely moves no longer counts as strong.
+ */
+export type EdgeScore = { readonly kind: 'weight' } | { readonly kind: 'attribution'; readonly meanAbs: readonly Float64Array[] };
+export type ScoreKind = EdgeScore['kind'];
+export const WEIGHT_SCORE: EdgeScore = { kind: 'weight' };
+
+/** The score of entry w of link k's weight, read from neuron i of the link's source stage. */
+export function edgeScore(g: ModelGraph, score: EdgeScore, k: number, i: number, w: number): number {
+  return score.kind === 'weight' ? Math.abs(w) : Math.abs(w) * score.meanAbs[g.links[k]!.from]![i]!;
+}
+
 export interface GraphNeuron {
   /** Index of the neuron in its stage (fold copies of a folded stage counted separately). */
   readonly index: number;
@@ -40,7 +55,7 @@ export interface GraphEdge {
   readonly layer: number;
   readonly from: number;
   readonly to: number;
-  /** The weight; where several entries join the same two neurons (q, k and v), the largest in |w|. */
+  /** The weight; where several entries join the same two neurons (q, k and v), the one of largest score. */
   readonly weight: number;
 }
 
@@ -58,8 +73,10 @@ export interface GraphModule {
 }
 
 export interface NetworkGraph {
-  /** Weights with |w| <= threshold count as absent. */
+  /** Weights whose score is <= threshold count as absent. */
   readonly threshold: number;
+  /** The score compared with the threshold (EdgeScore); communities weigh edges by it too. */
+  readonly score: ScoreKind;
   /** Neurons in each stage of the network, alive or not (for an MLP its widths). */
   readonly widths: readonly number[];
   /** layers[s]: the listed neurons of stage s (all inputs and outputs; alive hidden neurons). */
@@ -115,10 +132,10 @@ export function forEachWeight(net: Network, k: number, visit: (i: number, o: num
 }
 
 /**
- * Which neurons a path of weights with |w| > threshold (or a residual connection) reaches from an
- * input (`fromInput`) and which reach an output (`toOutput`), one 0/1 mask per stage.
+ * Which neurons a path of weights whose score is > threshold (or a residual connection) reaches
+ * from an input (`fromInput`) and which reach an output (`toOutput`), one 0/1 mask per stage.
  */
-export function reachableMasks(net: Network, threshold: number): { fromInput: Uint8Array[]; toOutput: Uint8Array[] } {
+export function reachableMasks(net: Network, threshold: number, score: EdgeScore = WEIGHT_SCORE): { fromInput: Uint8Array[]; toOutput: Uint8Array[] } {
   const g = net.graph;
   const last = g.stages.length - 1;
   const fromInput = g.stages.map((_, s) => new Uint8Array(stageWidth(g, s)).fill(s === 0 ? 1 : 0));
@@ -128,14 +145,14 @@ export function reachableMasks(net: Network, threshold: number): { fromInput: Ui
   for (const l of [...links].sort((a, b) => a.to - b.to)) {
     const [src, dst] = [fromInput[l.from]!, fromInput[l.to]!];
     if (!l.weight) src.forEach((v, j) => (dst[j] ||= v));
-    else forEachWeight(net, l.k, (i, o, w) => src[i] && Math.abs(w) > threshold && (dst[o] = 1));
+    else forEachWeight(net, l.k, (i, o, w) => src[i] && edgeScore(g, score, l.k, i, w) > threshold && (dst[o] = 1));
   }
   const attentionDone = new Set<number>();
   for (const l of [...links].sort((a, b) => b.from - a.from)) {
     const [src, dst] = [toOutput[l.from]!, toOutput[l.to]!];
     wholeHeads(net.graph, l.to, dst, attentionDone);
     if (!l.weight) dst.forEach((v, j) => (src[j] ||= v));
-    else forEachWeight(net, l.k, (i, o, w) => dst[o] && Math.abs(w) > threshold && (src[i] = 1));
+    else forEachWeight(net, l.k, (i, o, w) => dst[o] && edgeScore(g, score, l.k, i, w) > threshold && (src[i] = 1));
   }
   return { fromInput, toOutput };
 }
@@ -152,10 +169,11 @@ function wholeHeads(g: ModelGraph, s: number, mask: Uint8Array, done: Set<number
   }
 }
 
-export function networkGraph(net: Network, labels: Labels, threshold: number): NetworkGraph {
+/** The pruned graph at `threshold` on `score` (|w| by default). */
+export function networkGraph(net: Network, labels: Labels, threshold: number, score: EdgeScore = WEIGHT_SCORE): NetworkGraph {
   const g = net.graph;
   const last = g.stages.length - 1;
-  const { fromInput, toOutput } = reachableMasks(net, threshold);
+  const { fromInput, toOutput } = reachableMasks(net, threshold, score);
   const alive = (s: number, n: number) => fromInput[s]![n] === 1 && toOutput[s]![n] === 1;
 
   const edges: GraphEdge[] = [];
@@ -171,10 +189,11 @@ export function networkGraph(net: Network, labels: Labels, threshold: number): N
     const nTo = stageWidth(g, l.to);
     weightsTotal += net.params.get(l.weight)!.length;
     forEachWeight(net, k, (i, o, w) => {
-      if (Math.abs(w) <= threshold || !alive(l.from, i) || !alive(l.to, o)) return;
+      if (edgeScore(g, score, k, i, w) <= threshold || !alive(l.from, i) || !alive(l.to, o)) return;
       weightsKept++;
       const key = i * nTo + o;
       const prev = strongest.get(key);
+      // One source neuron per key: the largest |w| is the largest score.
       if (prev === undefined || Math.abs(w) > Math.abs(prev)) strongest.set(key, w);
     });
     for (const [key, w] of [...strongest].sort((a, b) => a[0] - b[0])) edges.push({ layer: k, from: Math.floor(key / nTo), to: key % nTo, weight: w });
@@ -200,10 +219,11 @@ export function networkGraph(net: Network, labels: Labels, threshold: number): N
   });
 
   const widths = g.stages.map((_, s) => stageWidth(g, s));
-  const links = connections(g, widths, edges, residuals);
+  const links = connections(g, widths, edges, residuals, score);
   const { q, count } = communities(links.pairs);
   return {
     threshold,
+    score: score.kind,
     widths,
     layers,
     edges,
@@ -218,8 +238,8 @@ export function networkGraph(net: Network, labels: Labels, threshold: number): N
 
 /**
  * The surviving edges and residual connections between [stage, index] neurons, numbered stage by
- * stage (stage s's neurons from offsets[s] on, `total` in all), as weighted node pairs: |w| for an
- * edge, 1 for a residual connection (an identity).
+ * stage (stage s's neurons from offsets[s] on, `total` in all), as weighted node pairs: the edge's
+ * score (|w| for weight) for an edge, 1 for a residual connection (an identity).
  */
 interface Connections {
   readonly offsets: readonly number[];
@@ -227,7 +247,7 @@ interface Connections {
   readonly pairs: readonly WeightedEdge[];
 }
 
-function connections(g: ModelGraph, widths: readonly number[], edges: readonly GraphEdge[], residuals: readonly GraphResidual[]): Connections {
+function connections(g: ModelGraph, widths: readonly number[], edges: readonly GraphEdge[], residuals: readonly GraphResidual[], score: EdgeScore): Connections {
   const offsets: number[] = [];
   let total = 0;
   for (const w of widths) {
@@ -236,7 +256,7 @@ function connections(g: ModelGraph, widths: readonly number[], edges: readonly G
   }
   const id = (s: number, n: number) => offsets[s]! + n;
   const pairs = [
-    ...edges.map((e) => ({ a: id(g.links[e.layer]!.from, e.from), b: id(g.links[e.layer]!.to, e.to), w: Math.abs(e.weight) })),
+    ...edges.map((e) => ({ a: id(g.links[e.layer]!.from, e.from), b: id(g.links[e.layer]!.to, e.to), w: edgeScore(g, score, e.layer, e.from, e.weight) })),
     ...residuals.map((r) => ({ a: id(g.links[r.layer]!.from, r.index), b: id(g.links[r.layer]!.to, r.index), w: 1 })),
   ];
   return { offsets, total, pairs };
@@ -260,10 +280,10 @@ function communities(pairs: readonly WeightedEdge[]): { q: number; count: number
  * The neurons ([stage, index]) of each Louvain community of a pruned graph, the partition whose
  * count and Q networkGraph reports, ordered by their first neuron (stage by stage, index by
  * index): what `bimt ablate --community k` knocks out as community k (1-based), docs/design.md,
- * "Ablation targets".
+ * "Ablation targets". `score` must be the one the graph was built with.
  */
-export function communityMembers(net: Network, graph: NetworkGraph): [number, number][][] {
-  const links = connections(net.graph, graph.widths, graph.edges, graph.residuals);
+export function communityMembers(net: Network, graph: NetworkGraph, score: EdgeScore = WEIGHT_SCORE): [number, number][][] {
+  const links = connections(net.graph, graph.widths, graph.edges, graph.residuals, score);
   const { count, of } = communities(links.pairs);
   const members: [number, number][][] = Array.from({ length: count }, () => []);
   for (const id of [...of.keys()].sort((a, b) => a - b)) {

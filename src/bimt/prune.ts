@@ -20,22 +20,35 @@ import { layerOf, stageWidth, tensorOf, type ModelGraph } from '../model/model-g
 import { definitionOf } from '../model/architectures/registry.js';
 import { cloneNetwork, type Network } from '../model/network.js';
 import { activationOf } from '../model/ops/activations.js';
-import { forEachWeight, networkGraph, reachableMasks, type Labels, type NetworkGraph } from './graph.js';
+import { edgeScore, forEachWeight, networkGraph, reachableMasks, WEIGHT_SCORE, type EdgeScore, type Labels, type NetworkGraph } from './graph.js';
 
 export interface PruneResult {
   readonly net: Network;
   readonly graph: NetworkGraph;
 }
 
-export function pruneNetwork(source: Network, threshold: number, labels: Labels): PruneResult {
+/**
+ * Prunes at `threshold` on `score`: the links' weights go where their score is <= threshold
+ * (docs/design.md, "Attribution"); biases and the embedding, which read no neuron, where
+ * |value| is.
+ */
+export function pruneNetwork(source: Network, threshold: number, labels: Labels, score: EdgeScore = WEIGHT_SCORE): PruneResult {
   const net = cloneNetwork(source);
   const g = net.graph;
+  const scored = new Set(score.kind === 'weight' ? [] : g.links.flatMap((l) => (l.weight ? [l.weight] : [])));
   for (const t of g.tensors) {
-    if (t.kind === 'norm') continue;
+    if (t.kind === 'norm' || scored.has(t.name)) continue;
     const a = net.params.get(t.name)!;
     for (let i = 0; i < a.length; i++) if (Math.abs(a[i]) <= threshold) a[i] = 0;
   }
-  if (!definitionOf(g.arch).foldsConstants(g.arch)) return { net, graph: networkGraph(net, labels, threshold) };
+  g.links.forEach((l, k) => {
+    if (!l.weight || !scored.has(l.weight)) return;
+    const w = net.params.get(l.weight)!;
+    forEachWeight(net, k, (i, _o, v, entry) => {
+      if (edgeScore(g, score, k, i, v) <= threshold) w[entry] = 0;
+    });
+  });
+  if (!definitionOf(g.arch).foldsConstants(g.arch)) return { net, graph: networkGraph(net, labels, threshold, score) };
 
   // Reachability over the non-zero weights; folding below changes only biases, so it holds after.
   const { fromInput, toOutput } = reachableMasks(net, 0);
@@ -94,9 +107,9 @@ export function pruneNetwork(source: Network, threshold: number, labels: Labels)
       removeNeuron(net, s, j);
     }
   }
-  // Every weight left is above the threshold, so the graph at it is the graph of what survived;
-  // it records the threshold the network was pruned at.
-  return { net, graph: networkGraph(net, labels, threshold) };
+  // Every weight left scores above the threshold, so the graph at it is the graph of what
+  // survived; it records the threshold and score the network was pruned at.
+  return { net, graph: networkGraph(net, labels, threshold, score) };
 }
 
 /** Zeroes neuron j of stage s: its incoming weights and bias (every fold), its outgoing weights. */

@@ -6,12 +6,13 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createObjectCsvStringifier } from 'csv-writer';
 import type { AblationTarget } from '../bimt/ablation-targets.js';
+import type { ScoreKind } from '../bimt/graph.js';
 import { BimtError } from '../errors.js';
 import type { TaskInstance } from '../tasks/task.js';
 import type { AblationMode, AblationRow } from '../train/ablation.js';
 import { fmt } from '../train/progress.js';
 import { nameList, terminalText } from '../util/excerpt.js';
-import { parseNonNegative, parseStep, TARGET_HELP } from './options.js';
+import { parseNonNegative, parseStep, scoreOption, TARGET_HELP } from './options.js';
 
 interface AblateFlags {
   neuron: string[];
@@ -24,6 +25,7 @@ interface AblateFlags {
   together?: boolean;
   each?: 'neuron' | 'module' | 'community';
   split: 'train' | 'test';
+  score: ScoreKind;
   threshold?: number;
   step?: number;
   out?: string;
@@ -53,10 +55,11 @@ export function ablateCommand(): Command {
     .option('--together', 'ablate all the named targets at once, as one row')
     .addOption(new Option('--split <split>', 'the split measured').choices(['test', 'train']).default('test'))
     .option('--threshold <t>', 'the pruned graph modules and communities come from (default: output.prune_threshold of the run)', parseNonNegative('--threshold'))
+    .addOption(scoreOption())
     .option('--step <n>', 'the checkpoint of this step (with a run directory)', parseStep)
     .option('--out <file>', 'the CSV written (default: <run>/ablation.csv)')
     .action(async (target: string, flags: AblateFlags) => {
-      const [{ openCheckpoint }, { networkGraph }, targets, { ablationRows }, { lossOutputs }, { writeOutputFile }, { join }] = await Promise.all([
+      const [{ openCheckpoint }, { networkGraph }, targets, { ablationRows }, { lossOutputs }, { writeOutputFile }, { join }, { edgeScoreOf }] = await Promise.all([
         import('../runs/open.js'),
         import('../bimt/graph.js'),
         import('../bimt/ablation-targets.js'),
@@ -64,17 +67,20 @@ export function ablateCommand(): Command {
         import('../runs/metrics.js'),
         import('../runs/atomic.js'),
         import('node:path'),
+        import('../train/attribution.js'),
       ]);
       const named = namedTargets(flags);
       if (named.length === 0 && !flags.each) throw new BimtError('no target to ablate: name one (--neuron, --module, --community, --embedding-dim, --head) or give --each neuron|module|community');
       const opened = openCheckpoint(target, flags.step);
       const { net } = opened.checkpoint;
       const threshold = flags.threshold ?? opened.plan.output.pruneThreshold;
-      const graph = networkGraph(net, opened.labels, threshold);
-      const wanted = [...named, ...(flags.each ? targets.eachTarget(net, graph, flags.each) : [])];
-      let resolved = wanted.map((t) => targets.resolveTarget(net, opened.labels, graph, t));
-      if ((flags.together || flags.keepOnly) && !flags.each && resolved.length > 1) resolved = [targets.jointTarget(resolved)];
       const task = opened.plan.task;
+      // Modules and communities on the chosen score (docs/design.md, "Attribution").
+      const score = edgeScoreOf(flags.score, net, task.train);
+      const graph = networkGraph(net, opened.labels, threshold, score);
+      const wanted = [...named, ...(flags.each ? targets.eachTarget(net, graph, flags.each, score) : [])];
+      let resolved = wanted.map((t) => targets.resolveTarget(net, opened.labels, graph, t, score));
+      if ((flags.together || flags.keepOnly) && !flags.each && resolved.length > 1) resolved = [targets.jointTarget(resolved)];
       const rows = ablationRows({ net, task, classLoss: opened.plan.classLoss, split: flags.split, mode: flags.mode, keepOnly: flags.keepOnly ?? false }, resolved);
       const columns = ablationColumns(task, flags.split, lossOutputs(task));
       const out = flags.out ?? join(opened.paths.root, 'ablation.csv');
@@ -154,12 +160,12 @@ const ROW_NAMES = 6;
 const TERMINAL_CLASSES = 10;
 
 /** The table printed: one line per row, its loss (accuracy) beside the untouched network's. */
-export function ablationReport(step: number, threshold: number, f: Pick<AblateFlags, 'mode' | 'split'>, rows: readonly AblationRow[], columns: readonly MetricColumn[]): string {
+export function ablationReport(step: number, threshold: number, f: Pick<AblateFlags, 'mode' | 'split' | 'score'>, rows: readonly AblationRow[], columns: readonly MetricColumn[]): string {
   const classes = columns.filter((c) => c.perClass).length;
   const shown = columns.filter((c) => rows.some((r) => c.value(r) !== null) && !(c.perClass && classes > TERMINAL_CLASSES));
   const width = Math.max(6, ...rows.map((r) => terminalText(r.target).length)) + 2;
   const f4 = (x: number | null) => (x === null || !Number.isFinite(x) ? '-' : x === 0 ? '0' : fmt(x, 4));
-  const lines = [`ablated step ${step} (${f.mode} ablation; modules at |w| > ${threshold}), ${f.split} split`];
+  const lines = [`ablated step ${step} (${f.mode} ablation; modules at ${f.score === 'weight' ? '|w|' : 'attribution'} > ${threshold}), ${f.split} split`];
   lines.push(`  ${'target'.padEnd(width)}${shown.map((c) => c.title.padEnd(Math.max(11, c.title.length + 2))).join('')}inputs -> outputs`);
   for (const r of rows) {
     const cells = shown.map((c) => f4(c.value(r)).padEnd(Math.max(11, c.title.length + 2))).join('');

@@ -1,6 +1,7 @@
 /** Option parsers shared by the commands, so a bad number reads the same everywhere. */
 import { InvalidArgumentError, Option } from 'commander';
 import { backendsFor, type BackendNeeds } from '../backend.js';
+import type { ScoreKind } from '../bimt/graph.js';
 
 export function parseStep(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a step number (0, 1, 2, ...)');
@@ -29,6 +30,15 @@ export function backendOption(needs: BackendNeeds = {}): Option {
 }
 
 /** What `bimt prune` and `bimt plot` accept as <target> (src/runs/open.ts). */
+/**
+ * `--score weight|attribution`: what an edge's strength is against the threshold (docs/cli.md,
+ * "bimt prune"; docs/design.md, "Attribution"); weight, the default, is |w| as always.
+ */
+export function scoreOption(): Option {
+  const kinds = ['weight', 'attribution'] satisfies ScoreKind[];
+  return new Option('--score <score>', "an edge's strength against the threshold: |w|, or |w| times its input's mean |activation| on the training split").choices(kinds).default('weight');
+}
+
 export const TARGET_HELP =
   'a run directory (its last checkpoint, or that of --step), or a checkpoint file anywhere inside a run directory, ' +
   'under any name (checkpoints/step-NNNNNN.safetensors, pruned/<...>/checkpoint.safetensors, a copy); ' +

@@ -4,9 +4,10 @@
  */
 import { Command, Option } from 'commander';
 import { selectBackend } from '../backend.js';
+import type { ScoreKind } from '../bimt/graph.js';
 import { BimtError } from '../errors.js';
 import { PLOT_KINDS, type PlotKind } from '../plot/kinds.js';
-import { backendOption, parseNonNegative, parseStep, SYNC_READS, TARGET_HELP } from './options.js';
+import { backendOption, parseNonNegative, parseStep, scoreOption, SYNC_READS, TARGET_HELP } from './options.js';
 
 interface PlotFlags {
   kind?: PlotKind | 'all';
@@ -15,6 +16,7 @@ interface PlotFlags {
   pruned?: boolean;
   animate?: boolean;
   threshold?: number;
+  score: ScoreKind;
   backend?: Parameters<typeof selectBackend>[0];
 }
 
@@ -28,24 +30,27 @@ export function plotCommand(): Command {
     .option('--pruned', 'prune first and draw the pruned network, modules tinted (with --animate: prune every frame)')
     .option('--animate', 'one animated SVG of the network through every checkpoint of the run, every weight unless --pruned')
     .option('--threshold <t>', 'prune at |w| <= t (implies --pruned; default: output.prune_threshold of the run)', parseNonNegative('--threshold'))
+    .addOption(scoreOption())
     .addOption(backendOption(SYNC_READS))
     .action(async (target: string, flags: PlotFlags) => {
       if (flags.animate) {
         if (flags.kind !== undefined) throw new BimtError('--animate draws the network through every checkpoint; leave out --kind');
         if (flags.step !== undefined) throw new BimtError('--animate uses every checkpoint of the run; leave out --step');
+        if (flags.score !== 'weight') throw new BimtError('--animate prunes every frame by |w|; leave out --score');
       } else if (flags.out !== undefined && (flags.kind === undefined || flags.kind === 'all')) {
         throw new BimtError('--out names one file: give a single --kind (network, curves, task, fields or ablation) with it');
       }
       const [{ openCheckpoint }, { animateRun, plotRun }] = await Promise.all([import('../runs/open.js'), import('../plot/run-plots.js')]);
       const opened = openCheckpoint(target, flags.step);
       await selectBackend(flags.backend, SYNC_READS);
-      const pruned = flags.pruned === true || flags.threshold !== undefined;
+      const pruned = flags.pruned === true || flags.threshold !== undefined || flags.score !== 'weight';
       const written = flags.animate
         ? [animateRun(opened, { pruned, threshold: flags.threshold, outFile: flags.out })]
         : plotRun(opened, {
             kinds: flags.kind === undefined || flags.kind === 'all' ? PLOT_KINDS : [flags.kind],
             pruned,
             threshold: flags.threshold,
+            score: flags.score,
             outFile: flags.out,
           });
       process.stdout.write(written.map((f) => `wrote ${f}\n`).join(''));

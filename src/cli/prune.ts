@@ -4,20 +4,21 @@
  */
 import { Command } from 'commander';
 import { selectBackend } from '../backend.js';
-import type { NetworkGraph } from '../bimt/graph.js';
+import type { NetworkGraph, ScoreKind } from '../bimt/graph.js';
 import type { TaskEvaluation } from '../train/evaluate.js';
 import { fmt } from '../train/progress.js';
 import { nameList } from '../util/excerpt.js';
-import { backendOption, parseNonNegative, parseStep, SYNC_READS, TARGET_HELP } from './options.js';
+import { backendOption, parseNonNegative, parseStep, scoreOption, SYNC_READS, TARGET_HELP } from './options.js';
 
 export function pruneCommand(): Command {
   return new Command('prune')
     .description('threshold a trained network, remove dead neurons, evaluate what is left')
     .argument('<target>', TARGET_HELP)
-    .option('--threshold <t>', 'zero weights and biases with |value| <= t (default: output.prune_threshold of the run)', parseNonNegative('--threshold'))
+    .option('--threshold <t>', 'zero weights whose score is <= t, biases with |value| <= t (default: output.prune_threshold of the run)', parseNonNegative('--threshold'))
+    .addOption(scoreOption())
     .option('--step <n>', 'the checkpoint of this step (with a run directory)', parseStep)
     .addOption(backendOption(SYNC_READS))
-    .action(async (target: string, flags: { threshold?: number; step?: number; backend?: Parameters<typeof selectBackend>[0] }) => {
+    .action(async (target: string, flags: { threshold?: number; step?: number; score: ScoreKind; backend?: Parameters<typeof selectBackend>[0] }) => {
       const [{ openCheckpoint }, { pruneAndSave }, { scoredLabels }] = await Promise.all([
         import('../runs/open.js'),
         import('../train/prune-run.js'),
@@ -26,7 +27,7 @@ export function pruneCommand(): Command {
       const opened = openCheckpoint(target, flags.step);
       await selectBackend(flags.backend, SYNC_READS);
       const threshold = flags.threshold ?? opened.plan.output.pruneThreshold;
-      const saved = pruneAndSave(opened, threshold);
+      const saved = pruneAndSave(opened, threshold, flags.score);
       const { targets, outputLabels } = opened.plan.task;
       const scored = targets.kind === 'sequence' ? scoredLabels(targets, outputLabels) : [];
       process.stdout.write(pruneReport(opened.checkpoint.step, threshold, saved.graph, saved.before, saved.after, scored));
@@ -39,7 +40,7 @@ const MODULE_NAMES = 20;
 
 /** `scored`: names of a sequence task's scored entries, whose test MSE is listed one by one. */
 export function pruneReport(step: number, threshold: number, g: NetworkGraph, before: TaskEvaluation, after: TaskEvaluation, scored: readonly string[] = []): string {
-  const lines = [`pruned step ${step} at |w| <= ${threshold}`];
+  const lines = [`pruned step ${step} at ${g.score === 'weight' ? '|w|' : 'attribution'} <= ${threshold}`];
   lines.push(`  weights kept     ${g.weightsKept} / ${g.weightsTotal}`);
   // Out of each layer's width: g.layers lists only the alive hidden neurons.
   lines.push(`  neurons alive    ${g.layers.map((l, k) => `${l.filter((n) => n.connected).length}/${g.widths[k]}`).join('  ')}  (input .. output)`);

@@ -20,6 +20,7 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
+import type { ScoreKind } from '../bimt/graph.js';
 import { pruneNetwork } from '../bimt/prune.js';
 import { BimtError } from '../errors.js';
 import { readAblationCsv } from '../runs/ablation-csv.js';
@@ -30,6 +31,7 @@ import { readVerifiedCheckpoint, type OpenedCheckpoint } from '../runs/open.js';
 import { checkpointPath, listCheckpoints } from '../runs/run-dir.js';
 import { taskDefinition } from '../tasks/registry.js';
 import { scoredLabels } from '../tasks/sequence-loss.js';
+import { edgeScoreOf } from '../train/attribution.js';
 import { animatedNetworkSvg, type NetworkFrame } from './animate.js';
 import { shortNumber, thresholdText } from './axes.js';
 import { curvesSvg, type Phase } from './curves.js';
@@ -48,6 +50,8 @@ export interface PlotOptions {
   readonly pruned?: boolean;
   /** Prune threshold; default the run config's output.prune_threshold. */
   readonly threshold?: number;
+  /** What the threshold compares (docs/design.md, "Attribution"); default weight. */
+  readonly score?: ScoreKind;
   /** Folder for the files; default <run>/plots. */
   readonly outDir?: string;
   /** Exactly this file (one kind only). */
@@ -60,7 +64,8 @@ export function plotRun(opened: OpenedCheckpoint, opts: PlotOptions): string[] {
     throw new BimtError(`--out names one file: give a single --kind (network, curves, task, fields or ablation), not ${opts.kinds.length} kinds`);
   }
   const threshold = opts.threshold ?? opened.plan.output.pruneThreshold;
-  const pruned = opts.pruned ? { ...pruneNetwork(opened.checkpoint.net, threshold, opened.labels), threshold } : undefined;
+  const { net } = opened.checkpoint;
+  const pruned = opts.pruned ? { ...pruneNetwork(net, threshold, opened.labels, edgeScoreOf(opts.score ?? 'weight', net, opened.plan.task.train)), threshold } : undefined;
   const figures: Figure[][] = [];
   for (const kind of PLOT_KINDS.filter((k) => opts.kinds.includes(k))) {
     if (kind === 'network') figures.push([networkFigure(opened, pruned)]);
@@ -108,8 +113,8 @@ function figureName(kind: string, pruned: boolean, tag?: string, group?: number 
   return `${kind}${pruned ? '-pruned' : ''}${tag !== undefined ? `-${tag}` : ''}${group !== undefined ? `-group-${group}` : ''}.svg`;
 }
 
-function prunedNote(threshold: number): string {
-  return `pruned at |w| ≤ ${thresholdText(threshold)}`;
+function prunedNote(threshold: number, score: ScoreKind = 'weight'): string {
+  return `pruned at ${score === 'weight' ? '|w|' : 'attribution'} ≤ ${thresholdText(threshold)}`;
 }
 
 /**
@@ -119,7 +124,7 @@ function prunedNote(threshold: number): string {
 export function fieldsFigure(opened: OpenedCheckpoint, pruned: PrunedNetwork | undefined): Figure {
   const { step, net: trained } = opened.checkpoint;
   const net = pruned ? pruned.net : trained;
-  const title = [runName(opened), `step ${step}`, 'receptive fields', ...(pruned ? [prunedNote(pruned.threshold)] : [])].join(' · ');
+  const title = [runName(opened), `step ${step}`, 'receptive fields', ...(pruned ? [prunedNote(pruned.threshold, pruned.graph.score)] : [])].join(' · ');
   return { name: figureName('fields', pruned !== undefined, opened.tag), svg: fieldsSvg(net, { ...(pruned ? { pruned: pruned.graph } : {}), title }) };
 }
 
@@ -127,7 +132,7 @@ export function fieldsFigure(opened: OpenedCheckpoint, pruned: PrunedNetwork | u
 export function networkFigure(opened: OpenedCheckpoint, pruned: PrunedNetwork | undefined): Figure {
   const { step, net } = opened.checkpoint;
   const parts = [runName(opened), `step ${step}`];
-  if (pruned) parts.push(`${prunedNote(pruned.threshold)}, ${pruned.graph.weightsKept} of ${pruned.graph.weightsTotal} weights`);
+  if (pruned) parts.push(`${prunedNote(pruned.threshold, pruned.graph.score)}, ${pruned.graph.weightsKept} of ${pruned.graph.weightsTotal} weights`);
   const svg = pruned
     ? networkSvg(pruned.net, opened.labels, { pruned: pruned.graph, title: parts.join(' · ') })
     : networkSvg(net, opened.labels, { title: parts.join(' · ') });

@@ -5,13 +5,18 @@
  * are translated here, in one place, field by field (a spread would leak whatever field the
  * in-memory type gains).
  */
-import type { GraphEdge, GraphModule, GraphNeuron, GraphResidual, NetworkGraph } from '../bimt/graph.js';
+import type { GraphEdge, GraphModule, GraphNeuron, GraphResidual, NetworkGraph, ScoreKind } from '../bimt/graph.js';
 import type { Evaluation } from '../tasks/task.js';
 import { readRegularFileIfPresent } from '../util/files.js';
 import { listCheckpoints, snapshotPath, type RunPaths } from './run-dir.js';
 
 export interface GraphRecord {
   readonly threshold: number;
+  /**
+   * What was compared with the threshold (NetworkGraph.score): written in a pruned graph.json
+   * only; snapshots always threshold |w| and leave it out (docs/run-directory.md).
+   */
+  readonly score?: ScoreKind;
   readonly widths: readonly number[];
   readonly weights_kept: number;
   readonly weights_total: number;
@@ -45,7 +50,8 @@ export function prunedGraphRecord(
   after: Evaluation,
   g: NetworkGraph,
 ): { step: number; source: string; before: EvaluationRecord; after: EvaluationRecord } & GraphRecord {
-  return { step, source, before: evaluationRecord(before), after: evaluationRecord(after), ...graphRecord(g) };
+  const { threshold, ...rest } = graphRecord(g);
+  return { step, source, before: evaluationRecord(before), after: evaluationRecord(after), threshold, score: g.score, ...rest };
 }
 
 // Neurons, edges and modules already have one-word keys (index, coords, label, connected; layer,

@@ -8,7 +8,7 @@
  *                 checkpoints/step-NNNNNN.state.safetensors   the model plus optimizer and loop state (resume)
  *                 snapshots/step-NNNNNN.json   pruned graph at that step
  *                 plots/             SVGs from `bimt plot`
- *                 pruned/step-NNNNNN-t<threshold>/checkpoint.safetensors, graph.json   from `bimt prune`
+ *                 pruned/step-NNNNNN-t<threshold>[-attribution]/checkpoint.safetensors, graph.json   from `bimt prune`
  *                        (<name>-t<threshold>/ when it pruned another checkpoint file of the run)
  *                 lock               while a process writes the run (src/runs/lock.ts)
  */
@@ -20,6 +20,7 @@ import { describeFsError, readRegularFile } from '../util/files.js';
 import { writeFileAtomic } from './atomic.js';
 import { checkpointFileName, stepOfFileName } from './checkpoint.js';
 import { checkRunName } from '../config/run-name.js';
+import type { ScoreKind } from '../bimt/graph.js';
 
 export interface RunPaths {
   readonly root: string;
@@ -225,8 +226,9 @@ export function snapshotPath(p: RunPaths, step: number): string {
  * Where `bimt prune` puts the pruned checkpoint and graph of a checkpoint at a threshold; `tag`
  * names the checkpoint (OpenedCheckpoint.tag: "step-000300" for the run's own checkpoints).
  */
-export function prunedPaths(p: RunPaths, tag: string, threshold: number): { dir: string; checkpoint: string; graph: string } {
-  const dir = join(p.root, 'pruned', `${tag}-t${threshold}`);
+export function prunedPaths(p: RunPaths, tag: string, threshold: number, score: ScoreKind = 'weight'): { dir: string; checkpoint: string; graph: string } {
+  // Attribution's prune of the same checkpoint at the same t keeps other weights: its own directory.
+  const dir = join(p.root, 'pruned', `${tag}-t${threshold}${score === 'weight' ? '' : `-${score}`}`);
   return { dir, checkpoint: join(dir, 'checkpoint.safetensors'), graph: join(dir, 'graph.json') };
 }
 

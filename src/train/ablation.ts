@@ -64,9 +64,10 @@ export function ablationRows(setup: AblationSetup, targets: readonly ResolvedTar
 
 /**
  * Each stage's mean value per neuron over split `s` (rows and, for a transformer, token
- * positions), recorded by the probe on the untouched network: per stage [width].
+ * positions), recorded by the probe on the untouched network: per stage [width]. With `of`, the
+ * mean of of(value) (Math.abs: attribution's mean |activation|, src/train/attribution.ts).
  */
-export function stageMeans(net: Network, s: Split): Float64Array[] {
+export function stageMeans(net: Network, s: Split, of?: (v: number) => number): Float64Array[] {
   const widths = net.graph.stages.map((_, s) => stageWidth(net.graph, s));
   const sums = widths.map((w) => new Float64Array(w));
   let rows = 0;
@@ -77,7 +78,8 @@ export function stageMeans(net: Network, s: Split): Float64Array[] {
       record: (stage, values) => {
         const w = widths[stage]!;
         const sum = sums[stage]!;
-        for (let i = 0; i < values.length; i += w) for (let j = 0; j < w; j++) sum[j] += values[i + j]!;
+        if (of) for (let i = 0; i < values.length; i += w) for (let j = 0; j < w; j++) sum[j] += of(values[i + j]!);
+        else for (let i = 0; i < values.length; i += w) for (let j = 0; j < w; j++) sum[j] += values[i + j]!;
         if (stage === 0) rows += values.length / w;
       },
     });
