@@ -52,7 +52,7 @@ describe('bimt --help', () => {
   it("answers a command's --help without loading its work", () => {
     const r = bimt('plot', '--help');
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/--kind <kind>.*choices: "network", "curves",\s+"task",\s+"fields",\s+"all"/s);
+    expect(r.stdout).toMatch(/--kind <kind>.*choices: "network", "curves",\s+"task",\s+"fields",\s+"ablation",\s+"all"/s);
     expect(tfjs(r.loaded)).toEqual([]);
     expect(drawing(r.loaded)).toEqual([]);
     const e = bimt('eval', '--help');
